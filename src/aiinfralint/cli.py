@@ -1,0 +1,232 @@
+"""Command line: `aiinfralint check|rules|explain|cost|schema`.
+
+`main(argv) -> int` is the only place that maps errors to exit codes:
+0 nothing at or above the threshold, 1 findings at or above it, 2 usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiinfralint import __version__
+from aiinfralint.config import ConfigError
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="aiinfralint",
+        description="Static linter and cost/carbon analyzer for AI infrastructure configuration.",
+    )
+    p.add_argument("--version", action="version", version=f"aiinfralint {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="lint files and directories (default: .)")
+    c.add_argument("paths", nargs="*", default=None, help='files or directories; "-" reads stdin')
+    c.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
+    c.add_argument("--output", "-o", default=None, help="write the report to FILE instead of stdout")
+    c.add_argument("--select", type=_csv, default=None, help="codes, slugs or prefixes to check (comma separated)")
+    c.add_argument("--ignore", type=_csv, default=[], help="codes, slugs or prefixes to skip (comma separated)")
+    c.add_argument("--fail-on", choices=FAIL_ON, default=None, help="lowest severity that makes the exit code 1 (default: warning)")
+    c.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
+    c.add_argument("--stdin-filename", default=None, help="name to use for input read from stdin")
+    c.add_argument("--quiet", "-q", action="store_true", help="findings only: no source lines, assumptions or summary noise")
+    c.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    c.add_argument("--show-skipped", action="store_true", help="list skipped files with reasons (text format)")
+    c.add_argument("--jobs", "-j", type=int, default=None, help="parallel parser processes (default: all cores)")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+
+    sub.add_parser("rules", help="table of every rule").add_argument("--format", choices=("text", "json"), default="text")
+    e = sub.add_parser("explain", help="show a rule's documentation")
+    e.add_argument("rule", help="code or slug, e.g. AIL201 or shared-batch-realtime-gpu-pool")
+    return p
+
+
+def _load_config(args: argparse.Namespace, cwd: Path):  # type: ignore[no-untyped-def]
+    from aiinfralint import config as cfg
+
+    return cfg.load(args.config, cwd)
+
+
+def _validate_selectors(selectors: Sequence[str]) -> None:
+    from aiinfralint.rules.registry import all_rules, matches
+
+    rules = all_rules()
+    for s in selectors:
+        if s.upper() == "ALL":
+            continue
+        if not any(matches(r, [s]) for r in rules):
+            raise UsageError(f"unknown rule selector {s!r} (see `aiinfralint rules`)")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.model.finding import Severity
+    from aiinfralint.report import get_reporter
+    from aiinfralint.report.base import ReportOptions
+
+    cwd = Path.cwd()
+    config = _load_config(args, cwd)
+    _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore])
+    paths = args.paths or ["."]
+    stdin_text = None
+    stdin_name = args.stdin_filename or "stdin.yaml"
+    if paths == ["-"]:
+        stdin_text = sys.stdin.buffer.read()
+    elif "-" in paths:
+        raise UsageError('"-" (stdin) cannot be combined with other paths')
+    fmt = args.format or "text"
+    if fmt not in _available_formats():
+        raise UsageError(f"output format {fmt!r} is not available in this build")
+    to_tty = args.output is None and sys.stdout.isatty()
+    progress = None
+    bar = None
+    if fmt == "text" and to_tty and not args.no_progress and not args.quiet and stdin_text is None:
+        bar = _Progress()
+        progress = bar.update
+    options = RunOptions(
+        paths=paths,
+        config=config,
+        select=args.select,
+        ignore=args.ignore,
+        stdin_text=stdin_text,
+        stdin_filename=stdin_name,
+        cwd=cwd,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        progress=progress,
+    )
+    try:
+        result = run(options)
+    finally:
+        if bar is not None:
+            bar.close()
+    reporter = get_reporter(fmt)
+    ropts = ReportOptions(
+        color=to_tty and os.environ.get("NO_COLOR") is None,
+        width=None,
+        cwd=cwd,
+        show_skipped=args.show_skipped,
+        quiet=args.quiet,
+    )
+    text = reporter(result, ropts)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    fail_on = args.fail_on or config.fail_on
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+
+
+def _available_formats() -> tuple[str, ...]:
+    from aiinfralint.report import REPORTERS
+
+    return tuple(REPORTERS)
+
+
+class _Progress:
+    """A progress bar on stderr for long runs on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if total < 200:
+            return
+        if self._bar is None:
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("checking", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from aiinfralint.rules.registry import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        import json
+
+        data = [
+            {"code": r.code, "slug": r.slug, "severity": r.severity.value, "inputs": r.inputs, "summary": r.title()}
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold")
+    for col in ("code", "slug", "severity", "inputs", "summary"):
+        table.add_column(col)
+    for r in rules:
+        table.add_row(r.code, r.slug, r.severity.value, r.inputs, r.title())
+    Console(width=160 if not sys.stdout.isatty() else None).print(table)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from aiinfralint.docs import render_rule
+    from aiinfralint.rules.registry import find_rule
+
+    rule = find_rule(args.rule)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.rule!r} (see `aiinfralint rules`)")
+    sys.stdout.write(render_rule(rule))
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the message
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, UsageError) as exc:
+        sys.stderr.write(f"aiinfralint: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("aiinfralint: interrupted\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Findings, their severity and their estimated impact."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aiinfralint.model.base import Span
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Impact(BaseModel):
+    """What a finding costs, with the assumptions behind each number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    usd_per_month: Decimal | None = None
+    kgco2e_per_month: Decimal | None = None
+    latency_ms: float | None = None
+    tokens: int | None = None
+    gpu_hours_per_month: Decimal | None = None
+    kwh_per_month: Decimal | None = None
+    assumptions: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    unpriced: tuple[str, ...] = Field(default=(), description="why a figure could not be computed")
+
+    def is_empty(self) -> bool:
+        return (
+            self.usd_per_month is None
+            and self.kgco2e_per_month is None
+            and self.latency_ms is None
+            and self.tokens is None
+        )
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    slug: str
+    severity: Severity
+    span: Span
+    message: str
+    remediation: str = ""
+    impact: Impact | None = None
+    logical_location: str | None = None
+    # A stable identity for the problem inside its object; used for fingerprints.
+    key: str = ""
+    object_ignore: frozenset[str] = frozenset()
+    fingerprint: str = ""
+
+    @property
+    def path(self) -> str:
+        return self.span.path
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.line, self.span.column, self.code, self.message)

@@ -1,0 +1,150 @@
+"""One file in, one ParseOutput out: reading, decoding, format dispatch.
+
+This is the only place that turns bytes into text; it decides binary / too large /
+invalid UTF-8 / Helm template before any parser sees the file. It never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
+from aiinfralint.parsers.registry import (
+    DocumentError,
+    file_parsers,
+    handlers_for_text,
+)
+
+YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+# `{{ .Values.x }}`, `{{- include "x" . }}`, `{{ template ... }}`: Go/Helm templates.
+_GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|toYaml\b|tpl\b|end\b|else\b|printf\b|required\b|default\b|-)")
+
+
+def is_go_template(path: str, text: str) -> bool:
+    if "{{" not in text:
+        return False
+    if "/templates/" in f"/{path}" and "{{" in text:
+        return True
+    return _GO_TEMPLATE.search(text) is not None
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """Return (text, None) or (None, reason)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, "invalid UTF-16"
+    if b"\x00" in data[:8192]:
+        return None, "binary file"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start}"
+
+
+def parse_bytes(display: str, data: bytes) -> ParseOutput:
+    """Parse already-read file content; `display` is the user-facing path."""
+    if len(data) > MAX_FILE_BYTES:
+        return ParseOutput(skipped=f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    text, reason = decode(data)
+    if text is None:
+        assert reason is not None
+        # claimed by name alone? then the user deserves a finding, not a silent skip
+        lossy = FileInput(display, data.decode("utf-8", errors="replace"))
+        if reason.startswith("invalid") and _claims_by_text(lossy):
+            return ParseOutput(problems=[ParseProblem(f"cannot decode file: {reason}")], claimed=True)
+        return ParseOutput(skipped=reason)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return parse_text(FileInput(display, text))
+
+
+def _claims_by_text(f: FileInput) -> bool:
+    if f.suffix in YAML_SUFFIXES:
+        return any(h.claims_text(f) for h in handlers_for_text(f.text))
+    return any(p.claims(f) for p in file_parsers())
+
+
+def parse_text(f: FileInput) -> ParseOutput:
+    out = ParseOutput()
+    if f.suffix in YAML_SUFFIXES:
+        structured = _parse_structured(f)
+        out.extend(structured)
+        out.skipped = structured.skipped
+    for parser in file_parsers():
+        try:
+            if not parser.claims(f):
+                continue
+            result = parser.parse(f)
+        except Exception as exc:  # a parser bug must not take the run down
+            result = ParseOutput(
+                problems=[ParseProblem(f"internal error in {parser.name} parser: {type(exc).__name__}: {exc}")],
+                claimed=True,
+            )
+        if result.claimed or result.objects or result.problems:
+            result.kinds.append(parser.name)
+        out.extend(result)
+        if result.skipped and not out.skipped:
+            out.skipped = result.skipped
+    if not out.claimed and not out.objects and not out.problems and not out.skipped:
+        out.skipped = "not a recognised AI-infrastructure file"
+    return out
+
+
+def _parse_structured(f: FileInput) -> ParseOutput:
+    from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
+
+    handlers = handlers_for_text(f.text)
+    if not handlers:
+        return ParseOutput(skipped="no recognised configuration keys")
+    if f.suffix != ".json" and is_go_template(f.path, f.text):
+        return ParseOutput(
+            skipped="Helm/Go template; render it first: helm template RELEASE CHART | aiinfralint check - --stdin-filename manifest.yaml"
+        )
+    out = ParseOutput()
+    index = 0
+    try:
+        for doc in load_documents(f.text):
+            items: list[object] = [doc]
+            if isinstance(doc, YMap) and doc.get("kind") == "List" and isinstance(doc.get("items"), YList):
+                items = list(doc["items"])
+            for item in items:
+                index += 1
+                for handler in handlers:
+                    try:
+                        if not handler.claims(item, f):
+                            continue
+                        out.claimed = True
+                        if handler.name not in out.kinds:
+                            out.kinds.append(handler.name)
+                        out.objects.extend(handler.parse(item, f, index))
+                    except DocumentError as exc:
+                        out.claimed = True
+                        out.problems.append(ParseProblem(exc.message, exc.line, exc.column))
+                    except Exception as exc:  # a handler bug must not take the run down
+                        line = item.line if isinstance(item, YMap) else 1
+                        out.problems.append(
+                            ParseProblem(
+                                f"internal error in {handler.name} reader: {type(exc).__name__}: {exc}", line
+                            )
+                        )
+                    break
+    except YamlError as exc:
+        if out.claimed or any(h.claims_text(f) for h in handlers):
+            out.claimed = True
+            out.problems.append(ParseProblem(exc.message, exc.line, exc.column))
+        else:
+            out.skipped = f"not loadable as YAML/JSON ({exc.message}, line {exc.line}) and not recognised"
+    if not out.claimed and not out.skipped:
+        out.skipped = "no document of a recognised kind"
+    return out
+
+
+def display_suffix(path: str) -> str:
+    return PurePosixPath(path).suffix.lower()

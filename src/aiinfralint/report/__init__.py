@@ -1,0 +1,21 @@
+"""Reporters: one module per output format, listed explicitly."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+    from aiinfralint.report.base import ReportOptions
+
+REPORTERS: dict[str, str] = {
+    "text": "aiinfralint.report.text",
+    "json": "aiinfralint.report.json_report",
+}
+
+
+def get_reporter(name: str) -> Callable[[RunResult, ReportOptions], str]:
+    module = importlib.import_module(REPORTERS[name])
+    return module.render  # type: ignore[no-any-return]

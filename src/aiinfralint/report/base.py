@@ -1,0 +1,140 @@
+"""What every reporter shares: options, totals, finding dictionaries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiinfralint import __version__
+from aiinfralint.model.finding import Finding, Impact
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+
+
+@dataclass
+class ReportOptions:
+    color: bool = False
+    width: int | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+    show_skipped: bool = False
+    quiet: bool = False
+    version: str = __version__
+
+
+@dataclass
+class Totals:
+    usd_per_month: Decimal = Decimal(0)
+    kgco2e_per_month: Decimal = Decimal(0)
+    kwh_per_month: Decimal = Decimal(0)
+    gpu_hours_per_month: Decimal = Decimal(0)
+    latency_ms_max: float | None = None
+    priced: int = 0
+    unpriced: int = 0
+
+
+def totals(findings: list[Finding]) -> Totals:
+    t = Totals()
+    for f in findings:
+        imp = f.impact
+        if imp is None:
+            continue
+        if imp.usd_per_month is not None:
+            t.usd_per_month += imp.usd_per_month
+            t.priced += 1
+        elif imp.unpriced:
+            t.unpriced += 1
+        if imp.kgco2e_per_month is not None:
+            t.kgco2e_per_month += imp.kgco2e_per_month
+        if imp.kwh_per_month is not None:
+            t.kwh_per_month += imp.kwh_per_month
+        if imp.gpu_hours_per_month is not None:
+            t.gpu_hours_per_month += imp.gpu_hours_per_month
+        if imp.latency_ms is not None:
+            t.latency_ms_max = max(t.latency_ms_max or 0.0, imp.latency_ms)
+    return t
+
+
+def _num(d: Decimal | None, places: str = "0.01") -> float | None:
+    if d is None:
+        return None
+    return float(d.quantize(Decimal(places)))
+
+
+def impact_dict(imp: Impact | None) -> dict[str, Any] | None:
+    if imp is None:
+        return None
+    return {
+        "usd_per_month": _num(imp.usd_per_month),
+        "kgco2e_per_month": _num(imp.kgco2e_per_month, "0.001"),
+        "latency_ms": imp.latency_ms,
+        "tokens": imp.tokens,
+        "gpu_hours_per_month": _num(imp.gpu_hours_per_month),
+        "kwh_per_month": _num(imp.kwh_per_month),
+        "assumptions": list(imp.assumptions),
+        "sources": list(imp.sources),
+        "unpriced": list(imp.unpriced),
+    }
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "slug": f.slug,
+        "severity": f.severity.value,
+        "path": f.span.path,
+        "line": f.span.line,
+        "column": f.span.column,
+        "object": f.logical_location,
+        "message": f.message,
+        "remediation": f.remediation,
+        "impact": impact_dict(f.impact),
+        "fingerprint": f.fingerprint,
+    }
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    t = totals(result.findings)
+    by_sev = Counter(f.severity.value for f in result.findings)
+    by_code = Counter(f.code for f in result.findings)
+    return {
+        "files_scanned": len(result.files),
+        "files_checked": result.files_checked,
+        "objects": len(result.project),
+        "findings": len(result.findings),
+        "suppressed": len(result.suppressed),
+        "skipped": len(result.skipped),
+        "by_severity": {k: by_sev.get(k, 0) for k in ("error", "warning", "info")},
+        "by_code": dict(sorted(by_code.items())),
+        "totals": {
+            "usd_per_month": _num(t.usd_per_month),
+            "kgco2e_per_month": _num(t.kgco2e_per_month, "0.001"),
+            "kwh_per_month": _num(t.kwh_per_month),
+            "gpu_hours_per_month": _num(t.gpu_hours_per_month),
+            "max_latency_ms": t.latency_ms_max,
+            "findings_priced": t.priced,
+            "findings_unpriced": t.unpriced,
+        },
+    }
+
+
+def offending_line(result: RunResult, f: Finding, cwd: Path, _cache: dict[str, list[str]] = {}) -> str | None:
+    """The source line a finding points at (re-read lazily; only for files with findings)."""
+    key = f"{cwd}:{f.span.path}"
+    lines = _cache.get(key)
+    if lines is None:
+        path = Path(f.span.path)
+        if not path.is_absolute():
+            path = cwd / path
+        try:
+            with open(path, "rb") as fh:
+                lines = fh.read(8 * 1024 * 1024).decode("utf-8", errors="replace").splitlines()
+        except OSError:
+            lines = []
+        _cache[key] = lines
+    if 1 <= f.span.line <= len(lines):
+        return lines[f.span.line - 1]
+    return None
