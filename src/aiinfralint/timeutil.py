@@ -1,0 +1,77 @@
+"""Clock windows with time zones ("08:00-20:00 Asia/Tokyo"), via the standard library."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*(?:\s(?P<tz>[A-Za-z_+\-/0-9]+))?\s*$")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A ZoneInfo for an IANA name; ValueError with a clear message if unknown."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Tokyo)") from None
+
+
+@dataclass(frozen=True)
+class Window:
+    """A daily window [start, end) in a time zone; end <= start wraps past midnight."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
+
+    @property
+    def tz_name(self) -> str:
+        return str(self.tz.key)
+
+    def hours(self) -> float:
+        s = self.start.hour * 60 + self.start.minute
+        e = self.end.hour * 60 + self.end.minute
+        return ((e - s) % 1440 or 1440) / 60
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.tz)
+        m = local.hour * 60 + local.minute
+        s = self.start.hour * 60 + self.start.minute
+        e = self.end.hour * 60 + self.end.minute
+        if s < e:
+            return s <= m < e
+        return m >= s or m < e
+
+    def overlap_minutes(self, begin: datetime, end: datetime, step_minutes: int = 5) -> int:
+        """Minutes of [begin, end) that fall inside the window (sampled)."""
+        total = 0
+        t = begin
+        step = timedelta(minutes=step_minutes)
+        while t < end:
+            if self.contains(t):
+                total += step_minutes
+            t += step
+        return total
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M} {self.tz_name}"
+
+
+def parse_window(text: str, default_tz: str | None = None) -> Window:
+    """Parse "HH:MM-HH:MM [Zone]"; ValueError says what is wrong ("25:00" is not a time)."""
+    m = _WINDOW.match(text or "")
+    if not m:
+        raise ValueError(f"invalid window {text!r}: expected 'HH:MM-HH:MM [IANA zone]', e.g. '08:00-20:00 Asia/Tokyo'")
+    h1, m1, h2, m2 = (int(m.group(i)) for i in range(1, 5))
+    for h, mm in ((h1, m1), (h2, m2)):
+        if not (0 <= h <= 24 and 0 <= mm < 60) or (h == 24 and mm != 0):
+            raise ValueError(f"invalid window {text!r}: {h:02d}:{mm:02d} is not a time of day")
+    start = time(h1 % 24, m1)
+    end = time(h2 % 24, m2)
+    if start == end and not (h1 == 0 and h2 == 24):
+        raise ValueError(f"invalid window {text!r}: start and end are the same")
+    return Window(start, end, zone(m.group("tz") or default_tz))
