@@ -1,0 +1,802 @@
+"""Cost, energy and carbon estimates on top of the shipped tables and the user's overrides.
+
+Money and carbon are `Decimal` with full precision; round only for display. Every result says
+what it assumed and which table row (version, as-of date) it used; what cannot be priced is
+reported as unpriced with a reason, never as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from aiinfralint.config import Config, ConfigError
+from aiinfralint.estimate import names
+from aiinfralint.estimate.tables import Table, TableError, load_table, to_decimal, with_overrides
+from aiinfralint.model.finding import Impact
+
+MILLION = Decimal(1_000_000)
+HOURS_PER_MONTH = Decimal(730)  # 8,760 h / 12
+DAYS_PER_MONTH = 30
+
+# Columns a configuration row may set, per table; numbers are checked up front.
+_NUMERIC: dict[str, frozenset[str]] = {
+    "models": frozenset({
+        "input", "cached_input", "cache_write_5m", "cache_write_1h", "output",
+        "input_above_200k", "cached_input_above_200k", "output_above_200k",
+    }),
+    "gpus": frozenset({"watts", "idle_watts", "usd_per_hour"}),
+    "instances": frozenset({"usd_per_hour", "count"}),
+    "grid": frozenset({"g_per_kwh"}),
+    "pue": frozenset({"pue"}),
+}
+_TEXT: dict[str, frozenset[str]] = {
+    "models": frozenset({"provider", "aliases", "note", "deprecation_date", "source", "confidence"}),
+    "gpus": frozenset({"aliases", "price_basis", "note", "source", "confidence", "memory_gb"}),
+    "instances": frozenset({"provider", "gpu", "region", "region_prices", "note", "source", "confidence"}),
+    "grid": frozenset({"note", "source", "confidence"}),
+    "pue": frozenset({"note", "source", "confidence"}),
+}
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceLookup:
+    """An hourly GPU price: `usd_per_hour` is for `count` GPUs (None when unpriced)."""
+
+    usd_per_hour: Decimal | None
+    basis: str
+    source: str
+    table_version: str
+    as_of: str
+    reason_unpriced: str | None = None
+    gpu: str | None = None
+    count: int = 1
+    usd_per_gpu_hour: Decimal | None = None
+    instance_type: str | None = None
+    provider: str | None = None
+    price_region: str | None = None
+
+    @property
+    def priced(self) -> bool:
+        return self.usd_per_hour is not None
+
+
+@dataclass(frozen=True)
+class CostLookup:
+    """A token bill: `usd` for the tokens given (None when unpriced)."""
+
+    usd: Decimal | None
+    basis: str
+    sources: tuple[str, ...]
+    reason_unpriced: str | None = None
+    model: str | None = None
+    table_version: str = ""
+    as_of: str = ""
+
+    @property
+    def unpriced(self) -> str | None:
+        return self.reason_unpriced
+
+    @property
+    def priced(self) -> bool:
+        return self.usd is not None
+
+
+class PowerLookup(NamedTuple):
+    watts: Decimal | None
+    idle_watts: Decimal | None
+    source: str
+
+
+class CacheMinimum(NamedTuple):
+    min_tokens: int | None
+    provider: str | None
+    source: str
+
+
+class GridLookup(NamedTuple):
+    g_per_kwh: Decimal
+    basis: str
+    source: str
+
+
+class PueLookup(NamedTuple):
+    pue: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class ModelPrices:
+    """One resolved row of models.yaml (USD per 1M tokens)."""
+
+    key: str
+    provider: str | None
+    input: Decimal | None
+    cached_input: Decimal | None
+    cache_write_5m: Decimal | None
+    cache_write_1h: Decimal | None
+    output: Decimal | None
+    matched_by: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class CacheRule:
+    """Prompt-cache behaviour for a model (cache_rules.yaml)."""
+
+    provider: str | None
+    min_tokens: int | None
+    ttl: str | None
+    write_multiplier: Decimal | None
+    write_multiplier_1h: Decimal | None
+    read_multiplier: Decimal | None
+    granularity: str | None
+    source: str
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def fmt_num(value: Decimal | float | int, places: int | None = None) -> str:
+    """`Decimal('2820.7200')` → `2,820.72`; no exponent notation."""
+    d = value if isinstance(value, Decimal) else Decimal(str(value))
+    if places is not None:
+        d = d.quantize(Decimal(1).scaleb(-places))
+    text = f"{d:,f}"
+    if "." in text and places is None:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_usd(value: Decimal) -> str:
+    """Dollars for people: cents, except sub-cent unit prices keep their digits."""
+    if value != 0 and abs(value) < 1:
+        exponent = value.normalize().as_tuple().exponent
+        places = max(2, -exponent) if isinstance(exponent, int) else 2
+        return "$" + (fmt_num(value, places) if places <= 6 else fmt_num(value))
+    return "$" + fmt_num(value, 2)
+
+
+def _dec(value: float | int | Decimal | str) -> Decimal:
+    d = to_decimal(value)
+    assert d is not None
+    return d
+
+
+# --- the estimator ------------------------------------------------------------------------
+
+
+class Estimator:
+    """Estimates for rules and reports. Cheap to build; tables load on first use."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config if config is not None else Config()
+        self.override_source = (
+            f"configuration ({self.config.source})" if self.config.source else "configuration"
+        )
+        self._tables: dict[str, Table] = {}
+        self._indexes: dict[str, dict[str, str]] = {}
+        self._check_overrides()
+
+    # -- tables and overrides
+
+    def _overrides(self, name: str) -> dict[str, dict[str, Any]]:
+        pricing = self.config.pricing
+        if name == "pue":
+            return {str(k): {"pue": v} for k, v in pricing.pue.items()}
+        if name == "cache_rules":
+            return {}
+        raw: dict[str, dict[str, Any]] = getattr(pricing, name)
+        # columns may be written kebab-case, as elsewhere in the config
+        return {k: {str(c).replace("-", "_"): v for c, v in cols.items()} if isinstance(cols, Mapping) else cols
+                for k, cols in raw.items()}
+
+    def _check_overrides(self) -> None:
+        for name in ("models", "gpus", "instances", "grid", "pue"):
+            for key, cols in self._overrides(name).items():
+                where = f"pricing.{name}.{key}"
+                if not isinstance(cols, Mapping):
+                    raise ConfigError(f"{where}: expected a table of columns, got {cols!r}")
+                for col, value in cols.items():
+                    if col in _NUMERIC[name]:
+                        try:
+                            d = to_decimal(value, f"{where}.{col}")
+                        except TableError as exc:
+                            raise ConfigError(f"invalid configuration in {self.config.source or 'configuration'}: {exc}") from None
+                        if d is not None and d < 0:
+                            raise ConfigError(f"{where}.{col}: must not be negative, got {value!r}")
+                    elif col not in _TEXT[name]:
+                        known = ", ".join(sorted(_NUMERIC[name] | _TEXT[name]))
+                        raise ConfigError(f"{where}: unknown column {col!r} (known: {known})")
+
+    def table(self, name: str) -> Table:
+        """A shipped table with this configuration's overrides merged in."""
+        cached = self._tables.get(name)
+        if cached is not None:
+            return cached
+        base = load_table(name)
+        resolver: Callable[[str], str | None] | None = {
+            "models": self._resolve_model_key_in(base),
+            "gpus": self._resolve_gpu_key_in(base),
+            "instances": self._resolve_instance_key_in(base),
+            "grid": self._resolve_grid_key_in(base),
+            "pue": lambda k: names.provider_key(k) if names.provider_key(k) in base.rows else None,
+        }.get(name)
+        merged = with_overrides(base, self._overrides(name), self.override_source, resolver)
+        self._tables[name] = merged
+        return merged
+
+    @staticmethod
+    def _index(table: Table, keyfunc: Callable[[str], str]) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for key, row in table.rows.items():
+            index.setdefault(keyfunc(key), key)
+        # aliases after row keys, so a row key always wins over another row's alias
+        for key, row in table.rows.items():
+            for alias in row.get("aliases") or ():
+                index.setdefault(keyfunc(str(alias)), key)
+        return index
+
+    def _idx(self, name: str, keyfunc: Callable[[str], str]) -> dict[str, str]:
+        idx = self._indexes.get(name)
+        if idx is None:
+            idx = self._index(self.table(name), keyfunc)
+            self._indexes[name] = idx
+        return idx
+
+    # models
+
+    @classmethod
+    def _find_model(cls, index: Mapping[str, str], model: str) -> tuple[str, tuple[str, ...]] | None:
+        for candidate, steps in names.model_candidates(model):
+            if candidate in index:
+                return index[candidate], steps
+        return None
+
+    def _resolve_model_key_in(self, base: Table) -> Callable[[str], str | None]:
+        index = self._index(base, str.lower)
+
+        def resolve(key: str) -> str | None:
+            # overrides name rows exactly (or by alias); no family fallback, so a new
+            # dated snapshot can get its own price
+            return index.get(key.strip().lower())
+
+        return resolve
+
+    def resolve_model(self, model: str) -> str | None:
+        """The models.yaml row a model id prices as, or None."""
+        found = self._find_model(self._idx("models", str.lower), model)
+        return found[0] if found else None
+
+    def model_prices(self, model: str) -> ModelPrices | None:
+        found = self._find_model(self._idx("models", str.lower), model)
+        if found is None:
+            return None
+        key, steps = found
+        t = self.table("models")
+        row = t.rows[key]
+        return ModelPrices(
+            key=key,
+            provider=row.get("provider") or names.provider_for_model(key),
+            input=to_decimal(row.get("input")),
+            cached_input=to_decimal(row.get("cached_input")),
+            cache_write_5m=to_decimal(row.get("cache_write_5m")),
+            cache_write_1h=to_decimal(row.get("cache_write_1h")),
+            output=to_decimal(row.get("output")),
+            matched_by=steps,
+            source=t.cite(key),
+        )
+
+    def _model_unknown(self, model: str) -> str:
+        t = self.table("models")
+        return (f"model {model!r} is not in {t.label} (also tried without provider prefix, "
+                f"date/version suffix and `-latest`); add it under [tool.aiinfralint.pricing.models]")
+
+    @staticmethod
+    def _match_note(model: str, prices: ModelPrices) -> str:
+        if not prices.matched_by:
+            return f"{model} priced as {prices.key}"
+        return f"{model} priced as {prices.key} (after dropping {', '.join(prices.matched_by)})"
+
+    # GPUs
+
+    def _resolve_gpu_key_in(self, base: Table) -> Callable[[str], str | None]:
+        index = self._index(base, names.gpu_key)
+
+        def resolve(key: str) -> str | None:
+            return index.get(names.gpu_key(key))
+
+        return resolve
+
+    def _find_gpu(self, gpu: str) -> tuple[str, str | None] | None:
+        index = self._idx("gpus", names.gpu_key)
+        for candidate, note in names.gpu_candidates(gpu):
+            if candidate in index:
+                return index[candidate], note
+        return None
+
+    def resolve_gpu(self, gpu: str) -> str | None:
+        """The gpus.yaml row for a product name or node-label value, or None."""
+        found = self._find_gpu(gpu)
+        return found[0] if found else None
+
+    def _gpu_unknown(self, gpu: str | None) -> str:
+        if gpu is None or not str(gpu).strip():
+            return "GPU model unknown: nothing names an accelerator (node selector, instance type or label)"
+        return (f"GPU {gpu!r} is not in {self.table('gpus').label}; "
+                f"add it under [tool.aiinfralint.pricing.gpus]")
+
+    # instances
+
+    def _resolve_instance_key_in(self, base: Table) -> Callable[[str], str | None]:
+        index = self._index(base, str.lower)
+        return lambda key: index.get(key.strip().lower())
+
+    def resolve_instance(self, instance_type: str) -> str | None:
+        return self._idx("instances", str.lower).get(instance_type.strip().lower())
+
+    # grid
+
+    @staticmethod
+    def _grid_key(key: str) -> str:
+        if "/" in key:
+            provider, region = key.split("/", 1)
+            return f"{names.provider_key(provider)}/{names.region_key(region)}"
+        return names.region_key(key)
+
+    def _resolve_grid_key_in(self, base: Table) -> Callable[[str], str | None]:
+        index = {self._grid_key(k): k for k in base.rows}
+
+        def resolve(key: str) -> str | None:
+            k = self._grid_key(key)
+            if k in index:
+                return index[k]
+            if "/" not in k:
+                provider = names.provider_for_region(k)
+                if provider and f"{provider}/{k}" in index:
+                    return index[f"{provider}/{k}"]
+                hits = [v for kk, v in index.items() if kk.split("/", 1)[-1] == k]
+                if len(hits) == 1:
+                    return hits[0]
+                if provider:
+                    return f"{provider}/{k}"  # a new row under the guessed provider
+            return None
+
+        return resolve
+
+    # -- public API: prices
+
+    def gpu_price_per_hour(
+        self,
+        gpu: str | None = None,
+        *,
+        instance_type: str | None = None,
+        count: int = 1,
+        provider: str | None = None,
+        region: str | None = None,
+    ) -> PriceLookup:
+        """On-demand price for `count` GPUs for one hour.
+
+        With `instance_type`, the instance's price is shared per GPU (`count` of its GPUs);
+        otherwise the GPU's indicative $/GPU-hour, taken from the cheapest per-GPU instance
+        of `provider` when one is listed. A GPU price set in configuration beats shipped ones.
+        """
+        gpus = self.table("gpus")
+        insts = self.table("instances")
+        notes: list[str] = []
+        gpu_key: str | None = None
+        if gpu:
+            found = self._find_gpu(gpu)
+            if found:
+                gpu_key, note = found
+                if note:
+                    notes.append(note)
+
+        # 1. a named instance type
+        if instance_type:
+            ikey = self.resolve_instance(instance_type)
+            if ikey is None:
+                notes.append(f"instance type {instance_type!r} is not in {insts.label}")
+            else:
+                row = insts.rows[ikey]
+                inst_gpu = self.resolve_gpu(str(row.get("gpu", ""))) if row.get("gpu") else None
+                gpu_key = gpu_key or inst_gpu
+                n = int(row.get("count") or 1)
+                price, price_region = self._instance_price(row, region)
+                gpu_overridden = gpu_key is not None and gpu_key in gpus.overridden and \
+                    gpus.rows[gpu_key].get("usd_per_hour") is not None
+                if price is not None and not (gpu_overridden and ikey not in insts.overridden):
+                    per_gpu = price / n
+                    basis = (f"{ikey} on-demand {fmt_usd(price)}/h"
+                             f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
+                             f" = {fmt_usd(per_gpu)}/GPU-hour; {count} of its {n} GPUs")
+                    if region and price_region and names.region_key(region) != price_region:
+                        basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
+                    return PriceLookup(
+                        usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]),
+                        source=insts.cite(ikey), table_version=insts.version, as_of=insts.as_of,
+                        gpu=gpu_key, count=count, usd_per_gpu_hour=per_gpu, instance_type=ikey,
+                        provider=row.get("provider"), price_region=price_region,
+                    )
+                if price is None:
+                    notes.append(f"{ikey} has no on-demand price in {insts.label}")
+                provider = provider or row.get("provider")
+
+        if gpu_key is None:
+            reason = self._gpu_unknown(gpu)
+            if instance_type and not gpu:
+                reason = "; ".join(notes) or reason
+            return PriceLookup(None, "; ".join(notes) or reason, gpus.label, gpus.version, gpus.as_of,
+                               reason_unpriced=reason, count=count, instance_type=instance_type)
+
+        grow = gpus.rows[gpu_key]
+        configured = gpu_key in gpus.overridden and grow.get("usd_per_hour") is not None
+        # 2. the cheapest per-GPU instance of this provider
+        if not configured and provider:
+            best = self._cheapest_instance(gpu_key, names.provider_key(provider), region)
+            if best is not None:
+                ikey, per_gpu, n, price, price_region = best
+                basis = (f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
+                         f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
+                         f" = {fmt_usd(per_gpu)}/GPU-hour")
+                return PriceLookup(
+                    usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]),
+                    source=insts.cite(ikey), table_version=insts.version, as_of=insts.as_of,
+                    gpu=gpu_key, count=count, usd_per_gpu_hour=per_gpu, instance_type=ikey,
+                    provider=names.provider_key(provider), price_region=price_region,
+                )
+        # 3. the GPU row's indicative price
+        per_gpu = to_decimal(grow.get("usd_per_hour"))
+        if per_gpu is None:
+            reason = (f"no on-demand price for {gpu_key} in {gpus.label} or {insts.label}; "
+                      f"set [tool.aiinfralint.pricing.gpus.{gpu_key}] usd_per_hour")
+            return PriceLookup(None, "; ".join([*notes, reason]), gpus.cite(gpu_key), gpus.version,
+                               gpus.as_of, reason_unpriced=reason, gpu=gpu_key, count=count)
+        how = "configured price" if configured else f"indicative on-demand price ({grow.get('price_basis', 'see source')})"
+        basis = f"{gpu_key} {how} {fmt_usd(per_gpu)}/GPU-hour"
+        return PriceLookup(
+            usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]), source=gpus.cite(gpu_key),
+            table_version=gpus.version, as_of=gpus.as_of, gpu=gpu_key, count=count,
+            usd_per_gpu_hour=per_gpu, provider=names.provider_key(provider),
+        )
+
+    @staticmethod
+    def _instance_price(row: Mapping[str, Any], region: str | None) -> tuple[Decimal | None, str | None]:
+        price_region = str(row["region"]) if row.get("region") else None
+        if region:
+            rk = names.region_key(region)
+            for r, p in (row.get("region_prices") or {}).items():
+                if names.region_key(str(r)) == rk:
+                    return to_decimal(p), rk
+        return to_decimal(row.get("usd_per_hour")), price_region
+
+    def _cheapest_instance(self, gpu_key: str, provider: str | None, region: str | None
+                           ) -> tuple[str, Decimal, int, Decimal, str | None] | None:
+        insts = self.table("instances")
+        best: tuple[str, Decimal, int, Decimal, str | None] | None = None
+        for ikey, row in insts.rows.items():
+            if names.provider_key(row.get("provider")) != provider or not row.get("gpu"):
+                continue
+            if self.resolve_gpu(str(row["gpu"])) != gpu_key:
+                continue
+            price, price_region = self._instance_price(row, region)
+            if price is None:
+                continue
+            n = int(row.get("count") or 1)
+            per_gpu = price / n
+            if best is None or per_gpu < best[1]:
+                best = (ikey, per_gpu, n, price, price_region)
+        return best
+
+    def gpu_power_watts(self, gpu: str) -> PowerLookup:
+        """Board power (TDP) and idle watts per GPU; (None, None, reason) when unknown."""
+        found = self._find_gpu(gpu) if gpu else None
+        if found is None:
+            return PowerLookup(None, None, self._gpu_unknown(gpu))
+        key, note = found
+        t = self.table("gpus")
+        row = t.rows[key]
+        src = t.cite(key) + (f" ({note})" if note else "")
+        return PowerLookup(to_decimal(row.get("watts")), to_decimal(row.get("idle_watts")), src)
+
+    # -- carbon
+
+    def provider_for_region(self, region: str | None) -> str | None:
+        return names.provider_for_region(region)
+
+    def grid_intensity(self, region: str | None, provider: str | None = None) -> GridLookup:
+        """Location-based grid intensity (gCO2e/kWh); unknown regions get the world average."""
+        t = self.table("grid")
+        fallback_key = "any/unknown"
+        if region:
+            key = self._resolve_grid_key_in(t)(
+                f"{names.provider_key(provider)}/{region}" if provider else region)
+            if key is not None and key in t.rows:
+                g = to_decimal(t.rows[key]["g_per_kwh"])
+                assert g is not None
+                return GridLookup(g, f"grid intensity of {key}: {fmt_num(g)} gCO2e/kWh", t.cite(key))
+            where = f"{names.provider_key(provider)}/{region}" if provider else region
+            reason = f"region {where!r} is not in {t.label}"
+        else:
+            reason = "region unknown"
+        g = to_decimal(t.rows[fallback_key]["g_per_kwh"])
+        assert g is not None
+        return GridLookup(g, f"{reason}: world average {fmt_num(g)} gCO2e/kWh used", t.cite(fallback_key))
+
+    def pue(self, provider: str | None) -> PueLookup:
+        t = self.table("pue")
+        key = names.provider_key(provider)
+        if key and key in t.rows:
+            value = to_decimal(t.rows[key]["pue"])
+            assert value is not None
+            return PueLookup(value, t.cite(key))
+        value = to_decimal(t.rows["default"]["pue"])
+        assert value is not None
+        why = f"provider {provider!r} has no PUE row" if provider else "provider unknown"
+        return PueLookup(value, f"{why}; default — {t.cite('default')}")
+
+    # -- workloads
+
+    def gpu_workload(
+        self,
+        gpu: str | None,
+        count: int,
+        hours_per_month: Decimal | float,
+        *,
+        instance_type: str | None = None,
+        region: str | None = None,
+        provider: str | None = None,
+        utilisation: float | None = None,
+    ) -> Impact:
+        """Money, energy and carbon of `count` GPUs busy `hours_per_month` hours a month.
+
+        $ = price for `count` GPUs × hours. Energy (Cloud Carbon Footprint method):
+        count × (idle + u × (TDP − idle)) × hours / 1000 × PUE, or TDP × u when idle is
+        unknown. Carbon = kWh × grid gCO2e/kWh / 1000.
+        """
+        hours = _dec(hours_per_month)
+        assumptions: list[str] = []
+        sources: list[str] = []
+        unpriced: list[str] = []
+
+        # what hardware
+        inst_row: Mapping[str, Any] | None = None
+        ikey: str | None = None
+        if instance_type:
+            ikey = self.resolve_instance(instance_type)
+            if ikey is not None:
+                inst_row = self.table("instances").rows[ikey]
+                provider = provider or inst_row.get("provider")
+        gpu_name = gpu or (str(inst_row["gpu"]) if inst_row and inst_row.get("gpu") else None)
+        gpu_key = self.resolve_gpu(gpu_name) if gpu_name else None
+
+        if region is None and self.config.traffic.region:
+            region = self.config.traffic.region
+            assumptions.append(f"region {region} from [tool.aiinfralint.traffic] region")
+        provider = names.provider_key(provider) or names.provider_for_region(region)
+        if utilisation is None:
+            u = _dec(self.config.traffic.gpu_utilisation)
+            u_note = "configured default" if "gpu_utilisation" in self.config.traffic.model_fields_set else "default"
+            assumptions.append(f"GPU utilisation {fmt_num(u * 100)}% ({u_note}; not stated by the workload)")
+        else:
+            u = _dec(utilisation)
+            assumptions.append(f"GPU utilisation {fmt_num(u * 100)}%")
+        gpu_hours = hours * count
+        what = f"{count} × {gpu_key or gpu_name or 'unknown GPU'}"
+        if ikey:
+            what += f" on {ikey}"
+        assumptions.insert(0, f"{what} for {fmt_num(hours)} h/month = {fmt_num(gpu_hours)} GPU-hours")
+
+        # money
+        price = self.gpu_price_per_hour(gpu_name, instance_type=instance_type, count=count,
+                                        provider=provider, region=region)
+        usd: Decimal | None = None
+        if price.usd_per_hour is not None:
+            usd = price.usd_per_hour * hours
+            assumptions.append(f"price: {price.basis}; {fmt_usd(price.usd_per_hour)}/h × {fmt_num(hours)} h")
+            sources.append(price.source)
+        else:
+            unpriced.append(f"cost: {price.reason_unpriced}")
+
+        # energy and carbon
+        kwh: Decimal | None = None
+        kg: Decimal | None = None
+        if gpu_key is None:
+            unpriced.append(f"energy and carbon: {self._gpu_unknown(gpu_name)}")
+        else:
+            watts, idle, psrc = self.gpu_power_watts(gpu_key)
+            if watts is None:
+                unpriced.append(f"energy and carbon: no board power for {gpu_key} in {self.table('gpus').label}")
+            else:
+                if idle is not None:
+                    avg_w = idle + u * (watts - idle)
+                    assumptions.append(
+                        f"power per GPU {fmt_num(idle)} W idle + {fmt_num(u * 100)}% × ({fmt_num(watts)} − "
+                        f"{fmt_num(idle)}) W = {fmt_num(avg_w)} W")
+                else:
+                    avg_w = watts * u
+                    assumptions.append(
+                        f"power per GPU {fmt_num(watts)} W board power × {fmt_num(u * 100)}% = {fmt_num(avg_w)} W "
+                        f"(idle power unknown)")
+                pue, pue_src = self.pue(provider)
+                kwh = Decimal(count) * avg_w * hours / 1000 * pue
+                assumptions.append(f"PUE {fmt_num(pue)} ({provider or 'provider unknown'}); "
+                                   f"energy {fmt_num(kwh, 1)} kWh/month")
+                grid = self.grid_intensity(region, provider)
+                kg = kwh * grid.g_per_kwh / 1000
+                assumptions.append(grid.basis)
+                sources.extend([psrc, pue_src, grid.source])
+        return Impact(
+            usd_per_month=usd,
+            kgco2e_per_month=kg,
+            gpu_hours_per_month=gpu_hours,
+            kwh_per_month=kwh,
+            assumptions=tuple(assumptions),
+            sources=tuple(dict.fromkeys(sources)),
+            unpriced=tuple(unpriced),
+        )
+
+    # -- tokens
+
+    def token_cost(
+        self,
+        model: str,
+        *,
+        input_tokens: float = 0,
+        cached_input_tokens: float = 0,
+        cache_write_tokens: float = 0,
+        output_tokens: float = 0,
+        cache_ttl: str = "5m",
+    ) -> CostLookup:
+        """The bill for the given token counts (uncached input, cache reads, cache writes, output)."""
+        t = self.table("models")
+        prices = self.model_prices(model)
+        if prices is None:
+            reason = self._model_unknown(model)
+            return CostLookup(None, reason, (t.label,), reason, None, t.version, t.as_of)
+        parts: list[str] = [self._match_note(model, prices)]
+        total = Decimal(0)
+        missing: list[str] = []
+
+        def add(tokens: float, price: Decimal | None, label: str, fallback: tuple[Decimal | None, str] | None = None) -> None:
+            nonlocal total
+            if not tokens:
+                return
+            n = _dec(tokens)
+            if price is None and fallback is not None and fallback[0] is not None:
+                price, why = fallback
+                label = f"{label} ({why})"
+            if price is None:
+                missing.append(f"{prices.key} has no {label} price in {t.label}")
+                return
+            total += n * price / MILLION
+            parts.append(f"{fmt_num(n)} {label} tokens × {fmt_usd(price)}/1M")
+
+        add(input_tokens, prices.input, "input")
+        add(cached_input_tokens, prices.cached_input, "cached input",
+            (prices.input, "no cached price listed; billed as input"))
+        write = prices.cache_write_1h if cache_ttl == "1h" else prices.cache_write_5m
+        add(cache_write_tokens, write, f"cache write ({cache_ttl})",
+            (prices.input, "no write fee listed; billed as input"))
+        add(output_tokens, prices.output, "output")
+        if missing:
+            reason = "; ".join(missing)
+            return CostLookup(None, "; ".join([*parts, reason]), (prices.source,), reason, prices.key,
+                              t.version, t.as_of)
+        return CostLookup(total, "; ".join(parts), (prices.source,), None, prices.key, t.version, t.as_of)
+
+    def prefix_cache_loss(
+        self,
+        model: str,
+        tokens_lost: int,
+        calls_per_day: float | None = None,
+        days: int = DAYS_PER_MONTH,
+    ) -> Impact:
+        """What a busted prompt-cache prefix costs a month:
+        tokens × calls/day × (input price − cached input price) × days."""
+        t = self.table("models")
+        assumptions: list[str] = []
+        if calls_per_day is None:
+            calls_per_day = self.config.traffic.calls_per_day
+            assumptions.append(f"{fmt_num(calls_per_day)} calls/day (default traffic; set "
+                               f"[tool.aiinfralint.traffic] calls_per_day or prompts)")
+        else:
+            assumptions.append(f"{fmt_num(calls_per_day)} calls/day")
+        tokens_month = _dec(tokens_lost) * _dec(calls_per_day) * days
+        assumptions.insert(0, f"{fmt_num(tokens_lost)} prefix tokens re-billed as uncached input on every call")
+        assumptions.append(f"{days} days/month → {fmt_num(tokens_month)} tokens/month")
+        prices = self.model_prices(model)
+        if prices is None:
+            return Impact(tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(t.label,),
+                          unpriced=(self._model_unknown(model),))
+        if prices.input is None or prices.cached_input is None:
+            missing = "input" if prices.input is None else "cached-input"
+            return Impact(tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(prices.source,),
+                          unpriced=(f"{prices.key} has no {missing} price in {t.label} "
+                                    f"(the provider may not discount cached input)",))
+        delta = prices.input - prices.cached_input
+        usd = tokens_month * delta / MILLION
+        assumptions.append(
+            f"{self._match_note(model, prices)}: input {fmt_usd(prices.input)}/1M − cached "
+            f"{fmt_usd(prices.cached_input)}/1M = {fmt_usd(delta)}/1M")
+        if prices.cache_write_5m is not None and prices.input and prices.cache_write_5m > prices.input:
+            assumptions.append(
+                f"with explicit cache breakpoints each miss also pays a cache write "
+                f"({fmt_usd(prices.cache_write_5m)}/1M), not counted here")
+        return Impact(usd_per_month=usd, tokens=int(tokens_lost), assumptions=tuple(assumptions),
+                      sources=(prices.source,))
+
+    # -- prompt-cache rules
+
+    def cache_rule(self, model: str) -> CacheRule:
+        """Minimum tokens, TTL and price multipliers for the model's prompt cache."""
+        t = self.table("cache_rules")
+        prices = self.model_prices(model)
+        provider = prices.provider if prices else names.provider_for_model(model)
+        rows = t.rows
+        # per-model rows are keyed by model family; try the same spellings as prices
+        for candidate, _ in names.model_candidates(model):
+            for key in (candidate, prices.key if prices else None):
+                if key and key in rows and rows[key].get("provider"):
+                    return self._cache_rule_from(t, key, rows[key])
+        if provider and provider in rows:
+            return self._cache_rule_from(t, provider, rows[provider])
+        return CacheRule(provider, None, None, None, None, None, None,
+                         f"no prompt-cache rule for {model!r} in {t.label}")
+
+    @staticmethod
+    def _cache_rule_from(t: Table, key: str, row: Mapping[str, Any]) -> CacheRule:
+        mt = row.get("min_tokens")
+        return CacheRule(
+            provider=str(row.get("provider", key)),
+            min_tokens=int(mt) if mt is not None else None,
+            ttl=str(row["ttl"]) if row.get("ttl") is not None else None,
+            write_multiplier=to_decimal(row.get("write_multiplier")),
+            write_multiplier_1h=to_decimal(row.get("write_multiplier_1h")),
+            read_multiplier=to_decimal(row.get("read_multiplier")),
+            granularity=str(row["granularity"]) if row.get("granularity") is not None else None,
+            source=t.cite(key),
+        )
+
+    def cache_minimum(self, model: str) -> CacheMinimum:
+        """Smallest prefix the provider caches for this model (None when not known)."""
+        rule = self.cache_rule(model)
+        return CacheMinimum(rule.min_tokens, rule.provider, rule.source)
+
+
+# --- totals -------------------------------------------------------------------------------
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    total = present[0]
+    for v in present[1:]:
+        total = total + v
+    return total
+
+
+def combine(impacts: Iterable[Impact | None]) -> Impact:
+    """Sum of the figures that are known; assumptions, sources and unpriced reasons unioned."""
+    items = [i for i in impacts if i is not None]
+
+    def union(attr: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(x for i in items for x in getattr(i, attr)))
+
+    return Impact(
+        usd_per_month=_sum(i.usd_per_month for i in items),
+        kgco2e_per_month=_sum(i.kgco2e_per_month for i in items),
+        latency_ms=_sum(i.latency_ms for i in items),
+        tokens=_sum(i.tokens for i in items),
+        gpu_hours_per_month=_sum(i.gpu_hours_per_month for i in items),
+        kwh_per_month=_sum(i.kwh_per_month for i in items),
+        assumptions=union("assumptions"),
+        sources=union("sources"),
+        unpriced=union("unpriced"),
+    )
