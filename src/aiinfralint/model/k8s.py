@@ -44,7 +44,9 @@ class Container(_Part):
     cpu: str | None = None
     memory: str | None = None
     mounts: tuple[tuple[str, str], ...] = ()  # (volume name, mount path)
+    read_only: frozenset[str] = frozenset()  # volume names mounted readOnly
     span: Span | None = None
+    gpu_span: Span | None = None  # the first GPU resource line
 
 
 class Volume(_Part):

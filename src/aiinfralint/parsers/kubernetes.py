@@ -141,6 +141,7 @@ def claims_text(f: FileInput) -> bool:
 def _container(c: YMap, f: FileInput) -> Container:
     res = c.get("resources") if isinstance(c.get("resources"), YMap) else YMap()
     gpus: dict[str, float] = {}
+    gpu_span: Span | None = None
     cpu = mem = None
     for section in ("limits", "requests"):
         block = res.get(section)
@@ -149,6 +150,8 @@ def _container(c: YMap, f: FileInput) -> Container:
         for k, v in block.items():
             if any(str(k).startswith(p) for p in GPU_RESOURCE_PREFIXES):
                 gpus[str(k)] = max(gpus.get(str(k), 0.0), _quantity(v))
+                if gpu_span is None and _quantity(v) > 0 and isinstance(block, YMap):
+                    gpu_span = _span(f, block, k)
         if section == "requests" or cpu is None:
             cpu = _s(block.get("cpu")) or cpu
             mem = _s(block.get("memory")) or mem
@@ -159,10 +162,13 @@ def _container(c: YMap, f: FileInput) -> Container:
             if isinstance(e, dict) and e.get("name") is not None and "value" in e:
                 env[_s(e.get("name"))] = _s(e.get("value"))
     mounts = []
+    read_only = set()
     if isinstance(c.get("volumeMounts"), list):
         for m in c["volumeMounts"]:
             if isinstance(m, dict):
                 mounts.append((_s(m.get("name")), _s(m.get("mountPath"))))
+                if m.get("readOnly") is True:
+                    read_only.add(_s(m.get("name")))
     cmd = c.get("command")
     args = c.get("args")
     return Container(
@@ -175,7 +181,9 @@ def _container(c: YMap, f: FileInput) -> Container:
         cpu=cpu,
         memory=mem,
         mounts=tuple(mounts),
+        read_only=frozenset(read_only),
         span=_span(f, c),
+        gpu_span=gpu_span,
     )
 
 
@@ -518,7 +526,7 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
         extra["active_deadline_seconds"] = spec["activeDeadlineSeconds"]
     if "replicas" in spec:
         extra["replicas"] = _int(spec.get("replicas"))
-    queue = labels.get(QUEUE_LABEL) or next((p.labels.get(QUEUE_LABEL) for p in pods if p.labels.get(QUEUE_LABEL)), None)
+    queue = labels.get(QUEUE_LABEL) or annotations.get(QUEUE_LABEL) or next((p.labels.get(QUEUE_LABEL) for p in pods if p.labels.get(QUEUE_LABEL)), None)
     if queue is None and "volcano" in api and spec.get("queue"):
         queue = _s(spec.get("queue"))
     if queue is None and annotations.get("scheduling.volcano.sh/queue-name"):
@@ -527,8 +535,8 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
     # where the first GPU request sits, for precise spans
     for p in pods:
         for c in p.containers:
-            if c.gpus and c.span is not None:
-                spans.setdefault("gpu", c.span)
+            if c.gpus and (c.gpu_span or c.span) is not None:
+                spans.setdefault("gpu", c.gpu_span or c.span)  # type: ignore[arg-type]
                 break
     extra["model_ref"] = _model_ref(pods, spec)
     role = _role(kind, api, doc, labels, annotations)

@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-RULES: tuple[type, ...] = ()
+from aiinfralint.rules.k8s.batch_window_overlaps_peak import BatchGpuWindowOverlapsPeak
+
+RULES: tuple[type, ...] = (
+    BatchGpuWindowOverlapsPeak,
+)
