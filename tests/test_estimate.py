@@ -388,3 +388,33 @@ def test_import_is_cheap() -> None:
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_gpu_sharing_suffixes_resolve_to_the_whole_gpu(est: Estimator) -> None:
+    assert est.resolve_gpu("NVIDIA-A100-SXM4-40GB-SHARED") == "A100-SXM4-40GB"
+    assert est.resolve_gpu("NVIDIA-A100-SXM4-80GB-MIG-1g.10gb") == "A100-SXM4-80GB"
+
+
+def test_unknown_instance_type_says_so(est: Estimator) -> None:
+    imp = est.gpu_workload(None, 8, 730, instance_type="x9.huge")
+    assert imp.usd_per_month is None and imp.kgco2e_per_month is None
+    assert all("x9.huge" in u for u in imp.unpriced)
+    # an instance with a known GPU but no price: energy from the GPU, price from the GPU row
+    imp = est.gpu_workload(None, 8, 730, instance_type="a3-highgpu-8g", region="us-central1")
+    assert imp.kwh_per_month == D(8) * 700 * D("0.6") * 730 / 1000 * D("1.10")
+    assert imp.usd_per_month == D("6.88") * 8 * 730
+    assert any("no gcp instance price listed for H100-SXM" in a for a in imp.assumptions)
+
+
+def test_estimator_pickles_for_worker_processes() -> None:
+    import pickle
+
+    est = Estimator(Config(pricing=PricingConfig(pue={"aws": 1.3})))
+    est.gpu_workload("h100", 1, 1, region="us-east-1")
+    again = pickle.loads(pickle.dumps(est))
+    assert again.pue("aws").pue == D("1.3")
+
+
+def test_shared_tables_are_read_only() -> None:
+    with pytest.raises(TypeError):
+        load_table("grid").rows["any/unknown"]["g_per_kwh"] = 0  # type: ignore[index]

@@ -183,6 +183,13 @@ class Estimator:
         self._indexes: dict[str, dict[str, str]] = {}
         self._check_overrides()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # caches hold read-only views that do not pickle; a worker process rebuilds them
+        state = dict(self.__dict__)
+        state["_tables"] = {}
+        state["_indexes"] = {}
+        return state
+
     # -- tables and overrides
 
     def _overrides(self, name: str) -> dict[str, dict[str, Any]]:
@@ -451,18 +458,20 @@ class Estimator:
                     provider=names.provider_key(provider), price_region=price_region,
                 )
         # 3. the GPU row's indicative price
-        per_gpu = to_decimal(grow.get("usd_per_hour"))
-        if per_gpu is None:
+        row_price = to_decimal(grow.get("usd_per_hour"))
+        if row_price is None:
             reason = (f"no on-demand price for {gpu_key} in {gpus.label} or {insts.label}; "
                       f"set [tool.aiinfralint.pricing.gpus.{gpu_key}] usd_per_hour")
             return PriceLookup(None, "; ".join([*notes, reason]), gpus.cite(gpu_key), gpus.version,
                                gpus.as_of, reason_unpriced=reason, gpu=gpu_key, count=count)
         how = "configured price" if configured else f"indicative on-demand price ({grow.get('price_basis', 'see source')})"
-        basis = f"{gpu_key} {how} {fmt_usd(per_gpu)}/GPU-hour"
+        if provider and not configured:
+            notes.append(f"no {names.provider_key(provider)} instance price listed for {gpu_key}")
+        basis = f"{gpu_key} {how} {fmt_usd(row_price)}/GPU-hour"
         return PriceLookup(
-            usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]), source=gpus.cite(gpu_key),
+            usd_per_hour=row_price * count, basis="; ".join([*notes, basis]), source=gpus.cite(gpu_key),
             table_version=gpus.version, as_of=gpus.as_of, gpu=gpu_key, count=count,
-            usd_per_gpu_hour=per_gpu, provider=names.provider_key(provider),
+            usd_per_gpu_hour=row_price, provider=names.provider_key(provider),
         )
 
     @staticmethod
@@ -607,7 +616,11 @@ class Estimator:
         kwh: Decimal | None = None
         kg: Decimal | None = None
         if gpu_key is None:
-            unpriced.append(f"energy and carbon: {self._gpu_unknown(gpu_name)}")
+            why = self._gpu_unknown(gpu_name)
+            if instance_type and ikey is None and not gpu_name:
+                why = (f"GPU model unknown: instance type {instance_type!r} is not in "
+                       f"{self.table('instances').label} and nothing else names an accelerator")
+            unpriced.append(f"energy and carbon: {why}")
         else:
             watts, idle, psrc = self.gpu_power_watts(gpu_key)
             if watts is None:

@@ -67,6 +67,8 @@ def provider_for_model(model: str) -> str | None:
 
 _GPU_VENDOR_PREFIXES = ("nvidia-", "tesla-", "amd-", "instinct-", "gpu-")
 _GPU_NOISE_TOKENS = re.compile(r"-(?:hbm\d*e?|gddr\d*x?)(?=-|$)")
+# GPU Feature Discovery appends `-SHARED` under time-slicing and `-MIG-<profile>` for MIG slices
+_GPU_SHARING_SUFFIX = re.compile(r"-(?:shared|mig-.*)$")
 
 
 def gpu_key(name: str) -> str:
@@ -89,6 +91,10 @@ def gpu_candidates(name: str) -> Iterator[tuple[str, str | None]]:
     """Keys to try for a GPU name, with a note when the match loses precision."""
     key = gpu_key(name)
     yield key, None
+    whole = _GPU_SHARING_SUFFIX.sub("", key)
+    if whole != key:
+        key = whole
+        yield key, None
     quiet = _GPU_NOISE_TOKENS.sub("", key)
     if quiet != key:
         yield quiet, None

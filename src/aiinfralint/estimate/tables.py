@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 TABLE_NAMES: tuple[str, ...] = ("models", "cache_rules", "gpus", "instances", "grid", "pue")
@@ -85,8 +86,13 @@ def _validate(name: str, data: Any) -> Table:
         version=str(data["version"]),
         as_of=str(data["as_of"]),
         source=str(data["source"]),
-        rows=clean,
+        rows=_frozen(clean),
     )
+
+
+def _frozen(rows: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
+    # tables are shared by every estimator in the process: read-only views stop accidents
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in rows.items()})
 
 
 @functools.lru_cache(maxsize=None)
@@ -131,6 +137,6 @@ def with_overrides(table: Table, overrides: Mapping[str, Mapping[str, Any]], sou
         version=table.version,
         as_of=table.as_of,
         source=table.source,
-        rows=rows,
+        rows=_frozen(rows),
         overridden=frozenset(touched) | table.overridden,
     )
