@@ -149,8 +149,10 @@ class _Progress:
     """A progress bar on stderr for long runs on a terminal."""
 
     def __init__(self) -> None:
-        self._bar = None
-        self._task = None
+        from typing import Any
+
+        self._bar: Any = None
+        self._task: Any = None
 
     def update(self, done: int, total: int) -> None:
         if total < 200:

@@ -194,8 +194,8 @@ def run(options: RunOptions) -> RunResult:
         seen_fp[fp] = n + 1
         updates["fingerprint"] = fp if n == 0 else f"{fp}:{n}"
         f = f.model_copy(update=updates)
-        fr = by_path.get(f.span.path)
-        if _object_ignores(f) or (fr is not None and fr.suppressions.match(f.code, f.slug, f.span.line)):
+        owner = by_path.get(f.span.path)
+        if _object_ignores(f) or (owner is not None and owner.suppressions.match(f.code, f.slug, f.span.line)):
             suppressed.append(f)
             continue
         if _per_file_ignored(f, config):
