@@ -527,6 +527,10 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
     if "replicas" in spec:
         extra["replicas"] = _int(spec.get("replicas"))
     queue = labels.get(QUEUE_LABEL) or annotations.get(QUEUE_LABEL) or next((p.labels.get(QUEUE_LABEL) for p in pods if p.labels.get(QUEUE_LABEL)), None)
+    if queue is None and kind == "CronJob" and isinstance(spec.get("jobTemplate"), dict):
+        jmeta = spec["jobTemplate"].get("metadata")
+        if isinstance(jmeta, dict):
+            queue = _str_map(jmeta.get("labels")).get(QUEUE_LABEL) or _str_map(jmeta.get("annotations")).get(QUEUE_LABEL)
     if queue is None and "volcano" in api and spec.get("queue"):
         queue = _s(spec.get("queue"))
     if queue is None and annotations.get("scheduling.volcano.sh/queue-name"):
