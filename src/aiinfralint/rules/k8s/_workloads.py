@@ -324,3 +324,35 @@ def gpu_impact(
             unpriced=(f"estimate tables unavailable: {exc}",),
         )
     return imp.model_copy(update={"assumptions": (*extra, f"GPU model: {hw.source}", *imp.assumptions)})
+
+
+# --- cross-file lookups -------------------------------------------------------------------
+
+
+def workload_index(ctx: RuleContext) -> dict[tuple[str, str, str], Workload]:
+    """(namespace, kind, name) -> workload, shared by the rules of a run."""
+
+    def build() -> dict[tuple[str, str, str], Workload]:
+        out: dict[tuple[str, str, str], Workload] = {}
+        for w in ctx.project.of_type(Workload):
+            out.setdefault((w.namespace, w.kind, w.name), w)
+        return out
+
+    return ctx.memo("k8s.workload_index", build)  # type: ignore[no-any-return]
+
+
+def scale_target(ctx: RuleContext, namespace: str, kind: str, name: str) -> Workload | None:
+    """The workload an autoscaler's scaleTargetRef names, in the same namespace."""
+    index = workload_index(ctx)
+    return index.get((namespace, kind or "Deployment", name))
+
+
+def warm_replica_cost(ctx: RuleContext, w: Workload) -> tuple[str, Any]:
+    """("$1,234/month", impact) for one replica of `w` kept warm 730 h/month."""
+    per_replica = sum(p.gpu_count for p in w.gpu_pods)
+    hw = hardware(*w.gpu_pods)
+    imp = gpu_impact(ctx, hw, per_replica, 730.0)
+    if imp.usd_per_month is None:
+        why = hw.source if hw.gpu is None and hw.instance_type is None else "no price for it in the tables"
+        return f"an unknown amount ({why})", imp
+    return f"${imp.usd_per_month:,.0f}/month", imp
