@@ -503,6 +503,10 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
                 holder, key = where
                 if isinstance(holder, YMap):
                     spans["minReplicas"] = _span(f, holder, key)
+            tmeta = spec.get("template").get("metadata") if isinstance(spec.get("template"), YMap) else None
+            tann = tmeta.get("annotations") if isinstance(tmeta, YMap) else None
+            if isinstance(tann, YMap) and "autoscaling.knative.dev/metric" in tann:
+                spans["scaleMetric"] = _span(f, tann, "autoscaling.knative.dev/metric")
             tmpl = spec.get("template")
             tspec = tmpl.get("spec") if isinstance(tmpl, dict) else None
             if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:

@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from aiinfralint.model.finding import Finding, Impact, Severity
+from aiinfralint.model.k8s import Ingress, Service, Workload
+from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.k8s._workloads import llm_engine, pod_labels
+
+DEFAULT_MIN_TIMEOUT = 300
+NGINX = "nginx.ingress.kubernetes.io/"
+NGINX_INC = "nginx.org/"
+ALB = "alb.ingress.kubernetes.io/"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$", re.IGNORECASE)
+_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+_DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vllm-llama
+  namespace: llm
+spec:
+  selector:
+    matchLabels: {app: vllm-llama}
+  template:
+    metadata:
+      labels: {app: vllm-llama}
+    spec:
+      containers:
+      - name: vllm
+        image: vllm/vllm-openai:v0.6.3
+        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
+        resources:
+          limits:
+            nvidia.com/gpu: 1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: vllm-llama
+  namespace: llm
+spec:
+  selector: {app: vllm-llama}
+  ports:
+  - port: 8000
+"""
+
+_BAD = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat-api
+  namespace: llm
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: chat.example.com
+    http:
+      paths:
+      - path: /v1
+        pathType: Prefix
+        backend:
+          service:
+            name: vllm-llama
+            port:
+              number: 8000
+"""
+
+_GOOD = _BAD.replace(
+    "  namespace: llm\nspec:",
+    "  namespace: llm\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"3600\"\n"
+    "    nginx.ingress.kubernetes.io/proxy-send-timeout: \"3600\"\nspec:",
+)
+
+
+def _seconds(text: str | None) -> float | None:
+    if text is None:
+        return None
+    m = _DURATION.match(text)
+    if not m:
+        return None
+    unit = m.group(2).lower() if m.group(2) else None
+    return float(m.group(1)) * _UNIT[unit]
+
+
+def controller(ing: Ingress) -> str | None:
+    keys = ing.annotations.keys()
+    cls = (ing.ingress_class or "").lower()
+    if any(k.startswith((NGINX_INC, "nginx.com/")) for k in keys) or cls in ("nginx-plus", "nginx-inc"):
+        return "NGINX Ingress Controller (nginx.org)"
+    if any(k.startswith(ALB) for k in keys) or cls == "alb":
+        return "AWS Load Balancer Controller (ALB)"
+    if any(k.startswith(NGINX) for k in keys) or "nginx" in cls:
+        return "ingress-nginx"
+    return None
+
+
+class StreamingProxyTimeout(Rule):
+    """An LLM server streams through an ingress that cuts or buffers long responses.
+
+    ## What it does
+    Follows each Ingress to the pods it reaches (Ingress backend → Service selector → pod
+    labels of workloads in the same namespace, or the KServe `<name>-predictor` / Knative
+    service naming) and reports it when an LLM server sits behind a proxy configured for
+    short requests:
+
+    - ingress-nginx: `nginx.ingress.kubernetes.io/proxy-read-timeout` absent (60 s) or
+      below the threshold (option `min_timeout_seconds`, 300), or
+      `nginx.ingress.kubernetes.io/proxy-buffering: "on"`;
+    - NGINX Inc. controller (`nginx.org/*`): `nginx.org/proxy-read-timeout` absent (60 s) or
+      short, or `nginx.org/proxy-buffering` not `"False"` (buffering is on by default);
+    - AWS ALB: `alb.ingress.kubernetes.io/load-balancer-attributes` without
+      `idle_timeout.timeout_seconds` at or above the threshold (default 60 s).
+
+    `proxy-send-timeout` is mentioned in the fix but does not trigger the rule on its own:
+    it bounds gaps while sending the request upstream, which a streamed response does not
+    hit. An Ingress whose controller is unknown, or whose backend cannot be resolved, is
+    silent. An `ingressClassName: nginx` without controller-specific annotations is read
+    as ingress-nginx.
+
+    ## Why is this bad?
+    The proxy timeout counts the time between two reads from the upstream. A streamed
+    answer survives while tokens flow, but a long prefill, a tool call or a reasoning model
+    thinking before its first token can leave the connection quiet for longer than 60 s,
+    and the proxy closes it: the user sees a truncated answer or a 504. Buffering holds
+    Server-Sent Events back until a buffer fills, so tokens arrive in bursts.
+
+    ## How the estimate is computed
+    `latency_ms` is the timeout at which a quiet stream is cut (60 s when the annotation is
+    absent, per the controllers' documented defaults). For buffering alone no figure is
+    given: the delay depends on token rate and buffer size.
+
+    ## How to fix
+    For ingress-nginx set `nginx.ingress.kubernetes.io/proxy-read-timeout` and
+    `proxy-send-timeout` to the longest response you serve (e.g. `"3600"`) and keep
+    `proxy-buffering: "off"`; for the NGINX Inc. controller set
+    `nginx.org/proxy-read-timeout: "3600s"` and `nginx.org/proxy-buffering: "False"`; for
+    ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`. Also send
+    keep-alive comments from the server during long prefills.
+
+    ## Options
+    - `min_timeout_seconds` (int, default 300): timeouts below this are reported.
+
+    ## References
+    - ingress-nginx annotations: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
+    - NGINX Ingress Controller ConfigMap and annotations: https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/
+    - ALB idle timeout: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+    """
+
+    code: ClassVar[str] = "AIL205"
+    slug: ClassVar[str] = "streaming-proxy-timeout"
+    severity: ClassVar[Severity] = Severity.WARNING
+    inputs: ClassVar[str] = "Ingresses, Services and the LLM servers they route to (cross-file)"
+    summary: ClassVar[str] = "An LLM server streams through an ingress with a short timeout or buffering"
+    examples = (
+        Example("k8s/ingress.yaml", _BAD, expect=("AIL205",), title="ingress-nginx with the default 60 s read timeout",
+                extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+        Example("k8s/ingress.yaml", _GOOD, title="timeouts raised for streaming", extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+    )
+
+    def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
+        ingresses = list(ctx.project.of_type(Ingress))
+        if not ingresses:
+            return
+        services: dict[tuple[str, str], Service] = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
+        workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
+        by_name = {(w.namespace, w.name): w for w in workloads if w.kind in ("InferenceService", "Service", "LLMInferenceService")}
+        threshold = float(self.options.get("min_timeout_seconds", DEFAULT_MIN_TIMEOUT))
+        for ing in ingresses:
+            ctrl = controller(ing)
+            if ctrl is None:
+                continue
+            servers: list[tuple[Workload, str]] = []
+            for b in ing.backends:
+                for w in _resolve(ing.namespace, b.service, services, workloads, by_name):
+                    engine = llm_engine(w)
+                    if engine and all(w is not s for s, _ in servers):
+                        servers.append((w, engine))
+            if not servers:
+                continue
+            problem = _problems(ing, ctrl, threshold)
+            if problem is None:
+                continue
+            text, timeout, span_key, assumptions = problem
+            names = ", ".join(f"{w.display_name} ({e})" for w, e in servers[:3])
+            message = f"{ing.display_name} ({ctrl}) routes to {names} with {text}."
+            impact = Impact(
+                latency_ms=timeout * 1000 if timeout is not None else None,
+                assumptions=tuple(assumptions),
+                unpriced=() if timeout is not None else ("latency: buffering delay depends on token rate and buffer size",),
+            )
+            yield self.finding(
+                ing,
+                message,
+                remediation=_REMEDIATION[ctrl],
+                impact=impact,
+                span=ing.span_of(*span_key, "annotations", "kind"),
+                key=f"{ing.namespace}/{ing.name}",
+                related=[w for w, _ in servers],
+            )
+
+
+_REMEDIATION = {
+    "ingress-nginx": (
+        "Set `nginx.ingress.kubernetes.io/proxy-read-timeout` and `nginx.ingress.kubernetes.io/proxy-send-timeout` "
+        "to the longest response you serve (for example \"3600\") and keep `nginx.ingress.kubernetes.io/proxy-buffering: "
+        "\"off\"`. Send keep-alive comments from the server during long prefills."
+    ),
+    "NGINX Ingress Controller (nginx.org)": (
+        "Set `nginx.org/proxy-read-timeout: \"3600s\"` and `nginx.org/proxy-buffering: \"False\"` on the Ingress so "
+        "streamed tokens pass through unbuffered and quiet gaps are not cut."
+    ),
+    "AWS Load Balancer Controller (ALB)": (
+        "Add `idle_timeout.timeout_seconds=3600` (up to 4000) to `alb.ingress.kubernetes.io/load-balancer-attributes`, "
+        "and send keep-alive comments from the server during long prefills."
+    ),
+}
+
+
+def _resolve(ns: str, svc_name: str, services: dict[tuple[str, str], Service], workloads: list[Workload],
+             by_name: dict[tuple[str, str], Workload]) -> list[Workload]:
+    svc = services.get((ns, svc_name))
+    if svc is not None and svc.selector:
+        out = []
+        for w in workloads:
+            if w.namespace != ns:
+                continue
+            for pod in w.pods:
+                labels = pod_labels(w, pod)
+                if labels and all(labels.get(k) == v for k, v in svc.selector.items()):
+                    out.append(w)
+                    break
+        return out
+    # KServe and Knative create the Service themselves: `<isvc>-predictor[-default]`, `<ksvc>`
+    for suffix in ("-predictor-default", "-predictor", ""):
+        if svc_name.endswith(suffix):
+            w = by_name.get((ns, svc_name[: len(svc_name) - len(suffix)] if suffix else svc_name))
+            if w is not None:
+                return [w]
+    return []
+
+
+def _problems(ing: Ingress, ctrl: str, threshold: float) -> tuple[str, float | None, tuple[str, ...], list[str]] | None:
+    ann = ing.annotations
+    cut = "a stream that sends nothing for longer (long prefill, tool call, reasoning before the first token) is cut"
+    if ctrl == "ingress-nginx":
+        key = NGINX + "proxy-read-timeout"
+        read = _seconds(ann.get(key))
+        buffering = (ann.get(NGINX + "proxy-buffering") or "").lower() == "on"
+        parts: list[str] = []
+        assumptions: list[str] = []
+        timeout: float | None = None
+        span: tuple[str, ...] = ()
+        if read is None or read < threshold:
+            timeout = read if read is not None else 60.0
+            parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
+            assumptions.append(f"ingress-nginx proxy-read-timeout {timeout:g} s: {cut}")
+            span = (f"annotations.{key}",) if read is not None else ()
+        if buffering:
+            parts.append('proxy-buffering "on"')
+            assumptions.append("proxy-buffering on: Server-Sent Events are held until a proxy buffer fills")
+            span = span or (f"annotations.{NGINX}proxy-buffering",)
+        if ctrl == "ingress-nginx" and "nginx" == (ing.ingress_class or "") and not any(k.startswith(NGINX) for k in ann):
+            assumptions.append("ingressClassName nginx read as ingress-nginx (no controller-specific annotations)")
+        if not parts:
+            return None
+        return " and ".join(parts), timeout, span, assumptions
+    if ctrl.startswith("NGINX Ingress"):
+        key = NGINX_INC + "proxy-read-timeout"
+        read = _seconds(ann.get(key))
+        buf_val = ann.get(NGINX_INC + "proxy-buffering")
+        buffering = buf_val is None or buf_val.strip().lower() not in ("false", "off", "no")
+        parts, assumptions, timeout, span = [], [], None, ()
+        if read is None or read < threshold:
+            timeout = read if read is not None else 60.0
+            parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
+            assumptions.append(f"NGINX Ingress Controller proxy-read-timeout {timeout:g} s: {cut}")
+            span = (f"annotations.{key}",) if read is not None else ()
+        if buffering:
+            parts.append("proxy buffering on" + (" (the controller's default)" if buf_val is None else ""))
+            assumptions.append("proxy buffering on: Server-Sent Events are held until a proxy buffer fills")
+            if buf_val is not None:
+                span = span or (f"annotations.{NGINX_INC}proxy-buffering",)
+        if not parts:
+            return None
+        return " and ".join(parts), timeout, span, assumptions
+    # ALB
+    key = ALB + "load-balancer-attributes"
+    attrs = {}
+    for item in (ann.get(key) or "").split(","):
+        k, _, v = item.partition("=")
+        attrs[k.strip()] = v.strip()
+    idle = _seconds(attrs.get("idle_timeout.timeout_seconds"))
+    if idle is not None and idle >= threshold:
+        return None
+    timeout = idle if idle is not None else 60.0
+    text = f"ALB idle timeout {timeout:g} s" + (" (default: idle_timeout.timeout_seconds not set)" if idle is None else "")
+    return text, timeout, ((f"annotations.{key}",) if key in ann else ()), [f"ALB idle timeout {timeout:g} s: {cut}"]
