@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiinfralint.rules.k8s.agent_scratch_volume import AgentScratchVolumeUnbounded
 from aiinfralint.rules.k8s.batch_window_overlaps_peak import BatchGpuWindowOverlapsPeak
 from aiinfralint.rules.k8s.cpu_autoscaling_llm import CpuAutoscalingLlmServing
 from aiinfralint.rules.k8s.scale_to_zero_llm import ScaleToZeroLlmServing
@@ -14,4 +15,5 @@ RULES: tuple[type, ...] = (
     ScaleToZeroLlmServing,
     CpuAutoscalingLlmServing,
     StreamingProxyTimeout,
+    AgentScratchVolumeUnbounded,
 )

@@ -83,6 +83,8 @@ NOT_AGENT_TOKENS = frozenset(
         "nvidia", "monitoring", "prometheus", "splunk", "newrelic", "dynatrace", "jaeger", "vault",
         "consul", "elastic", "filebeat", "metricbeat", "kube-proxy", "calico", "cilium", "istio",
         "linkerd", "falco", "tetragon", "sysdig", "twistlock", "velero", "argocd", "flux",
+        # benchmarks and load tests write metrics, not user data
+        "benchmark", "bench", "loadtest", "perf",
     }
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -256,6 +258,7 @@ class ModelSize:
     bytes_per_param: float
     dtype_note: str
     source: str
+    lower_bound: bool = False
 
     @property
     def gigabytes(self) -> float | None:
@@ -273,7 +276,10 @@ def model_size(model_ref: str | None, w: Workload) -> ModelSize:
         if any(h in hay for h in hints):
             bpp, note = value, f"{what} ({value:g} bytes/parameter)"
             break
+    if bpp == 2.0 and llm_engine(w) == "Ollama" and not re.search(r"(fp16|bf16|q8|q5|q6)", hay):
+        bpp, note = 0.5, "4-bit (Ollama's default Q4 quantisation, 0.5 bytes/parameter)"
     params: float | None = None
+    lower = False
     src = "model id not stated"
     for text in (model_ref or "", *(a for p in w.pods for c in p.containers for a in c.args)):
         tail = text.rsplit("/", 1)[-1]
@@ -287,10 +293,13 @@ def model_size(model_ref: str | None, w: Workload) -> ModelSize:
                 src = f"{value:g}B parameters parsed from `{tail}`"
                 if experts:
                     src += " (experts × size: an upper bound)"
+                elif re.search(r"\d+e(?![a-z])", tail[m.end():]):
+                    src += " (active parameters of a mixture-of-experts model: the weights to load are larger, so this is a lower bound)"
+                    lower = True
                 break
         if params is not None:
             break
-    return ModelSize(params, bpp, note, src)
+    return ModelSize(params, bpp, note, src, lower)
 
 
 # --- estimates ----------------------------------------------------------------------------

@@ -134,7 +134,8 @@ class ScaleToZeroLlmServing(Rule):
         gb = size.gigabytes
         if gb is not None:
             seconds = gb / bw + overhead
-            model_txt = f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.0f} GB)"
+            model_txt = f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.0f} GB)" if gb >= 1 else \
+                f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.2g} GB)"
             assumptions += [
                 f"model size: {size.source}, {size.dtype_note} = {gb:.1f} GB",
                 f"load at {bw:g} GB/s (option load_gbps) + {overhead:g} s start overhead (option start_overhead_seconds) "
@@ -156,7 +157,7 @@ class ScaleToZeroLlmServing(Rule):
         impact = Impact(latency_ms=round(seconds * 1000), assumptions=tuple(assumptions), sources=warm.sources, unpriced=tuple(unpriced))
         message = (
             f"{w.display_name} ({engine}, {gpu_summary(w)}) scales to zero ({why}), so the first request after an idle "
-            f"period waits about {seconds:.0f} s for {model_txt} to load; one warm replica costs {warm_txt}."
+            f"period waits {'at least' if size.lower_bound else 'about'} {seconds:.0f} s for {model_txt} to load; one warm replica costs {warm_txt}."
         )
         return self.finding(
             obj,

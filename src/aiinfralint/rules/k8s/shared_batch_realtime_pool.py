@@ -100,10 +100,12 @@ class SharedBatchRealtimeGpuPool(Rule):
       Volcano queue or `schedulerName: volcano`;
     - different GPU resources (a `nvidia.com/mig-1g.10gb` slice and a full `nvidia.com/gpu`).
 
-    Suspended CronJobs are skipped. By default only workloads in the same or neighbouring
-    directories (same directory, parent/child, or sibling directories) are paired, so
-    unrelated examples in one repository do not pair up; set option `scope = "project"`
-    to pair everything in the run.
+    Suspended CronJobs are skipped. By default only workloads in the same directory are
+    paired (any files in it), so unrelated manifests elsewhere in one repository do not
+    pair up; inside directories named `samples`, `examples`, `docs`, `tutorials` or
+    `demo(s)` each file is an independent example and pairs only with itself. Option
+    `scope = "tree"` also pairs parent/child and sibling directories (`deploy/batch` with
+    `deploy/serving`); `scope = "project"` pairs everything in the run.
 
     ## Why is this bad?
     When a training or backfill job lands on the nodes the inference service scales onto,
@@ -130,7 +132,7 @@ class SharedBatchRealtimeGpuPool(Rule):
 
     ## Options
     - `default_run_hours` (float, default 4): run length assumed without a deadline.
-    - `scope` (`"directory"` or `"project"`, default `"directory"`): which workloads are paired.
+    - `scope` (`"directory"`, `"tree"` or `"project"`, default `"directory"`): which workloads are paired.
 
     ## References
     - Pod priority and preemption: https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
@@ -145,14 +147,14 @@ class SharedBatchRealtimeGpuPool(Rule):
     summary: ClassVar[str] = "A batch GPU job and a serving workload share GPU nodes with nothing between them"
     examples = (
         Example(
-            "k8s/batch/nightly-finetune.yaml", _CRONJOB, expect=("AIL201",),
+            "k8s/nightly-finetune.yaml", _CRONJOB, expect=("AIL201",),
             title="CronJob and Deployment in different files on the same L4 pool",
-            extra_files=(("k8s/serving/chat-inference.yaml", _SERVING),),
+            extra_files=(("k8s/chat-inference.yaml", _SERVING),),
         ),
         Example(
-            "k8s/batch/nightly-finetune.yaml", _QUEUED,
+            "k8s/nightly-finetune.yaml", _QUEUED,
             title="the batch job is admitted by a Kueue queue",
-            extra_files=(("k8s/serving/chat-inference.yaml", _SERVING),),
+            extra_files=(("k8s/chat-inference.yaml", _SERVING),),
         ),
     )
 
@@ -170,7 +172,7 @@ class SharedBatchRealtimeGpuPool(Rule):
                 continue
             hits: list[tuple[Workload, str]] = []
             for s in serving:
-                if scope != "project" and not _near(b.span.path, s.span.path):
+                if not _near(b.span.path, s.span.path, scope):
                     continue
                 pool = _shared_pool(b, s, classes, default_pc)
                 if pool is not None:
@@ -232,9 +234,20 @@ class SharedBatchRealtimeGpuPool(Rule):
         )
 
 
-def _near(a: str, b: str) -> bool:
-    da, db = PurePosixPath(a).parent, PurePosixPath(b).parent
-    return da == db or da.parent == db or db.parent == da or da.parent == db.parent
+# directories whose manifests are independent examples: pair only within one file there
+EXAMPLE_DIRS = frozenset({"samples", "sample", "examples", "example", "docs", "doc", "tutorials", "demo", "demos", "quickstart"})
+
+
+def _near(a: str, b: str, scope: str) -> bool:
+    if scope == "project":
+        return True
+    pa, pb = PurePosixPath(a), PurePosixPath(b)
+    if any(part.lower() in EXAMPLE_DIRS for part in (*pa.parent.parts, *pb.parent.parts)):
+        return a == b
+    da, db = pa.parent, pb.parent
+    if scope == "tree":
+        return da == db or da.parent == db or db.parent == da or da.parent == db.parent
+    return da == db
 
 
 def _queued(w: Workload) -> bool:
