@@ -404,7 +404,7 @@ def _knative_scale(spec: YMap) -> tuple[int | None, str | None, str | None, str 
                 return _int(ann.get(key)), f"annotation {key}", cls, metric, (ann, key)
     if cls and cls.startswith("hpa"):
         return 1, "HPA class (no scale to zero)", cls, metric, None
-    return 0, "Knative default (no min-scale annotation: KPA scales to zero)", cls, metric, (meta if isinstance(meta, YMap) else tmpl, None)
+    return 0, "no autoscaling.knative.dev/min-scale annotation, so the Knative Pod Autoscaler's default of 0 applies", cls, metric, (meta if isinstance(meta, YMap) else tmpl, None)
 
 
 # --- the handler --------------------------------------------------------------------
@@ -486,7 +486,7 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
     elif kind == "Model" and api.startswith("kubeai.org"):
         pods = _kubeai_pods(spec, f)
         extra["min_replicas"] = _int(spec.get("minReplicas")) if "minReplicas" in spec else 0
-        extra["min_replicas_source"] = "spec.minReplicas" if "minReplicas" in spec else "KubeAI default (0)"
+        extra["min_replicas_source"] = "spec.minReplicas" if "minReplicas" in spec else "no spec.minReplicas, so KubeAI's default of 0 applies"
         extra["max_replicas"] = _int(spec.get("maxReplicas"))
         if "minReplicas" in spec:
             spans["minReplicas"] = _span(f, spec, "minReplicas")

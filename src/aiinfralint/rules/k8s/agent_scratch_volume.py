@@ -135,18 +135,18 @@ class AgentScratchVolumeUnbounded(Rule):
     def _report(self, w: Workload, vol: Any, path: str, reason: str) -> Finding:
         if vol.type == "hostPath":
             what = f"hostPath `{vol.name}` ({vol.host_path or 'path unknown'}) at {path}"
-            problem = "which outlives the pod on the node"
+            problem = ", which outlives the pod on the node,"
             extra = "hostPath data stays on the node after the pod is gone and is readable by the next pod that mounts it"
         else:
             medium = " (memory-backed)" if (vol.medium or "").lower() == "memory" else ""
             what = f"emptyDir `{vol.name}`{medium} at {path}"
-            problem = "with no sizeLimit"
+            problem = " with no sizeLimit,"
             extra = ("memory-backed emptyDir without sizeLimit can take up to the node's memory share and counts against "
                      "the container's memory limit" if medium else
                      "emptyDir without sizeLimit can fill the node's ephemeral storage and evict neighbouring pods; files "
                      "live until the pod leaves the node, encrypted only if the node disk is")
         message = (
-            f"{w.display_name} (agent/document worker: {reason}) writes scratch data to {what} {problem}, "
+            f"{w.display_name} (agent/document worker: {reason}) writes scratch data to {what}{problem} "
             f"and no retention or encryption decision is recorded."
         )
         return self.finding(

@@ -180,18 +180,20 @@ class CpuAutoscalingLlmServing(Rule):
 
     def _report(self, ctx: RuleContext, obj: Autoscaler | Workload, target: Workload, engine: str,
                 names: list[str], gpu_memory: bool, max_r: int | None, min_r: int | None, span: object) -> Finding:
-        what = ", ".join(n for n in names if n)
-        scaler = "" if obj is target else f"{obj.display_name} scales "
-        subject = f"{scaler}{target.display_name}" if scaler else f"{target.display_name} scales"
+        items = [n for n in names if n]
+        what = " and ".join(items) if len(items) <= 2 else ", ".join(items[:-1]) + f" and {items[-1]}"
+        verb = "stays" if len(items) == 1 else "stay"
+        target_txt = f"{target.display_name} ({engine}, {gpu_summary(target)})"
+        subject = f"{target_txt} autoscales" if obj is target else f"{obj.display_name} scales {target_txt}"
         if gpu_memory:
             message = (
-                f"{subject} ({engine}, {gpu_summary(target)}) on GPU memory ({what}), which the engine pre-allocates, "
-                f"so it scales up to {max_r if max_r is not None else 'maxReplicas'} replicas and never back down."
+                f"{subject} on GPU memory ({what}), which the engine pre-allocates, so it scales up to "
+                f"{max_r if max_r is not None else 'maxReplicas'} replicas and never back down."
             )
         else:
             message = (
-                f"{subject} ({engine}, {gpu_summary(target)}) only on {what}, which stays flat while requests "
-                f"queue on the GPU, so replicas arrive late or never."
+                f"{subject} only on {what}, which {verb} flat while requests queue on the GPU, so replicas arrive "
+                f"late or never."
             )
         impact: Impact
         if gpu_memory and max_r is not None:

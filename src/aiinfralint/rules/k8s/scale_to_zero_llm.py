@@ -111,6 +111,7 @@ class ScaleToZeroLlmServing(Rule):
             src = w.min_replicas_source
             why = src if "default" in src else f"{src} is 0"
             yield self._report(ctx, w, w, engine, why, w.span_of("minReplicas", "kind"))
+            continue
         for a in ctx.project.of_type(Autoscaler):
             if a.min_replicas != 0:
                 continue
@@ -120,7 +121,7 @@ class ScaleToZeroLlmServing(Rule):
             engine = llm_engine(target)
             if engine is None:
                 continue
-            src = "minReplicaCount 0" if "minReplicas" in a.field_spans else "KEDA default minReplicaCount 0"
+            src = "minReplicaCount 0" if "minReplicas" in a.field_spans else "no minReplicaCount, so KEDA's default of 0 applies"
             if a.kind == "HorizontalPodAutoscaler":
                 src = "minReplicas 0"
             yield self._report(ctx, a, target, engine, f"{a.kind} {a.name}: {src}", a.span_of("minReplicas", "kind"))

@@ -186,8 +186,8 @@ class SharedBatchRealtimeGpuPool(Rule):
             names.append(f"{len(hits) - 3} more")
         pool = hits[0][1]
         message = (
-            f"{b.display_name} ({gpu_summary(b)}) can land on the same GPU nodes as {', '.join(names)} "
-            f"({pool}) with no node pool, taint, PriorityClass ordering or queue between them."
+            f"{b.display_name} ({gpu_summary(b)}) can land on the same GPU nodes as {', '.join(names)}: {pool}, "
+            f"and no node pool, taint, PriorityClass ordering or queue separates them."
         )
         # the hours the batch job holds GPUs inside the realtime peak window
         default_run = float(self.options.get("default_run_hours", DEFAULT_RUN_HOURS))

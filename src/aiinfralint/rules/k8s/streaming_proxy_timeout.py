@@ -186,7 +186,9 @@ class StreamingProxyTimeout(Rule):
                 continue
             text, timeout, span_key, assumptions = problem
             names = ", ".join(f"{w.display_name} ({e})" for w, e in servers[:3])
-            message = f"{ing.display_name} ({ctrl}) routes to {names} with {text}."
+            so = (f"a stream that sends nothing for {timeout:g} s (long prefill, tool call, reasoning) is cut"
+                  if timeout is not None else "streamed tokens are held back until a proxy buffer fills")
+            message = f"{ing.display_name} ({ctrl}) routes to {names} with {text}, so {so}."
             impact = Impact(
                 latency_ms=timeout * 1000 if timeout is not None else None,
                 assumptions=tuple(assumptions),
