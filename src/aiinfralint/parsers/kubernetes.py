@@ -291,6 +291,30 @@ def _find_pods(node: Any, f: FileInput, path: str, replicas: int, depth: int, ou
             _find_pods(item, f, f"{path}[{i}]", replicas, depth + 1, out)
 
 
+def _argo_pods(wf: YMap, f: FileInput) -> list[PodTemplate]:
+    """Argo templates hold one `container` (or `script`) each, with scheduling fields beside it."""
+    pods: list[PodTemplate] = []
+    templates = wf.get("templates")
+    if not isinstance(templates, list):
+        return pods
+    for i, t in enumerate(templates):
+        if not isinstance(t, YMap):
+            continue
+        body = t.get("container") if isinstance(t.get("container"), YMap) else t.get("script")
+        if not isinstance(body, YMap):
+            continue
+        shell = YMap(t.line, t.column)
+        for k in ("nodeSelector", "tolerations", "affinity", "priorityClassName", "schedulerName", "volumes"):
+            if k in t:
+                shell[k] = t[k]
+            elif k in wf:
+                shell[k] = wf[k]
+        shell["containers"] = YList(body.line, body.column)
+        shell["containers"].append(body)
+        pods.append(_pod(shell, f, f"spec.templates[{i}]", 1, t.get("metadata")))
+    return pods
+
+
 def _kserve_pods(spec: YMap, f: FileInput) -> list[PodTemplate]:
     pods = []
     for comp in KSERVE_COMPONENTS:
@@ -511,6 +535,23 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
             tspec = tmpl.get("spec") if isinstance(tmpl, dict) else None
             if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:
                 extra["timeout_seconds"] = _int(tspec.get("timeoutSeconds"))
+    if kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate") and "argoproj" in api:
+        wf = spec.get("workflowSpec") if kind == "CronWorkflow" and isinstance(spec.get("workflowSpec"), YMap) else spec
+        pods.extend(_argo_pods(wf, f))
+        if kind == "CronWorkflow":
+            sched = spec.get("schedule")
+            if not sched and isinstance(spec.get("schedules"), list) and spec["schedules"]:
+                sched = spec["schedules"][0]
+            extra["schedule"] = _s(sched) or None
+            extra["time_zone"] = _s(spec.get("timezone")) or None
+            extra["suspend"] = bool(spec.get("suspend"))
+            for key in ("schedule", "schedules"):
+                if key in spec:
+                    spans["schedule"] = _span(f, spec, key)
+                    break
+            if _int(wf.get("activeDeadlineSeconds")) is not None:
+                extra["active_deadline_seconds"] = _int(wf.get("activeDeadlineSeconds"))
+                spans["activeDeadlineSeconds"] = _span(f, wf, "activeDeadlineSeconds")
     if kind == "CronJob":
         extra["schedule"] = _s(spec.get("schedule")) or None
         extra["time_zone"] = _s(spec.get("timeZone")) or None

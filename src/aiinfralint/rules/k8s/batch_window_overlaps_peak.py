@@ -70,9 +70,10 @@ class BatchGpuWindowOverlapsPeak(Rule):
     """A scheduled GPU batch job can run into the realtime peak window.
 
     ## What it does
-    Looks at every GPU `CronJob` and works out when its runs start (the cron schedule in
-    `spec.timeZone`, or UTC when the zone is not set, since the controller's own zone then
-    applies) and how long they may last (`activeDeadlineSeconds` on the job template).
+    Looks at every GPU `CronJob` (Kubernetes or Volcano) and Argo `CronWorkflow` and works
+    out when its runs start (the cron schedule in `spec.timeZone` / `spec.timezone`, or UTC
+    when the zone is not set, since the controller's own zone then applies) and how long
+    they may last (`activeDeadlineSeconds` on the job template or workflow spec).
     It reports the job when a run can reach into the realtime peak window: either there is
     no deadline at all, so a slow run is unbounded, or start plus deadline overlaps the
     window. A job that ends before the window (01:00 start, 3 h deadline, window
@@ -113,7 +114,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
     slug: ClassVar[str] = "batch-gpu-window-overlaps-peak"
     severity: ClassVar[Severity] = Severity.WARNING
     targets = (Workload,)
-    inputs: ClassVar[str] = "Kubernetes CronJobs requesting GPUs"
+    inputs: ClassVar[str] = "Kubernetes CronJobs and Argo CronWorkflows requesting GPUs"
     summary: ClassVar[str] = "A scheduled GPU batch job can run into the realtime peak window"
     examples = (
         Example("k8s/nightly-finetune.yaml", _BAD, expect=("AIL202",), title="nightly job with no deadline"),
@@ -122,7 +123,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
         w: Workload = obj
-        if w.kind != "CronJob" or not w.uses_gpu or w.suspend:
+        if w.kind not in ("CronJob", "CronWorkflow") or not w.uses_gpu or w.suspend:
             return
         sched = schedule_of(w)
         if sched is None:
