@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiinfralint.model.base import Span
+from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.k8s import (
     GPU_RESOURCE_PREFIXES,
     Autoscaler,
@@ -115,6 +115,12 @@ def _span(f: FileInput, node: Any, key: str | None = None) -> Span:
     return Span(path=f.path)
 
 
+def _sub(node: Any, key: str, line: int = 1, column: int = 1) -> YMap:
+    """node[key] when it is a mapping, else an empty mapping (typed for the checker)."""
+    v = node.get(key) if isinstance(node, dict) else None
+    return v if isinstance(v, YMap) else YMap(line, column)
+
+
 def _codes(text: str) -> frozenset[str]:
     return frozenset(c.strip() for c in re.split(r"[,\s]+", text) if c.strip())
 
@@ -139,7 +145,7 @@ def claims_text(f: FileInput) -> bool:
 
 
 def _container(c: YMap, f: FileInput) -> Container:
-    res = c.get("resources") if isinstance(c.get("resources"), YMap) else YMap()
+    res = _sub(c, "resources")
     gpus: dict[str, float] = {}
     gpu_span: Span | None = None
     cpu = mem = None
@@ -377,8 +383,7 @@ def _role(kind: str, api: str, doc: YMap, labels: dict[str, str], annotations: d
     if kind == "Model" and api.startswith("kubeai.org"):
         return "serving"
     if kind == "Workspace" and api.startswith("kaito"):
-        spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else doc
-        return "batch" if isinstance(doc.get("tuning"), dict) or isinstance(spec.get("tuning"), dict) else "serving"
+        return "batch" if isinstance(doc.get("tuning"), dict) or isinstance(_sub(doc, "spec").get("tuning"), dict) else "serving"
     return "other"
 
 
@@ -434,7 +439,7 @@ def _knative_scale(spec: YMap) -> tuple[int | None, str | None, str | None, str 
 # --- the handler --------------------------------------------------------------------
 
 
-def parse(doc: YMap, f: FileInput, index: int) -> list[K8sObject]:
+def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
     api = _s(doc.get("apiVersion"))
     kind = _s(doc.get("kind"))
     meta = doc.get("metadata")
@@ -448,7 +453,7 @@ def parse(doc: YMap, f: FileInput, index: int) -> list[K8sObject]:
     annotations = _str_map(meta.get("annotations"))
     ignore = _codes(annotations.get(IGNORE_ANNOTATION, ""))
     span = _span(f, doc)
-    spec = doc.get("spec") if isinstance(doc.get("spec"), YMap) else YMap(doc.line, doc.column)
+    spec = _sub(doc, "spec", doc.line, doc.column)
     base: dict[str, Any] = dict(
         span=span, ignore=ignore, api_version=api, kind=kind, name=name, namespace=namespace,
         labels=labels, annotations=annotations,
@@ -527,8 +532,7 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
                 holder, key = where
                 if isinstance(holder, YMap):
                     spans["minReplicas"] = _span(f, holder, key)
-            tmeta = spec.get("template").get("metadata") if isinstance(spec.get("template"), YMap) else None
-            tann = tmeta.get("annotations") if isinstance(tmeta, YMap) else None
+            tann = _sub(_sub(spec, "template"), "metadata").get("annotations")
             if isinstance(tann, YMap) and "autoscaling.knative.dev/metric" in tann:
                 spans["scaleMetric"] = _span(f, tann, "autoscaling.knative.dev/metric")
             tmpl = spec.get("template")
@@ -536,7 +540,7 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
             if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:
                 extra["timeout_seconds"] = _int(tspec.get("timeoutSeconds"))
     if kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate") and "argoproj" in api:
-        wf = spec.get("workflowSpec") if kind == "CronWorkflow" and isinstance(spec.get("workflowSpec"), YMap) else spec
+        wf = _sub(spec, "workflowSpec") if kind == "CronWorkflow" else spec
         pods.extend(_argo_pods(wf, f))
         if kind == "CronWorkflow":
             sched = spec.get("schedule")
@@ -606,7 +610,7 @@ def _autoscaling_metric(block: Any) -> str | None:
 
 
 def _autoscaler(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Span]) -> Autoscaler:
-    ref = spec.get("scaleTargetRef") if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    ref = _sub(spec, "scaleTargetRef")
     metrics: list[tuple[str, str]] = []
     if base["kind"] == "HorizontalPodAutoscaler":
         mn = _int(spec.get("minReplicas"))
@@ -641,7 +645,7 @@ def _autoscaler(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans
             spans["metrics"] = _span(f, spec, "triggers")
             for t in spec["triggers"]:
                 if isinstance(t, dict):
-                    md = t.get("metadata") if isinstance(t.get("metadata"), dict) else {}
+                    md = _sub(t, "metadata")
                     detail = _s(md.get("query") or md.get("metricName") or md.get("value") or "")
                     metrics.append((_s(t.get("type")), detail))
     return Autoscaler(

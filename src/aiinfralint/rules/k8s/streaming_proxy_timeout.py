@@ -239,9 +239,9 @@ def _resolve(ns: str, svc_name: str, services: dict[tuple[str, str], Service], w
     # KServe and Knative create the Service themselves: `<isvc>-predictor[-default]`, `<ksvc>`
     for suffix in ("-predictor-default", "-predictor", ""):
         if svc_name.endswith(suffix):
-            w = by_name.get((ns, svc_name[: len(svc_name) - len(suffix)] if suffix else svc_name))
-            if w is not None:
-                return [w]
+            found = by_name.get((ns, svc_name[: len(svc_name) - len(suffix)] if suffix else svc_name))
+            if found is not None:
+                return [found]
     return []
 
 
