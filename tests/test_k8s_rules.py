@@ -291,3 +291,19 @@ def test_corpus_runs_without_internal_errors_and_few_findings():
     # well-separated public samples must not pair up into batch/serving collisions
     assert codes.count("AIL201") == 0
     assert codes.count("AIL204") == 0 and codes.count("AIL205") == 0
+
+
+def test_ail203_options_kebab_case(run_check):
+    from aiinfralint.rules.k8s.scale_to_zero_llm import _BAD
+
+    cfg = Config.model_validate({"rules": {"AIL203": {"load-bandwidth-gb-s": 2.0, "start-overhead-seconds": 10}}})
+    found = [f for f in run_check({"isvc.yaml": _BAD}, config=cfg).findings if f.code == "AIL203"]
+    assert found and found[0].impact.latency_ms == 18000  # 16 GB / 2 GB/s + 10 s
+
+
+def test_ail205_threshold_option(run_check):
+    from aiinfralint.rules.k8s.streaming_proxy_timeout import _DEPLOY, _GOOD
+
+    cfg = Config.model_validate({"rules": {"streaming-proxy-timeout": {"min_timeout_seconds": 7200}}})
+    found = [f for f in run_check({"ing.yaml": _GOOD, "vllm.yaml": _DEPLOY}, config=cfg).findings if f.code == "AIL205"]
+    assert len(found) == 1 and "3600 s" in found[0].message

@@ -365,3 +365,16 @@ def warm_replica_cost(ctx: RuleContext, w: Workload) -> tuple[str, Any]:
         why = hw.source if hw.gpu is None and hw.instance_type is None else "no price for it in the tables"
         return f"an unknown amount ({why})", imp
     return f"${imp.usd_per_month:,.0f}/month", imp
+
+
+def option(options: dict[str, Any], default: float, *names: str) -> float:
+    """A numeric rule option by any of its names (kebab-case or snake_case); default if unset or invalid."""
+    norm = {str(k).replace("-", "_"): v for k, v in options.items()}
+    for name in names:
+        if name in norm:
+            try:
+                value = float(norm[name])
+            except (TypeError, ValueError):
+                return default
+            return value if value > 0 else default
+    return default

@@ -14,7 +14,7 @@ from aiinfralint.rules.k8s._schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.rules.k8s._workloads import gpu_impact, gpu_summary, hardware
+from aiinfralint.rules.k8s._workloads import gpu_impact, gpu_summary, hardware, option
 from aiinfralint.timeutil import zone
 
 _BAD = """\
@@ -88,7 +88,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
     ## How the estimate is computed
     Runs are enumerated over a 30-day reference month in the job's zone. Each run lasts
     `activeDeadlineSeconds`, or, without a deadline, the stated default run length
-    (option `default_run_hours`, 4 h). The hours of each run that fall inside the peak
+    (option `default-run-hours`, 4 h). The hours of each run that fall inside the peak
     window are summed; GPU-hours = those hours × the job's GPUs. When an unbounded job's
     assumed run would still end before the window, the estimate prices one hour of
     overrun per run instead, and says so. Dollars, energy and carbon come from the shared
@@ -103,7 +103,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
     `peak-windows = { realtime = "08:00-20:00 Europe/Berlin" }` under `[tool.aiinfralint]`.
 
     ## Options
-    - `default_run_hours` (float, default 4): run length assumed when no deadline is set.
+    - `default-run-hours` (float, default 4): run length assumed when no deadline is set.
 
     ## References
     - Job `activeDeadlineSeconds`: https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup
@@ -133,7 +133,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
             tz, tz_note = zone(sched.tz), f"schedule in {sched.tz} (CRON_TZ prefix)"
         window, window_note = peak_window(ctx, getattr(tz, "key", "UTC"))
         deadline = w.active_deadline_seconds
-        default_run = float(self.options.get("default_run_hours", DEFAULT_RUN_HOURS))
+        default_run = option(self.options, DEFAULT_RUN_HOURS, "default_run_hours")
         run_hours = deadline / 3600 if deadline else default_run
         ov = scheduled_overlap(sched, tz, run_hours, window)
         if ov.runs_per_month == 0:
@@ -157,11 +157,11 @@ class BatchGpuWindowOverlapsPeak(Rule):
             span = w.span_of("activeDeadlineSeconds", "schedule")
         else:
             if hours_in > 0:
-                assumptions.append(f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default_run_hours)")
+                assumptions.append(f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)")
             else:
                 hours_in = float(ov.runs_per_month)
                 assumptions.append(
-                    f"no activeDeadlineSeconds: a {fmt_hours(run_hours)} run (option default_run_hours) would end before the "
+                    f"no activeDeadlineSeconds: a {fmt_hours(run_hours)} run (option default-run-hours) would end before the "
                     f"window, so the estimate prices one hour of overrun into the window per run"
                 )
             message = (

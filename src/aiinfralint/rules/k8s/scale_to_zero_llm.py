@@ -6,7 +6,14 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import gpu_summary, llm_engine, model_size, scale_target, warm_replica_cost
+from aiinfralint.rules.k8s._workloads import (
+    gpu_summary,
+    llm_engine,
+    model_size,
+    option,
+    scale_target,
+    warm_replica_cost,
+)
 
 DEFAULT_LOAD_GBPS = 1.0
 DEFAULT_OVERHEAD_S = 30.0
@@ -79,9 +86,11 @@ class ScaleToZeroLlmServing(Rule):
     pre-pulled image.
 
     ## Options
-    - `load_gbps` (float, default 1.0): weight-loading bandwidth in GB/s.
-    - `start_overhead_seconds` (float, default 30): fixed start cost added to the load.
-    - `unknown_cold_start_seconds` (float, default 60): cold start used when the model size is unknown.
+    Under `[tool.aiinfralint.rules.AIL203]` (kebab-case or snake_case):
+
+    - `load-bandwidth-gb-s` (float, default 1.0): weight-loading bandwidth in GB/s.
+    - `start-overhead-seconds` (float, default 30): fixed start cost added to the load.
+    - `unknown-cold-start-seconds` (float, default 60): cold start used when the model size is unknown.
 
     ## References
     - KServe autoscaling (`minReplicas`, default 1): https://kserve.github.io/website/docs/model-serving/predictive-inference/autoscaling/kpa-autoscaler
@@ -127,8 +136,8 @@ class ScaleToZeroLlmServing(Rule):
             yield self._report(ctx, a, target, engine, f"{a.kind} {a.name}: {src}", a.span_of("minReplicas", "kind"))
 
     def _report(self, ctx: RuleContext, obj: K8sObject, w: Workload, engine: str, why: str, span: object) -> Finding:
-        bw = float(self.options.get("load_gbps", DEFAULT_LOAD_GBPS))
-        overhead = float(self.options.get("start_overhead_seconds", DEFAULT_OVERHEAD_S))
+        bw = option(self.options, DEFAULT_LOAD_GBPS, "load_bandwidth_gb_s", "load_gbps")
+        overhead = option(self.options, DEFAULT_OVERHEAD_S, "start_overhead_seconds")
         size = model_size(w.model_ref, w)
         assumptions: list[str] = []
         unpriced: list[str] = []
@@ -139,15 +148,15 @@ class ScaleToZeroLlmServing(Rule):
                 f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.2g} GB)"
             assumptions += [
                 f"model size: {size.source}, {size.dtype_note} = {gb:.1f} GB",
-                f"load at {bw:g} GB/s (option load_gbps) + {overhead:g} s start overhead (option start_overhead_seconds) "
+                f"load at {bw:g} GB/s (option load-bandwidth-gb-s) + {overhead:g} s start overhead (option start-overhead-seconds) "
                 f"= {seconds:.0f} s",
             ]
         else:
-            seconds = float(self.options.get("unknown_cold_start_seconds", DEFAULT_UNKNOWN_S))
+            seconds = option(self.options, DEFAULT_UNKNOWN_S, "unknown_cold_start_seconds")
             model_txt = f"{w.model_ref.rsplit('/', 1)[-1]}" if w.model_ref else "its model"
             assumptions.append(
                 f"model size unknown ({size.source}): a default cold start of {seconds:g} s is used "
-                f"(option unknown_cold_start_seconds; reported ranges are 35-165 s for 7B and 180-465 s for 70B models)"
+                f"(option unknown-cold-start-seconds; reported ranges are 35-165 s for 7B and 180-465 s for 70B models)"
             )
         assumptions.append("node provisioning and image pull are not included (they add more on a cold node)")
         warm_txt, warm = warm_replica_cost(ctx, w)

@@ -15,7 +15,7 @@ from aiinfralint.rules.k8s._schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.rules.k8s._workloads import constraints, gpu_impact, gpu_summary, hardware, provider_of
+from aiinfralint.rules.k8s._workloads import constraints, gpu_impact, gpu_summary, hardware, option, provider_of
 
 # taints every GPU node carries (or that the ExtendedResourceToleration admission adds):
 # tolerating them dedicates nothing
@@ -117,7 +117,7 @@ class SharedBatchRealtimeGpuPool(Rule):
     The GPU-hours the batch workload holds inside the realtime peak window per month
     (when no run reaches the window, every GPU-hour it holds on the shared pool):
     for a CronJob, each run of its schedule (in `spec.timeZone`, UTC when unset) lasts
-    `activeDeadlineSeconds` or the stated default run length (option `default_run_hours`,
+    `activeDeadlineSeconds` or the stated default run length (option `default-run-hours`,
     4 h), and the hours inside the window (`peak-windows.realtime`, default 08:00-20:00 in
     the job's zone) are summed over a 30-day month; an unscheduled job is assumed to run
     once a month at an unknown time, so the window's share of the day applies. GPU-hours
@@ -131,7 +131,7 @@ class SharedBatchRealtimeGpuPool(Rule):
     batch work through a Kueue LocalQueue/ClusterQueue with quotas.
 
     ## Options
-    - `default_run_hours` (float, default 4): run length assumed without a deadline.
+    - `default-run-hours` (float, default 4): run length assumed without a deadline.
     - `scope` (`"directory"`, `"tree"` or `"project"`, default `"directory"`): which workloads are paired.
 
     ## References
@@ -190,11 +190,11 @@ class SharedBatchRealtimeGpuPool(Rule):
             f"and no node pool, taint, PriorityClass ordering or queue separates them."
         )
         # the hours the batch job holds GPUs inside the realtime peak window
-        default_run = float(self.options.get("default_run_hours", DEFAULT_RUN_HOURS))
+        default_run = option(self.options, DEFAULT_RUN_HOURS, "default_run_hours")
         deadline = b.active_deadline_seconds
         run_hours = deadline / 3600 if deadline else default_run
         run_note = (f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}" if deadline
-                    else f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default_run_hours)")
+                    else f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)")
         sched = schedule_of(b)
         tz, tz_note = job_zone(b)
         window, window_note = peak_window(ctx, getattr(tz, "key", "UTC"))

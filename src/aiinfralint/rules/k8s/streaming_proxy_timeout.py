@@ -7,7 +7,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Ingress, Service, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import llm_engine, pod_labels
+from aiinfralint.rules.k8s._workloads import llm_engine, option, pod_labels
 
 DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -108,7 +108,7 @@ class StreamingProxyTimeout(Rule):
     short requests:
 
     - ingress-nginx: `nginx.ingress.kubernetes.io/proxy-read-timeout` absent (60 s) or
-      below the threshold (option `min_timeout_seconds`, 300), or
+      below the threshold (option `min-timeout-seconds`, 300), or
       `nginx.ingress.kubernetes.io/proxy-buffering: "on"`;
     - NGINX Inc. controller (`nginx.org/*`): `nginx.org/proxy-read-timeout` absent (60 s) or
       short, or `nginx.org/proxy-buffering` not `"False"` (buffering is on by default);
@@ -142,7 +142,7 @@ class StreamingProxyTimeout(Rule):
     keep-alive comments from the server during long prefills.
 
     ## Options
-    - `min_timeout_seconds` (int, default 300): timeouts below this are reported.
+    - `min-timeout-seconds` (int, default 300): timeouts below this are reported.
 
     ## References
     - ingress-nginx annotations: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
@@ -168,7 +168,7 @@ class StreamingProxyTimeout(Rule):
         services: dict[tuple[str, str], Service] = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
         workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
         by_name = {(w.namespace, w.name): w for w in workloads if w.kind in ("InferenceService", "Service", "LLMInferenceService")}
-        threshold = float(self.options.get("min_timeout_seconds", DEFAULT_MIN_TIMEOUT))
+        threshold = option(self.options, DEFAULT_MIN_TIMEOUT, "min_timeout_seconds")
         for ing in ingresses:
             ctrl = controller(ing)
             if ctrl is None:
