@@ -242,6 +242,7 @@ def test_model_size(model, gb):
         ("otel-agent", "otel/opentelemetry-collector:0.1", False),
         ("storage-api", "ghcr.io/acme/storage:1", False),
         ("rag-benchmark", "ghcr.io/acme/bench:1", False),
+        ("jenkins-agent", "jenkins/inbound-agent:3256", False),
     ],
 )
 def test_agent_reason(name, image, agent):
@@ -307,3 +308,23 @@ def test_ail205_threshold_option(run_check):
     cfg = Config.model_validate({"rules": {"streaming-proxy-timeout": {"min_timeout_seconds": 7200}}})
     found = [f for f in run_check({"ing.yaml": _GOOD, "vllm.yaml": _DEPLOY}, config=cfg).findings if f.code == "AIL205"]
     assert len(found) == 1 and "3600 s" in found[0].message
+
+
+HOSTILE = [
+    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n  schedule: {a: 1}\n  timeZone: 5\n  jobTemplate: [1, 2]\n",
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      nodeSelector: [a, b]\n"
+    "      tolerations: nope\n      containers:\n      - 5\n      - name: c\n        resources: {limits: {nvidia.com/gpu: [1]}}\n",
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x, annotations: {nginx.ingress.kubernetes.io/proxy-read-timeout: soon}}\n"
+    "spec:\n  rules: [{http: {paths: [{backend: {service: {name: [1]}}}]}}]\n",
+    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: x}\nspec:\n  scaleTargetRef: 7\n  metrics: [1, {type: 5}]\n",
+    "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  minReplicaCount: zero\n  triggers: {a: b}\n",
+    "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: x}\nspec:\n  predictor: {minReplicas: [0], model: 3}\n",
+    "apiVersion: kubeai.org/v1\nkind: Model\nmetadata: {name: x}\nspec: {resourceProfile: ':::', minReplicas: null}\n",
+    "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata: {name: x}\nspec: {schedules: [], workflowSpec: {templates: [1, {container: 2}]}}\n",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_manifests_never_break_rules(run_check, text):
+    result = run_check({"x.yaml": text, "y.yaml": text})
+    assert not [f for f in result.findings if f.span.path == "<engine>"], [f.message for f in result.findings]

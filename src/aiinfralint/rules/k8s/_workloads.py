@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # (engine, substrings of the image, substrings of command/args) — lower-case
 LLM_ENGINES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("vLLM", ("vllm", "kubeai-engine:vllm", "kserve-runtime:vllm", "llm-d"), ("vllm serve", "vllm.entrypoints", "vllm ")),
+    ("vLLM", ("vllm", "kubeai-engine:vllm", "kserve-runtime:vllm", "/llm-d/", "/llm-d:"), ("vllm serve", "vllm.entrypoints", "vllm ")),
     ("TGI", ("text-generation-inference", "huggingface/text-generation", "tgi-gaudi", "tgi-"), ("text-generation-launcher",)),
     ("SGLang", ("sglang",), ("sglang.launch_server", "sglang serve")),
     ("TensorRT-LLM", ("tensorrt-llm", "tensorrtllm", "trtllm"), ("trtllm-serve", "tensorrt_llm", "trtllm")),
@@ -66,7 +66,7 @@ def llm_engine(w: Workload) -> str | None:
 AGENT_TOKENS = frozenset(
     {
         "agent", "agents", "agentic", "langgraph", "langchain", "crewai", "autogen", "llamaindex",
-        "rag", "retriever", "ingest", "ingestion", "ingestor", "indexer", "docling", "unstructured",
+        "rag", "retriever", "ingest", "ingestion", "ingestor", "docling", "unstructured",
         "pdf", "ocr", "document", "documents", "doc-parser", "sandbox", "code-interpreter",
         "interpreter", "browser-use", "computer-use", "e2b", "openhands", "swe-agent", "toolrunner",
     }
@@ -85,6 +85,11 @@ NOT_AGENT_TOKENS = frozenset(
         "linkerd", "falco", "tetragon", "sysdig", "twistlock", "velero", "argocd", "flux",
         # benchmarks and load tests write metrics, not user data
         "benchmark", "bench", "loadtest", "perf",
+        # CI and security/observability agents
+        "jenkins", "buildkite", "teamcity", "azure-pipelines", "gitlab", "runner", "actions-runner",
+        "spire", "cloudwatch", "instana", "sumologic", "logdna", "wazuh", "crowdstrike", "falcon", "aqua",
+        "kubearmor", "zabbix", "telegraf", "grafana", "alloy", "beyla", "pixie", "tailscale", "teleport",
+        "ssm-agent", "omsagent", "ama-logs", "portworx", "newrelic-infrastructure", "kiam",
     }
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
