@@ -321,6 +321,21 @@ def _argo_pods(wf: YMap, f: FileInput) -> list[PodTemplate]:
     return pods
 
 
+def _trainjob_pod(trainer: YMap, f: FileInput) -> PodTemplate:
+    """Kubeflow TrainJob: the trainer's image, command and `resourcesPerNode` on `numNodes` nodes."""
+    c = YMap(trainer.line, trainer.column)
+    c["name"] = "trainer"
+    for key in ("image", "command", "args", "env"):
+        if key in trainer:
+            c[key] = trainer[key]
+    if isinstance(trainer.get("resourcesPerNode"), YMap):
+        c["resources"] = trainer["resourcesPerNode"]
+    shell = YMap(trainer.line, trainer.column)
+    shell["containers"] = YList(trainer.line, trainer.column)
+    shell["containers"].append(c)
+    return _pod(shell, f, "spec.trainer", _int(trainer.get("numNodes")) or 1, None)
+
+
 def _kserve_pods(spec: YMap, f: FileInput) -> list[PodTemplate]:
     pods = []
     for comp in KSERVE_COMPONENTS:
@@ -539,6 +554,8 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
             tspec = tmpl.get("spec") if isinstance(tmpl, dict) else None
             if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:
                 extra["timeout_seconds"] = _int(tspec.get("timeoutSeconds"))
+    if kind == "TrainJob" and not pods and isinstance(spec.get("trainer"), YMap):
+        pods.append(_trainjob_pod(spec["trainer"], f))
     if kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate") and "argoproj" in api:
         wf = _sub(spec, "workflowSpec") if kind == "CronWorkflow" else spec
         pods.extend(_argo_pods(wf, f))
