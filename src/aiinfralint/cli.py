@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from aiinfralint import __version__
@@ -49,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--show-skipped", action="store_true", help="list skipped files with reasons (text format)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="parallel parser processes (default: all cores)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+    c.add_argument("--baseline", default=None, metavar="FILE", help="hide findings recorded in this baseline file")
+    c.add_argument("--write-baseline", default=None, metavar="FILE", help="record every current finding in FILE and report none")
+    c.add_argument("--diff", default=None, metavar="BASE_REF", help="report only findings the change since BASE_REF adds, with the cost/carbon/token delta")
+    c.add_argument(
+        "--output-format",
+        action="append",
+        default=[],
+        metavar="FORMAT:PATH",
+        help="also write a report in FORMAT to PATH (repeatable; PATH '-' is stdout), e.g. sarif:results.sarif",
+    )
 
     sub.add_parser("rules", help="table of every rule").add_argument("--format", choices=("text", "json"), default="text")
     e = sub.add_parser("explain", help="show a rule's documentation")
@@ -92,6 +103,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     fmt = args.format or "text"
     if fmt not in _available_formats():
         raise UsageError(f"output format {fmt!r} is not available in this build")
+    extra_outputs = [_output_spec(spec) for spec in args.output_format]
+    baseline_file = args.baseline or config.baseline_path()
     to_tty = args.output is None and sys.stdout.isatty()
     progress = None
     bar = None
@@ -111,7 +124,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         progress=progress,
     )
     try:
-        result = run(options)
+        if args.diff or baseline_file or args.write_baseline:
+            from aiinfralint.diffmode import run_gate
+
+            result = run_gate(options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline)
+        else:
+            result = run(options)
     finally:
         if bar is not None:
             bar.close()
@@ -124,6 +142,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     text = reporter(result, ropts)
+    if fmt == "text" and (args.diff or baseline_file or args.write_baseline):
+        from aiinfralint.diffmode import text_summary
+
+        text += text_summary(result)
+    for extra_fmt, extra_path in extra_outputs:
+        extra_text = get_reporter(extra_fmt)(result, replace(ropts, color=False))
+        if extra_path == "-":
+            sys.stdout.write(extra_text)
+            continue
+        try:
+            Path(extra_path).write_text(extra_text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {extra_path}: {exc.strerror}") from None
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -137,6 +168,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     threshold = Severity(fail_on).rank
     return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+
+
+def _output_spec(spec: str) -> tuple[str, str]:
+    fmt, sep, path = spec.partition(":")
+    if not sep or not path:
+        raise UsageError(f"--output-format {spec!r}: expected FORMAT:PATH, e.g. sarif:results.sarif")
+    if fmt not in _available_formats():
+        raise UsageError(f"--output-format {spec!r}: unknown format {fmt!r} (one of {', '.join(_available_formats())})")
+    return fmt, path
 
 
 def _available_formats() -> tuple[str, ...]:

@@ -66,7 +66,16 @@ class Config(_Section):
     traffic: TrafficConfig = TrafficConfig()
     pricing: PricingConfig = PricingConfig()
     prompt: PromptConfig = PromptConfig()
+    # baseline file (relative to the config file) applied like --baseline
+    baseline: str | None = None
     source: str | None = Field(default=None, exclude=True)
+
+    def baseline_path(self) -> str | None:
+        if not self.baseline:
+            return None
+        if self.source and not Path(self.baseline).is_absolute():
+            return str(Path(self.source).parent / self.baseline)
+        return self.baseline
 
     def rule_options(self, code: str, slug: str) -> dict[str, Any]:
         merged: dict[str, Any] = {}

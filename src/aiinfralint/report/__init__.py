@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 REPORTERS: dict[str, str] = {
     "text": "aiinfralint.report.text",
     "json": "aiinfralint.report.json_report",
+    "sarif": "aiinfralint.report.sarif",
+    "github": "aiinfralint.report.github",
+    "markdown": "aiinfralint.report.markdown",
 }
 
 

@@ -1,0 +1,79 @@
+"""GitHub Actions workflow commands: one annotation per finding (SPEC §6).
+
+``::error file=deploy/a.yaml,line=12,col=5,title=AIL201 shared-batch-realtime-gpu-pool::message``.
+Severity maps to ``error``/``warning``/``notice``. Values are escaped as the runner
+expects: ``%``, ``\\r`` and ``\\n`` everywhere, and also ``:`` and ``,`` in properties.
+File paths are relative to the repository root (the runner's workspace).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiinfralint.model.finding import Finding, Severity
+from aiinfralint.report.base import ReportOptions, totals
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _impact_text(f: Finding) -> str:
+    imp = f.impact
+    if imp is None:
+        return ""
+    parts = []
+    if imp.usd_per_month is not None:
+        parts.append(f"${imp.usd_per_month:,.2f}/month")
+    if imp.kgco2e_per_month is not None:
+        parts.append(f"{imp.kgco2e_per_month:,.1f} kgCO2e/month")
+    if imp.latency_ms is not None:
+        parts.append(f"+{imp.latency_ms / 1000:,.1f} s latency")
+    if imp.tokens is not None:
+        parts.append(f"{imp.tokens:,} tokens")
+    return ("Estimated impact: " + ", ".join(parts) + ".") if parts else ""
+
+
+def annotation(f: Finding, options: ReportOptions) -> str:
+    from aiinfralint.report.sarif import repo_relative
+
+    props: list[str] = []
+    path = repo_relative(f.span.path, options.cwd)
+    if path is not None:
+        props.append(f"file={escape_property(path)}")
+        props.append(f"line={f.span.line}")
+        if f.span.end_line is not None and f.span.end_line >= f.span.line:
+            props.append(f"endLine={f.span.end_line}")
+        props.append(f"col={f.span.column}")
+    props.append(f"title={escape_property(f'{f.code} {f.slug}')}")
+    body = [f.message]
+    extra = _impact_text(f)
+    if extra:
+        body.append(extra)
+    if f.remediation and not options.quiet:
+        body.append(f"Fix: {f.remediation}")
+    return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(chr(10).join(body))}"
+
+
+def render(result: RunResult, options: ReportOptions) -> str:
+    from aiinfralint.diffmode import text_summary
+
+    lines = [annotation(f, options) for f in result.findings]
+    t = totals(result.findings)
+    summary = f"aiinfralint: {len(result.findings)} finding(s) in {result.files_checked} checked file(s)"
+    if t.priced:
+        summary += f"; estimated ${t.usd_per_month:,.2f}/month, {t.kgco2e_per_month:,.1f} kgCO2e/month"
+    lines.append(summary)
+    gate = text_summary(result).rstrip("\n")
+    if gate:
+        lines.append(gate)
+    return "\n".join(lines) + "\n"
