@@ -220,15 +220,39 @@ def base_tree(ref: str, options: RunOptions) -> Iterator[tuple[RunOptions, str]]
 # --- comparing two runs --------------------------------------------------------------------
 
 
+def _count(text: str) -> int | None:
+    try:
+        from aiinfralint.tokens import count_tokens
+    except ImportError:
+        return None
+    return count_tokens(text).tokens
+
+
 def prompt_prefix_tokens(project: Project) -> dict[tuple[str, str], int]:
-    """(path, prompt name) -> static-prefix tokens, for every prompt object that knows it."""
+    """(path, prompt name) -> static-prefix tokens, for every prompt object that knows it.
+
+    A prompt either states its count (`static_prefix_tokens`) or exposes the cacheable
+    prefix text (`cacheable_prefix()`, `PromptTemplate`), counted with `aiinfralint.tokens`.
+    """
     out: dict[tuple[str, str], int] = {}
     for obj in project.objects:
+        value: object = None
         for attr in PREFIX_TOKEN_ATTRS:
             value = getattr(obj, attr, None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                out[(obj.span.path, obj.display_name)] = value
+            if value is not None:
                 break
+        if value is None:
+            prefix = getattr(obj, "cacheable_prefix", None)
+            if callable(prefix):
+                text = prefix()
+                value = _count(text) if isinstance(text, str) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            key = (obj.span.path, obj.display_name)
+            n = 1
+            while key in out:  # two prompts of one name in one file: keep both, in order
+                n += 1
+                key = (obj.span.path, f"{obj.display_name} #{n}")
+            out[key] = value
     return out
 
 

@@ -1,0 +1,96 @@
+"""Baselines: write every current finding, then see only new ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aiinfralint.baseline import BaselineError, load_baseline
+
+BROKEN = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n spec: [broken\n"
+BROKEN2 = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n spec: {broken\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "old.yaml").write_text(BROKEN, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_write_then_use(project, capsys):
+    from aiinfralint.cli import main
+
+    assert main(["check", "--write-baseline", "baseline.json"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 1 finding(s) to baseline baseline.json" in out
+    doc = json.loads((project / "baseline.json").read_text(encoding="utf-8"))
+    assert doc["version"] == 1
+    [entry] = doc["findings"]
+    assert entry["code"] == "AIL000" and entry["path"] == "legacy/old.yaml" and entry["message"] and entry["fingerprint"]
+
+    # the legacy finding is hidden, even after lines move above it
+    (project / "legacy" / "old.yaml").write_text("# header\n\n" + BROKEN, encoding="utf-8")
+    assert main(["check", "--baseline", "baseline.json", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+    # a new problem still fails the gate
+    (project / "new.yaml").write_text(BROKEN2, encoding="utf-8")
+    assert main(["check", "--baseline", "baseline.json", "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "new.yaml" in out and "legacy/old.yaml" not in out.split("hidden by baseline")[0]
+    assert "1 finding(s) hidden by baseline baseline.json" in out
+
+
+def test_stale_entries_are_counted(project, capsys):
+    from aiinfralint.cli import main
+
+    main(["check", "--write-baseline", "baseline.json"])
+    (project / "legacy" / "old.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", "--baseline", "baseline.json", "--no-progress"]) == 0
+    assert "1 baseline entry matched nothing" in capsys.readouterr().out
+
+
+def test_baseline_from_config(project, capsys):
+    from aiinfralint.cli import main
+
+    main(["check", "--write-baseline", "baseline.json"])
+    (project / ".aiinfralint.toml").write_text('baseline = "baseline.json"\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+
+def test_baseline_is_deterministic(project):
+    from aiinfralint.cli import main
+
+    (project / "b.yaml").write_text(BROKEN2, encoding="utf-8")
+    main(["check", "--write-baseline", "one.json"])
+    main(["check", "--write-baseline", "two.json"])
+    assert (project / "one.json").read_bytes() == (project / "two.json").read_bytes()
+    paths = [e["path"] for e in json.loads((project / "one.json").read_text())["findings"]]
+    assert paths == sorted(paths)
+
+
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (None, "not found"),
+        ("{not json", "not valid JSON"),
+        ('{"version": 99, "findings": []}', "version 99"),
+        ('{"version": 1}', "no 'findings' list"),
+        ('{"version": 1, "findings": [{"code": "AIL000"}]}', "no 'fingerprint'"),
+    ],
+)
+def test_bad_baseline_is_a_usage_error(project, capsys, content, needle):
+    from aiinfralint.cli import main
+
+    if content is not None:
+        (project / "baseline.json").write_text(content, encoding="utf-8")
+    assert main(["check", "--baseline", "baseline.json"]) == 2
+    assert needle in capsys.readouterr().err
+    with pytest.raises(BaselineError):
+        load_baseline(project / "baseline.json")
