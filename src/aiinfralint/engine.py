@@ -202,6 +202,22 @@ def run(options: RunOptions) -> RunResult:
             suppressed.append(f)
             continue
         active.append(f)
+    # AIL001/AIL002 judge the suppressions themselves, so they can only run now
+    from aiinfralint.rules.core.unused_suppression import suppression_findings
+
+    for f in suppression_findings(results, rules):
+        override = config.severity.get(f.code) or config.severity.get(f.slug)
+        fp = _fingerprint(f)
+        n = seen_fp.get(fp, 0)
+        seen_fp[fp] = n + 1
+        fp = fp if n == 0 else f"{fp}:{n}"
+        f = f.model_copy(update={"fingerprint": fp, **({"severity": override} if override else {})})
+        fr = by_path.get(f.span.path)
+        if (fr is not None and fr.suppressions.match(f.code, f.slug, f.span.line)) or _per_file_ignored(f, config):
+            suppressed.append(f)
+        else:
+            active.append(f)
+    active.sort(key=Finding.sort_key)
     skipped.sort()
     return RunResult(active, suppressed, skipped, results, project, rules)
 

@@ -4,10 +4,17 @@ The marker works in any comment syntax (`#`, `--`, `//`, `{# ... #}`), because i
 matched as text. On a line with code it silences findings on that line; alone on its
 line it silences the next line too. `ignore-file[...]` silences the whole file. A
 list of codes is required: a bare `ignore` silences nothing.
+
+A suppression may expire: `# aiinfralint: ignore[AIL201] paused until Q3 until=2027-01-31`
+silences through 31 January 2027; from the day after, it silences nothing and is
+reported (AIL002 expired-suppression), as is a suppression whose codes match no
+finding (AIL001 unused-suppression).
 """
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -15,6 +22,18 @@ _MARK = re.compile(
     r"aiinfralint:\s*ignore(?P<file>-file)?\[(?P<codes>[^\]]*)\](?P<reason>[^\n]*)", re.IGNORECASE
 )
 _COMMENT_ONLY = re.compile(r"^\s*(#|--|//|\{#|<!--|;)")
+_UNTIL = re.compile(r"\buntil\s*[=:]\s*(?P<date>[^\s#}>,;]+)", re.IGNORECASE)
+
+
+def today() -> datetime.date:
+    """The date expiries are compared with (``AIINFRALINT_TODAY=YYYY-MM-DD`` pins it)."""
+    pinned = os.environ.get("AIINFRALINT_TODAY")
+    if pinned:
+        try:
+            return datetime.date.fromisoformat(pinned)
+        except ValueError:
+            pass
+    return datetime.date.today()
 
 
 @dataclass
@@ -25,27 +44,40 @@ class Suppression:
     whole_file: bool = False
     applies_to: tuple[int, ...] = ()
     used: bool = False
+    column: int = 1
+    # `until=YYYY-MM-DD`: last day it applies; `until_text` is kept when the date is invalid
+    until: datetime.date | None = None
+    until_text: str | None = None
+    # the selectors (as written) that silenced at least one finding
+    used_codes: set[str] = field(default_factory=set)
+
+    def expired(self, on: datetime.date | None = None) -> bool:
+        if self.until_text is not None and self.until is None:
+            return True  # an unreadable date never silences: a typo must not hide findings forever
+        return self.until is not None and (on or today()) > self.until
 
 
 @dataclass
 class FileSuppressions:
     items: list[Suppression] = field(default_factory=list)
 
-    def match(self, code: str, slug: str, line: int) -> Suppression | None:
+    def match(self, code: str, slug: str, line: int, on: datetime.date | None = None) -> Suppression | None:
         for s in self.items:
-            if not _selects(s.codes, code, slug):
+            selector = _selects(s.codes, code, slug)
+            if selector is None:
                 continue
-            if s.whole_file or line in s.applies_to:
+            if (s.whole_file or line in s.applies_to) and not s.expired(on):
                 s.used = True
+                s.used_codes.add(selector)
                 return s
         return None
 
 
-def _selects(codes: tuple[str, ...], code: str, slug: str) -> bool:
+def _selects(codes: tuple[str, ...], code: str, slug: str) -> str | None:
     for c in codes:
         if c.upper() == "ALL" or c.lower() == slug or code.upper().startswith(c.upper()):
-            return True
-    return False
+            return c
+    return None
 
 
 def parse_suppressions(text: str) -> FileSuppressions:
@@ -64,7 +96,28 @@ def parse_suppressions(text: str) -> FileSuppressions:
         reason = m.group("reason").strip().rstrip("#}->").strip()
         alone = bool(_COMMENT_ONLY.match(line))
         applies = (lineno, lineno + 1) if alone else (lineno,)
+        until, until_text = _until(reason)
         out.items.append(
-            Suppression(lineno, codes, reason, whole_file=bool(m.group("file")), applies_to=applies)
+            Suppression(
+                lineno,
+                codes,
+                reason,
+                whole_file=bool(m.group("file")),
+                applies_to=applies,
+                column=m.start() + 1,
+                until=until,
+                until_text=until_text,
+            )
         )
     return out
+
+
+def _until(reason: str) -> tuple[datetime.date | None, str | None]:
+    m = _UNTIL.search(reason)
+    if not m:
+        return None, None
+    text = m.group("date")
+    try:
+        return datetime.date.fromisoformat(text), text
+    except ValueError:
+        return None, text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from aiinfralint.rules.core.expired_suppression import ExpiredSuppression
 from aiinfralint.rules.core.parse_error import ParseError
+from aiinfralint.rules.core.unused_suppression import UnusedSuppression
 
-RULES = (ParseError,)
+RULES = (ParseError, UnusedSuppression, ExpiredSuppression)
