@@ -94,3 +94,61 @@ def test_bad_baseline_is_a_usage_error(project, capsys, content, needle):
     assert needle in capsys.readouterr().err
     with pytest.raises(BaselineError):
         load_baseline(project / "baseline.json")
+
+
+# --- dated and unused inline suppressions (the other way a legacy repo adopts the gate) ---
+
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: chat\nspec:\n  ports:\n  - port: 80\n"
+
+
+def test_dated_suppression_expires(run_check, monkeypatch):
+    text = "# aiinfralint: ignore-file[AIL000] vendored until=2026-03-31\n" + BROKEN
+    monkeypatch.setenv("AIINFRALINT_TODAY", "2026-03-31")
+    result = run_check({"v.yaml": text})
+    assert result.findings == [] and [f.code for f in result.suppressed] == ["AIL000"]
+    monkeypatch.setenv("AIINFRALINT_TODAY", "2026-04-01")
+    result = run_check({"v.yaml": text})
+    assert sorted(f.code for f in result.findings) == ["AIL000", "AIL002"]
+    [expired] = [f for f in result.findings if f.code == "AIL002"]
+    assert expired.span.line == 1 and "expired on 2026-03-31" in expired.message
+
+
+def test_unreadable_date_never_silences(run_check):
+    result = run_check({"v.yaml": "# aiinfralint: ignore-file[AIL000] vendored until=2026-02-30\n" + BROKEN})
+    assert sorted(f.code for f in result.findings) == ["AIL000", "AIL002"]
+    assert "unreadable date `until=2026-02-30`" in [f for f in result.findings if f.code == "AIL002"][0].message
+
+
+def test_unused_only_judged_for_rules_that_ran(run_check):
+    text = SERVICE.replace("name: chat", "name: chat  # aiinfralint: ignore[AIL000, AIL201] old")
+    result = run_check({"s.yaml": text})
+    assert sorted(f.message.split("silences no ")[1][:6] for f in result.findings if f.code == "AIL001") == ["AIL000", "AIL201"]
+    result = run_check({"s.yaml": text}, select=["AIL000", "AIL001"])
+    assert [f.message for f in result.findings if f.code == "AIL001"] == [
+        "Suppression `ignore[AIL000, AIL201]` silences no AIL000 finding on line 4."
+    ]
+    result = run_check({"s.yaml": text}, select=["AIL2"])
+    assert result.findings == []
+
+
+def test_partly_used_suppression_reports_the_unused_code():
+    from aiinfralint.engine import FileResult
+    from aiinfralint.parsers.base import ParseOutput
+    from aiinfralint.rules.core.unused_suppression import suppression_findings
+    from aiinfralint.rules.registry import all_rules
+    from aiinfralint.suppress import parse_suppressions
+
+    sup = parse_suppressions("kind: Job  # aiinfralint: ignore[AIL000, shared-batch-realtime-gpu-pool] old\n")
+    assert sup.match("AIL000", "parse-error", 1) is not None
+    fr = FileResult("job.yaml", ParseOutput(claimed=True), sup)
+    [f] = list(suppression_findings([fr], all_rules()))
+    assert f.code == "AIL001" and "silences no shared-batch-realtime-gpu-pool finding on line 1" in f.message
+    assert f.span.line == 1 and f.span.column == 14  # the marker, after "# "
+
+
+def test_unused_suppression_can_itself_be_silenced(run_check):
+    text = "# aiinfralint: ignore-file[AIL001] template kept for copy-paste\n" + SERVICE.replace(
+        "name: chat", "name: chat  # aiinfralint: ignore[AIL000] example"
+    )
+    result = run_check({"s.yaml": text})
+    assert result.findings == [] and [f.code for f in result.suppressed] == ["AIL001"]
