@@ -93,12 +93,11 @@ def _location(f: Finding, cwd: Path) -> dict[str, Any] | None:
     region: dict[str, Any] = {"startLine": max(1, f.span.line), "startColumn": max(1, f.span.column)}
     if f.span.end_line is not None and f.span.end_line >= region["startLine"]:
         region["endLine"] = f.span.end_line
-    loc: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": {"uri": quote(uri, safe="/:@-._~"), "uriBaseId": SRCROOT},
-            "region": region,
-        }
-    }
+    if uri.startswith("/"):  # outside the repository: an absolute file URI, no base
+        artifact: dict[str, Any] = {"uri": Path(uri).as_uri()}
+    else:
+        artifact = {"uri": quote(uri, safe="/:@-._~"), "uriBaseId": SRCROOT}
+    loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact, "region": region}}
     if f.logical_location:
         loc["logicalLocations"] = [
             {"name": f.logical_location, "fullyQualifiedName": f.logical_location, "kind": "resource"}
