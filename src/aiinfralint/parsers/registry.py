@@ -56,9 +56,13 @@ class DocumentError(Exception):
 
 DOCUMENT_HANDLER_MODULES: tuple[str, ...] = (
     "aiinfralint.parsers.kubernetes",
+    "aiinfralint.parsers.prompt_messages",
 )
 
-FILE_PARSER_MODULES: tuple[str, ...] = ()
+FILE_PARSER_MODULES: tuple[str, ...] = (
+    "aiinfralint.parsers.prompt_files",
+    "aiinfralint.parsers.python_prompts",
+)
 
 
 @cache

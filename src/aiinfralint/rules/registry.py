@@ -13,6 +13,7 @@ from aiinfralint.rules.base import Rule
 
 FAMILIES: tuple[str, ...] = (
     "aiinfralint.rules.core",
+    "aiinfralint.rules.prompt",
     "aiinfralint.rules.k8s",
 )
 

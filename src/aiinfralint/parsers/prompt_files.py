@@ -1,0 +1,149 @@
+"""Prompt template files -> `PromptTemplate`.
+
+Reads ``.prompt`` (dotprompt), ``.prompty`` (YAML front matter + body), Jinja
+(``.j2``, ``.jinja``, ``.jinja2``), ``.mustache``, Semantic Kernel ``skprompt.txt`` and
+``.txt``/``.md`` files under a ``prompts/`` directory. Front matter gives the name and
+the model; role lines (``system:``, ``# user:``) and dotprompt ``{{role "system"}}``
+split the body into messages.
+
+Not prompts, and not read: models' chat templates (they render any conversation:
+``bos_token``, ``add_generation_prompt``, ``for message in messages``), Jinja files that
+render another format (``config.json.j2``, ``nginx.conf.j2``) and Ansible templates.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from aiinfralint.model.base import Span
+from aiinfralint.model.prompt import PromptTemplate
+from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
+from aiinfralint.parsers.prompt_slots import LineIndex, is_model_chat_template, segment_template, template_syntax
+from aiinfralint.parsers.registry import FileParser
+
+TEMPLATE_SUFFIXES = frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache"})
+JINJA_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2"})
+# `name.<inner>.j2` renders a file of type <inner>; only these inner types are prompts
+PROMPT_INNER_SUFFIXES = frozenset({"", ".txt", ".md", ".prompt", ".system", ".user"})
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
+PROMPT_DIRS = frozenset({"prompts", "prompt"})
+_ANSIBLE = re.compile(r"\bansible_\w+|\binventory_hostname\b|\bhostvars\b")
+_FRONT = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+_KINDS = {".prompty": "prompty", ".mustache": "mustache", ".prompt": "prompt"}
+
+
+def claims(f: FileInput) -> bool:
+    suffix = f.suffix
+    if suffix in TEMPLATE_SUFFIXES:
+        if suffix in JINJA_SUFFIXES:
+            inner = PurePosixPath(f.pure.stem).suffix.lower()
+            if inner not in PROMPT_INNER_SUFFIXES:
+                return False
+        return True
+    if f.name.lower() == "skprompt.txt":
+        return True
+    if suffix in TEXT_SUFFIXES and not f.name.lower().startswith(("readme", "changelog", "license")):
+        return any(part.lower() in PROMPT_DIRS for part in f.pure.parts[:-1])
+    return False
+
+
+def _model_from(front: Any) -> tuple[str | None, str | None, tuple[int, int] | None]:
+    """(model, provider, position of `model:`) from prompty/dotprompt front matter."""
+    from aiinfralint.parsers.yamlload import YMap
+
+    if not isinstance(front, YMap) or "model" not in front:
+        return None, None, None
+    pos = front.pos("model")
+    value = front.get("model")
+    if isinstance(value, str):
+        return value.strip() or None, None, pos
+    if isinstance(value, dict):
+        provider = value.get("provider") if isinstance(value.get("provider"), str) else None
+        conf = value.get("configuration") or value.get("connection") or {}
+        for holder, key in ((value, "id"), (value, "name"), (value, "model"),
+                            (conf, "azure_deployment"), (conf, "model"), (conf, "name"), (conf, "deployment")):
+            if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key].strip():
+                m = holder[key].strip()
+                if m.startswith("${"):
+                    continue
+                if provider is None and isinstance(conf, dict) and isinstance(conf.get("type"), str):
+                    provider = conf["type"]
+                return m, provider, pos
+        return None, provider, pos
+    return None, None, pos
+
+
+def budget_from(front: Any) -> int | None:
+    """A prompt's own token budget: `token_budget:` or `metadata: {token_budget: N}`."""
+    if not isinstance(front, dict):
+        return None
+    for holder in (front, front.get("metadata")):
+        if isinstance(holder, dict):
+            value = holder.get("token_budget", holder.get("token-budget"))
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return None
+
+
+def parse(f: FileInput) -> ParseOutput:
+    text = f.text
+    out = ParseOutput(claimed=True)
+    if f.suffix in JINJA_SUFFIXES and _ANSIBLE.search(text):
+        return ParseOutput(skipped="Ansible/Jinja configuration template, not a prompt")
+    if is_model_chat_template(text):
+        return ParseOutput(skipped="model chat template (formats any conversation), not an application prompt")
+    index = LineIndex(text)
+    front: Any = None
+    base = 0
+    m = _FRONT.match(text)
+    if m and f.suffix != ".j2":
+        base = m.end()
+        from aiinfralint.parsers.yamlload import YamlError, load_documents
+
+        try:
+            docs = list(load_documents(m.group("body") or ""))
+            front = docs[0] if docs else None
+        except YamlError as exc:
+            # front matter starts on line 2
+            out.problems.append(ParseProblem(f"invalid YAML front matter: {exc.message}", exc.line + 1, exc.column))
+            return out
+    body = text[base:]
+    if not body.strip():
+        return out
+    kind = _KINDS.get(f.suffix, "jinja" if f.suffix in JINJA_SUFFIXES else "text")
+    if f.name.lower() == "skprompt.txt":
+        kind = "semantic-kernel"
+    elif kind == "prompt" and (front is not None or "{{role" in body or "{{#role" in body):
+        kind = "dotprompt"
+    seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
+    if not any(s.text.strip() for s in seg.segments):
+        return out
+    model, provider, model_pos = _model_from(front)
+    # front matter lines are offset by the opening `---`
+    field_spans: dict[str, Span] = {}
+    if model_pos is not None:
+        field_spans["model"] = Span(path=f.path, line=model_pos[0] + 1, column=model_pos[1])
+    name = None
+    if front is not None and isinstance(front, dict) and isinstance(front.get("name"), str):
+        name = front["name"].strip() or None
+    first_line = seg.segments[0].span.line if seg.segments else 1
+    out.objects.append(
+        PromptTemplate(
+            span=Span(path=f.path, line=first_line, column=1),
+            field_spans=field_spans,
+            name=name or f.path,
+            source_kind=kind,
+            segments=tuple(seg.segments),
+            breakpoints=tuple(seg.breakpoints),
+            model=model,
+            provider=provider,
+            model_source="front matter `model:`" if model else None,
+            token_budget=budget_from(front),
+        )
+    )
+    return out
+
+
+PARSER = FileParser(name="prompt-template", claims=claims, parse=parse)

@@ -1,0 +1,315 @@
+"""Slot volatility and template segmentation shared by the prompt readers.
+
+Volatility is decided from the words of a slot's expression (``user.tier``,
+``datetime.now()``, ``request_id``) with the tables below: data, not code. The first
+class in table order whose calls or words match wins, so ``user.signup_date`` is time
+(it also carries identity, but a date changes more often than a tier).
+
+`segment_template` splits Jinja, Handlebars/Mustache, dotprompt, Semantic Kernel and
+single-brace (``{x}``, ``${x}``) templates into static text and slots, follows role
+markers (prompty ``system:`` lines, promptflow ``# system:``, dotprompt
+``{{role "system"}}``) and keeps a 1-based line and column for every segment.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from aiinfralint.model.base import Span
+from aiinfralint.model.prompt import (
+    EXPERIMENT,
+    IDENTITY,
+    LOCALE,
+    PROMPT_ROLE,
+    REQUEST,
+    TIME,
+    UNKNOWN,
+    CacheBreakpoint,
+    Segment,
+)
+
+# (class, calls (substrings of the lower-cased expression), words, joined identifiers)
+# Words are matched against the parts of identifiers split on `.`, `_` and camelCase;
+# joined identifiers against whole identifiers with underscores removed.
+VOLATILITY_TABLE: tuple[tuple[str, tuple[str, ...], frozenset[str], frozenset[str]], ...] = (
+    (
+        TIME,
+        ("datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time(", "time.strftime",
+         "time.localtime", "time.gmtime", "strftime_now", "now()", "utcnow(", "timezone.now", "arrow.now",
+         "pendulum.now", "time.monotonic", "time.time_ns", "localtime()"),
+        frozenset({"today", "now", "utcnow", "timestamp", "datetime", "date", "time", "clock", "year", "month",
+                   "weekday", "hour", "minute", "strftime", "isoformat", "epoch", "tomorrow", "yesterday"}),
+        frozenset({"currentdate", "currenttime", "todaysdate", "curdate", "ts"}),
+    ),
+    (
+        REQUEST,
+        ("uuid4", "uuid1", "uuid.uuid", "random.", "secrets.", "urandom", "ulid", "nanoid", "shortuuid"),
+        frozenset({"request", "req", "trace", "correlation", "uuid", "guid", "nonce", "random", "randint",
+                   "session", "idempotency"}),
+        frozenset({"requestid", "traceid", "spanid", "sessionid", "conversationid", "threadid", "messageid",
+                   "runid", "callid", "chatid"}),
+    ),
+    (
+        EXPERIMENT,
+        ("json.dumps(flags", "get_flag", "feature_flag", "is_enabled(", "variation("),
+        frozenset({"variant", "variants", "arm", "experiment", "experiments", "cohort", "bucket", "treatment",
+                   "promo", "promos", "promotion", "promotions", "banner", "flag", "flags", "rollout",
+                   "campaign", "offer", "offers", "deal", "deals", "ab", "abtest", "launchdarkly", "statsig"}),
+        frozenset({"featureflags", "abtest", "abvariant", "promobanner"}),
+    ),
+    (
+        IDENTITY,
+        (),
+        frozenset({"user", "users", "username", "userid", "uid", "tenant", "tenants", "customer", "customers",
+                   "account", "org", "organization", "organisation", "member", "subscriber", "tier", "profile",
+                   "email", "phone", "city", "employee", "patient", "student", "company", "firstname",
+                   "lastname", "fullname", "caller", "buyer", "shopper", "seller", "owner"}),
+        frozenset({"firstname", "lastname", "fullname", "username", "userid", "displayname", "emailaddress",
+                   "accountid", "tenantid", "customerid", "orgid", "usertier", "plan_tier"}),
+    ),
+    (
+        LOCALE,
+        (),
+        frozenset({"locale", "language", "lang", "timezone", "tz", "country", "currency", "i18n", "l10n"}),
+        frozenset({"languagecode", "langcode", "countrycode", "userlocale"}),
+    ),
+)
+
+# words that never decide a class on their own (template filters, helpers, keywords)
+_NEUTRAL = frozenset({
+    "json", "dumps", "tojson", "upper", "lower", "title", "trim", "strip", "join", "format", "str", "int",
+    "default", "safe", "escape", "e", "length", "len", "list", "sorted", "sort", "dictsort", "if", "else",
+    "not", "and", "or", "in", "is", "for", "none", "true", "false", "self", "loop", "get", "items", "keys",
+    "values", "indent", "replace",
+})
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+# string literals inside an expression are data, not names
+_STRLIT = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def _words(ident: str) -> list[str]:
+    out: list[str] = []
+    for part in ident.split("_"):
+        if not part:
+            continue
+        pieces = _CAMEL.findall(part) or [part]
+        out.extend(p.lower() for p in pieces)
+    return out
+
+
+def classify(expr: str) -> tuple[str, str | None]:
+    """Volatility class of a slot expression and the word or call that decided it."""
+    low = expr.lower()
+    code = _STRLIT.sub("''", expr)
+    idents = [i for i in _IDENT.findall(code) if i.lower() not in _NEUTRAL]
+    joined = {i.lower().replace("_", ""): i for i in idents}
+    words: dict[str, str] = {}
+    for ident in idents:
+        for w in _words(ident):
+            words.setdefault(w, ident)
+    for cls, calls, wordset, joinset in VOLATILITY_TABLE:
+        for call in calls:
+            if call in low:
+                return cls, call.rstrip("(.")
+        for j, ident in joined.items():
+            if j in joinset:
+                return cls, ident
+        for w, ident in words.items():
+            if w in wordset:
+                return cls, ident
+    return UNKNOWN, None
+
+
+# --- chat templates of models (not prompts) ------------------------------------------
+
+_CHAT_TEMPLATE = re.compile(
+    r"add_generation_prompt|\bbos_token\b|\beos_token\b|\{%-?\s*for\s+\w+\s+in\s+messages\b|messages\[0\]"
+)
+
+
+def is_model_chat_template(text: str) -> bool:
+    """A model's chat template (renders any conversation), not an application prompt."""
+    return _CHAT_TEMPLATE.search(text) is not None
+
+
+# --- positions -------------------------------------------------------------------------
+
+
+class LineIndex:
+    """Offset -> (line, column), 1-based."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        for m in re.finditer("\n", text):
+            self.starts.append(m.end())
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+
+# --- segmentation ----------------------------------------------------------------------
+
+_DOUBLE = re.compile(
+    r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}",
+    re.S,
+)
+_SINGLE = re.compile(
+    r"\$\{(?P<dollar>[A-Za-z_][^{}\n]{0,80})\}"
+    r"|(?<![{\\$])\{(?P<fmt>[A-Za-z_][\w.]*(?:\[[^\]\n]{1,40}\])?)(?:![rsa])?(?::[^{}\n]{0,20})?\}(?!\})"
+)
+ROLE_LINE = re.compile(
+    r"^[ \t]*(?:#+[ \t]*)?(?P<role>system|user|assistant|developer|human|ai|model|tool)[ \t]*:[ \t]*$",
+    re.I | re.M,
+)
+_ROLE_NAMES = {"human": "user", "ai": "assistant", "model": "assistant"}
+_BREAKPOINT_MARK = re.compile(r"cache[_-]?control|cache[_-]?breakpoint", re.I)
+_STMT_CONTROL = frozenset({"if", "elif", "for", "with", "unless"})
+_STMT_END = frozenset({"else", "endif", "endfor", "endwith", "endblock", "endmacro", "endcall", "endfilter",
+                       "endset", "endraw", "endautoescape", "endunless"})
+_HB_ROLE = re.compile(r"^#?role\s+[\"'](?P<role>\w+)[\"']\s*$")
+
+
+@dataclass
+class Segmented:
+    segments: list[Segment]
+    breakpoints: list[CacheBreakpoint]
+
+
+def _norm_role(role: str) -> str:
+    r = role.lower()
+    return _ROLE_NAMES.get(r, r)
+
+
+def _strip_ws_control(s: str) -> str:
+    s = s.strip()
+    if s[:1] in "-~+":
+        s = s[1:]
+    if s[-1:] in "-~+":
+        s = s[:-1]
+    return s.strip()
+
+
+def segment_template(
+    text: str,
+    path: str,
+    *,
+    base: int = 0,
+    index: LineIndex | None = None,
+    syntax: str = "double",
+    roles: bool = True,
+    role: str = PROMPT_ROLE,
+) -> Segmented:
+    """Split `text` (found at offset `base` of the file) into segments.
+
+    `syntax` is ``double`` for ``{{ }}``/``{% %}`` families or ``single`` for ``{x}`` and
+    ``${x}``; `roles` turns role-marker lines into role changes.
+    """
+    idx = index or LineIndex(text)
+    segs: list[Segment] = []
+    bps: list[CacheBreakpoint] = []
+    state = {"role": role, "message": 0}
+
+    def span(offset: int) -> Span:
+        line, col = idx.pos(base + offset)
+        return Span(path=path, line=line, column=col)
+
+    def set_role(new: str) -> None:
+        new = _norm_role(new)
+        if new != state["role"] or segs:
+            if segs:
+                state["message"] += 1
+            state["role"] = new
+
+    def add_text(chunk: str, offset: int) -> None:
+        if not chunk:
+            return
+        if roles:
+            pos = 0
+            for m in ROLE_LINE.finditer(chunk):
+                before = chunk[pos:m.start()]
+                if before:
+                    segs.append(Segment(kind="text", text=before, role=state["role"], message=state["message"],
+                                        span=span(offset + pos)))
+                set_role(m.group("role"))
+                pos = m.end()
+                if chunk[pos:pos + 1] == "\n":
+                    pos += 1
+            chunk, offset = chunk[pos:], offset + pos
+        if chunk:
+            segs.append(Segment(kind="text", text=chunk, role=state["role"], message=state["message"],
+                                span=span(offset)))
+
+    def add_slot(kind: str, expr: str, offset: int) -> None:
+        vol, why = classify(expr)
+        segs.append(Segment(kind=kind, text=expr, role=state["role"], message=state["message"],  # type: ignore[arg-type]
+                            span=span(offset), volatility=vol, volatility_reason=why))
+
+    pattern = _DOUBLE if syntax == "double" else _SINGLE
+    pos = 0
+    for m in pattern.finditer(text):
+        add_text(text[pos:m.start()], pos)
+        pos = m.end()
+        start = m.start()
+        if syntax == "single":
+            expr = m.group("dollar") or m.group("fmt") or ""
+            add_slot("slot", expr.strip(), start)
+            continue
+        if m.group("comment") is not None:
+            if _BREAKPOINT_MARK.search(m.group("comment")) and "aiinfralint" not in m.group("comment"):
+                bps.append(CacheBreakpoint(after=len(segs) - 1, span=span(start), source="template marker"))
+            continue
+        if m.group("stmt") is not None:
+            stmt = _strip_ws_control(m.group("stmt"))
+            head = stmt.split(None, 1)[0] if stmt else ""
+            if head in _STMT_CONTROL:
+                add_slot("control", stmt[len(head):].strip(), start)
+            else:
+                segs.append(Segment(kind="tag", text=stmt, role=state["role"], message=state["message"],
+                                    span=span(start)))
+            continue
+        raw = m.group("triple") if m.group("triple") is not None else m.group("expr")
+        expr = _strip_ws_control(raw)
+        if not expr:
+            continue
+        first = expr[0]
+        if first == "!":
+            if _BREAKPOINT_MARK.search(expr) and "aiinfralint" not in expr:
+                bps.append(CacheBreakpoint(after=len(segs) - 1, span=span(start), source="template marker"))
+            continue
+        rm = _HB_ROLE.match(expr)
+        if rm:
+            set_role(rm.group("role"))
+            continue
+        if first in "/":
+            if expr[1:].strip().startswith("role"):
+                continue
+            segs.append(Segment(kind="tag", text=expr, role=state["role"], message=state["message"], span=span(start)))
+            continue
+        if first in "#^":
+            body = expr[1:].strip()
+            helper, _, rest = body.partition(" ")
+            if helper in ("if", "each", "unless", "with") or first == "^":
+                add_slot("control", rest or body, start)
+            elif helper in ("section", "role"):
+                continue
+            else:  # mustache section: rendered once per item / when truthy
+                add_slot("control", body, start)
+            continue
+        if first == ">" or expr in ("else",) or expr.startswith(("else ", "section ")):
+            segs.append(Segment(kind="tag", text=expr, role=state["role"], message=state["message"], span=span(start)))
+            continue
+        if expr.startswith("$"):  # Semantic Kernel variable
+            expr = expr[1:]
+        add_slot("slot", expr, start)
+    add_text(text[pos:], pos)
+    return Segmented(segs, bps)
+
+
+def template_syntax(text: str) -> str:
+    """``double`` when the text uses ``{{ }}`` / ``{% %}``, else ``single``."""
+    return "double" if ("{{" in text or "{%" in text) else "single"

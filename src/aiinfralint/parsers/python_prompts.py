@@ -1,0 +1,852 @@
+"""Python code that builds prompts -> `PromptTemplate` (libcst, never executed).
+
+Only files whose text mentions an LLM client or prompt API are parsed in full. Call
+sites read:
+
+* ``system=``, ``instructions=``, ``system_instruction=``, ``system_prompt=`` (Anthropic,
+  OpenAI Responses and Agents, Gemini ``GenerateContentConfig`` / ``GenerativeModel``,
+  pydantic-ai) together with the same call's ``messages=`` and ``model=``;
+* ``messages=[{"role": "system", ...}, ...]`` (OpenAI, LiteLLM, Anthropic);
+* LangChain ``ChatPromptTemplate.from_messages([...])``, ``SystemMessage(...)``,
+  ``SystemMessagePromptTemplate.from_template(...)`` and any list holding a system message.
+
+Strings, f-strings, ``.format``, ``%``, ``+``, ``"".join([...])``, ``textwrap.dedent``,
+module constants, local assignments (``=`` and ``+=``) and small same-module helper
+functions are followed; anything else becomes a dynamic slot whose volatility comes from
+its expression. Anthropic ``cache_control`` on a content block is a cache breakpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiinfralint.model.base import Span
+from aiinfralint.model.prompt import CONSTANT, UNKNOWN, CacheBreakpoint, PromptTemplate, Segment
+from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
+from aiinfralint.parsers.prompt_slots import classify
+from aiinfralint.parsers.registry import FileParser
+
+_GATE = re.compile(
+    r"\b(?:openai|anthropic|litellm|google\.genai|generativeai|langchain\w*|ChatPromptTemplate|SystemMessage"
+    r"|vertexai|mistralai)\b|\b(?:messages|system|instructions|system_instruction|system_prompt)\s*="
+)
+# a file that imports one of these is an LLM client file: its syntax errors are ours to report
+_LLM_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+(?:openai|anthropic|litellm|google\.genai|google\.generativeai|langchain\w*|vertexai"
+    r"|mistralai|pydantic_ai|agents)\b",
+    re.M,
+)
+SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
+_MESSAGE_CLASSES = {
+    "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ChatMessage": None,
+    "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
+    "AIMessagePromptTemplate": "assistant",
+}
+_LC_ROLES = {"system": "system", "human": "user", "user": "user", "ai": "assistant", "assistant": "assistant",
+             "developer": "developer", "placeholder": "user"}
+_FMT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][\w]*|\d*)(?:[.\[][^{}!:]*)?(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+_PCT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+_TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "casefold"})
+_DEDENT = frozenset({"dedent", "cleandoc"})
+MAX_DEPTH = 8
+MAX_HELPER_STATEMENTS = 40
+
+
+def claims(f: FileInput) -> bool:
+    return f.suffix == ".py" and _GATE.search(f.text) is not None
+
+
+@dataclass
+class Piece:
+    kind: str  # "text" | "slot"
+    text: str
+    line: int
+    col: int
+    volatility: str | None = None
+    reason: str | None = None
+    nondet: str | None = None
+
+
+@dataclass
+class Scope:
+    """Names visible while rendering: a function's locals and parameters, or helper bindings."""
+
+    assigns: dict[str, list[tuple[int, str, Any]]] = field(default_factory=dict)
+    params: set[str] = field(default_factory=set)
+    bindings: dict[str, tuple[Any, Scope]] = field(default_factory=dict)
+    name: str = "<module>"
+
+
+class _Reader:
+    def __init__(self, f: FileInput, module: Any, positions: Any, parents: Any) -> None:
+        import libcst as cst
+
+        self.cst = cst
+        self.f = f
+        self.module = module
+        self.positions = positions
+        self.parents = parents
+        self.module_scope = Scope()
+        self.functions: dict[str, Any] = {}
+        self.func_scopes: dict[int, Scope] = {}
+        self.consumed: set[int] = set()
+        self.templates: list[PromptTemplate] = []
+        self.names_used: dict[str, int] = {}
+        self._collect(module.body, self.module_scope, top=True)
+
+    # --- collection ------------------------------------------------------------------
+
+    def _collect(self, body: Any, scope: Scope, top: bool = False) -> None:
+        cst = self.cst
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                if top:
+                    self.functions[stmt.name.value] = stmt
+                continue
+            if isinstance(stmt, cst.ClassDef):
+                continue
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._collect_small(small, scope)
+            elif hasattr(stmt, "body"):
+                # if/with/for/try blocks: their assignments count too
+                inner = stmt.body
+                self._collect(getattr(inner, "body", ()), scope, top=top)
+                orelse = getattr(stmt, "orelse", None)
+                if orelse is not None and hasattr(orelse, "body"):
+                    self._collect(getattr(orelse.body, "body", ()) if hasattr(orelse.body, "body") else (), scope,
+                                  top=top)
+
+    def _collect_small(self, small: Any, scope: Scope) -> None:
+        cst = self.cst
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            scope.assigns.setdefault(small.targets[0].target.value, []).append((self._line(small), "=", small.value))
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+            scope.assigns.setdefault(small.target.value, []).append((self._line(small), "=", small.value))
+        elif (isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
+              and isinstance(small.operator, cst.AddAssign)):
+            scope.assigns.setdefault(small.target.value, []).append((self._line(small), "+=", small.value))
+
+    def scope_for(self, func: Any) -> Scope:
+        key = id(func)
+        if key not in self.func_scopes:
+            scope = Scope(name=func.name.value)
+            params = func.params
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                scope.params.add(p.name.value)
+            for star in (params.star_arg, params.star_kwarg):
+                if isinstance(star, self.cst.Param):
+                    scope.params.add(star.name.value)
+            self._collect(func.body.body, scope)
+            self.func_scopes[key] = scope
+        return self.func_scopes[key]
+
+    # --- positions -------------------------------------------------------------------
+
+    def _pos(self, node: Any) -> tuple[int, int]:
+        try:
+            r = self.positions[node]
+            return r.start.line, r.start.column + 1
+        except KeyError:
+            return 1, 1
+
+    def _line(self, node: Any) -> int:
+        return self._pos(node)[0]
+
+    def _code(self, node: Any) -> str:
+        try:
+            return str(self.module.code_for_node(node))
+        except Exception:
+            return type(node).__name__
+
+    def enclosing_function(self, node: Any) -> Any:
+        cst = self.cst
+        cur = node
+        while cur is not None:
+            cur = self.parents.get(cur)
+            if isinstance(cur, cst.FunctionDef):
+                return cur
+        return None
+
+    # --- name resolution ---------------------------------------------------------------
+
+    def _lookup(self, name: str, scope: Scope, line: int) -> tuple[list[tuple[str, Any]], Scope] | None:
+        """The assignments that make up `name` at `line`: [("=", node), ("+=", node), ...]."""
+        for sc in (scope, self.module_scope):
+            if name in sc.bindings:
+                node, bound = sc.bindings[name]
+                return [("=", node)], bound
+            if name in sc.params and sc is scope:
+                return None
+            entries = sc.assigns.get(name)
+            if not entries:
+                continue
+            before = [e for e in entries if e[0] < line] or (entries if sc is self.module_scope else [])
+            if not before:
+                continue
+            start = max(i for i, e in enumerate(before) if e[1] == "=") if any(e[1] == "=" for e in before) else 0
+            return [(op, node) for _, op, node in before[start:]], sc
+        return None
+
+    def resolve(self, node: Any, scope: Scope, depth: int = 0) -> tuple[Any, Scope]:
+        """Follow names and helper calls to the expression that builds a value."""
+        cst = self.cst
+        while depth < MAX_DEPTH:
+            depth += 1
+            if isinstance(node, cst.Name):
+                found = self._lookup(node.value, scope, self._line(node))
+                if not found or len(found[0]) != 1:
+                    return node, scope
+                node, scope = found[0][0][1], found[1]
+                continue
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in self.functions:
+                inlined = self._inline(node, scope)
+                if inlined is None:
+                    return node, scope
+                node, scope = inlined
+                continue
+            return node, scope
+        return node, scope
+
+    def _inline(self, call: Any, scope: Scope) -> tuple[Any, Scope] | None:
+        cst = self.cst
+        func = self.functions[call.func.value]
+        body = func.body.body if hasattr(func.body, "body") else ()
+        if len(body) > MAX_HELPER_STATEMENTS:
+            return None
+        ret = None
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Return) and small.value is not None:
+                        ret = small.value
+        if ret is None:
+            return None
+        base = self.scope_for(func)
+        inner = Scope(assigns=base.assigns, params=set(base.params), name=base.name)
+        params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        for i, arg in enumerate(call.args):
+            if arg.star:
+                break
+            if arg.keyword is not None:
+                inner.bindings[arg.keyword.value] = (arg.value, scope)
+            elif i < len(params):
+                inner.bindings[params[i]] = (arg.value, scope)
+        # unbound parameters with defaults keep their defaults
+        for p in (*func.params.params, *func.params.kwonly_params):
+            if p.name.value not in inner.bindings and p.default is not None:
+                inner.bindings[p.name.value] = (p.default, Scope())
+        inner.params -= set(inner.bindings)
+        return ret, inner
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def render(self, node: Any, scope: Scope, depth: int = 0) -> list[Piece]:
+        cst = self.cst
+        if depth > MAX_DEPTH:
+            return [self._slot(node, scope)]
+        line, col = self._pos(node)
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", errors="replace")
+            return [Piece("text", value, line, col + len(node.prefix) + len(node.quote))]
+        if isinstance(node, cst.ConcatenatedString):
+            return self.render(node.left, scope, depth + 1) + self.render(node.right, scope, depth + 1)
+        if isinstance(node, cst.FormattedString):
+            out: list[Piece] = []
+            raw = "r" in node.prefix.lower()
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    pl, pc = self._pos(part)
+                    out.append(Piece("text", _unescape(part.value, raw).replace("{{", "{").replace("}}", "}"), pl, pc))
+                else:
+                    out.extend(self._at(self.render(part.expression, scope, depth + 1), part.expression, scope))
+            return out
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Add):
+                left = self.render(node.left, scope, depth + 1)
+                right = self.render(node.right, scope, depth + 1)
+                return left + right
+            if isinstance(node.operator, cst.Modulo):
+                tmpl = self.render(node.left, scope, depth + 1)
+                if all(p.kind == "text" for p in tmpl):
+                    return self._percent(tmpl, node.right, scope, depth)
+            return [self._slot(node, scope)]
+        if isinstance(node, cst.Name):
+            found = self._lookup(node.value, scope, line)
+            if found is None:
+                return [self._slot(node, scope)]
+            entries, sc = found
+            pieces: list[Piece] = []
+            for _op, value in entries:
+                pieces.extend(self.render(value, sc, depth + 1))
+            return self._at(pieces, node, scope)
+        if isinstance(node, cst.Call):
+            return self._render_call(node, scope, depth)
+        return [self._slot(node, scope)]
+
+    def _at(self, pieces: list[Piece], ref: Any, scope: Scope) -> list[Piece]:
+        """A value computed elsewhere but interpolated here: report it where it is used."""
+        if len(pieces) == 1 and pieces[0].kind == "slot":
+            line, col = self._pos(ref)
+            p = pieces[0]
+            name = self._code(ref)
+            vol, why = p.volatility, p.reason
+            if vol == UNKNOWN:
+                vol, why = classify(name)
+            return [Piece("slot", name, line, col, vol, why, p.nondet)]
+        return pieces
+
+    def _render_call(self, node: Any, scope: Scope, depth: int) -> list[Piece]:
+        cst = self.cst
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "format":
+                tmpl = self.render(func.value, scope, depth + 1)
+                if tmpl and all(p.kind == "text" for p in tmpl):
+                    return self._format(tmpl, node, scope, depth)
+                return [self._slot(node, scope)]
+            if method == "join" and node.args:
+                sep = self.render(func.value, scope, depth + 1)
+                target, tscope = self.resolve(node.args[0].value, scope)
+                if (len(sep) == 1 and sep[0].kind == "text" and isinstance(target, (cst.List, cst.Tuple))
+                        and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
+                    out: list[Piece] = []
+                    for i, el in enumerate(target.elements):
+                        if i:
+                            out.append(Piece("text", sep[0].text, sep[0].line, sep[0].col))
+                        out.extend(self.render(el.value, tscope, depth + 1))
+                    return out
+                return [self._slot(node, scope)]
+            if method in _TEXT_METHODS and not node.args:
+                return self.render(func.value, scope, depth + 1)
+            if method in _DEDENT and node.args:
+                return self.render(node.args[0].value, scope, depth + 1)
+        if isinstance(func, cst.Name):
+            if func.value in _DEDENT and node.args:
+                return self.render(node.args[0].value, scope, depth + 1)
+            if func.value == "str" and len(node.args) == 1:
+                return self.render(node.args[0].value, scope, depth + 1)
+            if func.value in self.functions:
+                inlined = self._inline(node, scope)
+                if inlined is not None:
+                    return self._at(self.render(inlined[0], inlined[1], depth + 1), node, scope)
+        return [self._slot(node, scope)]
+
+    def _format(self, tmpl: list[Piece], call: Any, scope: Scope, depth: int) -> list[Piece]:
+        kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        auto = 0
+        out: list[Piece] = []
+        for piece in tmpl:
+            pos = 0
+            for m in _FMT_FIELD.finditer(piece.text):
+                out.append(self._sub(piece, piece.text[pos:m.start()], pos))
+                key = m.group(1)
+                value = None
+                if key == "":
+                    value = positional[auto] if auto < len(positional) else None
+                    auto += 1
+                elif key.isdigit():
+                    value = positional[int(key)] if int(key) < len(positional) else None
+                else:
+                    value = kwargs.get(key)
+                line, col = _offset_pos(piece, m.start())
+                if value is not None:
+                    rendered = self.render(value, scope, depth + 1)
+                    if len(rendered) == 1 and rendered[0].kind == "slot":
+                        r = rendered[0]
+                        out.append(Piece("slot", r.text, line, col, r.volatility, r.reason, r.nondet))
+                    else:
+                        out.extend(rendered)
+                else:
+                    vol, why = classify(key or "value")
+                    out.append(Piece("slot", key or m.group(0), line, col, vol, why))
+                pos = m.end()
+            out.append(self._sub(piece, piece.text[pos:].replace("{{", "{").replace("}}", "}"), pos))
+        return [p for p in out if p.kind == "slot" or p.text]
+
+    def _percent(self, tmpl: list[Piece], right: Any, scope: Scope, depth: int) -> list[Piece]:
+        cst = self.cst
+        values: list[Any] = []
+        mapping: dict[str, Any] = {}
+        target, tscope = self.resolve(right, scope)
+        if isinstance(target, cst.Tuple):
+            values = [e.value for e in target.elements]
+        elif isinstance(target, cst.Dict):
+            for el in target.elements:
+                if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                    k = el.key.evaluated_value
+                    if isinstance(k, str):
+                        mapping[k] = el.value
+        else:
+            values = [right]
+            tscope = scope
+        out: list[Piece] = []
+        i = 0
+        for piece in tmpl:
+            pos = 0
+            for m in _PCT_FIELD.finditer(piece.text):
+                out.append(self._sub(piece, piece.text[pos:m.start()], pos))
+                value = mapping.get(m.group(1)) if m.group(1) else (values[i] if i < len(values) else None)
+                if not m.group(1):
+                    i += 1
+                line, col = _offset_pos(piece, m.start())
+                if value is not None:
+                    rendered = self.render(value, tscope, depth + 1)
+                    for r in rendered:
+                        if r.kind == "slot":
+                            r.line, r.col = line, col
+                    out.extend(rendered)
+                else:
+                    out.append(Piece("slot", m.group(0), line, col, UNKNOWN, None))
+                pos = m.end()
+            out.append(self._sub(piece, piece.text[pos:].replace("%%", "%"), pos))
+        return [p for p in out if p.kind == "slot" or p.text]
+
+    @staticmethod
+    def _sub(piece: Piece, text: str, offset: int) -> Piece:
+        line, col = _offset_pos(piece, offset)
+        return Piece("text", text, line, col)
+
+    def _slot(self, node: Any, scope: Scope) -> Piece:
+        line, col = self._pos(node)
+        code = self._code(node)
+        vol, why = classify(code)
+        if self._constant(node, scope):
+            vol, why = CONSTANT, None
+        return Piece("slot", code, line, col, vol, why, self._nondeterministic(node, scope))
+
+    def _constant(self, node: Any, scope: Scope, depth: int = 0) -> bool:
+        """Built only from literals and module constants (same on every call)."""
+        cst = self.cst
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return True
+            if node.value in scope.params or node.value in scope.bindings:
+                return False
+            if node.value in scope.assigns and scope is not self.module_scope:
+                return False
+            entries = self.module_scope.assigns.get(node.value)
+            return bool(entries) and all(self._constant(n, self.module_scope, depth + 1) for _, _, n in entries)
+        if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):
+            return True
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return all(self._constant(e.value, scope, depth + 1) for e in node.elements)
+        if isinstance(node, cst.Dict):
+            return all(isinstance(e, cst.DictElement) and self._constant(e.key, scope, depth + 1)
+                       and self._constant(e.value, scope, depth + 1) for e in node.elements)
+        if isinstance(node, cst.Call):
+            fn = self._code(node.func)
+            if fn in ("json.dumps", "dumps", "str", "sorted", "len", "repr", "list", "tuple") or fn.endswith(".join"):
+                recv_ok = not isinstance(node.func, cst.Attribute) or fn in ("json.dumps",) or \
+                    self._constant(node.func.value, scope, depth + 1)
+                return recv_ok and all(self._constant(a.value, scope, depth + 1) for a in node.args)
+            return False
+        if isinstance(node, cst.Attribute):
+            return False
+        if isinstance(node, cst.BinaryOperation):
+            return self._constant(node.left, scope, depth + 1) and self._constant(node.right, scope, depth + 1)
+        return False
+
+    # --- nondeterminism -----------------------------------------------------------------
+
+    def _nondeterministic(self, node: Any, scope: Scope, depth: int = 0) -> str | None:
+        cst = self.cst
+        if depth > 3:
+            return None
+        target, tscope = self.resolve(node, scope)
+        found: list[str] = []
+
+        class V(cst.CSTVisitor):
+            def __init__(self, reader: _Reader) -> None:
+                self.reader = reader
+                self.sorted_depth = 0
+
+            def visit_Call(self, call: Any) -> bool | None:
+                fn = self.reader._code(call.func)
+                if fn in ("sorted", "min", "max", "sum", "len", "any", "all"):
+                    self.sorted_depth += 1
+                    return True
+                if fn.endswith("dumps") and call.args:
+                    sort = any(a.keyword is not None and a.keyword.value == "sort_keys"
+                               and self.reader._code(a.value) != "False" for a in call.args)
+                    arg, ascope = self.reader.resolve(call.args[0].value, tscope)
+                    literal = isinstance(arg, (cst.Dict, cst.List, cst.Tuple)) and self.reader._constant(arg, ascope)
+                    if not sort and not literal and not self.sorted_depth:
+                        found.append("`json.dumps` without `sort_keys=True`")
+                if self.sorted_depth == 0:
+                    if fn in ("set", "frozenset"):
+                        found.insert(0, "iteration over a set (order changes between processes)")
+                    elif (isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and call.args):
+                        arg_code = self.reader._code(call.args[0].value)
+                        if re.search(r"\.(keys|values|items)\(\)", arg_code) and "sorted(" not in arg_code:
+                            found.append("a join over a dict view in insertion order")
+                return True
+
+            def leave_Call(self, call: Any) -> None:
+                if self.reader._code(call.func) in ("sorted", "min", "max", "sum", "len", "any", "all"):
+                    self.sorted_depth -= 1
+
+            def visit_SetComp(self, n: Any) -> bool | None:
+                if self.sorted_depth == 0:
+                    found.insert(0, "iteration over a set (order changes between processes)")
+                return True
+
+            def visit_Set(self, n: Any) -> bool | None:
+                if self.sorted_depth == 0:
+                    found.insert(0, "iteration over a set (order changes between processes)")
+                return True
+
+        try:
+            target.visit(V(self))
+        except Exception:
+            return None
+        if not found and isinstance(target, cst.Name) and target is not node:
+            return None
+        # a name bound to a local that iterates a set: `names = set(x)` then `", ".join(names)`
+        if not found and isinstance(target, cst.Call):
+            for a in target.args:
+                if isinstance(a.value, cst.Name):
+                    inner, iscope = self.resolve(a.value, tscope)
+                    if inner is not a.value:
+                        sub = self._nondeterministic(inner, iscope, depth + 1)
+                        if sub:
+                            found.append(sub)
+        return found[0] if found else None
+
+    # --- prompt assembly ------------------------------------------------------------------
+
+    def run(self) -> None:
+        cst = self.cst
+        calls: list[Any] = []
+
+        class Calls(cst.CSTVisitor):
+            def visit_Call(self, node: Any) -> bool | None:
+                calls.append(node)
+                return True
+
+        self.module.visit(Calls())
+        for call in calls:
+            self._call_site(call)
+        for call in calls:
+            self._from_messages(call)
+        lists: list[Any] = []
+
+        class Lists(cst.CSTVisitor):
+            def visit_List(self, node: Any) -> bool | None:
+                lists.append(node)
+                return True
+
+        self.module.visit(Lists())
+        for node in lists:
+            if id(node) in self.consumed:
+                continue
+            if any(self._message_role(el.value, self._scope_of(node)) in ("system", "developer")
+                   for el in node.elements if not isinstance(el, cst.StarredElement)):
+                self._emit(node, None, node, self._scope_of(node), None)
+
+    def _scope_of(self, node: Any) -> Scope:
+        func = self.enclosing_function(node)
+        return self.scope_for(func) if func is not None else self.module_scope
+
+    def _kw(self, call: Any, *names: str) -> Any:
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value in names:
+                return a.value
+        return None
+
+    def _call_site(self, call: Any) -> None:
+        cst = self.cst
+        system = self._kw(call, *SYSTEM_KWARGS)
+        messages = self._kw(call, "messages")
+        if system is None and messages is None:
+            return
+        scope = self._scope_of(call)
+        msg_list = None
+        if messages is not None:
+            target, mscope = self.resolve(messages, scope)
+            if isinstance(target, cst.List):
+                msg_list = (target, mscope)
+        if system is None:
+            if msg_list is None or not any(
+                self._message_role(el.value, msg_list[1]) in ("system", "developer")
+                for el in msg_list[0].elements if not isinstance(el, cst.StarredElement)
+            ):
+                return
+        self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
+
+    def _from_messages(self, call: Any) -> None:
+        cst = self.cst
+        fn = self._code(call.func)
+        if not (fn.endswith("from_messages") and call.args):
+            return
+        scope = self._scope_of(call)
+        target, tscope = self.resolve(call.args[0].value, scope)
+        if isinstance(target, cst.List) and id(target) not in self.consumed:
+            self._emit(call, None, target, tscope, scope)
+
+    def _message_role(self, node: Any, scope: Scope) -> str | None:
+        cst = self.cst
+        node, scope = self.resolve(node, scope)
+        if isinstance(node, cst.Dict):
+            for el in node.elements:
+                if (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)
+                        and el.key.evaluated_value == "role"):
+                    v = el.value
+                    if isinstance(v, cst.SimpleString) and isinstance(v.evaluated_value, str):
+                        return v.evaluated_value.lower()
+                    return "unknown"
+        if isinstance(node, cst.Tuple) and node.elements and isinstance(node.elements[0].value, cst.SimpleString):
+            r = node.elements[0].value.evaluated_value
+            return _LC_ROLES.get(str(r).lower(), str(r).lower())
+        if isinstance(node, cst.Call):
+            fn = self._code(node.func).split(".")
+            for part in fn:
+                if part in _MESSAGE_CLASSES:
+                    return _MESSAGE_CLASSES[part] or "unknown"
+            if fn[-1] == "MessagesPlaceholder":
+                return "history"
+        return None
+
+    def _emit(self, site: Any, system: Any, messages: Any, mscope: Scope, scope: Scope | None) -> None:
+        cst = self.cst
+        b = _Build()
+        sscope = scope or mscope
+        if system is not None:
+            target, tscope = self.resolve(system, sscope)
+            if isinstance(target, cst.List):
+                self.consumed.add(id(target))
+                self._blocks(b, target, tscope, "system")
+            else:
+                b.message("system", self.render(system, sscope))
+        if messages is not None:
+            self.consumed.add(id(messages))
+            for el in messages.elements:
+                if isinstance(el, cst.StarredElement):
+                    b.message("user", [self._history(el)])
+                    continue
+                self._message(b, el.value, mscope)
+        if not b.roles() & {"system", "developer"}:
+            return
+        self._finish(site, b, sscope)
+
+    def _history(self, node: Any) -> Piece:
+        line, col = self._pos(node)
+        return Piece("slot", self._code(node), line, col, UNKNOWN, None)
+
+    def _message(self, b: _Build, node: Any, scope: Scope) -> None:
+        cst = self.cst
+        role = self._message_role(node, scope) or "user"
+        target, tscope = self.resolve(node, scope)
+        if isinstance(target, cst.Dict):
+            content = None
+            cc = None
+            for el in target.elements:
+                if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                    key = el.key.evaluated_value
+                    if key in ("content", "parts"):
+                        content = el.value
+                    elif key == "cache_control":
+                        cc = el
+            if content is None:
+                return
+            ctarget, cscope = self.resolve(content, tscope)
+            if isinstance(ctarget, cst.List):
+                self._blocks(b, ctarget, cscope, role)
+            else:
+                b.message(role, self.render(content, tscope))
+            if cc is not None:
+                b.breakpoint(self._pos(cc), self._ttl(cc.value))
+            return
+        if isinstance(target, cst.Tuple) and len(target.elements) >= 2:
+            # LangChain ("system", "template with {slots}")
+            b.message(role, _template_slots(self.render(target.elements[1].value, tscope)))
+            return
+        if isinstance(target, cst.Call):
+            fn = self._code(target.func)
+            if fn.endswith("MessagesPlaceholder"):
+                b.message("user", [self._history(target)])
+                return
+            content = self._kw(target, "content", "template", "prompt")
+            if content is None and target.args and target.args[0].keyword is None:
+                content = target.args[0].value
+            if content is None:
+                return
+            pieces = self.render(content, tscope)
+            if "PromptTemplate" in fn:
+                pieces = _template_slots(pieces)
+            b.message(role, pieces)
+            return
+        b.message("user", [self._history(node)])
+
+    def _blocks(self, b: _Build, blocks: Any, scope: Scope, role: str) -> None:
+        cst = self.cst
+        b.new_message()
+        for el in blocks.elements:
+            if isinstance(el, cst.StarredElement):
+                b.add(role, [self._history(el)])
+                continue
+            target, tscope = self.resolve(el.value, scope)
+            if not isinstance(target, cst.Dict):
+                b.add(role, self.render(el.value, scope))
+                continue
+            cc = None
+            for item in target.elements:
+                if isinstance(item, cst.DictElement) and isinstance(item.key, cst.SimpleString):
+                    key = item.key.evaluated_value
+                    if key == "text":
+                        b.add(role, self.render(item.value, tscope))
+                    elif key == "cache_control":
+                        cc = item
+            if cc is not None:
+                b.breakpoint(self._pos(cc), self._ttl(cc.value))
+
+    def _ttl(self, node: Any) -> str | None:
+        m = re.search(r"[\"']ttl[\"']\s*:\s*[\"'](\w+)[\"']", self._code(node))
+        return m.group(1) if m else None
+
+    def _model(self, site: Any, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
+        cst = self.cst
+        cur = site
+        while cur is not None:
+            if isinstance(cur, cst.Call):
+                value = self._kw(cur, "model", "model_name")
+                if value is None and self._code(cur.func).endswith("GenerativeModel") and cur.args \
+                        and cur.args[0].keyword is None:
+                    value = cur.args[0].value
+                if value is not None:
+                    target, _ = self.resolve(value, scope)
+                    if isinstance(target, cst.SimpleString) and isinstance(target.evaluated_value, str):
+                        return target.evaluated_value, self._pos(value)
+                    return None, None
+            if isinstance(cur, cst.FunctionDef):
+                break
+            cur = self.parents.get(cur)
+        return None, None
+
+    def _finish(self, site: Any, b: _Build, scope: Scope) -> None:
+        line, col = self._pos(site)
+        model, mpos = self._model(site, scope)
+        func = self.enclosing_function(site)
+        base = func.name.value if func is not None else "<module>"
+        n = self.names_used.get(base, 0) + 1
+        self.names_used[base] = n
+        name = f"{base}()" if n == 1 else f"{base}()#{n}"
+        path = self.f.path
+        segs = [
+            Segment(kind="text" if p.kind == "text" else "slot", text=p.text, role=role, message=msg,
+                    span=Span(path=path, line=p.line, column=p.col), volatility=p.volatility if p.kind == "slot" else None,
+                    volatility_reason=p.reason, nondeterministic=p.nondet)
+            for role, msg, p in b.segments_raw
+        ]
+        bps = [CacheBreakpoint(after=after, span=Span(path=path, line=pl, column=pc), ttl=ttl)
+               for after, (pl, pc), ttl in b.breakpoints]
+        provider = "anthropic" if bps else None
+        field_spans = {"model": Span(path=path, line=mpos[0], column=mpos[1])} if mpos else {}
+        self.templates.append(PromptTemplate(
+            span=Span(path=path, line=line, column=col),
+            field_spans=field_spans,
+            name=name,
+            source_kind="python",
+            segments=tuple(segs),
+            breakpoints=tuple(bps),
+            model=model,
+            provider=provider,
+            model_source="call-site `model=`" if model else None,
+            call=self._code(site.func) if isinstance(site, self.cst.Call) else None,
+        ))
+
+
+class _Build:
+    def __init__(self) -> None:
+        self.segments_raw: list[tuple[str, int, Piece]] = []
+        self.breakpoints: list[tuple[int, tuple[int, int], str | None]] = []
+        self.msg = -1
+
+    def roles(self) -> set[str]:
+        return {r for r, _, _ in self.segments_raw}
+
+    def new_message(self) -> None:
+        self.msg += 1
+
+    def add(self, role: str, pieces: list[Piece]) -> None:
+        for p in pieces:
+            if p.kind == "text" and not p.text:
+                continue
+            self.segments_raw.append((role, max(self.msg, 0), p))
+
+    def message(self, role: str, pieces: list[Piece]) -> None:
+        self.new_message()
+        self.add(role, pieces)
+
+    def breakpoint(self, pos: tuple[int, int], ttl: str | None) -> None:
+        self.breakpoints.append((len(self.segments_raw) - 1, pos, ttl))
+
+
+def _offset_pos(piece: Piece, offset: int) -> tuple[int, int]:
+    before = piece.text[:offset]
+    nl = before.count("\n")
+    if nl == 0:
+        return piece.line, piece.col + offset
+    return piece.line + nl, offset - before.rfind("\n")
+
+
+def _template_slots(pieces: list[Piece]) -> list[Piece]:
+    """LangChain/str.format templates: `{name}` in static text is a slot filled at invoke time."""
+    out: list[Piece] = []
+    for p in pieces:
+        if p.kind != "text":
+            out.append(p)
+            continue
+        pos = 0
+        for m in _FMT_FIELD.finditer(p.text):
+            out.append(_Reader._sub(p, p.text[pos:m.start()], pos))
+            line, col = _offset_pos(p, m.start())
+            vol, why = classify(m.group(1) or "value")
+            out.append(Piece("slot", m.group(1) or m.group(0), line, col, vol, why))
+            pos = m.end()
+        out.append(_Reader._sub(p, p.text[pos:].replace("{{", "{").replace("}}", "}"), pos))
+    return [p for p in out if p.kind == "slot" or p.text]
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "r": "\r", "\n": ""}
+
+
+def _unescape(text: str, raw: bool) -> str:
+    if raw or "\\" not in text:
+        return text
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text, flags=re.S)
+
+
+def parse(f: FileInput) -> ParseOutput:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+    llm_file = _LLM_IMPORT.search(f.text) is not None
+    try:
+        module = cst.parse_module(f.text)
+    except cst.ParserSyntaxError as exc:
+        if not llm_file:
+            return ParseOutput(skipped="Python file that does not parse (and imports no LLM client)")
+        return ParseOutput(problems=[ParseProblem(f"Python syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)],
+                           claimed=True)
+    except RecursionError:
+        return ParseOutput(skipped="Python file nested too deeply to parse")
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    parents = wrapper.resolve(ParentNodeProvider)
+    reader = _Reader(f, module, positions, parents)
+    reader.run()
+    if not reader.templates:
+        return ParseOutput()
+    return ParseOutput(objects=list(reader.templates), claimed=True)
+
+
+PARSER = FileParser(name="python-prompts", claims=claims, parse=parse)
