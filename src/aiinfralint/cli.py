@@ -85,7 +85,7 @@ def _validate_selectors(selectors: Sequence[str]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.engine import RunOptions, RunResult, run
     from aiinfralint.model.finding import Severity
     from aiinfralint.report import get_reporter
     from aiinfralint.report.base import ReportOptions
@@ -127,7 +127,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.diff or baseline_file or args.write_baseline:
             from aiinfralint.diffmode import run_gate
 
-            result = run_gate(options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline)
+            result: RunResult = run_gate(
+                options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline
+            )
         else:
             result = run(options)
     finally:

@@ -212,8 +212,8 @@ def run(options: RunOptions) -> RunResult:
         seen_fp[fp] = n + 1
         fp = fp if n == 0 else f"{fp}:{n}"
         f = f.model_copy(update={"fingerprint": fp, **({"severity": override} if override else {})})
-        fr = by_path.get(f.span.path)
-        if (fr is not None and fr.suppressions.match(f.code, f.slug, f.span.line)) or _per_file_ignored(f, config):
+        owner = by_path.get(f.span.path)
+        if (owner is not None and owner.suppressions.match(f.code, f.slug, f.span.line)) or _per_file_ignored(f, config):
             suppressed.append(f)
         else:
             active.append(f)
