@@ -56,10 +56,15 @@ class DocumentError(Exception):
 
 DOCUMENT_HANDLER_MODULES: tuple[str, ...] = (
     "aiinfralint.parsers.kubernetes",
+    "aiinfralint.parsers.ownkinds",
+    "aiinfralint.parsers.litellm",
+    "aiinfralint.parsers.vector_search",
+    "aiinfralint.parsers.vector_collections",
     "aiinfralint.parsers.prompt_messages",
 )
 
 FILE_PARSER_MODULES: tuple[str, ...] = (
+    "aiinfralint.parsers.vector_pgvector",
     "aiinfralint.parsers.prompt_files",
     "aiinfralint.parsers.python_prompts",
 )

@@ -15,6 +15,8 @@ FAMILIES: tuple[str, ...] = (
     "aiinfralint.rules.core",
     "aiinfralint.rules.prompt",
     "aiinfralint.rules.k8s",
+    "aiinfralint.rules.provider",
+    "aiinfralint.rules.retrieval",
 )
 
 ENTRY_POINT_GROUP = "aiinfralint.rules"

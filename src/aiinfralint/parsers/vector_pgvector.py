@@ -1,0 +1,246 @@
+"""pgvector DDL in `.sql` files: tables with vector columns and how they are partitioned.
+
+A small tokenizer, no SQL execution: comments and quoted strings are blanked (keeping line
+numbers), statements are split on `;`, and `CREATE TABLE`, `PARTITION OF` and pg_partman
+`create_parent(...)` calls are read with regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aiinfralint.model.base import ModelObject, Span
+from aiinfralint.model.retrieval import TimePartitioning, VectorStore
+from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.registry import FileParser
+
+_VECTOR_HINT = re.compile(r"\b(vector|halfvec|sparsevec)\s*\(|\busing\s+(hnsw|ivfflat)\b", re.IGNORECASE)
+_IDENT = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)'
+_QNAME = rf"{_IDENT}(?:\s*\.\s*{_IDENT})?"
+_CREATE = re.compile(
+    rf"^\s*create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?(?P<name>{_QNAME})",
+    re.IGNORECASE,
+)
+_PARTITION_OF = re.compile(
+    rf"\bpartition\s+of\s+(?P<parent>{_QNAME})\s+for\s+values\s+from\s*\(\s*(?P<lo>[^)]*)\)\s*to\s*\(\s*(?P<hi>[^)]*)\)",
+    re.IGNORECASE,
+)
+_PARTITION_BY = re.compile(r"\bpartition\s+by\s+(?P<how>range|list|hash)\s*\((?P<cols>[^)]*)\)", re.IGNORECASE)
+_CREATE_PARENT = re.compile(r"create_parent\s*\(", re.IGNORECASE)
+_TIME_TYPES = re.compile(r"^(timestamp|timestamptz|date|time\b|timestamp\s+with)", re.IGNORECASE)
+_TIME_NAME = re.compile(r"(^|_)(date|day|time|timestamp|ts|at|month|week|year|created|ingested|updated|inserted)($|_)", re.IGNORECASE)
+_INTERVAL_WORDS = (("hour", "hourly"), ("dai", "daily"), ("day", "daily"), ("week", "weekly"), ("month", "monthly"),
+                   ("quarter", "quarterly"), ("year", "yearly"))
+_DATE_LIT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _unquote(name: str) -> str:
+    return re.sub(r"\s+", "", name).replace('"', "")
+
+
+def blank(text: str) -> str:
+    """Replace comments with spaces and string contents with `x` (keep quotes, newlines, offsets)."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "-" and text.startswith("--", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            for k in range(i, j):
+                out[k] = " "
+            i = j
+        elif c == "/" and text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            for k in range(i, j):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j
+        elif c == "'":
+            j = i + 1
+            while j < n:
+                if text[j] == "'" and j + 1 < n and text[j + 1] == "'":
+                    j += 2
+                    continue
+                if text[j] == "'":
+                    break
+                j += 1
+            i = j + 1
+        elif c == "$" and (m := re.match(r"\$[A-Za-z_]*\$", text[i:])):
+            tag = m.group(0)
+            j = text.find(tag, i + len(tag))
+            j = n if j < 0 else j + len(tag)
+            for k in range(i, j):
+                if out[k] != "\n":
+                    out[k] = " "
+            i = j
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    """(start offset, statement) of each `;`-terminated statement of the blanked text."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in re.finditer(";", text):
+        out.append((start, text[start : m.start()]))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, text[start:]))
+    return out
+
+
+def _pos(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def _columns(body: str) -> dict[str, str]:
+    """column name -> type text of a CREATE TABLE body (top-level commas only)."""
+    cols: dict[str, str] = {}
+    depth = 0
+    part = ""
+    parts: list[str] = []
+    for ch in body:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    parts.append(part)
+    for p in parts:
+        m = re.match(rf"\s*({_IDENT})\s+(.+)", p, re.DOTALL)
+        if not m:
+            continue
+        name = _unquote(m.group(1))
+        if name.lower() in ("constraint", "primary", "unique", "foreign", "check", "exclude", "like"):
+            continue
+        cols[name] = " ".join(m.group(2).split())
+    return cols
+
+
+def _table_body(stmt: str, after: int) -> str:
+    i = stmt.find("(", after)
+    if i < 0:
+        return ""
+    depth = 0
+    for j in range(i, len(stmt)):
+        if stmt[j] == "(":
+            depth += 1
+        elif stmt[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return stmt[i + 1 : j]
+    return stmt[i + 1 :]
+
+
+def _granularity(lo: date, hi: date) -> tuple[str, str]:
+    days = (hi - lo).days
+    if days <= 1:
+        return "daily", "1 day"
+    if days <= 7:
+        return "weekly", f"{days} days"
+    if days <= 31:
+        return "monthly", "1 month"
+    if days <= 92:
+        return "quarterly", "3 months"
+    return "yearly", f"{days} days"
+
+
+def _date(text: str) -> date | None:
+    m = _DATE_LIT.search(text)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def claims(f: FileInput) -> bool:
+    return f.suffix == ".sql" and _VECTOR_HINT.search(f.text) is not None
+
+
+def parse(f: FileInput) -> ParseOutput:
+    original = f.text
+    text = blank(original)
+    tables: list[tuple[str, dict[str, object]]] = []
+    partitions: dict[str, tuple[int, date | None, date | None]] = {}
+    partman: dict[str, tuple[int, str]] = {}
+    for start, stmt in _statements(text):
+        m = _CREATE.match(stmt)
+        if m:
+            name = _unquote(m.group("name"))
+            pof = _PARTITION_OF.search(stmt)
+            if pof:
+                lo_off = start + pof.start("lo")
+                lo = _date(original[lo_off : start + pof.end("lo")])
+                hi = _date(original[start + pof.start("hi") : start + pof.end("hi")])
+                parent = _unquote(pof.group("parent"))
+                partitions.setdefault(parent, (start + m.start("name"), lo, hi))
+                continue
+            body = _table_body(stmt, m.end())
+            cols = _columns(body)
+            pby = _PARTITION_BY.search(stmt, m.end() + len(body))
+            tables.append((name, {"offset": start + m.start("name"), "cols": cols, "pby": (start + pby.start(), pby) if pby else None}))
+            continue
+        cp = _CREATE_PARENT.search(stmt)
+        if cp:
+            args_text = original[start + cp.end() : start + len(stmt)]
+            args = re.findall(r"'([^']*)'", args_text)
+            if args:
+                interval = next((a for a in args[1:] if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE) and a.lower() not in ("native", "partman")), "")
+                partman[_unquote(args[0])] = (start + cp.start(), interval)
+    objects: list[ModelObject] = []
+    for name, t in tables:
+        cols: dict[str, str] = t["cols"]  # type: ignore[assignment]
+        vec = tuple(c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE))
+        if not vec:
+            continue
+        line, col = _pos(text, t["offset"])  # type: ignore[arg-type]
+        partitioning: TimePartitioning | None = None
+        pby = t["pby"]
+        if pby is not None:
+            off, pm = pby  # type: ignore[misc]
+            keys = [_unquote(k) for k in pm.group("cols").split(",")]
+            key = keys[0] if keys else ""
+            key_type = next((ty for c, ty in cols.items() if c.lower() == key.lower()), "")
+            is_time = bool(_TIME_TYPES.match(key_type)) or (not key_type and bool(_TIME_NAME.search(key))) or bool(
+                re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE)
+            )
+            if pm.group("how").lower() == "range" and is_time:
+                pl, pc = _pos(text, off)
+                gran, window = None, None
+                short = name.split(".")[-1]
+                child = partitions.get(name) or partitions.get(short)
+                if child and child[1] and child[2]:
+                    gran, window = _granularity(child[1], child[2])
+                pmn = partman.get(name) or partman.get(short) or partman.get(f"public.{short}")
+                if pmn and pmn[1]:
+                    window = pmn[1]
+                    gran = next((g for w, g in _INTERVAL_WORDS if w in pmn[1].lower()), None) or gran
+                mech = f"PARTITION BY RANGE ({key})" + (f" {key_type}" if key_type else "")
+                partitioning = TimePartitioning(
+                    span=Span(path=f.path, line=pl, column=pc), mechanism=mech, granularity=gran, window=window
+                )
+        objects.append(
+            VectorStore(
+                span=Span(path=f.path, line=line, column=col),
+                engine="pgvector",
+                name=name,
+                vector_fields=vec,
+                partitioning=partitioning,
+            )
+        )
+    return ParseOutput(objects=objects, claimed=True)
+
+
+PARSER = FileParser(name="pgvector SQL", claims=claims, parse=parse)

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from aiinfralint.model.finding import Finding, Impact, Severity
+from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
+from aiinfralint.rules.base import Example, Rule, RuleContext
+
+# LiteLLM alert types that warn before a budget is spent
+LITELLM_BUDGET_ALERTS = frozenset({"budget_alerts", "spend_reports", "projected_limit_exceeded"})
+BURN_MULTIPLE = 2.0
+
+_BAD = """\
+apiVersion: aiinfralint/v1
+kind: QuotaContract
+metadata:
+  name: anthropic-support-bot
+spec:
+  provider: anthropic
+  models: [claude-sonnet-4-5-20250929]
+  budget:
+    amount: 25000
+    unit: usd
+    period: monthly
+    reset: {at: "00:00", timeZone: UTC, dayOfMonth: 1}
+  onExhaustion: {action: fail}
+"""
+
+_GOOD = """\
+apiVersion: aiinfralint/v1
+kind: QuotaContract
+metadata:
+  name: anthropic-support-bot
+spec:
+  provider: anthropic
+  models: [claude-sonnet-4-5-20250929]
+  budget:
+    amount: 25000
+    unit: usd
+    period: monthly
+    reset: {at: "00:00", timeZone: UTC, dayOfMonth: 1}
+  alerts:
+    - {type: burn-rate, threshold: 2, window: 6h, channels: ["pagerduty:ai-platform"]}
+    - {type: budget-used, threshold: 0.8, channels: ["slack:#llm-ops"]}
+  throttle: {startAt: 0.9}
+  onExhaustion: {action: fallback, fallbackModel: claude-haiku-4-5-20251001}
+"""
+
+_BAD_LITELLM = """\
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o-2024-08-06
+      api_key: os.environ/OPENAI_API_KEY
+litellm_settings:
+  max_budget: 5000          # USD
+  budget_duration: 30d
+general_settings:
+  master_key: os.environ/LITELLM_MASTER_KEY
+  database_url: os.environ/DATABASE_URL
+"""
+
+
+def _period_text(days: float) -> str:
+    if days >= 28:
+        return "month"
+    if days >= 7 and days % 7 == 0:
+        return f"{days / 7:.0f}-week period"
+    if days >= 1:
+        return f"{days:.0f}-day period"
+    return f"{days * 24:.0f}-hour period"
+
+
+def _burn_assumptions(amount: float, unit: str, days: float) -> list[str]:
+    money = f"${amount:,.0f}" if unit == "usd" else f"{amount:,.0f} {unit}"
+    per_day = amount / days if days else amount
+    per_day_txt = f"${per_day:,.0f}" if unit == "usd" else f"{per_day:,.0f} {unit}"
+    out = [
+        f"cap {money} per {_period_text(days)}: a sustainable burn of {per_day_txt}/day",
+        f"at {BURN_MULTIPLE:g}× that rate (a retry storm, a new caller, a prompt that grew) the cap is spent after "
+        f"{days / BURN_MULTIPLE:.1f} of {days:.0f} days, and the first signal is the provider's 429",
+    ]
+    return out
+
+
+class QuotaWithoutBurnAlert(Rule):
+    """A budget or spend cap has no burn-rate alert or throttle, so the first signal is the cap.
+
+    ## What it does
+    Reports a `QuotaContract` whose budget has no alert that fires before the cap (a
+    `burn-rate` or `forecast` alert, or a `budget-used` alert below 100%, with at least one
+    channel) and no client-side `throttle`. For a LiteLLM proxy config it reports
+    `litellm_settings.max_budget` or `router_settings.provider_budget_config` when
+    `general_settings.alerting` names no channel, or when `alert_types` leaves out
+    `budget_alerts`.
+
+    ## Why is this bad?
+    A monthly cap protects the bill but not the service. Without an alert on the rate of
+    spend, a change that doubles consumption is discovered when the cap is reached: provider
+    spend limits return 429 (`insufficient_quota`, `enforced_spend_limit_reached`) until the
+    reset, and LiteLLM rejects every request of the key, team or provider. For a monthly
+    cap that can mean days without the feature.
+
+    ## How the estimate is computed
+    The cap divided by the period length gives the sustainable daily burn; at twice that
+    rate the cap is spent after half the period. The numbers are stated in the impact's
+    assumptions (no dollar figure: the money is capped, the outage is the cost).
+
+    ## How to fix
+    Add a burn-rate alert (spend over the last hours against the rate that lasts the period,
+    e.g. 2× over 6 h) and a budget-used alert at 50-80% with a channel someone reads, and
+    throttle low-priority callers before the cap. In LiteLLM set
+    `general_settings.alerting: ["slack"]` and keep `budget_alerts` in `alert_types`.
+
+    ## References
+    - LiteLLM alerting and budget alerts: https://docs.litellm.ai/docs/proxy/alerting
+    - LiteLLM budgets: https://docs.litellm.ai/docs/proxy/users
+    - OpenAI spend limits: https://developers.openai.com/api/docs/guides/spend-limits
+    - Google SRE workbook, alerting on burn rate: https://sre.google/workbook/alerting-on-slos/
+    """
+
+    code: ClassVar[str] = "AIL302"
+    slug: ClassVar[str] = "quota-without-burn-alert"
+    severity: ClassVar[Severity] = Severity.WARNING
+    targets = (QuotaContract, LiteLLMConfig)
+    inputs: ClassVar[str] = "QuotaContract budgets and alerts; LiteLLM max_budget, provider budgets and alerting"
+    summary: ClassVar[str] = "A budget or spend cap has no burn-rate alert or throttle"
+    examples = (
+        Example("quotas/anthropic.yaml", _BAD, expect=("AIL302",), title="monthly cap, nothing before it"),
+        Example("litellm/config.yaml", _BAD_LITELLM, expect=("AIL302",), title="LiteLLM max_budget with no alerting"),
+        Example("quotas/anthropic.yaml", _GOOD, title="burn-rate and budget-used alerts, throttle, fallback"),
+    )
+
+    def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
+        if isinstance(obj, QuotaContract):
+            yield from self._contract(obj)
+        elif isinstance(obj, LiteLLMConfig):
+            yield from self._litellm(obj)
+
+    def _contract(self, c: QuotaContract) -> Iterator[Finding]:
+        spec = c.spec
+        if spec.budget.amount <= 0:
+            return
+        early = [
+            a for a in spec.alerts
+            if a.channels and (a.type in ("burn-rate", "forecast") or (a.type == "budget-used" and a.threshold < 1))
+        ]
+        if early or spec.throttle is not None:
+            return
+        silent = [a for a in spec.alerts if not a.channels]
+        why = "no alert before the cap and no throttle"
+        if silent:
+            why = "alerts with no channel and no throttle"
+        amount = float(spec.budget.amount)
+        days = spec.budget.period_days
+        unit = spec.budget.unit
+        money = f"${amount:,.0f}" if unit == "usd" else f"{amount:,.0f} {unit}"
+        yield self.finding(
+            c,
+            f"{c.display_name} caps {spec.provider} at {money} per {spec.budget.period.removesuffix('ly').replace('dai', 'day')} "
+            f"with {why}; on exhaustion it will `{spec.on_exhaustion.action}`.",
+            remediation=(
+                "Add a burn-rate alert (e.g. `{type: burn-rate, threshold: 2, window: 6h}`) and a budget-used alert "
+                "below 100% with a channel someone reads, and set `throttle.startAt` so low-priority traffic slows "
+                "down before the cap."
+            ),
+            impact=Impact(assumptions=tuple(_burn_assumptions(amount, unit, days))),
+            span=c.span_of("budget.amount", "budget"),
+            key="budget",
+        )
+
+    def _litellm(self, cfg: LiteLLMConfig) -> Iterator[Finding]:
+        caps: list[tuple[str, float | None, float, str]] = []  # (what, amount, days, field)
+        if cfg.max_budget is not None and cfg.max_budget > 0:
+            secs = duration_seconds(cfg.budget_duration) if cfg.budget_duration else None
+            caps.append(("litellm_settings.max_budget", cfg.max_budget, (secs or 30 * 86400) / 86400, "max_budget"))
+        for prov, (limit, period) in sorted(cfg.provider_budgets.items()):
+            if limit is not None and limit > 0:
+                secs = duration_seconds(period) if period else None
+                caps.append((f"provider budget for {prov}", limit, (secs or 86400) / 86400, "provider_budget_config"))
+        if not caps:
+            return
+        channels = [a for a in cfg.alerting if a and not a.startswith("os.environ/")]
+        budget_alerts = cfg.alert_types is None or bool(LITELLM_BUDGET_ALERTS & set(cfg.alert_types))
+        if channels and budget_alerts:
+            return
+        if not channels:
+            why = "general_settings.alerting names no channel"
+        else:
+            why = f"general_settings.alert_types ({', '.join(cfg.alert_types or ())}) leaves out budget_alerts"
+        for what, amount, days, field in caps:
+            assert amount is not None
+            duration = cfg.budget_duration if field == "max_budget" else None
+            assumptions = _burn_assumptions(amount, "usd", days)
+            if field == "max_budget" and not cfg.budget_duration:
+                assumptions.insert(0, "no budget_duration: the budget never resets; read here as a 30-day cap")
+            yield self.finding(
+                cfg,
+                f"LiteLLM {what} ${amount:,.0f}"
+                + (f" per {duration}" if duration else "")
+                + f" has no budget alert ({why}), so callers learn about it from rejected requests.",
+                remediation=(
+                    "Set `general_settings.alerting: [\"slack\"]` (or email/webhook) with `SLACK_WEBHOOK_URL`, keep "
+                    "`budget_alerts` in `alert_types`, and give teams and keys their own budgets so one caller cannot "
+                    "spend everyone's."
+                ),
+                impact=Impact(assumptions=tuple(assumptions)),
+                span=cfg.span_of(field),
+                key=what,
+            )
