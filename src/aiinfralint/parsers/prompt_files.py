@@ -25,8 +25,11 @@ from aiinfralint.parsers.registry import FileParser
 
 TEMPLATE_SUFFIXES = frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache"})
 JINJA_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2"})
-# `name.<inner>.j2` renders a file of type <inner>; only these inner types are prompts
-PROMPT_INNER_SUFFIXES = frozenset({"", ".txt", ".md", ".prompt", ".system", ".user"})
+# `name.<inner>.j2` renders a file of type <inner>: these are configuration, not prompts
+CONFIG_INNER_SUFFIXES = frozenset({
+    ".json", ".yaml", ".yml", ".conf", ".cfg", ".ini", ".xml", ".html", ".htm", ".sh", ".py", ".toml", ".env",
+    ".properties", ".service", ".tf", ".hcl", ".sql", ".js", ".ts", ".css", ".csv", ".repo", ".list", ".rules",
+})
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 PROMPT_DIRS = frozenset({"prompts", "prompt"})
 _ANSIBLE = re.compile(r"\bansible_\w+|\binventory_hostname\b|\bhostvars\b")
@@ -39,7 +42,7 @@ def claims(f: FileInput) -> bool:
     if suffix in TEMPLATE_SUFFIXES:
         if suffix in JINJA_SUFFIXES:
             inner = PurePosixPath(f.pure.stem).suffix.lower()
-            if inner not in PROMPT_INNER_SUFFIXES:
+            if inner in CONFIG_INNER_SUFFIXES:
                 return False
         return True
     if f.name.lower() == "skprompt.txt":

@@ -39,6 +39,13 @@ _LLM_IMPORT = re.compile(
     re.M,
 )
 SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
+# callables that take a system prompt: SDK methods, agent and model constructors
+LLM_CALLS = frozenset({
+    "create", "acreate", "stream", "parse", "generate_content", "generate_content_stream", "completion",
+    "acompletion", "Agent", "GenerativeModel", "GenerateContentConfig", "count_tokens", "invoke", "ainvoke",
+    "send_message", "start_chat", "chat", "achat", "run", "run_sync", "respond", "batch_completion",
+    "text_completion", "responses", "ChatAnthropic", "ChatOpenAI", "ChatVertexAI", "ChatGoogleGenerativeAI",
+})
 _MESSAGE_CLASSES = {
     "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ChatMessage": None,
     "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
@@ -94,6 +101,7 @@ class _Reader:
         self.consumed: set[int] = set()
         self.templates: list[PromptTemplate] = []
         self.names_used: dict[str, int] = {}
+        self.llm_file = _LLM_IMPORT.search(f.text) is not None
         self._collect(module.body, self.module_scope, top=True)
 
     # --- collection ------------------------------------------------------------------
@@ -568,6 +576,12 @@ class _Reader:
         messages = self._kw(call, "messages")
         if system is None and messages is None:
             return
+        if system is not None:
+            fn = self._code(call.func).rsplit(".", 1)[-1]
+            if not self.llm_file or (fn not in LLM_CALLS and self._kw(call, "model", "model_name") is None):
+                system = None  # `system=` of something that is not an LLM call
+                if messages is None:
+                    return
         scope = self._scope_of(call)
         msg_list = None
         if messages is not None:
@@ -729,16 +743,47 @@ class _Reader:
             if isinstance(cur, cst.FunctionDef):
                 break
             cur = self.parents.get(cur)
+        # the model is often set on a sibling call (`generate_content(model=...)`, `ChatOpenAI(model=...)`)
+        func = self.enclosing_function(site)
+        for holder in ((func,) if func is not None else ()) + (self.module,):
+            found = self._model_literals(holder, scope)
+            if len(found) == 1:
+                return next(iter(found.items()))
+            if found:
+                return None, None
         return None, None
+
+    def _model_literals(self, holder: Any, scope: Scope) -> dict[str, tuple[int, int]]:
+        cst = self.cst
+        found: dict[str, tuple[int, int]] = {}
+        reader = self
+
+        class Models(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: Any) -> bool | None:
+                return node is holder
+
+            def visit_Arg(self, node: Any) -> bool | None:
+                if node.keyword is not None and node.keyword.value in ("model", "model_name"):
+                    target, _ = reader.resolve(node.value, scope)
+                    if isinstance(target, cst.SimpleString) and isinstance(target.evaluated_value, str):
+                        found.setdefault(target.evaluated_value, reader._pos(node.value))
+                return True
+
+        holder.visit(Models())
+        return found
 
     def _finish(self, site: Any, b: _Build, scope: Scope) -> None:
         line, col = self._pos(site)
         model, mpos = self._model(site, scope)
         func = self.enclosing_function(site)
         base = func.name.value if func is not None else "<module>"
+        parent = self.parents.get(site)
+        if func is None and isinstance(parent, self.cst.Assign) and isinstance(parent.targets[0].target, self.cst.Name):
+            base = parent.targets[0].target.value  # `prompt = ChatPromptTemplate.from_messages(...)`
         n = self.names_used.get(base, 0) + 1
         self.names_used[base] = n
-        name = f"{base}()" if n == 1 else f"{base}()#{n}"
+        suffix = "()" if func is not None else ""
+        name = f"{base}{suffix}" if n == 1 else f"{base}{suffix}#{n}"
         path = self.f.path
         segs = [
             Segment(kind="text" if p.kind == "text" else "slot", text=p.text, role=role, message=msg,
@@ -835,8 +880,11 @@ def parse(f: FileInput) -> ParseOutput:
     except cst.ParserSyntaxError as exc:
         if not llm_file:
             return ParseOutput(skipped="Python file that does not parse (and imports no LLM client)")
-        return ParseOutput(problems=[ParseProblem(f"Python syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1)],
-                           claimed=True)
+        # libcst's own position can point past the offending token; its message names the real one
+        m = re.search(r"error at (\d+):(\d+)", exc.message)
+        line, col = (int(m.group(1)), int(m.group(2)) + 1) if m else (exc.editor_line, exc.editor_column)
+        message = exc.message.split(": expected one of")[0].replace("parser error: ", "")
+        return ParseOutput(problems=[ParseProblem(f"Python syntax error ({message})", line, col)], claimed=True)
     except RecursionError:
         return ParseOutput(skipped="Python file nested too deeply to parse")
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
