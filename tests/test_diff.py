@@ -290,3 +290,26 @@ def test_outside_git_is_a_usage_error(test_rules, tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert main(["check", "--diff", "main"]) == 2
     assert "git work tree" in capsys.readouterr().err
+
+
+def test_prefix_tokens_of_real_prompt_templates(tmp_path, monkeypatch):
+    """With the real prompt reader (when present), a grown system prompt shows its token delta."""
+    pytest.importorskip("aiinfralint.model.prompt")
+    from aiinfralint.diffmode import run_gate
+    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.model.prompt import PromptTemplate
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    r = tmp_path / "repo"
+    r.mkdir()
+    git(r, "init", "-q")
+    write(r, "prompts/support.j2", "You are a support agent for ACME.\n\nQuestion: {{ question }}\n")
+    probe = run(RunOptions(paths=["."], cwd=r, use_cache=False, jobs=1))
+    if not list(probe.project.of_type(PromptTemplate)):
+        pytest.skip("the prompt reader is not registered yet")
+    git(r, "add", "-A")
+    git(r, "commit", "-q", "-m", "base")
+    write(r, "prompts/support.j2", "You are a support agent for ACME. Cite the policy section.\n\nQuestion: {{ question }}\n")
+    result = run_gate(RunOptions(paths=["."], cwd=r, use_cache=False, jobs=1), diff_base="HEAD")
+    [p] = result.diff.delta.prompts
+    assert p.path == "prompts/support.j2" and p.head > p.base and p.delta == p.head - p.base

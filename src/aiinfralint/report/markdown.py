@@ -85,8 +85,16 @@ def _delta_section(d: DiffReport) -> list[str]:
             base = "new" if p.base is None else f"{p.base:,}"
             head = "removed" if p.head is None else f"{p.head:,}"
             out.append(f"| {cell(p.name)} | `{cell(p.path)}` | {base} | {head} | **{signed(p.delta)}** |")
-        out.append("")
+        out += ["", f"Static prefix: the text before the first dynamic value, counted with {_encoding()}.", ""]
     return out
+
+
+def _encoding() -> str:
+    try:
+        from aiinfralint.tokens import encoding_name
+    except ImportError:
+        return "the prompt's own token count"
+    return f"the offline `{encoding_name()}` encoding"
 
 
 def _assumptions(findings: list[Finding]) -> list[str]:
