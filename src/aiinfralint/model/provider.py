@@ -187,7 +187,6 @@ class Traffic(Spec):
     requests_per_day: int | None = Field(None, ge=0)
     time_zone: str = "UTC"
     peak_windows: list[str] = Field(default_factory=list)
-    weekdays_only: bool = False
 
     _tz = field_validator("time_zone")(_check_zone)
     _w = field_validator("peak_windows")(_check_windows)
@@ -230,9 +229,9 @@ class Retrieval(Spec):
 
 
 class LineItem(Spec):
-    usd_per_month: Decimal | None = Field(None, ge=0)
-    kgco2e_per_month: Decimal | None = Field(None, ge=0)
-    kwh_per_month: Decimal | None = Field(None, ge=0)
+    usd_per_month: Decimal | None = Field(None, ge=0, alias="usdPerMonth")
+    kgco2e_per_month: Decimal | None = Field(None, ge=0, alias="kgco2ePerMonth")
+    kwh_per_month: Decimal | None = Field(None, ge=0, alias="kwhPerMonth")
     method: str | None = None
     source: str | None = None
 
@@ -306,6 +305,7 @@ class LiteLLMDeployment(BaseModel):
     api_version: str | None = None
     base_model: str | None = None
     model_span: Span | None = None
+    base_model_span: Span | None = None
 
 
 class LiteLLMConfig(ModelObject):

@@ -79,7 +79,8 @@ class VectorStore(ModelObject):
 
     @property
     def display_name(self) -> str:
-        return f"{self.engine} index {self.name}"
+        noun = {"pgvector": "table", "milvus": "collection", "qdrant": "collection", "weaviate": "class"}.get(self.engine, "index")
+        return f"{self.engine} {noun} {self.name}"
 
 
 class LifecyclePolicy(ModelObject):

@@ -125,8 +125,10 @@ def _deployment(entry: YMap, f: FileInput) -> LiteLLMDeployment | None:
         return None
     info = entry.get("model_info")
     base_model = _str(params.get("base_model"))
+    base_span = _span(f, params, "base_model") if base_model else None
     if base_model is None and isinstance(info, YMap):
         base_model = _str(info.get("base_model"))
+        base_span = _span(f, info, "base_model") if base_model else None
     region, source = region_of(params, model)
     return LiteLLMDeployment(
         span=_span(f, entry, "model_name"),
@@ -139,6 +141,7 @@ def _deployment(entry: YMap, f: FileInput) -> LiteLLMDeployment | None:
         api_version=_str(params.get("api_version")),
         base_model=base_model,
         model_span=_span(f, params, "model"),
+        base_model_span=base_span,
     )
 
 

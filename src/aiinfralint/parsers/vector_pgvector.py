@@ -123,7 +123,9 @@ def _columns(body: str) -> dict[str, str]:
         name = _unquote(m.group(1))
         if name.lower() in ("constraint", "primary", "unique", "foreign", "check", "exclude", "like"):
             continue
-        cols[name] = " ".join(m.group(2).split())
+        ty = " ".join(m.group(2).split())
+        ty = re.split(r"\s+(?:not|null|default|primary|references|check|generated|collate|constraint|unique)\b", ty, 1, re.IGNORECASE)[0]
+        cols[name] = ty
     return cols
 
 

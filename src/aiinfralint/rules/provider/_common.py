@@ -48,6 +48,10 @@ def pin_status(model: str) -> tuple[bool | None, str]:
     if name.startswith("gemini"):
         if _GEMINI_STABLE.search(name):
             return True, f"`{name}` is a stable Gemini version"
+        gen = re.match(r"gemini-(\d+(?:\.\d+)?)", name)
+        if gen and float(gen.group(1)) >= 2.5:
+            # from 2.5 on, stable Gemini IDs carry no -00N suffix; the bare name is the stable ID
+            return None, f"`{name}`: Gemini 2.5+ stable IDs carry no version suffix"
         return False, f"`{name}` is an auto-updated Gemini alias (stable versions end in -001, -002 ...)"
     if _BEDROCK_VERSION.search(name):
         return True, f"`{name}` carries a Bedrock model version"

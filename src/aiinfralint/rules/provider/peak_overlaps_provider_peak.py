@@ -39,7 +39,7 @@ metadata:
 spec:
   model: gpt-4.1-2025-04-14
   provider: openai
-  fallbackModels: [gemini-2.5-flash-001]
+  fallbackModels: [gemini-2.0-flash-001]
   traffic:
     requestsPerDay: 120000
     timeZone: Europe/London

@@ -57,7 +57,7 @@ spec:
     doNotRetryOn: [insufficient_quota, project_spend_limit_exceeded]
     maxAttempts: 4
     backoff: {initial: 1s, max: 20s, multiplier: 2, honorRetryAfter: true}
-  onExhaustion: {action: fallback, fallbackModel: gemini-2.5-flash-001}
+  onExhaustion: {action: fallback, fallbackModel: gemini-2.0-flash-001}
 """
 
 _BAD_LITELLM = """\

@@ -60,7 +60,10 @@ class UnpinnedModelMultiRegion(Rule):
     suffix (`gemini-2.0-flash`), or any `*-latest`. For an `AIFeature` it reports the same
     when `regions` lists two or more regions, or when Azure deployments auto-upgrade
     (`modelVersionUpgrade: OnceNewDefaultVersionAvailable`). Dated snapshots
-    (`gpt-4o-2024-08-06`, `gemini-2.0-flash-001`, `claude-sonnet-4-5-20250929`) are silent.
+    (`gpt-4o-2024-08-06`, `gemini-2.0-flash-001`, `claude-sonnet-4-5-20250929`) are silent,
+    and so are names whose version scheme is not known (self-hosted models, Gemini 2.5 and
+    later, whose stable IDs carry no `-00N` suffix). An Azure deployment is judged by its
+    `base_model`; without one, the deployment name says nothing about the version.
 
     ## Why is this bad?
     Providers roll a new snapshot behind an alias region by region and over days or weeks;
@@ -121,7 +124,7 @@ class UnpinnedModelMultiRegion(Rule):
             if not floating:
                 continue
             first, why = floating[0]
-            models = sorted({d.model for d, _ in floating})
+            models = sorted({(d.base_model if d.provider == "azure" and d.base_model else d.model) for d, _ in floating})
             yield self.finding(
                 cfg,
                 f"Model group `{name}` is served in {len(regions)} regions ({', '.join(regions)}) through "
@@ -137,7 +140,7 @@ class UnpinnedModelMultiRegion(Rule):
                         why,
                     )
                 ),
-                span=first.model_span or first.span,
+                span=(first.base_model_span if first.provider == "azure" else None) or first.model_span or first.span,
                 key=name,
             )
 

@@ -234,12 +234,15 @@ class DateShardedVectorIndex(Rule):
         elif not spec.eval.covers_all_shards:
             assumptions.append(f"eval queries ({spec.eval.source}, window {spec.eval.window or 'unstated'}) do not cover every shard")
         key_txt = f" on `{sh.key}`" if sh.key else ""
-        routing = "only the newest shard" if spec.query_routing == "latest" else "every shard and merges per-shard top-k"
+        if spec.query_routing == "latest":
+            routing = "queries search only the newest shard"
+        else:
+            fan = f"~{shards} shards" if shards else "every shard"
+            routing = f"each query fans out to {fan} and merges their local top-k"
         yield self.finding(
             vi,
-            f"{vi.display_name} ({spec.engine}) is sharded {sh.granularity}{key_txt} and queries reach {routing}"
-            + (f" across ~{shards} shards" if shards and spec.query_routing != "latest" else "")
-            + ", so recall depends on the shard a query reaches.",
+            f"{vi.display_name} ({spec.engine}) is sharded {sh.granularity}{key_txt} and {routing}, so recall depends "
+            "on the shard a query reaches.",
             remediation=(
                 "Shard by size or tenant rather than ingestion date, or route queries `by-date` with an explicit date "
                 "filter; declare eval queries that cover every shard (`eval.coversAllShards: true`) so recall is "

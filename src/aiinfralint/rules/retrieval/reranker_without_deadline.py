@@ -140,21 +140,22 @@ class RerankerWithoutDeadline(Rule):
         else:
             assumptions.append(f"{r.type} reranker: latency per document not estimated")
         assumptions.append(f"compared with {budget_txt}")
+        budget_short = budget_txt.split(" (")[0]
         if deadline is None:
-            problem = "no timeout"
+            problem = f"no timeout, against a {budget_short}"
         elif deadline > budget:
-            problem = f"a {deadline} ms timeout longer than the {budget_txt.split(' (')[0]}"
+            problem = f"a {deadline} ms timeout, longer than the {budget_short}"
         elif r.fallback == "none":
-            problem = f"a {deadline} ms timeout but no fallback (the request fails when it expires)"
+            problem = f"a {deadline} ms timeout but no fallback, so the request fails when it expires"
         else:
             return
         if deadline is None and added is not None and added < budget * 0.1:
             return  # a small model over few candidates: a deadline would be nice, not necessary
         cost = f" (≈{added:,.0f} ms added)" if added is not None else ""
+        where = f" on {r.device.upper()}" if r.type == "cross-encoder" else f" ({r.type})"
         yield self.finding(
             f,
-            f"{f.display_name} reranks {candidates} candidates with {r.model} on {r.device.upper()}{cost} with {problem}, "
-            f"against a {budget_txt.split(' (')[0]}.",
+            f"{f.display_name} reranks {candidates} candidates with {r.model}{where}{cost} with {problem}.",
             remediation=(
                 "Set `reranker.timeoutMs` well inside the SLO and `fallback: retrieval-order` so a slow rerank returns "
                 "the retrieval order instead of blowing the budget; rerank fewer candidates (20-50) or use a smaller "
