@@ -175,6 +175,12 @@ _HB_ROLE = re.compile(r"^#?role\s+[\"'](?P<role>\w+)[\"']\s*$")
 
 
 @dataclass
+class _State:
+    role: str
+    message: int
+
+
+@dataclass
 class Segmented:
     segments: list[Segment]
     breakpoints: list[CacheBreakpoint]
@@ -212,7 +218,7 @@ def segment_template(
     idx = index or LineIndex(text)
     segs: list[Segment] = []
     bps: list[CacheBreakpoint] = []
-    state = {"role": role, "message": 0}
+    state = _State(role, 0)
 
     def span(offset: int) -> Span:
         line, col = idx.pos(base + offset)
@@ -220,10 +226,10 @@ def segment_template(
 
     def set_role(new: str) -> None:
         new = _norm_role(new)
-        if new != state["role"] or segs:
+        if new != state.role or segs:
             if segs:
-                state["message"] += 1
-            state["role"] = new
+                state.message += 1
+            state.role = new
 
     def add_text(chunk: str, offset: int) -> None:
         if not chunk:
@@ -233,7 +239,7 @@ def segment_template(
             for m in ROLE_LINE.finditer(chunk):
                 before = chunk[pos:m.start()]
                 if before:
-                    segs.append(Segment(kind="text", text=before, role=state["role"], message=state["message"],
+                    segs.append(Segment(kind="text", text=before, role=state.role, message=state.message,
                                         span=span(offset + pos)))
                 set_role(m.group("role"))
                 pos = m.end()
@@ -241,12 +247,12 @@ def segment_template(
                     pos += 1
             chunk, offset = chunk[pos:], offset + pos
         if chunk:
-            segs.append(Segment(kind="text", text=chunk, role=state["role"], message=state["message"],
+            segs.append(Segment(kind="text", text=chunk, role=state.role, message=state.message,
                                 span=span(offset)))
 
     def add_slot(kind: str, expr: str, offset: int) -> None:
         vol, why = classify(expr)
-        segs.append(Segment(kind=kind, text=expr, role=state["role"], message=state["message"],  # type: ignore[arg-type]
+        segs.append(Segment(kind=kind, text=expr, role=state.role, message=state.message,  # type: ignore[arg-type]
                             span=span(offset), volatility=vol, volatility_reason=why))
 
     pattern = _DOUBLE if syntax == "double" else _SINGLE
@@ -269,7 +275,7 @@ def segment_template(
             if head in _STMT_CONTROL:
                 add_slot("control", stmt[len(head):].strip(), start)
             else:
-                segs.append(Segment(kind="tag", text=stmt, role=state["role"], message=state["message"],
+                segs.append(Segment(kind="tag", text=stmt, role=state.role, message=state.message,
                                     span=span(start)))
             continue
         raw = m.group("triple") if m.group("triple") is not None else m.group("expr")
@@ -288,7 +294,7 @@ def segment_template(
         if first in "/":
             if expr[1:].strip().startswith("role"):
                 continue
-            segs.append(Segment(kind="tag", text=expr, role=state["role"], message=state["message"], span=span(start)))
+            segs.append(Segment(kind="tag", text=expr, role=state.role, message=state.message, span=span(start)))
             continue
         if first in "#^":
             body = expr[1:].strip()
@@ -301,7 +307,7 @@ def segment_template(
                 add_slot("control", body, start)
             continue
         if first == ">" or expr in ("else",) or expr.startswith(("else ", "section ")):
-            segs.append(Segment(kind="tag", text=expr, role=state["role"], message=state["message"], span=span(start)))
+            segs.append(Segment(kind="tag", text=expr, role=state.role, message=state.message, span=span(start)))
             continue
         if expr.startswith("$"):  # Semantic Kernel variable
             expr = expr[1:]

@@ -107,7 +107,7 @@ class _Reader:
     # --- collection ------------------------------------------------------------------
 
     def _collect(self, body: Any, scope: Scope, top: bool = False) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 if top:
@@ -128,7 +128,7 @@ class _Reader:
                                   top=top)
 
     def _collect_small(self, small: Any, scope: Scope) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
             scope.assigns.setdefault(small.targets[0].target.value, []).append((self._line(small), "=", small.value))
         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
@@ -170,7 +170,7 @@ class _Reader:
             return type(node).__name__
 
     def enclosing_function(self, node: Any) -> Any:
-        cst = self.cst
+        cst: Any = self.cst
         cur = node
         while cur is not None:
             cur = self.parents.get(cur)
@@ -200,7 +200,7 @@ class _Reader:
 
     def resolve(self, node: Any, scope: Scope, depth: int = 0) -> tuple[Any, Scope]:
         """Follow names and helper calls to the expression that builds a value."""
-        cst = self.cst
+        cst: Any = self.cst
         while depth < MAX_DEPTH:
             depth += 1
             if isinstance(node, cst.Name):
@@ -219,7 +219,7 @@ class _Reader:
         return node, scope
 
     def _inline(self, call: Any, scope: Scope) -> tuple[Any, Scope] | None:
-        cst = self.cst
+        cst: Any = self.cst
         func = self.functions[call.func.value]
         body = func.body.body if hasattr(func.body, "body") else ()
         if len(body) > MAX_HELPER_STATEMENTS:
@@ -252,7 +252,7 @@ class _Reader:
     # --- rendering ------------------------------------------------------------------------
 
     def render(self, node: Any, scope: Scope, depth: int = 0) -> list[Piece]:
-        cst = self.cst
+        cst: Any = self.cst
         if depth > MAX_DEPTH:
             return [self._slot(node, scope)]
         line, col = self._pos(node)
@@ -309,7 +309,7 @@ class _Reader:
         return pieces
 
     def _render_call(self, node: Any, scope: Scope, depth: int) -> list[Piece]:
-        cst = self.cst
+        cst: Any = self.cst
         func = node.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -379,7 +379,7 @@ class _Reader:
         return [p for p in out if p.kind == "slot" or p.text]
 
     def _percent(self, tmpl: list[Piece], right: Any, scope: Scope, depth: int) -> list[Piece]:
-        cst = self.cst
+        cst: Any = self.cst
         values: list[Any] = []
         mapping: dict[str, Any] = {}
         target, tscope = self.resolve(right, scope)
@@ -431,7 +431,7 @@ class _Reader:
 
     def _constant(self, node: Any, scope: Scope, depth: int = 0) -> bool:
         """Built only from literals and module constants (same on every call)."""
-        cst = self.cst
+        cst: Any = self.cst
         if depth > MAX_DEPTH:
             return False
         if isinstance(node, cst.Name):
@@ -441,7 +441,7 @@ class _Reader:
                 return False
             if node.value in scope.assigns and scope is not self.module_scope:
                 return False
-            entries = self.module_scope.assigns.get(node.value)
+            entries = self.module_scope.assigns.get(node.value) or []
             return bool(entries) and all(self._constant(n, self.module_scope, depth + 1) for _, _, n in entries)
         if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):
             return True
@@ -466,7 +466,7 @@ class _Reader:
     # --- nondeterminism -----------------------------------------------------------------
 
     def _nondeterministic(self, node: Any, scope: Scope, depth: int = 0) -> str | None:
-        cst = self.cst
+        cst: Any = self.cst
         if depth > 3:
             return None
         target, tscope = self.resolve(node, scope)
@@ -532,7 +532,7 @@ class _Reader:
     # --- prompt assembly ------------------------------------------------------------------
 
     def run(self) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         calls: list[Any] = []
 
         class Calls(cst.CSTVisitor):
@@ -571,7 +571,7 @@ class _Reader:
         return None
 
     def _call_site(self, call: Any) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         system = self._kw(call, *SYSTEM_KWARGS)
         messages = self._kw(call, "messages")
         if system is None and messages is None:
@@ -597,7 +597,7 @@ class _Reader:
         self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
 
     def _from_messages(self, call: Any) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         fn = self._code(call.func)
         if not (fn.endswith("from_messages") and call.args):
             return
@@ -607,7 +607,7 @@ class _Reader:
             self._emit(call, None, target, tscope, scope)
 
     def _message_role(self, node: Any, scope: Scope) -> str | None:
-        cst = self.cst
+        cst: Any = self.cst
         node, scope = self.resolve(node, scope)
         if isinstance(node, cst.Dict):
             for el in node.elements:
@@ -630,7 +630,7 @@ class _Reader:
         return None
 
     def _emit(self, site: Any, system: Any, messages: Any, mscope: Scope, scope: Scope | None) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         b = _Build()
         sscope = scope or mscope
         if system is not None:
@@ -656,7 +656,7 @@ class _Reader:
         return Piece("slot", self._code(node), line, col, UNKNOWN, None)
 
     def _message(self, b: _Build, node: Any, scope: Scope) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         role = self._message_role(node, scope) or "user"
         target, tscope = self.resolve(node, scope)
         if isinstance(target, cst.Dict):
@@ -701,7 +701,7 @@ class _Reader:
         b.message("user", [self._history(node)])
 
     def _blocks(self, b: _Build, blocks: Any, scope: Scope, role: str) -> None:
-        cst = self.cst
+        cst: Any = self.cst
         b.new_message()
         for el in blocks.elements:
             if isinstance(el, cst.StarredElement):
@@ -727,7 +727,7 @@ class _Reader:
         return m.group(1) if m else None
 
     def _model(self, site: Any, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
-        cst = self.cst
+        cst: Any = self.cst
         cur = site
         while cur is not None:
             if isinstance(cur, cst.Call):
@@ -754,7 +754,7 @@ class _Reader:
         return None, None
 
     def _model_literals(self, holder: Any, scope: Scope) -> dict[str, tuple[int, int]]:
-        cst = self.cst
+        cst: Any = self.cst
         found: dict[str, tuple[int, int]] = {}
         reader = self
 
