@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.project import Project
 from aiinfralint.parsers.base import ParseOutput
-from aiinfralint.parsers.files import MAX_FILE_BYTES, parse_bytes
+from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.registry import all_rules, matches
 from aiinfralint.suppress import FileSuppressions, parse_suppressions
@@ -63,14 +62,11 @@ class RunResult:
 
 def read_and_parse(path: str, display: str) -> FileResult:
     """Parse one file from disk. Pure function of the file's bytes: safe to cache or run in a pool."""
-    try:
-        size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:
-            return FileResult(display, ParseOutput(skipped=f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return FileResult(display, ParseOutput(skipped=f"cannot read: {exc.strerror or exc}"))
+    from aiinfralint.parallel import read_bytes
+
+    data, reason = read_bytes(path)  # never blocks on a FIFO, skips oversized files
+    if data is None:
+        return FileResult(display, ParseOutput(skipped=reason or "cannot read"))
     return parse_data(display, data)
 
 

@@ -1,22 +1,234 @@
-"""Parsing many files: sequential for now; the pool and cache live here."""
+"""Parsing many files: the parse cache first, then a process pool for what is left.
+
+Only parsing is spread over processes; the rules run once, in the parent, on the merged
+model of every file, so cross-file rules see the whole project. Results come back in the
+order of the (sorted) candidates whatever order the workers finish in, so output is
+deterministic and ``--jobs 1`` and ``--jobs N`` give the same report.
+
+Small runs stay in one process: starting workers costs more than parsing a handful of
+files (see ``docs/benchmark.md`` for the measurement behind ``MIN_FILES_PER_WORKER``).
+A worker that dies (a crash in a C extension, the OOM killer) never takes the run down:
+its files are retried one by one, and a file that kills its worker again becomes a
+parse-error finding.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import stat
+import sys
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from aiinfralint.cache import ParseCache
     from aiinfralint.discovery import Candidate
     from aiinfralint.engine import FileResult, RunOptions
 
+# below this many files to parse per extra worker, one process is faster (measured: forking
+# a worker and shipping results back costs about as much as parsing 20-30 small manifests)
+MIN_FILES_PER_WORKER = 48
+MAX_CHUNK = 128
+
+Item = tuple[int, str, str]  # (index in candidates, absolute path, display path)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def read_bytes(path: str) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file, or (None, reason). Never blocks on a FIFO or device."""
+    from aiinfralint.parsers.files import MAX_FILE_BYTES
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "not a regular file"
+        if st.st_size > MAX_FILE_BYTES:
+            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        chunks = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
+def _skipped(display: str, reason: str) -> FileResult:
+    from aiinfralint.engine import FileResult
+    from aiinfralint.parsers.base import ParseOutput
+
+    return FileResult(display, ParseOutput(skipped=reason))
+
+
+def _crashed(display: str) -> FileResult:
+    from aiinfralint.engine import FileResult
+    from aiinfralint.parsers.base import ParseOutput, ParseProblem
+
+    problem = ParseProblem("the parser process crashed on this file; it was not checked")
+    return FileResult(display, ParseOutput(problems=[problem], claimed=True))
+
+
+def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, FileResult]:
+    """Read and parse one file; with its cache key (of the very bytes parsed) if asked."""
+    from aiinfralint.engine import parse_data
+
+    data, reason = read_bytes(path)
+    if data is None:
+        assert reason is not None
+        return None, _skipped(display, reason)
+    key = None
+    if with_key:
+        from aiinfralint.cache import entry_key
+
+        key = entry_key(display, data)
+    return key, parse_data(display, data)
+
+
+def _parse_chunk(items: Sequence[Item], with_key: bool) -> list[tuple[int, str | None, FileResult]]:
+    return [(i, *parse_one(path, display, with_key)) for i, path, display in items]
+
 
 def parse_all(candidates: Sequence[Candidate], options: RunOptions) -> list[FileResult]:
-    from aiinfralint.engine import read_and_parse
+    from aiinfralint.cache import ParseCache
 
-    results = []
     total = len(candidates)
-    for i, c in enumerate(candidates, start=1):
-        results.append(read_and_parse(str(c.path), c.display))
-        if options.progress is not None:
-            options.progress(i, total)
-    return results
+    done = 0
+    results: list[FileResult | None] = [None] * total
+    progress = options.progress
+
+    def tick(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    cache = ParseCache.open(options.config, options.cwd, options.use_cache)
+    todo: list[Item] = []
+    for i, c in enumerate(candidates):
+        if cache is None:
+            todo.append((i, str(c.path), c.display))
+            continue
+        data, reason = read_bytes(str(c.path))
+        if data is None:
+            assert reason is not None
+            results[i] = _skipped(c.display, reason)
+            tick()
+            continue
+        hit = cache.get(cache.key(c.display, data))
+        if hit is not None:
+            results[i] = hit
+            tick()
+        else:
+            todo.append((i, str(c.path), c.display))
+
+    jobs = options.jobs if options.jobs and options.jobs > 0 else default_jobs()
+    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
+    with_key = cache is not None
+    if workers >= 2:
+        parsed = _parse_in_pool(todo, workers, with_key, tick)
+    else:
+        parsed = []
+        for item in todo:
+            parsed.extend(_parse_chunk([item], with_key))
+            tick()
+    for i, key, fr in parsed:
+        results[i] = fr
+        if cache is not None and key is not None:
+            cache.put(key, fr)
+    out = [fr if fr is not None else _crashed(candidates[i].display) for i, fr in enumerate(results)]
+    return out
+
+
+def _pool_context():  # type: ignore[no-untyped-def]
+    import multiprocessing
+    import threading
+
+    # fork shares the already imported parsers with the workers at no cost; it is only
+    # safe on Linux and while this process has no other threads
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _parse_in_pool(
+    todo: list[Item], workers: int, with_key: bool, tick: Callable[[int], None]
+) -> list[tuple[int, str | None, FileResult]]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from aiinfralint.parsers.registry import document_handlers, file_parsers
+
+    # import the parsers once here, so forked workers inherit them instead of each importing
+    document_handlers()
+    file_parsers()
+    if with_key:
+        from aiinfralint.cache import parser_fingerprint
+
+        parser_fingerprint()
+
+    # about four chunks per worker balances uneven files without drowning in messages
+    size = max(1, min(MAX_CHUNK, -(-len(todo) // (workers * 4))))
+    chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+    parsed: list[tuple[int, str | None, FileResult]] = []
+    failed: list[Item] = []
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = {pool.submit(_parse_chunk, chunk, with_key): chunk for chunk in chunks}
+            for fut in as_completed(futures):
+                try:
+                    got = fut.result()
+                except BrokenProcessPool:
+                    failed.extend(futures[fut])
+                    continue
+                parsed.extend(got)
+                tick(len(got))
+    except (OSError, RuntimeError):
+        # no processes on this system (a sandbox without /dev/shm, fork limits): one process
+        seen = {i for i, _, _ in parsed}
+        for item in todo:
+            if item[0] not in seen:
+                parsed.extend(_parse_chunk([item], with_key))
+                tick(1)
+        return parsed
+    except BrokenProcessPool:
+        seen = {i for i, _, _ in parsed}
+        failed = [item for item in todo if item[0] not in seen and item not in failed]
+    if failed:
+        parsed.extend(_retry_alone(sorted(failed), with_key, tick))
+    return parsed
+
+
+def _retry_alone(
+    items: list[Item], with_key: bool, tick: Callable[[int], None]
+) -> list[tuple[int, str | None, FileResult]]:
+    """Parse each file in a process of its own, so one that crashes takes only itself down."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: list[tuple[int, str | None, FileResult]] = []
+    for item in items:
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
+                out.extend(pool.submit(_parse_chunk, [item], with_key).result())
+        except BrokenProcessPool:
+            out.append((item[0], None, _crashed(item[2])))
+        except (OSError, RuntimeError):
+            out.extend(_parse_chunk([item], with_key))
+        tick(1)
+    return out

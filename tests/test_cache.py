@@ -1,0 +1,264 @@
+"""The parse cache: same output cached or not, invalidation, corrupt and forged entries."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aiinfralint import cache as cache_mod
+from aiinfralint.cache import ParseCache
+from aiinfralint.config import Config
+from aiinfralint.engine import RunOptions, run
+from aiinfralint.report import get_reporter
+from aiinfralint.report.base import ReportOptions
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: chat
+  namespace: ml
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.6.3
+          resources:
+            limits:
+              nvidia.com/gpu: 1
+"""
+CRON = """apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+  namespace: ml
+spec:
+  schedule: "0 2 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - name: train
+              image: pytorch/pytorch:2.4.0
+              resources:
+                limits:
+                  nvidia.com/gpu: 8
+"""
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    """A project with the cache switched on and a private user cache home."""
+    monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("AIINFRALINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache_mod._secret.cache_clear()
+    project = tmp_path / "project"
+    project.mkdir()
+    yield project
+    cache_mod._secret.cache_clear()
+
+
+def _check(project: Path, use_cache: bool = True, jobs: int = 1) -> str:
+    result = run(RunOptions(paths=["."], config=Config(), cwd=project, jobs=jobs, use_cache=use_cache))
+    return get_reporter("json")(result, ReportOptions(cwd=project))
+
+
+def _entries(project: Path) -> list[Path]:
+    return sorted((project / ".aiinfralint_cache").rglob("*.pickle"))
+
+
+def _spy(monkeypatch) -> list[str]:
+    from aiinfralint import engine
+
+    parsed: list[str] = []
+    real = engine.parse_data
+
+    def spy(display, data):  # type: ignore[no-untyped-def]
+        parsed.append(display)
+        return real(display, data)
+
+    monkeypatch.setattr(engine, "parse_data", spy)
+    return parsed
+
+
+def test_cached_and_uncached_output_identical_on_fixtures(cached):
+    shutil.copytree(FIXTURES, cached / "fixtures")
+    plain = _check(cached, use_cache=False)
+    assert not (cached / ".aiinfralint_cache").exists()  # --no-cache writes nothing
+    cold = _check(cached)
+    warm = _check(cached)
+    assert plain == cold == warm
+    assert json.loads(plain)["findings"]
+    assert _entries(cached)
+
+
+def test_warm_run_parses_nothing(cached, monkeypatch):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    (cached / "cron.yaml").write_text(CRON)
+    _check(cached)
+    parsed = _spy(monkeypatch)
+    _check(cached)
+    assert parsed == []
+
+
+def test_editing_a_file_invalidates_only_its_entry(cached, monkeypatch):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    (cached / "cron.yaml").write_text(CRON)
+    before = _check(cached)
+    parsed = _spy(monkeypatch)
+    (cached / "cron.yaml").write_text(CRON.replace('"0 2 * * *"', '"0 3 * * *"'))
+    after = _check(cached)
+    assert parsed == ["cron.yaml"]
+    assert before != after
+    assert after == _check(cached, use_cache=False)
+
+
+def test_moved_file_gets_its_own_entry(cached):
+    (cached / "a").mkdir()
+    (cached / "a" / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    (cached / "a" / "deploy.yaml").rename(cached / "deploy.yaml")
+    out = json.loads(_check(cached))
+    assert {f["path"] for f in out["findings"]} <= {"deploy.yaml"}
+    assert out == json.loads(_check(cached, use_cache=False))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "directory"])
+def test_corrupt_entry_is_ignored_and_overwritten(cached, monkeypatch, damage):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    expected = _check(cached)
+    (entry,) = _entries(cached)
+    raw = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(raw[: len(raw) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(os.urandom(len(raw)))
+    elif damage == "flip":
+        entry.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    else:
+        entry.unlink()
+        entry.mkdir()
+    parsed = _spy(monkeypatch)
+    assert _check(cached) == expected
+    assert parsed == ["deploy.yaml"]
+    if damage != "directory":
+        assert entry.read_bytes() == raw  # rewritten with a valid entry
+
+
+class _Boom:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch PWNED",))
+
+
+def test_forged_pickle_in_repository_is_never_loaded(cached, monkeypatch):
+    """A cache directory committed to a repository must not run code."""
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    (entry,) = _entries(cached)
+    evil = pickle.dumps(_Boom())
+    # a forger without the user's secret: plausible-looking MAC, malicious body
+    entry.write_bytes(b"\0" * 32 + evil)
+    monkeypatch.chdir(cached)
+    _check(cached)
+    assert not (cached / "PWNED").exists()
+
+
+def test_secret_from_another_user_is_not_trusted(cached):
+    key_file = Path(os.environ["XDG_CACHE_HOME"]) / "aiinfralint" / "secret"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_bytes(b"k" * 32)
+    key_file.chmod(0o644)  # readable by others: anyone could forge entries with it
+    assert cache_mod._secret() != b"k" * 32
+
+
+def test_no_cache_env_var_disables(cached, monkeypatch):
+    monkeypatch.setenv("AIINFRALINT_NO_CACHE", "1")
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    assert not (cached / ".aiinfralint_cache").exists()
+    assert ParseCache.open(Config(), cached) is None
+
+
+def test_cache_dir_env_var_and_markers(cached, monkeypatch, tmp_path):
+    monkeypatch.setenv("AIINFRALINT_CACHE_DIR", str(tmp_path / "elsewhere"))
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    assert not (cached / ".aiinfralint_cache").exists()
+    root = tmp_path / "elsewhere"
+    assert (root / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (root / ".gitignore").read_text().strip().endswith("*")
+    assert list(root.rglob("*.pickle"))
+
+
+def test_cache_lives_next_to_the_config(cached, monkeypatch):
+    (cached / ".aiinfralint.toml").write_text("fail-on = 'never'\n")
+    sub = cached / "deploy"
+    sub.mkdir()
+    (sub / "deploy.yaml").write_text(DEPLOY)
+    from aiinfralint import config as cfg
+
+    config = cfg.load(None, sub)
+    run(RunOptions(paths=["."], config=config, cwd=sub, jobs=1))
+    assert (cached / ".aiinfralint_cache").is_dir()
+    assert not (sub / ".aiinfralint_cache").exists()
+
+
+def test_cache_directory_is_not_linted(cached):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    out = json.loads(_check(cached))
+    assert all(".aiinfralint_cache" not in f["path"] for f in out["findings"])
+    assert all(".aiinfralint_cache" not in s["path"] for s in out["skipped"])
+
+
+def test_read_only_cache_location_does_not_fail_the_run(cached, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("AIINFRALINT_CACHE_DIR", str(blocker / "cache"))
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    assert _check(cached) == _check(cached, use_cache=False)
+
+
+def test_symlinked_entry_is_not_followed(cached, monkeypatch, tmp_path):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    _check(cached)
+    (entry,) = _entries(cached)
+    outside = tmp_path / "outside.pickle"
+    outside.write_bytes(entry.read_bytes())
+    entry.unlink()
+    entry.symlink_to(outside)
+    parsed = _spy(monkeypatch)
+    _check(cached)
+    assert parsed == ["deploy.yaml"]
+
+
+def test_parallel_and_cached_runs_agree(cached, monkeypatch):
+    from aiinfralint import parallel
+
+    monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 1)
+    for i in range(12):
+        (cached / f"d{i}.yaml").write_text(DEPLOY.replace("name: chat", f"name: chat-{i}"))
+        (cached / f"c{i}.yaml").write_text(CRON.replace("name: nightly", f"name: nightly-{i}"))
+    cold = _check(cached, jobs=2)
+    assert len(_entries(cached)) == 24
+    warm = _check(cached, jobs=2)
+    assert cold == warm == _check(cached, use_cache=False, jobs=1)
+
+
+def test_old_generations_are_pruned(cached, monkeypatch):
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    base = cached / ".aiinfralint_cache" / cache_mod.FORMAT
+    for i in range(6):
+        (base / f"old{i}").mkdir(parents=True)
+    _check(cached)
+    assert len([p for p in base.iterdir() if p.is_dir()]) <= cache_mod.KEEP_GENERATIONS

@@ -1,0 +1,137 @@
+"""Parsing in a process pool gives the same report as parsing in one process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiinfralint import parallel
+from aiinfralint.config import Config
+from aiinfralint.discovery import discover
+from aiinfralint.engine import RunOptions, run
+from aiinfralint.report import get_reporter
+from aiinfralint.report.base import ReportOptions
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _json(paths: list[str], cwd: Path, jobs: int, use_cache: bool = False) -> str:
+    result = run(RunOptions(paths=paths, config=Config(), cwd=cwd, jobs=jobs, use_cache=use_cache))
+    return get_reporter("json")(result, ReportOptions(cwd=cwd))
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch):
+    monkeypatch.setenv("AIINFRALINT_NO_CACHE", "1")
+
+
+@pytest.fixture
+def pool_always(monkeypatch):
+    """Use the pool even for a handful of files, so the tests exercise it."""
+    monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 1)
+
+
+def test_jobs_1_and_2_identical_on_fixtures(pool_always):
+    cwd = FIXTURES.parent
+    one = _json(["fixtures"], cwd, jobs=1)
+    two = _json(["fixtures"], cwd, jobs=2)
+    assert one == two
+    assert json.loads(one)["summary"]["files_scanned"] > 20
+
+
+def test_pool_is_really_used(pool_always, monkeypatch):
+    calls = []
+    real = parallel._parse_in_pool
+
+    def spy(todo, workers, with_key, tick):  # type: ignore[no-untyped-def]
+        calls.append((len(todo), workers))
+        return real(todo, workers, with_key, tick)
+
+    monkeypatch.setattr(parallel, "_parse_in_pool", spy)
+    _json(["fixtures/k8s"], FIXTURES.parent, jobs=2)
+    assert calls and calls[0][1] == 2
+
+
+def test_small_runs_stay_in_one_process(monkeypatch, tmp_path):
+    monkeypatch.setattr(parallel, "_parse_in_pool", lambda *a: pytest.fail("pool used for 3 files"))
+    for i in range(3):
+        (tmp_path / f"s{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n")
+    result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=8, use_cache=False))
+    assert len(result.files) == 3
+
+
+def test_results_keep_candidate_order(pool_always, tmp_path):
+    for i in range(40):
+        (tmp_path / f"m{i:03d}.yaml").write_text(
+            f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n" + ("# pad\n" * (i * 50 % 700))
+        )
+    cands = discover(["."], cwd=tmp_path).files
+    out = parallel.parse_all(cands, RunOptions(cwd=tmp_path, jobs=2, use_cache=False))
+    assert [fr.path for fr in out] == [c.display for c in cands]
+
+
+def test_progress_reaches_total(pool_always, tmp_path):
+    for i in range(30):
+        (tmp_path / f"m{i}.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n")
+    seen: list[tuple[int, int]] = []
+    run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False, progress=lambda d, t: seen.append((d, t))))
+    assert seen[-1] == (30, 30)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="crash simulation uses fork")
+def test_a_worker_crash_fails_only_its_file(pool_always, monkeypatch, tmp_path):
+    for name in ("a.yaml", "boom.yaml", "c.yaml", "d.yaml"):
+        (tmp_path / name).write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n")
+    real = parallel.parse_one
+
+    def crashing(path, display, with_key):  # type: ignore[no-untyped-def]
+        if display.endswith("boom.yaml"):
+            os._exit(139)  # what a segfault in a C extension looks like from outside
+        return real(path, display, with_key)
+
+    monkeypatch.setattr(parallel, "parse_one", crashing)
+    result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
+    by_path = {fr.path: fr for fr in result.files}
+    assert by_path["boom.yaml"].output.problems
+    assert "crashed" in by_path["boom.yaml"].output.problems[0].message
+    for ok in ("a.yaml", "c.yaml", "d.yaml"):
+        assert not by_path[ok].output.problems
+    assert any(f.code == "AIL000" and f.span.path == "boom.yaml" for f in result.findings)
+
+
+def test_pool_unavailable_falls_back_to_one_process(pool_always, monkeypatch, tmp_path):
+    import concurrent.futures
+
+    class NoProcesses:
+        def __init__(self, *a, **k):  # type: ignore[no-untyped-def]
+            raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
+    for i in range(6):
+        (tmp_path / f"s{i}.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n")
+    result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
+    assert len(result.files) == 6 and all(not fr.output.problems for fr in result.files)
+
+
+def test_default_jobs_is_positive():
+    assert parallel.default_jobs() >= 1
+
+
+def test_cli_jobs_flag_same_output(tmp_path, monkeypatch, capsys, pool_always):
+    from aiinfralint.cli import main
+
+    src = FIXTURES / "k8s"
+    shutil.copytree(src, tmp_path / "k8s")
+    monkeypatch.chdir(tmp_path)
+    outs = []
+    for jobs in ("1", "2"):
+        main(["check", ".", "--format", "json", "--jobs", jobs, "--fail-on", "never"])
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["findings"]
