@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="table of every rule").add_argument("--format", choices=("text", "json"), default="text")
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule", help="code or slug, e.g. AIL201 or shared-batch-realtime-gpu-pool")
+    sc = sub.add_parser("schema", help="JSON Schema of the project's own kinds (for editors)")
+    sc.add_argument("kind", nargs="?", default=None, help="QuotaContract, AIFeature or VectorIndex (default: all)")
     return p
 
 
@@ -248,7 +250,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}
+def cmd_schema(args: argparse.Namespace) -> int:
+    from aiinfralint import schema
+
+    kind = None
+    if args.kind:
+        kind = schema.resolve_kind(args.kind)
+        if kind is None:
+            raise UsageError(f"unknown kind {args.kind!r} (known: {', '.join(schema.kind_names())})")
+    sys.stdout.write(schema.render(kind))
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "schema": cmd_schema}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

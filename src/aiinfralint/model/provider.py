@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from aiinfralint.model.base import ModelObject, Span
@@ -92,7 +92,7 @@ class QuotaBudget(Spec):
     amount: Decimal = Field(..., ge=0, description="cap per period, in `unit`")
     unit: Literal["usd", "tokens", "requests"] = "usd"
     period: Literal["hourly", "daily", "weekly", "monthly"] = "monthly"
-    reset: QuotaReset = QuotaReset()
+    reset: QuotaReset = Field(default_factory=lambda: QuotaReset.model_validate({}))
     hard: bool = Field(True, description="true: requests fail at the cap (provider spend limit); false: soft limit")
 
     @property
@@ -146,7 +146,7 @@ class RetryPolicy(Spec):
         description="error codes never retried even when their status is, e.g. insufficient_quota, enforced_spend_limit_reached",
     )
     max_attempts: int = Field(3, ge=1, description="attempts including the first")
-    backoff: Backoff = Backoff()
+    backoff: Backoff = Field(default_factory=lambda: Backoff.model_validate({}))
 
 
 class Throttle(Spec):
@@ -163,21 +163,18 @@ class QuotaContractSpec(Spec):
     """A provider quota or spend cap, the traffic that draws on it, and how clients behave near it."""
 
     provider: str = Field(..., description="openai, anthropic, azure-openai, bedrock, vertex-ai, litellm ...")
+    model: str | None = Field(None, description="shorthand for `models` with one entry")
     models: list[str] = Field(default_factory=list)
     budget: QuotaBudget
     segments: list[TrafficSegment] = Field(default_factory=list)
     alerts: list[QuotaAlert] = Field(default_factory=list)
     throttle: Throttle | None = None
     retry: RetryPolicy | None = None
-    on_exhaustion: Exhaustion = Exhaustion()
+    on_exhaustion: Exhaustion = Field(default_factory=lambda: Exhaustion.model_validate({}))
 
-    @model_validator(mode="before")
-    @classmethod
-    def _model_alias(cls, data: object) -> object:
-        if isinstance(data, dict) and "model" in data and "models" not in data:
-            data = dict(data)
-            data["models"] = [data.pop("model")]
-        return data
+    @property
+    def all_models(self) -> list[str]:
+        return ([self.model] if self.model else []) + [m for m in self.models if m != self.model]
 
 
 # --- AIFeature -----------------------------------------------------------------------
@@ -246,9 +243,9 @@ class AIFeatureSpec(Spec):
         None, description="Azure versionUpgradeOption of the deployments (OnceNewDefaultVersionAvailable, NoAutoUpgrade ...)"
     )
     fallback_models: list[str] = Field(default_factory=list)
-    traffic: Traffic = Traffic()
-    tokens_per_request: TokensPerRequest = TokensPerRequest()
-    slo: Slo = Slo()
+    traffic: Traffic = Field(default_factory=lambda: Traffic.model_validate({}))
+    tokens_per_request: TokensPerRequest = Field(default_factory=lambda: TokensPerRequest.model_validate({}))
+    slo: Slo = Field(default_factory=lambda: Slo.model_validate({}))
     streaming: bool = False
     retrieval: Retrieval | None = None
     cost: LineItem | None = None

@@ -44,14 +44,14 @@ class VectorIndexSpec(Spec):
     engine: Literal["elasticsearch", "opensearch", "pgvector", "milvus", "qdrant", "weaviate", "pinecone", "other"]
     embedding_model: str | None = None
     dimensions: int | None = Field(None, ge=1)
-    sharding: Sharding = Sharding()
+    sharding: Sharding = Field(default_factory=lambda: Sharding.model_validate({}))
     query_routing: Literal["all-shards", "latest", "by-date", "by-tenant"] = Field(
         "all-shards",
         description="all-shards: every query fans out and merges per-shard top-k; latest: only the newest shard; "
         "by-date: queries carry a date filter that selects shards; by-tenant: a tenant key selects the shard",
     )
     per_shard_candidates: int | None = Field(None, ge=1, description="num_candidates / ef_search per shard")
-    eval: EvalQueries = EvalQueries()
+    eval: EvalQueries = Field(default_factory=lambda: EvalQueries.model_validate({}))
 
 
 class VectorIndex(OwnKindObject):

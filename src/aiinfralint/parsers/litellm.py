@@ -180,9 +180,9 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
         retry_policy = {str(k): v for k, v in ((k, _int(v)) for k, v in rp.items()) if v is not None}
         spans["retry_policy"] = _span(f, rs, "retry_policy")
     fallbacks = any(
-        isinstance(node.get(k), (YList, YMap)) and len(node.get(k)) > 0
+        isinstance(v, (YList, YMap)) and len(v) > 0
         for node in (rs, ls)
-        for k in ("fallbacks", "default_fallbacks")
+        for v in (node.get("fallbacks"), node.get("default_fallbacks"))
     )
     max_budget = _float(ls.get("max_budget"))
     if "max_budget" in ls:

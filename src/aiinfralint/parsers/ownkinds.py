@@ -21,7 +21,7 @@ IGNORE_ANNOTATION = "aiinfralint/ignore"
 MAX_SPAN_DEPTH = 5
 
 
-def _kinds() -> dict[str, tuple[type[BaseModel], type[ModelObject]]]:
+def _kinds() -> dict[str, tuple[type[BaseModel], type[Any]]]:
     from aiinfralint.model.provider import AIFeature, AIFeatureSpec, QuotaContract, QuotaContractSpec
     from aiinfralint.model.retrieval import VectorIndex, VectorIndexSpec
 

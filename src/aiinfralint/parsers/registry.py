@@ -65,6 +65,7 @@ DOCUMENT_HANDLER_MODULES: tuple[str, ...] = (
 
 FILE_PARSER_MODULES: tuple[str, ...] = (
     "aiinfralint.parsers.vector_pgvector",
+    "aiinfralint.parsers.vector_console",
     "aiinfralint.parsers.prompt_files",
     "aiinfralint.parsers.python_prompts",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import NamedTuple
 
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.retrieval import TimePartitioning, VectorStore
@@ -167,6 +168,14 @@ def _date(text: str) -> date | None:
         return None
 
 
+class _Table(NamedTuple):
+    name: str
+    offset: int
+    cols: dict[str, str]
+    pby_offset: int
+    pby: re.Match[str] | None
+
+
 def claims(f: FileInput) -> bool:
     return f.suffix == ".sql" and _VECTOR_HINT.search(f.text) is not None
 
@@ -174,7 +183,7 @@ def claims(f: FileInput) -> bool:
 def parse(f: FileInput) -> ParseOutput:
     original = f.text
     text = blank(original)
-    tables: list[tuple[str, dict[str, object]]] = []
+    tables: list[_Table] = []
     partitions: dict[str, tuple[int, date | None, date | None]] = {}
     partman: dict[str, tuple[int, str]] = {}
     for start, stmt in _statements(text):
@@ -192,7 +201,7 @@ def parse(f: FileInput) -> ParseOutput:
             body = _table_body(stmt, m.end())
             cols = _columns(body)
             pby = _PARTITION_BY.search(stmt, m.end() + len(body))
-            tables.append((name, {"offset": start + m.start("name"), "cols": cols, "pby": (start + pby.start(), pby) if pby else None}))
+            tables.append(_Table(name, start + m.start("name"), cols, start + pby.start() if pby else 0, pby))
             continue
         cp = _CREATE_PARENT.search(stmt)
         if cp:
@@ -202,16 +211,13 @@ def parse(f: FileInput) -> ParseOutput:
                 interval = next((a for a in args[1:] if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE) and a.lower() not in ("native", "partman")), "")
                 partman[_unquote(args[0])] = (start + cp.start(), interval)
     objects: list[ModelObject] = []
-    for name, t in tables:
-        cols: dict[str, str] = t["cols"]  # type: ignore[assignment]
+    for name, offset, cols, off, pm in tables:
         vec = tuple(c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE))
         if not vec:
             continue
-        line, col = _pos(text, t["offset"])  # type: ignore[arg-type]
+        line, col = _pos(text, offset)
         partitioning: TimePartitioning | None = None
-        pby = t["pby"]
-        if pby is not None:
-            off, pm = pby  # type: ignore[misc]
+        if pm is not None:
             keys = [_unquote(k) for k in pm.group("cols").split(",")]
             key = keys[0] if keys else ""
             key_type = next((ty for c, ty in cols.items() if c.lower() == key.lower()), "")

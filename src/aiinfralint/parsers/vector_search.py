@@ -150,10 +150,11 @@ def _engine(f: FileInput, doc: YMap) -> str:
     return "elasticsearch"
 
 
-def _policy(doc: YMap, p: YMap, f: FileInput) -> LifecyclePolicy:
+def policy_from(doc: YMap, p: YMap, f: FileInput, name: str | None = None, span: Span | None = None) -> LifecyclePolicy:
     stem = PurePosixPath(f.path).stem
     engine = "elasticsearch" if isinstance(p.get("phases"), YMap) else "opensearch"
-    name = p.get("policy_id") if isinstance(p.get("policy_id"), str) else stem
+    if name is None:
+        name = p.get("policy_id") if isinstance(p.get("policy_id"), str) else stem
     age: str | None = None
     key = "max_age"
     rollover_span: Span | None = None
@@ -180,7 +181,7 @@ def _policy(doc: YMap, p: YMap, f: FileInput) -> LifecyclePolicy:
         if isinstance(t, YMap) and isinstance(t.get("index_patterns"), YList):
             patterns.extend(str(x) for x in t["index_patterns"])
     return LifecyclePolicy(
-        span=_span(f, doc, "policy"),
+        span=span or _span(f, doc, "policy"),
         engine=engine,
         name=str(name),
         rollover_age=age,
@@ -190,17 +191,36 @@ def _policy(doc: YMap, p: YMap, f: FileInput) -> LifecyclePolicy:
     )
 
 
+def date_math(text: str, span: Span) -> TimePartitioning | None:
+    m = _DATE_MATH.search(text)
+    if not m:
+        return None
+    unit = m.group("unit") or "d"
+    return TimePartitioning(
+        span=span,
+        mechanism=f"date-math index name {m.group(0)}",
+        granularity=_DATE_MATH_GRANULARITY.get(unit),
+        window={"y": "1 year", "M": "1 month", "w": "1 week", "d": "1 day", "h": "1 hour", "H": "1 hour"}.get(unit),
+    )
+
+
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
     p = _is_policy(doc)
     if p is not None:
-        return [_policy(doc, p, f)]
+        return [policy_from(doc, p, f)]
+    return [store_from(doc, f)]
+
+
+def store_from(doc: YMap, f: FileInput, name: str | None = None, span: Span | None = None) -> VectorStore:
+    """A VectorStore for an index body, template or mapping (`name`/`span` from a request line)."""
     fields: list[str] = []
     for props in _mappings_of(doc):
         fields.extend(_vector_fields(props))
     patterns = tuple(str(x) for x in doc["index_patterns"]) if isinstance(doc.get("index_patterns"), YList) else ()
     if isinstance(doc.get("index_patterns"), str):
         patterns = (doc["index_patterns"],)
-    name = patterns[0] if patterns else PurePosixPath(f.path).stem
+    if name is None:
+        name = patterns[0] if patterns else PurePosixPath(f.path).stem
     spans: dict[str, Span] = {}
     policy: str | None = None
     alias: str | None = None
@@ -216,24 +236,15 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
             if value:
                 alias = value
                 break
-    partitioning: TimePartitioning | None = None
+    partitioning: TimePartitioning | None = date_math(name, span) if span is not None else None
     for text, holder, key in _strings(doc):
-        m = _DATE_MATH.search(text)
-        if m:
-            unit = m.group("unit")
-            sp = Span(path=f.path, line=holder.pos(key)[0], column=holder.pos(key)[1])
-            partitioning = TimePartitioning(
-                span=sp,
-                mechanism=f"date-math index name {m.group(0)}",
-                granularity=_DATE_MATH_GRANULARITY.get(unit or "d"),
-                window={"y": "1 year", "M": "1 month", "w": "1 week", "d": "1 day", "h": "1 hour", "H": "1 hour"}.get(unit or "d"),
-            )
+        if partitioning is not None:
             break
+        partitioning = date_math(text, Span(path=f.path, line=holder.pos(key)[0], column=holder.pos(key)[1]))
     if "index_patterns" in doc:
         spans["index_patterns"] = _span(f, doc, "index_patterns")
-    return [
-        VectorStore(
-            span=_span(f, doc, "index_patterns" if "index_patterns" in doc else None),
+    return VectorStore(
+            span=span or _span(f, doc, "index_patterns" if "index_patterns" in doc else None),
             field_spans=spans,
             engine=_engine(f, doc),
             name=name,
@@ -243,7 +254,6 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
             rollover_alias=alias,
             partitioning=partitioning,
         )
-    ]
 
 
 HANDLER = DocumentHandler(

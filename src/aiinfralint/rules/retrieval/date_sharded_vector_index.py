@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import ClassVar
@@ -159,15 +160,23 @@ class DateShardedVectorIndex(Rule):
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         policies = list(ctx.project.of_type(LifecyclePolicy))
-        for store in ctx.project.of_type(VectorStore):
-            yield from self._store(store, policies)
+        stores = list(ctx.project.of_type(VectorStore))
+        for store in stores:
+            yield from self._store(store, policies, stores)
         for vi in ctx.project.of_type(VectorIndex):
             yield from self._own(vi)
 
-    def _store(self, s: VectorStore, policies: list[LifecyclePolicy]) -> Iterator[Finding]:
-        if not s.vector_fields and s.engine not in ("qdrant", "weaviate"):
+    def _store(self, s: VectorStore, policies: list[LifecyclePolicy], stores: list[VectorStore]) -> Iterator[Finding]:
+        vector_fields = s.vector_fields
+        if not vector_fields and s.engine in ("elasticsearch", "opensearch") and s.partitioning is not None:
+            # a date-math index created without mappings takes them from a matching template
+            base = re.sub(r"\{now[^{}]*(?:\{[^{}]*\})?\}", "*", s.name.strip("<>"))
+            template = next((o for o in stores if o.vector_fields and _matches(o.index_patterns, (base,))), None)
+            if template is not None:
+                vector_fields = template.vector_fields
+        if not vector_fields and s.engine not in ("qdrant", "weaviate"):
             return
-        fields = ", ".join(s.vector_fields[:3]) + (" ..." if len(s.vector_fields) > 3 else "")
+        fields = ", ".join(vector_fields[:3]) + (" ..." if len(vector_fields) > 3 else "")
         p = s.partitioning
         if p is not None:
             window = p.window or p.granularity or "time range"
