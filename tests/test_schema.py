@@ -74,3 +74,23 @@ def test_cli_schema(capsys):
     assert one["title"] == "VectorIndex"
     assert main(["schema", "Nope"]) == 2
     assert "unknown kind" in capsys.readouterr().err
+
+
+def test_documented_examples_are_valid(run_check):
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "kinds.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 3
+    files = {f"example{i}.yaml": b for i, b in enumerate(blocks)}
+    result = run_check(files)
+    assert not [f.message for f in result.findings if f.code == "AIL000"]
+    assert len(result.project) == 3
+    validator = jsonschema.Draft202012Validator(all_kinds_schema())
+    from aiinfralint.parsers.yamlload import load_documents
+
+    for b in blocks:
+        doc = json.loads(json.dumps(next(load_documents(b))))
+        assert not list(validator.iter_errors(doc))
