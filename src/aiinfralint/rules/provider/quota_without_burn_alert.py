@@ -195,6 +195,9 @@ class QuotaWithoutBurnAlert(Rule):
             assumptions = _burn_assumptions(amount, "usd", days)
             if field == "max_budget" and not cfg.budget_duration:
                 assumptions.insert(0, "no budget_duration: the budget never resets; read here as a 30-day cap")
+            if not cfg.has_database:
+                assumptions.append("no general_settings.database_url in this file: LiteLLM budgets need a Postgres "
+                                   "database (DATABASE_URL may be set in the environment)")
             yield self.finding(
                 cfg,
                 f"LiteLLM {what} ${amount:,.0f}"
