@@ -43,6 +43,8 @@ class PricingConfig(_Section):
     instances: dict[str, dict[str, Any]] = {}
     grid: dict[str, dict[str, Any]] = {}
     pue: dict[str, float] = {}
+    # energy per request of hosted model APIs, by vendor (openai, anthropic, gemini ...)
+    inference_energy: dict[str, dict[str, Any]] = {}
 
 
 class PromptConfig(_Section):
@@ -95,7 +97,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-_DATA_KEYS = frozenset({"per_file_ignores", "severity", "prompts", "models", "gpus", "instances", "grid", "pue", "peak_windows", "rules"})
+_DATA_KEYS = frozenset({"per_file_ignores", "severity", "prompts", "models", "gpus", "instances", "grid", "pue", "inference_energy", "peak_windows", "rules"})
 
 
 def _from_mapping(data: dict[str, Any], source: str) -> Config:

@@ -31,6 +31,7 @@ _NUMERIC: dict[str, frozenset[str]] = {
     "instances": frozenset({"usd_per_hour", "count"}),
     "grid": frozenset({"g_per_kwh"}),
     "pue": frozenset({"pue"}),
+    "inference_energy": frozenset({"wh_per_request"}),
 }
 _TEXT: dict[str, frozenset[str]] = {
     "models": frozenset({"provider", "aliases", "note", "deprecation_date", "source", "confidence"}),
@@ -38,6 +39,7 @@ _TEXT: dict[str, frozenset[str]] = {
     "instances": frozenset({"provider", "gpu", "region", "region_prices", "note", "source", "confidence"}),
     "grid": frozenset({"note", "source", "confidence"}),
     "pue": frozenset({"note", "source", "confidence"}),
+    "inference_energy": frozenset({"includes_overhead", "note", "source", "confidence"}),
 }
 
 
@@ -162,6 +164,15 @@ def fmt_usd(value: Decimal) -> str:
     return "$" + fmt_num(value, 2)
 
 
+def _share(count: int, per_instance: int, instance: str) -> str:
+    """`4 of its 8 GPUs`, `2 × g5.xlarge`, or `12 GPUs = 1.5 × p5.48xlarge`."""
+    if count < per_instance:
+        return f"{count} of its {per_instance} GPUs"
+    if count % per_instance == 0:
+        return f"{count // per_instance} × {instance}"
+    return f"{count} GPUs = {fmt_num(Decimal(count) / per_instance, 2)} × {instance}"
+
+
 def _dec(value: float | int | Decimal | str) -> Decimal:
     d = to_decimal(value)
     assert d is not None
@@ -204,7 +215,7 @@ class Estimator:
                 for k, cols in raw.items()}
 
     def _check_overrides(self) -> None:
-        for name in ("models", "gpus", "instances", "grid", "pue"):
+        for name in ("models", "gpus", "instances", "grid", "pue", "inference_energy"):
             for key, cols in self._overrides(name).items():
                 where = f"pricing.{name}.{key}"
                 if not isinstance(cols, Mapping):
@@ -233,6 +244,7 @@ class Estimator:
             "instances": self._resolve_instance_key_in(base),
             "grid": self._resolve_grid_key_in(base),
             "pue": lambda k: names.provider_key(k) if names.provider_key(k) in base.rows else None,
+            "inference_energy": lambda k: k.strip().lower() if k.strip().lower() in base.rows else None,
         }.get(name)
         merged = with_overrides(base, self._overrides(name), self.override_source, resolver)
         self._tables[name] = merged
@@ -421,7 +433,7 @@ class Estimator:
                     per_gpu = price / n
                     basis = (f"{ikey} on-demand {fmt_usd(price)}/h"
                              f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
-                             f" = {fmt_usd(per_gpu)}/GPU-hour; {count} of its {n} GPUs")
+                             f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey))
                     if region and price_region and names.region_key(region) != price_region:
                         basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
                     return PriceLookup(
@@ -743,6 +755,98 @@ class Estimator:
                 f"({fmt_usd(prices.cache_write_5m)}/1M), not counted here")
         return Impact(usd_per_month=usd, tokens=int(tokens_lost), assumptions=tuple(assumptions),
                       sources=(prices.source,))
+
+    def prefix_cost(
+        self,
+        model: str,
+        cached_tokens: int,
+        uncached_tokens: int,
+        calls_per_day: float,
+        days: int = DAYS_PER_MONTH,
+    ) -> Impact:
+        """What a prompt's static prefix costs a month when every call sends it:
+        calls/day × days × (cached tokens × cached-input price + uncached tokens × input price).
+
+        Cache writes are not counted: with steady traffic a prefix is written once per TTL
+        window, which is negligible next to the reads.
+        """
+        calls = _dec(calls_per_day)
+        month_calls = calls * days
+        assumptions = [f"{fmt_num(calls)} calls/day × {days} days = {fmt_num(month_calls)} calls/month"]
+        if cached_tokens:
+            assumptions.append(f"{fmt_num(cached_tokens)} prefix tokens read from the prompt cache on every call "
+                               f"(steady traffic keeps it warm; cache writes not counted)")
+        if uncached_tokens:
+            assumptions.append(f"{fmt_num(uncached_tokens)} static tokens billed as uncached input on every call")
+        cost = self.token_cost(
+            model,
+            cached_input_tokens=cached_tokens * month_calls,
+            input_tokens=uncached_tokens * month_calls,
+        )
+        tokens = int(cached_tokens) + int(uncached_tokens)
+        if cost.usd is None:
+            return Impact(tokens=tokens, assumptions=tuple(assumptions), sources=cost.sources,
+                          unpriced=(f"cost: {cost.reason_unpriced}",))
+        assumptions.append(cost.basis)
+        return Impact(usd_per_month=cost.usd, tokens=tokens, assumptions=tuple(assumptions), sources=cost.sources)
+
+    # -- energy of hosted model APIs
+
+    def request_energy(
+        self,
+        model: str,
+        requests_per_month: Decimal | float,
+        *,
+        region: str | None = None,
+        provider: str | None = None,
+    ) -> Impact:
+        """Energy and carbon of `requests_per_month` calls to a hosted model API.
+
+        kWh = requests × the vendor's disclosed Wh per request / 1000 (× PUE unless the figure
+        already includes facility overhead); kgCO2e = kWh × grid intensity of the region.
+        """
+        t = self.table("inference_energy")
+        prices = self.model_prices(model)
+        vendor = (prices.provider if prices else None) or names.provider_for_model(model)
+        rows = {k.lower(): k for k in t.rows}
+        requests = _dec(requests_per_month)
+        assumptions: list[str] = []
+        if vendor is None or vendor.lower() not in rows:
+            who = f"vendor {vendor!r}" if vendor else f"the vendor of {model!r}"
+            return Impact(
+                assumptions=tuple(assumptions), sources=(t.label,),
+                unpriced=(f"energy and carbon: {who} publishes no energy per request in {t.label}; "
+                          f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",),
+            )
+        key = rows[vendor.lower()]
+        row = t.rows[key]
+        wh = to_decimal(row.get("wh_per_request"))
+        if wh is None:
+            return Impact(sources=(t.cite(key),),
+                          unpriced=(f"energy and carbon: {key} row has no wh_per_request in {t.label}",))
+        kwh = requests * wh / 1000
+        assumptions.append(
+            f"{fmt_num(requests)} requests/month × {fmt_num(wh)} Wh/request ({key}'s disclosed figure for a typical "
+            f"chat prompt, not scaled by token counts) = {fmt_num(kwh, 1)} kWh")
+        sources = [t.cite(key)]
+        # host cloud of the API: the region names it when the provider does not
+        cloud = names.provider_key(provider) if provider else None
+        cloud = {"vertex_ai": "gcp", "vertex-ai": "gcp", "gemini": "gcp", "bedrock": "aws", "azure-openai": "azure"}.get(
+            cloud or "", cloud) or names.provider_for_region(region)
+        overhead = row.get("includes_overhead")
+        if overhead is True or str(overhead).lower() == "true":
+            assumptions.append("the figure includes data-centre overhead: no PUE applied")
+        else:
+            pue, pue_src = self.pue(cloud)
+            kwh = kwh * pue
+            assumptions.append(f"× PUE {fmt_num(pue)} ({cloud or 'provider unknown'}) = {fmt_num(kwh, 1)} kWh/month")
+            sources.append(pue_src)
+        grid = self.grid_intensity(region, cloud if region and "/" not in region else None)
+        kg = kwh * grid.g_per_kwh / 1000
+        assumptions.append(grid.basis)
+        sources.append(grid.source)
+        return Impact(kgco2e_per_month=kg, kwh_per_month=kwh, assumptions=tuple(assumptions),
+                      sources=tuple(dict.fromkeys(sources)))
 
     # -- prompt-cache rules
 

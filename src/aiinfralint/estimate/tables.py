@@ -14,7 +14,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-TABLE_NAMES: tuple[str, ...] = ("models", "cache_rules", "gpus", "instances", "grid", "pue")
+TABLE_NAMES: tuple[str, ...] = ("models", "cache_rules", "gpus", "instances", "grid", "pue", "inference_energy")
 
 
 class TableError(Exception):

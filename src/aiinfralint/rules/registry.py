@@ -17,6 +17,7 @@ FAMILIES: tuple[str, ...] = (
     "aiinfralint.rules.k8s",
     "aiinfralint.rules.provider",
     "aiinfralint.rules.retrieval",
+    "aiinfralint.rules.carbon",
 )
 
 ENTRY_POINT_GROUP = "aiinfralint.rules"
