@@ -18,6 +18,7 @@ from aiinfralint.config import ConfigError
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "info", "never")
+COST_FORMATS = ("text", "json", "markdown")
 
 
 class UsageError(Exception):
@@ -64,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="table of every rule").add_argument("--format", choices=("text", "json"), default="text")
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule", help="code or slug, e.g. AIL201 or shared-batch-realtime-gpu-pool")
+    co = sub.add_parser("cost", help="inventory: every GPU workload, prompt and AI feature with $/month and kgCO2e/month")
+    co.add_argument("paths", nargs="*", default=None, help="files or directories (default: .)")
+    co.add_argument("--format", choices=COST_FORMATS, default="text", help="output format (default: text)")
+    co.add_argument("--output", "-o", default=None, help="write the inventory to FILE instead of stdout")
+    co.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
+    co.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
     sc = sub.add_parser("schema", help="JSON Schema of the project's own kinds (for editors)")
     sc.add_argument("kind", nargs="?", default=None, help="QuotaContract, AIFeature or VectorIndex (default: all)")
     return p
@@ -262,7 +269,36 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "schema": cmd_schema}
+def cmd_cost(args: argparse.Namespace) -> int:
+    import importlib
+
+    from aiinfralint import inventory
+    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.report.base import ReportOptions
+
+    cwd = Path.cwd()
+    config = _load_config(args, cwd)
+    paths = args.paths or ["."]
+    if "-" in paths:
+        raise UsageError('cost reads files and directories; "-" (stdin) is not supported')
+    # parse only: AIL000 keeps the run from evaluating any other rule
+    result = run(RunOptions(paths=paths, config=config, select=["AIL000"], cwd=cwd, use_cache=not args.no_cache))
+    inv = inventory.build(result.project, config)
+    to_tty = args.output is None and sys.stdout.isatty()
+    ropts = ReportOptions(color=to_tty and os.environ.get("NO_COLOR") is None, cwd=cwd)
+    text = importlib.import_module(f"aiinfralint.report.cost_{args.format}").render(inv, result, ropts)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "cost": cmd_cost, "schema": cmd_schema}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -328,8 +328,7 @@ def workload_item(project: Project, w: Any, est: Estimator) -> Item:
         gpu_note = f"GPU model: {hw.source}" if hw else "GPU model: not resolved"
         imp = imp.model_copy(update={"assumptions": (*notes, gpu_note, *imp.assumptions)})
     stated, _ = stated_carbon_of_workload(w)
-    gpu_span = w.field_spans.get("gpu") or w.span
-    return Item("gpu-workload", w.display_name, w.span.path, gpu_span.line, basis, imp,
+    return Item("gpu-workload", w.display_name, w.span.path, w.span_of("kind").line, basis, imp,
                 stated or Stated(), obj=w)
 
 
@@ -454,7 +453,20 @@ def feature_item(f: Any, est: Estimator) -> Item:
         notes.extend(energy.assumptions)
         unpriced.extend(energy.unpriced)
         sources = (*sources, *energy.sources)
-        basis = f"{rpd:,} requests/day × ({tokens.input} in + {tokens.output} out tokens) on {spec.model}"
+        if tokens.input or tokens.cached_input or tokens.output:
+            basis = f"{rpd:,} requests/day × ({tokens.input} in + {tokens.output} out tokens) on {spec.model}"
+        else:
+            basis = f"{rpd:,} requests/day on {spec.model} (tokens per request not stated)"
+        carbon = spec.carbon
+        if carbon is not None and carbon.kwh_per_month is not None and carbon.kgco2e_per_month is None:
+            # the feature states its energy: carbon follows from the grid, not from a vendor figure
+            grid = est.grid_intensity(region)
+            kwh = carbon.kwh_per_month
+            kg = kwh * grid.g_per_kwh / 1000
+            notes = [n for n in notes if "Wh/request" not in n and "PUE" not in n and "grid" not in n]
+            notes.append(f"stated {kwh} kWh/month × {grid.basis}")
+            unpriced = [u for u in unpriced if not u.startswith("energy and carbon:")]
+            sources = (*sources, grid.source)
     imp = Impact(usd_per_month=usd, kgco2e_per_month=kg, kwh_per_month=kwh, assumptions=tuple(notes),
                  sources=tuple(dict.fromkeys(sources)), unpriced=tuple(unpriced))
     stated = Stated(

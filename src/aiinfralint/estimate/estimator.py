@@ -832,7 +832,9 @@ class Estimator:
         # host cloud of the API: the region names it when the provider does not
         cloud = names.provider_key(provider) if provider else None
         cloud = {"vertex_ai": "gcp", "vertex-ai": "gcp", "gemini": "gcp", "bedrock": "aws", "azure-openai": "azure"}.get(
-            cloud or "", cloud) or names.provider_for_region(region)
+            cloud or "", cloud)
+        if cloud not in ("aws", "gcp", "azure"):  # a model vendor, not a cloud: the region says which
+            cloud = names.provider_for_region(region)
         overhead = row.get("includes_overhead")
         if overhead is True or str(overhead).lower() == "true":
             assumptions.append("the figure includes data-centre overhead: no PUE applied")

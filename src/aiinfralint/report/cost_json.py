@@ -1,0 +1,27 @@
+"""`aiinfralint cost --format json`: every item, totals per category and overall, assumptions."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from aiinfralint.report.cost_base import categories, item_dict, totals_dict
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+    from aiinfralint.inventory import Inventory
+    from aiinfralint.report.base import ReportOptions
+
+
+def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
+    doc = {
+        "version": options.version,
+        "items": [item_dict(i) for i in inv.items],
+        "totals": {
+            "all": totals_dict(inv.totals()),
+            **{c: totals_dict(inv.totals(c)) for c, _, _ in categories(inv)},
+        },
+        "assumptions": list(inv.assumptions),
+        "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

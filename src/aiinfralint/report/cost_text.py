@@ -1,0 +1,80 @@
+"""`aiinfralint cost` on a terminal: one rich table per category, totals, what could not be priced."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from aiinfralint.report.cost_base import categories, money, qty, share
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+    from aiinfralint.inventory import Inventory
+    from aiinfralint.report.base import ReportOptions
+
+
+def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    buf = io.StringIO()
+    con = Console(
+        file=buf,
+        force_terminal=options.color,
+        no_color=not options.color,
+        width=options.width or 140,
+        highlight=False,
+        soft_wrap=False,
+    )
+    for c, label, items in categories(inv):
+        if not items:
+            con.print(f"[bold]{label}[/]: none found")
+            con.print()
+            continue
+        unit_col = c == "feature"
+        table = Table(title=f"{label} ({len(items)})", title_justify="left", show_lines=False)
+        table.add_column("item", overflow="fold", ratio=3)
+        table.add_column("counted", overflow="fold", ratio=3)
+        table.add_column("$/month", justify="right", no_wrap=True)
+        table.add_column("kWh/month", justify="right", no_wrap=True)
+        table.add_column("kgCO2e/month", justify="right", no_wrap=True)
+        if unit_col:
+            table.add_column("gCO2e/unit", justify="right", overflow="fold")
+        for i in items:
+            usd = money(i.usd_per_month) + (" s" if i.usd_basis == "stated" else "")
+            co2 = qty(i.kgco2e_per_month) + (" s" if i.carbon_basis == "stated" else "")
+            row = [f"{escape(i.name)}\n[dim]{escape(i.path)}:{i.line}[/]", escape(i.basis), usd,
+                   qty(i.kwh_per_month), co2]
+            if unit_col:
+                row.append(f"{i.g_per_unit:,.3f}" if i.g_per_unit is not None else "–")
+            table.add_row(*row)
+        con.print(table)
+        t = inv.totals(c)
+        for reason, n in t.reasons:
+            con.print(f"  [yellow]not priced[/] ({n}): {escape(reason)}")
+        con.print()
+
+    summary = Table(title="Totals per month", title_justify="left")
+    for col in ("", "items", "$/month", "kWh/month", "kgCO2e/month", "GPU-hours", "without $", "without carbon"):
+        summary.add_column(col, justify="right" if col else "left", no_wrap=True)
+    for c, label, _ in categories(inv):
+        t = inv.totals(c)
+        summary.add_row(label, str(t.items), money(t.usd_per_month), qty(t.kwh_per_month),
+                        qty(t.kgco2e_per_month), qty(t.gpu_hours_per_month, 0),
+                        f"{t.usd_unpriced} ({share(t.usd_unpriced, t.items)})",
+                        f"{t.carbon_unpriced} ({share(t.carbon_unpriced, t.items)})")
+    o = inv.totals()
+    summary.add_row("[bold]total[/]", str(o.items), f"[bold]{money(o.usd_per_month)}[/]", qty(o.kwh_per_month),
+                    f"[bold]{qty(o.kgco2e_per_month)}[/]", qty(o.gpu_hours_per_month, 0),
+                    f"{o.usd_unpriced} ({share(o.usd_unpriced, o.items)})",
+                    f"{o.carbon_unpriced} ({share(o.carbon_unpriced, o.items)})")
+    con.print(summary)
+    con.print("[dim]s = stated in the configuration (line item or annotation); other figures are estimates[/]")
+    if not options.quiet:
+        con.print()
+        con.print("[bold]Assumptions[/]")
+        for a in inv.assumptions:
+            con.print(f"  - {escape(a)}")
+        con.print("  - per-item assumptions and sources: aiinfralint cost --format json")
+    return buf.getvalue()
