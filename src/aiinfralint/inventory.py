@@ -16,6 +16,7 @@ estimates so a finding and the inventory never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
@@ -222,11 +223,19 @@ def _fmt(n: Decimal | float | int) -> str:
     return f"{d:,.2f}".rstrip("0").rstrip(".")
 
 
+_NOT_DEVICES = re.compile(r"^nvidia\.com/gpu[a-z]")  # HAMi vGPU cores/memory: nvidia.com/gpucores, gpumem
+
+
+def pod_gpus(pod: Any) -> float:
+    """GPU devices a pod asks for; HAMi's `nvidia.com/gpucores`/`gpumem` are shares, not devices."""
+    return sum(v for k, v in pod.gpus.items() if not _NOT_DEVICES.match(k))
+
+
 def workload_hours(project: Project, w: Any) -> tuple[Decimal, Decimal, str, list[str]]:
     """(GPUs, hours/month, basis, assumptions) for one GPU workload."""
-    gpu_pods = [p for p in w.pods if p.gpu_count > 0]
-    per_replica = Decimal(str(sum(p.gpu_count for p in gpu_pods)))
-    total = Decimal(str(w.gpu_count))
+    gpu_pods = [p for p in w.pods if pod_gpus(p) > 0]
+    per_replica = Decimal(str(sum(pod_gpus(p) for p in gpu_pods)))
+    total = Decimal(str(sum(pod_gpus(p) * max(p.replicas, 1) for p in gpu_pods)))
     assumptions: list[str] = []
     if w.role == "batch":
         hours, basis, notes = _batch_hours(w)
@@ -310,7 +319,7 @@ def _runs_per_month(w: Any) -> int | None:
 def workload_item(project: Project, w: Any, est: Estimator) -> Item:
     gpus, hours, basis, notes = workload_hours(project, w)
     helpers = _k8s_helpers()
-    hw = helpers.hardware(*[p for p in w.pods if p.gpu_count > 0]) if helpers else None
+    hw = helpers.hardware(*[p for p in w.pods if pod_gpus(p) > 0]) if helpers else None
     count = int(gpus.to_integral_value()) if gpus == gpus.to_integral_value() else int(gpus) + 1
     if count == 0 or hours == 0:
         imp = Impact(usd_per_month=Decimal(0), kgco2e_per_month=Decimal(0), kwh_per_month=Decimal(0),
@@ -337,7 +346,7 @@ def gpu_workloads(project: Project) -> list[Any]:
         from aiinfralint.model.k8s import Workload
     except ImportError:
         return []
-    return [w for w in project.of_type(Workload) if w.uses_gpu]
+    return [w for w in project.of_type(Workload) if any(pod_gpus(p) > 0 for p in w.pods)]
 
 
 # --- prompts ------------------------------------------------------------------------------

@@ -672,10 +672,10 @@ class Estimator:
         self,
         model: str,
         *,
-        input_tokens: float = 0,
-        cached_input_tokens: float = 0,
-        cache_write_tokens: float = 0,
-        output_tokens: float = 0,
+        input_tokens: float | Decimal = 0,
+        cached_input_tokens: float | Decimal = 0,
+        cache_write_tokens: float | Decimal = 0,
+        output_tokens: float | Decimal = 0,
         cache_ttl: str = "5m",
     ) -> CostLookup:
         """The bill for the given token counts (uncached input, cache reads, cache writes, output)."""
@@ -688,7 +688,7 @@ class Estimator:
         total = Decimal(0)
         missing: list[str] = []
 
-        def add(tokens: float, price: Decimal | None, label: str, fallback: tuple[Decimal | None, str] | None = None) -> None:
+        def add(tokens: float | Decimal, price: Decimal | None, label: str, fallback: tuple[Decimal | None, str] | None = None) -> None:
             nonlocal total
             if not tokens:
                 return
