@@ -89,6 +89,10 @@ spec:
 """
 
 
+# below this a GPU workload's estimate is noise next to the rest of the estate (a one-off sample Job)
+DEFAULT_MIN_KG = Decimal(1)
+
+
 def _n(d: Decimal, places: int = 0) -> str:
     q = d.quantize(Decimal(1).scaleb(-places)) if places else d.quantize(Decimal(1))
     return f"{q:,f}"
@@ -120,7 +124,8 @@ class MissingCarbonLineItem(Rule):
     Not reported: workloads whose GPU model cannot be resolved (there is no number to
     copy; `aiinfralint cost` lists them as unpriced with the reason), workloads that scale
     to zero (the idle floor costs nothing; busy hours are not in the manifest), suspended
-    CronJobs, and features with no `cost` line item.
+    CronJobs, GPU workloads estimated below 1 kgCO2e/month (option
+    `min-kgco2e-per-month`), and features with no `cost` line item.
 
     ## Why is this bad?
     A team that reviews an AI feature by its monthly bill alone cannot weigh it against its
@@ -165,6 +170,10 @@ class MissingCarbonLineItem(Rule):
         aiinfralint/energy-kwh-per-month: "143"        # optional
         aiinfralint/carbon-source: "Kepler, October"   # optional
     ```
+
+    ## Options
+    - `min-kgco2e-per-month` (number, default 1): GPU workloads estimated below this are not
+      reported (a one-off Job of a few GPU-hours). Features are always reported.
 
     ## References
     - Green Software Foundation, Software Carbon Intensity (SCI) specification v1.1.0
@@ -249,7 +258,7 @@ class MissingCarbonLineItem(Rule):
             return
         item = inventory.workload_item(ctx.project, w, est)
         imp = item.estimate
-        if imp.kgco2e_per_month is None or imp.kgco2e_per_month <= 0:
+        if imp.kgco2e_per_month is None or imp.kgco2e_per_month < self._threshold():
             return
         span = w.span_of(f"annotations.{inventory.CARBON_ANNOTATION}", "annotations", "kind")
         usd = f", ${_n(imp.usd_per_month)}/month" if imp.usd_per_month is not None else ""
@@ -269,6 +278,15 @@ class MissingCarbonLineItem(Rule):
         # the workload's bill is not the finding's cost: keep $ in the message, not in the totals
         yield self.finding(w, message, remediation=remediation, impact=imp.model_copy(update={"usd_per_month": None}),
                            span=span, key="workload")
+
+
+    def _threshold(self) -> Decimal:
+        norm = {str(k).replace("-", "_"): v for k, v in self.options.items()}
+        try:
+            value = Decimal(str(norm.get("min_kgco2e_per_month", DEFAULT_MIN_KG)))
+        except ArithmeticError:
+            return DEFAULT_MIN_KG
+        return value if value.is_finite() and value >= 0 else DEFAULT_MIN_KG
 
 
 def _estimator(ctx: RuleContext) -> Any:
