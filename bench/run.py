@@ -8,7 +8,8 @@
 What it does, in one run:
 
 1. generates N synthetic files (each two YAML documents: a vLLM Deployment with one GPU
-   and a nightly CronJob with eight, about 1 KB) under ``bench/out/synthetic-N/``;
+   and a nightly CronJob with eight, about 1 KB) under ``$TMPDIR/aiinfralint-bench/synthetic-N/``
+   (``AIINFRALINT_BENCH_DIR`` to change it; outside the repository, where .gitignore would hide them);
 2. installs the peers into ``bench/.venv`` if they are missing (``pip install checkov
    yamllint``); a peer that cannot be installed is skipped with a note;
 3. times, R times each, and prints the median wall clock and the peak memory:
@@ -36,14 +37,19 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
+# the generated trees live outside the repository: inside it they would be .gitignored
+# (bench/out/ is), and aiinfralint, like ruff, skips ignored files
+WORK = Path(os.environ.get("AIINFRALINT_BENCH_DIR") or Path(tempfile.gettempdir()) / "aiinfralint-bench")
 PEER_VENV = HERE / ".venv"
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+EXTRA_ARGS: list[str] = []  # --ail-args: extra arguments for every aiinfralint check
 
 TEMPLATE = """\
 apiVersion: apps/v1
@@ -96,7 +102,7 @@ spec:
 
 
 def generate(n: int) -> Path:
-    target = OUT / f"synthetic-{n}"
+    target = WORK / f"synthetic-{n}"
     if target.is_dir() and len(list(target.glob("*.yaml"))) == n:
         return target
     shutil.rmtree(target, ignore_errors=True)
@@ -195,10 +201,15 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict) 
     print(f"\n{name}: {tree}", flush=True)
     cache_dir = OUT / "cache" / name
     ail = aiinfralint_bin()
-    common = ["check", str(tree), "--format", "json", "--fail-on", "never", "--no-progress"]
+    common = ["check", str(tree), "--format", "json", "--fail-on", "never", "--no-progress", *EXTRA_ARGS]
     if jobs:
         common += ["--jobs", str(jobs)]
     env = _env({"AIINFRALINT_CACHE_DIR": str(cache_dir)})
+    # what the run found, so a broken setup (0 files checked) cannot pass for a fast one
+    proc = subprocess.run([*ail, *common, "--no-cache"], cwd=OUT, env=env, capture_output=True, text=True)
+    summary = json.loads(proc.stdout)["summary"] if proc.stdout.strip().startswith("{") else {}
+    print(f"  aiinfralint: {summary.get('files_scanned', '?')} files scanned, {summary.get('files_checked', '?')} checked, "
+          f"{summary.get('objects', '?')} objects, findings {summary.get('by_code', '?')}", flush=True)
     rows = {}
     rows["aiinfralint cold"] = timed("aiinfralint check (cold, --no-cache)", [*ail, *common, "--no-cache"], OUT, runs, env)
 
@@ -225,7 +236,8 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict) 
             ratios[f"{peer} / aiinfralint cold"] = rows[peer]["median_s"] / cold
     for k, v in ratios.items():
         print(f"  {k:<34} {v:7.2f}x" if "/ aiinfralint" in k else f"  {k:<34} {v:7.2f}", flush=True)
-    return {"tree": str(tree), "files": sum(1 for _ in tree.rglob("*") if _.is_file()), "rows": rows, "ratios": ratios}
+    return {"tree": str(tree), "files": sum(1 for _ in tree.rglob("*") if _.is_file()), "rows": rows, "ratios": ratios,
+            "aiinfralint_summary": summary}
 
 
 def bench_one_file(runs: int) -> dict:  # type: ignore[type-arg]
@@ -253,7 +265,7 @@ def bench_memory(sizes: list[int], runs: int, jobs: int | None) -> dict:  # type
     out = {}
     for n in sizes:
         tree = generate(n)
-        cmd = [*ail, "check", str(tree), "--format", "json", "--fail-on", "never", "--no-cache", "--no-progress"]
+        cmd = [*ail, "check", str(tree), "--format", "json", "--fail-on", "never", "--no-cache", "--no-progress", *EXTRA_ARGS]
         if jobs:
             cmd += ["--jobs", str(jobs)]
         out[n] = timed(f"N={n}", cmd, OUT, runs, _env())
@@ -286,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="a real tree to run on too, if it exists")
     p.add_argument("--memory-sizes", default="100,500,2000", help="comma-separated N for the memory series ('' to skip)")
     p.add_argument("--no-peers", action="store_true", help="time aiinfralint only")
+    p.add_argument("--no-one-file", action="store_true", help="skip the one-file (pre-commit) timings")
+    p.add_argument("--ail-args", default="", help="extra arguments for every `aiinfralint check`, e.g. '--ignore AIL201'")
     args = p.parse_args(argv)
+    EXTRA_ARGS[:] = args.ail_args.split()
 
     OUT.mkdir(parents=True, exist_ok=True)
     info = machine()
@@ -297,14 +312,15 @@ def main(argv: list[str] | None = None) -> int:
         versions[tool] = version_of(cmd) if isinstance(cmd, list) else cmd
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), flush=True)
 
-    results: dict = {"machine": info, "versions": versions}  # type: ignore[type-arg]
+    results: dict = {"machine": info, "versions": versions, "ail_args": EXTRA_ARGS}  # type: ignore[type-arg]
     results["synthetic"] = bench_tree(f"synthetic-{args.n}", generate(args.n), args.runs, args.jobs, peers)
     corpus = Path(args.corpus)
     if corpus.is_dir():
         results["corpus"] = bench_tree("corpus", corpus, args.runs, args.jobs, peers)
     else:
         print(f"\ncorpus: {corpus} not found, skipped", flush=True)
-    results["one_file"] = bench_one_file(max(args.runs, 7))
+    if not args.no_one_file:
+        results["one_file"] = bench_one_file(max(args.runs, 7))
     sizes = [int(s) for s in args.memory_sizes.split(",") if s.strip()]
     if sizes:
         results["memory"] = bench_memory(sizes, min(args.runs, 3), args.jobs)
