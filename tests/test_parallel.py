@@ -135,3 +135,23 @@ def test_cli_jobs_flag_same_output(tmp_path, monkeypatch, capsys, pool_always):
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["findings"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is only chosen on Linux")
+def test_no_fork_while_another_thread_runs(pool_always, tmp_path):
+    """A progress bar runs a thread; forking then could deadlock the workers."""
+    import threading
+
+    assert parallel._pool_context().get_start_method() == "fork"
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    try:
+        assert parallel._pool_context().get_start_method() == "forkserver"
+        for i in range(8):
+            (tmp_path / f"s{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n")
+        result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
+        assert [fr.path for fr in result.files] == [f"s{i}.yaml" for i in range(8)]
+    finally:
+        stop.set()
+        t.join()

@@ -161,9 +161,9 @@ def _pool_context():  # type: ignore[no-untyped-def]
     import threading
 
     # fork shares the already imported parsers with the workers at no cost; it is only
-    # safe on Linux and while this process has no other threads
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
+    # safe on Linux and while this process has no other threads (a progress bar has one)
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     return multiprocessing.get_context()
 
 
