@@ -52,6 +52,51 @@ class RuleContext:
         return self._cache[key]
 
 
+# Why a rule's impact has no $ or no kgCO2e figure, when the rule itself does not say:
+# an estimate that is absent must say why (never a silent zero).
+NO_MONEY: dict[str, str] = {
+    "AIL1": "no $ figure: the loss depends on traffic and prices this prompt does not state",
+    "AIL203": "no $ loss: scale-to-zero saves money; the cost is the cold-start latency (the warm-replica price is in the message)",
+    "AIL204": "no $ figure: queueing delay from a mis-scaled server depends on traffic the config does not state",
+    "AIL205": "no $ figure: the cost is cut streams and retries, not spend",
+    "AIL206": "no $ figure: the risk is an unowned store of customer data, not spend",
+    "AIL3": "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+    "AIL4": "no $ figure: the cost is recall or latency, which the configuration does not price",
+}
+NO_CARBON: dict[str, str] = {
+    "AIL1": "no kgCO2e figure: providers publish no energy per token for hosted models",
+    "AIL203": "no kgCO2e figure: the finding is about latency, not energy",
+    "AIL204": "no kgCO2e figure: scaling signals change latency, not the energy of the GPUs already running",
+    "AIL205": "no kgCO2e figure: timeouts change latency, not energy",
+    "AIL206": "no kgCO2e figure: scratch volumes are a data risk, not an energy one",
+    "AIL3": "no kgCO2e figure: the failure changes when requests fail, not the energy they use",
+    "AIL4": "no kgCO2e figure: the failure changes answer quality or latency, not energy",
+}
+
+
+def _reason(table: dict[str, str], code: str) -> str | None:
+    for prefix in sorted(table, key=len, reverse=True):
+        if code.startswith(prefix):
+            return table[prefix]
+    return None
+
+
+def explain_missing_figures(code: str, impact: Impact) -> Impact:
+    """Add the reason a $ or kgCO2e figure is absent, unless the rule gave one."""
+    extra: list[str] = []
+    if impact.usd_per_month is None and not any("$" in u or "price" in u or "cost" in u for u in impact.unpriced):
+        why = _reason(NO_MONEY, code)
+        if why:
+            extra.append(why)
+    if impact.kgco2e_per_month is None and not any("carbon" in u or "kgCO2e" in u or "energy" in u for u in impact.unpriced):
+        why = _reason(NO_CARBON, code)
+        if why:
+            extra.append(why)
+    if not extra:
+        return impact
+    return impact.model_copy(update={"unpriced": (*impact.unpriced, *extra)})
+
+
 class Rule:
     code: ClassVar[str]
     slug: ClassVar[str]
@@ -90,6 +135,8 @@ class Rule:
         ignore = set(obj.ignore)
         for other in related:
             ignore |= other.ignore
+        if impact is not None:
+            impact = explain_missing_figures(self.code, impact)
         return Finding(
             code=self.code,
             slug=self.slug,
