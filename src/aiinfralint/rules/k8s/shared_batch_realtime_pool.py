@@ -167,17 +167,29 @@ class SharedBatchRealtimeGpuPool(Rule):
         classes: dict[str, PriorityClass] = {p.name: p for p in ctx.project.of_type(PriorityClass)}
         default_pc = next((p for p in classes.values() if p.global_default), None)
         scope = str(self.options.get("scope", "directory"))
+        # serving workloads with the same neighbourhood and the same placement behave alike:
+        # judge each batch job once per group, not once per serving workload
+        order = {id(s): i for i, s in enumerate(serving)}
+        groups: dict[tuple[object, ...], list[Workload]] = {}
+        for s in serving:
+            groups.setdefault((_near_key(s.span.path, scope), _signature(s)), []).append(s)
         for b in batch:
             if _queued(b):
                 continue
+            bkey = _near_key(b.span.path, scope)
             hits: list[tuple[Workload, str]] = []
-            for s in serving:
-                if not _near(b.span.path, s.span.path, scope):
+            for (key, _), members in groups.items():
+                rep = members[0]
+                if scope == "tree":
+                    if not _near(b.span.path, rep.span.path, scope):
+                        continue
+                elif key != bkey:
                     continue
-                pool = _shared_pool(b, s, classes, default_pc)
+                pool = _shared_pool(b, rep, classes, default_pc)
                 if pool is not None:
-                    hits.append((s, pool))
+                    hits.extend((s, pool) for s in members)
             if hits:
+                hits.sort(key=lambda h: order[id(h[0])])
                 yield self._report(b, hits, ctx)
 
     def _report(self, b: Workload, hits: list[tuple[Workload, str]], ctx: RuleContext) -> Finding:
@@ -248,6 +260,32 @@ def _near(a: str, b: str, scope: str) -> bool:
     if scope == "tree":
         return da == db or da.parent == db or db.parent == da or da.parent == db.parent
     return da == db
+
+
+def _near_key(path: str, scope: str) -> tuple[str, str]:
+    """Two paths are near (scope "directory") exactly when their keys are equal."""
+    if scope == "project":
+        return ("project", "")
+    pp = PurePosixPath(path)
+    if any(part.lower() in EXAMPLE_DIRS for part in pp.parent.parts):
+        return ("file", path)
+    return ("dir", str(pp.parent))
+
+
+def _placement(p: PodTemplate) -> tuple[object, ...]:
+    c = constraints(p)
+    return (
+        tuple(sorted(p.gpus)),
+        provider_of(p),
+        tuple(sorted((k, tuple(sorted(v))) for k, v in c.items())),
+        tuple(sorted((t.key, t.operator, t.value, t.effect) for t in p.tolerations)),
+        p.priority_class,
+    )
+
+
+def _signature(w: Workload) -> tuple[object, ...]:
+    """Everything `_shared_pool` reads of a serving workload."""
+    return tuple(_placement(p) for p in w.gpu_pods)
 
 
 def _queued(w: Workload) -> bool:
