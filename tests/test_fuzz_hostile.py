@@ -100,15 +100,9 @@ def test_alias_reuse_within_bounds_still_loads():
         ("maps.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: " + "{a: " * 100_000 + "}" * 100_000 + "\n"),
         ("deep.json", '{"apiVersion": "v1", "kind": "ConfigMap", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"),
         ("block.yaml", "apiVersion: v1\nkind: ConfigMap\n" + "".join(" " * i + "a:\n" for i in range(5_000))),
-        pytest.param(
-            "app.py",
-            "import openai\nx = " + "(" * 100_000 + ")" * 100_000 + "\n",
-            marks=pytest.mark.xfail(
-                reason="libcst's native parser overflows the stack on 100,000 nested parentheses; "
-                "python_prompts needs a nesting guard before parse_module",
-                strict=False,
-            ),
-        ),
+        ("app.py", "import openai\nx = " + "(" * 100_000 + ")" * 100_000 + "\n"),
+        ("neg.py", "import openai\nx = " + "-" * 100_000 + "1\n"),
+        ("prompts/deep.md", "{% if a %}" * 50_000 + "x" + "{% endif %}" * 50_000),
         ("prompts/deep.j2", "{% if a %}" * 50_000 + "x" + "{% endif %}" * 50_000),
         ("db.sql", "CREATE TABLE docs (embedding vector(3)) PARTITION BY RANGE (" + "(" * 100_000 + ");\n"),
     ],

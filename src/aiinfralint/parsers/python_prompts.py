@@ -59,6 +59,42 @@ _TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "title
 _DEDENT = frozenset({"dedent", "cleandoc"})
 MAX_DEPTH = 8
 MAX_HELPER_STATEMENTS = 40
+# CPython's tokenizer refuses brackets nested deeper than 200; libcst's native parser has no
+# such limit and overflows the C stack (killing the process) a few thousand levels down
+MAX_NESTING = 200
+_NEST_SCAN = re.compile(
+    r"#[^\n]*|'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^\\'\n])*'|\"(?:\\.|[^\\\"\n])*\""
+    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\n)"
+    r"|(?P<run>(?:[-+~]\s*|\b(?:not|await)\b\s*){%d,})"
+    r"|\b(?P<chain>else|lambda)\b" % MAX_NESTING,
+    re.S,
+)
+
+
+def _too_deep(text: str) -> int | None:
+    """Line where nesting passes MAX_NESTING (brackets, unary/not/await runs, if-else or
+    lambda chains within one statement), skipping strings and comments; None if it never does."""
+    depth = chain = 0
+    for m in _NEST_SCAN.finditer(text):
+        kind = m.lastgroup
+        if kind == "open":
+            depth += 1
+            if depth > MAX_NESTING:
+                break
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        elif kind == "nl":
+            if not depth:
+                chain = 0
+        elif kind == "run":
+            break
+        elif kind == "chain":
+            chain += 1
+            if chain > MAX_NESTING:
+                break
+    else:
+        return None
+    return text.count("\n", 0, m.start()) + 1
 
 
 def claims(f: FileInput) -> bool:
@@ -875,6 +911,12 @@ def parse(f: FileInput) -> ParseOutput:
     from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
     llm_file = _LLM_IMPORT.search(f.text) is not None
+    deep = _too_deep(f.text)
+    if deep is not None:
+        if not llm_file:
+            return ParseOutput(skipped="Python file nested too deeply to parse")
+        return ParseOutput(problems=[ParseProblem(f"nesting too deep (more than {MAX_NESTING} levels)", deep, 1)],
+                           claimed=True)
     try:
         module = cst.parse_module(f.text)
     except cst.ParserSyntaxError as exc:
@@ -887,11 +929,14 @@ def parse(f: FileInput) -> ParseOutput:
         return ParseOutput(problems=[ParseProblem(f"Python syntax error ({message})", line, col)], claimed=True)
     except RecursionError:
         return ParseOutput(skipped="Python file nested too deeply to parse")
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
-    reader = _Reader(f, module, positions, parents)
-    reader.run()
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        parents = wrapper.resolve(ParentNodeProvider)
+        reader = _Reader(f, module, positions, parents)
+        reader.run()
+    except RecursionError:
+        return ParseOutput(skipped="Python file nested too deeply to read")
     if not reader.templates:
         return ParseOutput()
     return ParseOutput(objects=list(reader.templates), claimed=True)
