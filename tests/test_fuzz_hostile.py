@@ -285,3 +285,17 @@ def test_everything_hostile_at_once_each_file_fails_alone(tmp_path):
     assert any(fr.path == "good.yaml" and fr.output.objects for fr in one.files)
     parse_errors = {f.span.path for f in one.findings if f.code == "AIL000"}
     assert {"bad.yaml", "utf.yaml", "deep.yaml"} <= parse_errors
+
+
+def test_long_operator_chain_is_refused_quickly():
+    """`1+1+...` nests one level per operator in libcst and slows down super-linearly."""
+    import time
+
+    from aiinfralint.parsers.base import FileInput
+    from aiinfralint.parsers.python_prompts import parse
+
+    for body in ("x = " + "+".join(["1"] * 100_000), "x = (" + "\n+ ".join(["1"] * 100_000) + ")"):
+        start = time.monotonic()
+        out = parse(FileInput("app.py", "import openai\n" + body + "\n"))
+        assert out.problems and not out.objects
+        assert time.monotonic() - start < 5

@@ -66,15 +66,19 @@ _NEST_SCAN = re.compile(
     r"#[^\n]*|'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^\\'\n])*'|\"(?:\\.|[^\\\"\n])*\""
     r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\n)"
     r"|(?P<run>(?:[-+~]\s*|\b(?:not|await)\b\s*){%d,})"
-    r"|\b(?P<chain>else|lambda)\b" % MAX_NESTING,
+    r"|\b(?P<chain>else|lambda)\b"
+    r"|(?P<op>[-+*/%%&|^@]|\b(?:and|or)\b)" % MAX_NESTING,
     re.S,
 )
+# libcst nests a chain of binary operators one level per operator and slows down
+# super-linearly on long chains (`1+1+...`): refuse a statement with more than this many
+MAX_OPERATORS_PER_STATEMENT = 1000
 
 
 def _too_deep(text: str) -> int | None:
     """Line where nesting passes MAX_NESTING (brackets, unary/not/await runs, if-else or
     lambda chains within one statement), skipping strings and comments; None if it never does."""
-    depth = chain = 0
+    depth = chain = ops = 0
     for m in _NEST_SCAN.finditer(text):
         kind = m.lastgroup
         if kind == "open":
@@ -85,7 +89,11 @@ def _too_deep(text: str) -> int | None:
             depth = max(depth - 1, 0)
         elif kind == "nl":
             if not depth:
-                chain = 0
+                chain = ops = 0
+        elif kind == "op":
+            ops += 1
+            if ops > MAX_OPERATORS_PER_STATEMENT:
+                break
         elif kind == "run":
             break
         elif kind == "chain":
