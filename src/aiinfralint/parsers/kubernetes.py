@@ -34,6 +34,7 @@ from aiinfralint.model.k8s import (
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.parsers.values import as_int as _int, node_span as _span
 
 IGNORE_ANNOTATION = "aiinfralint/ignore"
 ROLE_KEY = "aiinfralint/role"
@@ -81,18 +82,6 @@ def _str_map(v: Any) -> dict[str, str]:
     return {str(k): _s(x) for k, x in v.items() if not isinstance(x, (dict, list))}
 
 
-def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and re.fullmatch(r"\s*-?\d+\s*", v):
-        return int(v)
-    return None
-
-
 def _quantity(v: Any) -> float:
     if isinstance(v, bool):
         return 0.0
@@ -104,15 +93,6 @@ def _quantity(v: Any) -> float:
         except ValueError:
             return 0.0
     return 0.0
-
-
-def _span(f: FileInput, node: Any, key: str | None = None) -> Span:
-    if isinstance(node, YMap):
-        line, col = node.pos(key) if key is not None else (node.line, node.column)
-        return Span(path=f.path, line=line, column=col)
-    if isinstance(node, YList):
-        return Span(path=f.path, line=node.line, column=node.column)
-    return Span(path=f.path)
 
 
 def _sub(node: Any, key: str, line: int = 1, column: int = 1) -> YMap:

@@ -14,6 +14,7 @@ from aiinfralint.model.provider import LiteLLMConfig, LiteLLMDeployment
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.parsers.values import as_int as _int, node_span as _span
 
 SECTIONS = ("model_list", "litellm_settings", "router_settings", "general_settings")
 
@@ -41,27 +42,6 @@ def claims(doc: Any, f: FileInput) -> bool:
 
 def claims_text(f: FileInput) -> bool:
     return re.search(r"^model_list\s*:", f.text, re.MULTILINE) is not None and "litellm_params" in f.text
-
-
-def _span(f: FileInput, node: Any, key: str | None = None) -> Span:
-    if isinstance(node, YMap):
-        line, col = node.pos(key) if key is not None else (node.line, node.column)
-        return Span(path=f.path, line=line, column=col)
-    if isinstance(node, YList):
-        return Span(path=f.path, line=node.line, column=node.column)
-    return Span(path=f.path)
-
-
-def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and re.fullmatch(r"\s*\d+\s*", v):
-        return int(v)
-    return None
 
 
 def _float(v: Any) -> float | None:

@@ -19,20 +19,11 @@ from aiinfralint.model.retrieval import TimePartitioning, VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.parsers.values import node_span as _span
 
 _DATE_NAME = re.compile(r"(?<!\d)(?:19|20)\d{2}(?P<sep>[_\-.]?)(?:0[1-9]|1[0-2])(?:(?P=sep)(?:0[1-9]|[12]\d|3[01]))?(?!\d)")
 _DATE_FIELD = re.compile(r"(^|_)(date|day|month|week|year|created|ingested|timestamp|ts)($|_)", re.IGNORECASE)
 _VECTOR_DTYPES = re.compile(r"(float|float16|bfloat16|binary|int8|sparse_float)_?vector", re.IGNORECASE)
-
-
-def _span(f: FileInput, node: Any, key: str | int | None = None) -> Span:
-    if isinstance(node, YMap):
-        line, col = node.pos(key) if isinstance(key, str) else (node.line, node.column)
-    elif isinstance(node, YList):
-        line, col = node.pos(key) if isinstance(key, int) else (node.line, node.column)
-    else:
-        line, col = 1, 1
-    return Span(path=f.path, line=line, column=col)
 
 
 def _granularity(name: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from aiinfralint.model.retrieval import LifecyclePolicy, TimePartitioning, Vecto
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.parsers.values import node_span as _span
 
 VECTOR_TYPES = frozenset({"dense_vector", "knn_vector"})
 MAX_DEPTH = 12
@@ -24,15 +25,6 @@ _DATE_MATH = re.compile(r"<[^<>]*\{now(?:[+-]\d+[yMwdhHms])*(?:/(?P<unit>[yMwdhH
 _DATE_MATH_GRANULARITY = {"y": "yearly", "M": "monthly", "w": "weekly", "d": "daily", "h": "hourly", "H": "hourly"}
 _LIFECYCLE_KEYS = ("index.lifecycle.name", "plugins.index_state_management.policy_id", "opendistro.index_state_management.policy_id")
 _ALIAS_KEYS = ("index.lifecycle.rollover_alias", "plugins.index_state_management.rollover_alias", "opendistro.index_state_management.rollover_alias")
-
-
-def _span(f: FileInput, node: Any, key: str | None = None) -> Span:
-    if isinstance(node, YMap):
-        line, col = node.pos(key) if key is not None else (node.line, node.column)
-        return Span(path=f.path, line=line, column=col)
-    if isinstance(node, YList):
-        return Span(path=f.path, line=node.line, column=node.column)
-    return Span(path=f.path)
 
 
 def _vector_fields(props: Any, prefix: str = "", depth: int = 0) -> list[str]:
