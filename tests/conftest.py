@@ -28,3 +28,19 @@ def run_check(tmp_path: Path):
 
     os.environ.setdefault("AIINFRALINT_NO_CACHE", "1")
     return _run
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch):
+    """An empty project directory with the caches switched on and a private user cache home."""
+    from aiinfralint import cache as cache_mod
+
+    monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("AIINFRALINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("AIINFRALINT_TODAY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache_mod._secret.cache_clear()
+    project = tmp_path / "project"
+    project.mkdir()
+    yield project
+    cache_mod._secret.cache_clear()

@@ -16,54 +16,9 @@ from aiinfralint.config import Config
 from aiinfralint.engine import RunOptions, run
 from aiinfralint.report import get_reporter
 from aiinfralint.report.base import ReportOptions
+from manifests import CRON, DEPLOY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: chat
-  namespace: ml
-spec:
-  template:
-    spec:
-      containers:
-        - name: vllm
-          image: vllm/vllm-openai:v0.6.3
-          resources:
-            limits:
-              nvidia.com/gpu: 1
-"""
-CRON = """apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: nightly
-  namespace: ml
-spec:
-  schedule: "0 2 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          containers:
-            - name: train
-              image: pytorch/pytorch:2.4.0
-              resources:
-                limits:
-                  nvidia.com/gpu: 8
-"""
-
-
-@pytest.fixture
-def cached(tmp_path, monkeypatch):
-    """A project with the cache switched on and a private user cache home."""
-    monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
-    monkeypatch.delenv("AIINFRALINT_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    cache_mod._secret.cache_clear()
-    project = tmp_path / "project"
-    project.mkdir()
-    yield project
-    cache_mod._secret.cache_clear()
 
 
 def _check(project: Path, use_cache: bool = True, jobs: int = 1) -> str:

@@ -38,10 +38,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import pickle
 import stat
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +53,7 @@ FORMAT = "v1"
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 KEEP_GENERATIONS = 3  # fingerprint directories kept; older ones are removed
 _MAC_SIZE = 32
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds the aiinfralint parse cache.\n"
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory holds the aiinfralint cache (parse results and replayable reports).\n"
 
 
 def disabled_by_env() -> bool:
@@ -63,16 +61,99 @@ def disabled_by_env() -> bool:
 
 
 def project_root(config: Config, cwd: Path) -> Path:
-    if config.source:
-        return Path(config.source).resolve().parent
+    return root_for_source(config.source, cwd)
+
+
+def root_for_source(source: str | None, cwd: Path) -> Path:
+    """The project root: the directory of the configuration file, else the working directory."""
+    if source:
+        return Path(source).resolve().parent
     return cwd
 
 
 def cache_root(config: Config, cwd: Path) -> Path:
+    return cache_root_for(config.source, cwd)
+
+
+def cache_root_for(source: str | None, cwd: Path) -> Path:
     explicit = os.environ.get("AIINFRALINT_CACHE_DIR")
     if explicit:
         return Path(explicit).expanduser().absolute()
-    return project_root(config, cwd) / CACHE_DIR_NAME
+    return root_for_source(source, cwd) / CACHE_DIR_NAME
+
+
+def read_regular(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
+    """The bytes of a regular file (never through a symlink, never blocking), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        chunks = []
+        remaining = st.st_size
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, *parts: bytes) -> None:
+    """Write through a temporary file in the same directory and move it into place, so a
+    concurrent reader sees the old entry or the new one, never half of one. Raises OSError."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for part in parts:
+                fh.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def sign(secret: bytes, key: str, body: bytes) -> bytes:
+    return hmac.new(secret, key.encode("ascii") + b"\0" + body, hashlib.sha256).digest()
+
+
+def oldest_beyond(paths: list[Path], keep: int) -> list[Path]:
+    """What is left of `paths` after the `keep` most recently modified."""
+    if len(paths) <= keep:
+        return []
+
+    def mtime(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(paths, key=mtime, reverse=True)[keep:]
+
+
+def mark_cache_dir(root: Path) -> None:
+    """Create the cache root with a CACHEDIR.TAG and a .gitignore of `*` (never committed)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# created by aiinfralint\n*\n")):
+        marker = root / name
+        if not marker.exists():
+            try:
+                marker.write_text(text, encoding="utf-8")
+            except OSError:
+                pass
 
 
 def _user_dir() -> Path:
@@ -100,6 +181,8 @@ def _secret() -> bytes | None:
             os.close(fd)
     except OSError:
         pass
+    import tempfile
+
     key = os.urandom(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -211,6 +294,8 @@ class ParseCache:
         if not hmac.compare_digest(mac, self._mac(key, body)):
             self.misses += 1
             return None
+        import pickle
+
         try:
             value = pickle.loads(body)
         except Exception:  # signed but unloadable (a class changed shape): a miss
@@ -225,34 +310,16 @@ class ParseCache:
         return value
 
     def _read(self, path: Path) -> bytes | None:
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
-                return None
-            chunks = []
-            remaining = st.st_size
-            while remaining > 0:
-                chunk = os.read(fd, remaining)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-            return b"".join(chunks)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+        return read_regular(path, MAX_ENTRY_BYTES)
 
     def _mac(self, key: str, body: bytes) -> bytes:
-        return hmac.new(self.secret, key.encode("ascii") + b"\0" + body, hashlib.sha256).digest()
+        return sign(self.secret, key, body)
 
     # write -----------------------------------------------------------------------------
 
     def put(self, key: str, value: FileResult) -> None:
+        import pickle
+
         try:
             body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # something unpicklable: just do not cache this file
@@ -265,18 +332,7 @@ class ParseCache:
             if path.parent not in self._dirs:
                 path.parent.mkdir(exist_ok=True)
                 self._dirs.add(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(self._mac(key, body))
-                    fh.write(body)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(path, self._mac(key, body), body)
         except OSError:
             return  # a read-only tree or a full disk must not fail the run
         self.writes += 1
@@ -284,14 +340,7 @@ class ParseCache:
     def _prepare(self) -> None:
         if self._ready:
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# created by aiinfralint\n*\n")):
-            marker = self.root / name
-            if not marker.exists():
-                try:
-                    marker.write_text(text, encoding="utf-8")
-                except OSError:
-                    pass
+        mark_cache_dir(self.root)
         self.generation.mkdir(parents=True, exist_ok=True)
         self._prune()
         self._ready = True
@@ -305,15 +354,5 @@ class ParseCache:
             gens = [p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and p != self.generation]
         except OSError:
             return
-        if len(gens) < KEEP_GENERATIONS:
-            return
-
-        def mtime(p: Path) -> float:
-            try:
-                return p.stat().st_mtime
-            except OSError:
-                return 0.0
-
-        gens.sort(key=mtime, reverse=True)
-        for old in gens[KEEP_GENERATIONS - 1:]:
+        for old in oldest_beyond(gens, KEEP_GENERATIONS - 1):
             shutil.rmtree(old, ignore_errors=True)

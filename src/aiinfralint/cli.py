@@ -12,9 +12,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiinfralint import __version__
-from aiinfralint.config import ConfigError
+from aiinfralint.configfile import ConfigError
+
+if TYPE_CHECKING:
+    from aiinfralint.replay import Replay
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -94,27 +98,52 @@ def _validate_selectors(selectors: Sequence[str]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    cwd = Path.cwd()
+    paths = args.paths or ["."]
+    fmt = args.format or "text"
+    to_tty = args.output is None and sys.stdout.isatty()
+    replay = None
+    if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
+        # an identical earlier run: replay its report before importing the model or any rule
+        from aiinfralint.replay import CheckRequest, Replay
+
+        request = CheckRequest(
+            paths=tuple(paths), fmt=fmt, output=args.output, output_formats=tuple(args.output_format),
+            select=tuple(args.select) if args.select is not None else None, ignore=tuple(args.ignore),
+            fail_on=args.fail_on, config=args.config, quiet=args.quiet, show_skipped=args.show_skipped,
+            to_tty=to_tty,
+        )
+        replay = Replay.plan(request, cwd)
+        hit = replay.lookup() if replay is not None else None
+        if hit is not None:
+            writes, code = hit
+            _perform(writes)
+            return code
+    return _check(args, cwd, paths, fmt, to_tty, replay)
+
+
+def _check(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None) -> int:
     from aiinfralint.engine import RunOptions, RunResult, run
     from aiinfralint.model.finding import Severity
     from aiinfralint.report import get_reporter
     from aiinfralint.report.base import ReportOptions
 
-    cwd = Path.cwd()
     config = _load_config(args, cwd)
     _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore])
-    paths = args.paths or ["."]
     stdin_text = None
     stdin_name = args.stdin_filename or "stdin.yaml"
     if paths == ["-"]:
         stdin_text = sys.stdin.buffer.read()
     elif "-" in paths:
         raise UsageError('"-" (stdin) cannot be combined with other paths')
-    fmt = args.format or "text"
     if fmt not in _available_formats():
         raise UsageError(f"output format {fmt!r} is not available in this build")
     extra_outputs = [_output_spec(spec) for spec in args.output_format]
     baseline_file = args.baseline or config.baseline_path()
-    to_tty = args.output is None and sys.stdout.isatty()
+    if baseline_file:
+        replay = None  # the baseline file's content is not part of the replay key
+    if replay is not None:
+        replay.before_run(config.exclude, config.respect_gitignore)
     progress = None
     bar = None
     if fmt == "text" and to_tty and not args.no_progress and not args.quiet and stdin_text is None:
@@ -157,28 +186,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         from aiinfralint.diffmode import text_summary
 
         text += text_summary(result)
+    writes: list[tuple[str, str]] = []
     for extra_fmt, extra_path in extra_outputs:
-        extra_text = get_reporter(extra_fmt)(result, replace(ropts, color=False))
-        if extra_path == "-":
-            sys.stdout.write(extra_text)
-            continue
-        try:
-            Path(extra_path).write_text(extra_text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {extra_path}: {exc.strerror}") from None
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        writes.append((extra_path, get_reporter(extra_fmt)(result, replace(ropts, color=False))))
+    writes.append((args.output or "-", text))
+    _perform(writes)
     fail_on = args.fail_on or config.fail_on
-    if fail_on == "never":
-        return 0
-    threshold = Severity(fail_on).rank
-    return 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+    code = 0
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        code = 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+    if replay is not None:
+        replay.store(config.exclude, config.respect_gitignore, writes, code)
+    return code
+
+
+def _perform(writes: Sequence[tuple[str, str]]) -> None:
+    from aiinfralint.replay import perform
+
+    try:
+        perform(writes)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
 
 
 def _output_spec(spec: str) -> tuple[str, str]:

@@ -11,13 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from aiinfralint.configfile import ConfigError, find_config
 from aiinfralint.model.finding import Severity
 
+__all__ = ["Config", "ConfigError", "find_config", "load", "load_file"]
+
 FailOn = Literal["error", "warning", "info", "never"]
-
-
-class ConfigError(Exception):
-    """Invalid configuration or usage; the CLI turns it into exit code 2."""
 
 
 class _Section(BaseModel):
@@ -125,25 +124,6 @@ def load_file(path: Path) -> Config:
     if path.name == "pyproject.toml":
         return _from_mapping(section or {}, str(path))
     return _from_mapping(section if section is not None else data, str(path))
-
-
-def find_config(start: Path) -> Path | None:
-    for parent in (start, *start.parents):
-        own = parent / ".aiinfralint.toml"
-        if own.is_file():
-            return own
-        py = parent / "pyproject.toml"
-        if py.is_file():
-            try:
-                if "aiinfralint" in py.read_text(encoding="utf-8", errors="replace") and (
-                    tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {}).get("aiinfralint") is not None
-                ):
-                    return py
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
-        if (parent / ".git").exists():
-            break
-    return None
 
 
 def load(explicit: str | None, cwd: Path) -> Config:

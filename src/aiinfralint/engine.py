@@ -62,7 +62,7 @@ class RunResult:
 
 def read_and_parse(path: str, display: str) -> FileResult:
     """Parse one file from disk. Pure function of the file's bytes: safe to cache or run in a pool."""
-    from aiinfralint.parallel import read_bytes
+    from aiinfralint.fileio import read_bytes
 
     data, reason = read_bytes(path)  # never blocks on a FIFO, skips oversized files
     if data is None:

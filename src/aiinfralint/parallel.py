@@ -15,10 +15,11 @@ parse-error finding.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+from aiinfralint.fileio import read_bytes
 
 if TYPE_CHECKING:
     from aiinfralint.cache import ParseCache
@@ -39,35 +40,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def read_bytes(path: str) -> tuple[bytes | None, str | None]:
-    """The bytes of a regular file, or (None, reason). Never blocks on a FIFO or device."""
-    from aiinfralint.parsers.files import MAX_FILE_BYTES
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror or exc}"
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return None, "not a regular file"
-        if st.st_size > MAX_FILE_BYTES:
-            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks), None
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror or exc}"
-    finally:
-        os.close(fd)
 
 
 def _skipped(display: str, reason: str) -> FileResult:

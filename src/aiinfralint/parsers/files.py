@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from aiinfralint.fileio import MAX_FILE_BYTES
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.registry import (
     DocumentError,
@@ -17,7 +18,6 @@ from aiinfralint.parsers.registry import (
 )
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
-MAX_FILE_BYTES = 8 * 1024 * 1024
 
 # `{{ .Values.x }}`, `{{- include "x" . }}`, `{{ template ... }}`: Go/Helm templates.
 _GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|toYaml\b|tpl\b|end\b|else\b|printf\b|required\b|default\b|-)")
