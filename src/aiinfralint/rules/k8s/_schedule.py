@@ -7,6 +7,7 @@ in the job's zone) so results are deterministic and every weekday is covered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -85,6 +86,9 @@ class PeakOverlap:
     notes: tuple[str, ...]
 
 
+# many CronJobs share a schedule and zone (a fleet of nightly jobs at 02:00): enumerate each
+# distinct one once; arguments and result are immutable, so sharing the result is safe
+@lru_cache(maxsize=4096)
 def scheduled_overlap(sched: CronSchedule, tz: tzinfo, run_hours: float, window: Window) -> PeakOverlap:
     start = datetime(*REFERENCE_START, tzinfo=tz)
     end = start + timedelta(days=REFERENCE_DAYS)

@@ -178,6 +178,7 @@ class SharedBatchRealtimeGpuPool(Rule):
                 continue
             bkey = _near_key(b.span.path, scope)
             hits: list[tuple[Workload, str]] = []
+            groups_hit = 0
             for (key, _), members in groups.items():
                 rep = members[0]
                 if scope == "tree":
@@ -188,8 +189,10 @@ class SharedBatchRealtimeGpuPool(Rule):
                 pool = _shared_pool(b, rep, classes, default_pc)
                 if pool is not None:
                     hits.extend((s, pool) for s in members)
+                    groups_hit += 1
             if hits:
-                hits.sort(key=lambda h: order[id(h[0])])
+                if groups_hit > 1:  # each group is already in serving order
+                    hits.sort(key=lambda h: order[id(h[0])])
                 yield self._report(b, hits, ctx)
 
     def _report(self, b: Workload, hits: list[tuple[Workload, str]], ctx: RuleContext) -> Finding:
