@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from aiinfralint.timeutil import zone
@@ -162,6 +163,11 @@ def parse_cron(text: str) -> CronSchedule:
     """Parse a five-field expression or macro; ValueError on anything else."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("invalid cron schedule: empty")
+    return _parse_cron(text)
+
+
+@lru_cache(maxsize=4096)  # fleets of jobs share a handful of schedules; the result is immutable
+def _parse_cron(text: str) -> CronSchedule:
     expr = " ".join(text.split())
     tz: str | None = None
     body = expr

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -301,12 +302,18 @@ def _runs_per_month(w: Any) -> int | None:
         from aiinfralint.rules.k8s._schedule import job_zone, schedule_of
     except ImportError:
         return None
-    from datetime import datetime, timedelta
-
     sched = schedule_of(w)
     if sched is None:
         return None
     tz, _ = job_zone(w)
+    return _count_runs(sched, tz)
+
+
+@lru_cache(maxsize=4096)
+def _count_runs(sched: Any, tz: Any) -> int:
+    """Runs in the reference month; many jobs share a schedule, so each is counted once."""
+    from datetime import datetime, timedelta
+
     start = datetime(2026, 1, 5, tzinfo=tz)
     n = 0
     for _ in sched.runs_between(start, start + timedelta(days=DAYS_PER_MONTH), tz):
