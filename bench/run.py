@@ -13,7 +13,9 @@ What it does, in one run:
 2. installs the peers into ``bench/.venv`` if they are missing (``pip install checkov
    yamllint``); a peer that cannot be installed is skipped with a note;
 3. times, R times each, and prints the median wall clock and the peak memory:
-   ``aiinfralint check`` cold (``--no-cache``), warm (cache primed), ``checkov -d DIR
+   ``aiinfralint check`` cold (``--no-cache``), warm (cache primed: an unchanged tree replays
+   the stored report), warm with one file edited before each run (parse cache for the other
+   files, every rule again; synthetic tree only), ``checkov -d DIR
    --framework kubernetes -o json`` and ``yamllint -d relaxed``, with ratios;
 4. does the same on ``../shared/corpus`` when it exists;
 5. times a one-file run (what a pre-commit hook does), cold and warm;
@@ -197,7 +199,7 @@ def version_of(cmd: list[str]) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[-1] if (out.stdout or out.stderr).strip() else "?"
 
 
-def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict) -> dict:  # type: ignore[type-arg]
+def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict, editable: bool = False) -> dict:  # type: ignore[type-arg]
     print(f"\n{name}: {tree}", flush=True)
     cache_dir = OUT / "cache" / name
     ail = aiinfralint_bin()
@@ -218,7 +220,22 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict) 
 
     wipe()
     measure([*ail, *common], OUT, env)  # prime the cache
-    rows["aiinfralint warm"] = timed("aiinfralint check (warm cache)", [*ail, *common], OUT, runs, env)
+    rows["aiinfralint warm"] = timed("aiinfralint check (warm: unchanged)", [*ail, *common], OUT, runs, env)
+    if editable:
+        # one file changes before every run: the report cannot be replayed, the other files'
+        # parse results come from the cache, every rule runs on the whole project again
+        victim = sorted(tree.glob("*.yaml"))[0]
+        original = victim.read_text(encoding="utf-8")
+        counter = iter(range(1_000_000))
+
+        def touch() -> None:
+            victim.write_text(original + f"# edit {next(counter)}\n", encoding="utf-8")
+
+        try:
+            rows["aiinfralint edited"] = timed("aiinfralint check (warm: 1 file edited)", [*ail, *common], OUT, runs,
+                                               env, prepare=touch)
+        finally:
+            victim.write_text(original, encoding="utf-8")
     if isinstance(peers.get("checkov"), list):
         rows["checkov"] = timed(
             "checkov --framework kubernetes",
@@ -231,6 +248,8 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict) 
                                  OUT, runs, env)
     cold = rows["aiinfralint cold"]["median_s"]
     ratios = {"warm / cold": rows["aiinfralint warm"]["median_s"] / cold}
+    if "aiinfralint edited" in rows:
+        ratios["1 file edited / cold"] = rows["aiinfralint edited"]["median_s"] / cold
     for peer in ("checkov", "yamllint"):
         if peer in rows:
             ratios[f"{peer} / aiinfralint cold"] = rows[peer]["median_s"] / cold
@@ -313,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), flush=True)
 
     results: dict = {"machine": info, "versions": versions, "ail_args": EXTRA_ARGS}  # type: ignore[type-arg]
-    results["synthetic"] = bench_tree(f"synthetic-{args.n}", generate(args.n), args.runs, args.jobs, peers)
+    results["synthetic"] = bench_tree(f"synthetic-{args.n}", generate(args.n), args.runs, args.jobs, peers, editable=True)
     corpus = Path(args.corpus)
     if corpus.is_dir():
         results["corpus"] = bench_tree("corpus", corpus, args.runs, args.jobs, peers)
