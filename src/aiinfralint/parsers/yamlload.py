@@ -5,6 +5,12 @@ or CloudFormation's ``!Ref`` stay inert data. Alias expansion and nesting depth 
 bounded: a "billion laughs" document fails fast with a clear message instead of
 eating memory, because the expanded size is computed on the node graph without
 materialising it.
+
+Composition uses PyYAML's libyaml parser when it is built (about twice as fast as
+ruamel.yaml's C composer) with a resolver that gives exactly the tags ruamel.yaml's
+safe loader gives; without it, ruamel.yaml composes. Both apply the YAML 1.2 core
+schema to every document: ruamel.yaml's C composer never consults a ``%YAML 1.1``
+directive, so neither does this module (``yes``/``on`` and ``1:30`` stay strings).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from typing import Any
 
 MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000
+
+# None: compose with PyYAML's libyaml parser if it is built, else ruamel.yaml.
+# False forces ruamel.yaml (the reference the libyaml path is tested against).
+USE_LIBYAML: bool | None = None
 
 
 class YamlError(Exception):
@@ -61,8 +71,43 @@ class YList(list):  # type: ignore[type-arg]
 
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _TAG_PREFIX = "tag:yaml.org,2002:"
+_STR_TAG = _TAG_PREFIX + "str"
+
+# ruamel.yaml's YAML 1.2 implicit resolvers (ruamel/yaml/resolver.py), in its order,
+# with the verbose-mode whitespace taken out: (tag suffix, regexp, first characters)
+_CORE12_RESOLVERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", tuple("tTfF")),
+    (
+        "float",
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+        r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)"
+        r"|\.(?:nan|NaN|NAN))$",
+        tuple("-+0123456789."),
+    ),
+    (
+        "int",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+        tuple("-+0123456789"),
+    ),
+    ("merge", r"^(?:<<)$", ("<",)),
+    ("null", r"^(?:~|null|Null|NULL|)$", ("~", "n", "N", "")),
+    (
+        "timestamp",
+        r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+        r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
+        r"(?:[Tt]|[ \t]+)[0-9][0-9]?"
+        r":[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+        tuple("0123456789"),
+    ),
+    ("value", r"^(?:=)$", ("=",)),
+    ("yaml", r"^(?:!|&|\*)$", tuple("!&*")),
+)
 
 _yaml_instance: Any = None
+_libyaml_loader: Any = None  # the loader class, False once PyYAML's C parser is known missing
 
 
 def _yaml() -> Any:
@@ -74,14 +119,73 @@ def _yaml() -> Any:
     return _yaml_instance
 
 
+def _make_libyaml_loader() -> Any:
+    """A PyYAML C-parser loader class resolving tags like ruamel.yaml's safe loader."""
+    from yaml._yaml import CParser
+    from yaml.nodes import MappingNode, ScalarNode
+    from yaml.resolver import BaseResolver
+
+    class Core12Resolver(BaseResolver):
+        """YAML 1.2 core schema as ruamel.yaml resolves it; no path resolvers."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            # BaseResolver.resolve minus the list concatenation and path-resolver
+            # checks it would do for every scalar
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                        if regexp.match(value):
+                            return tag  # type: ignore[no-any-return]
+                return _STR_TAG
+            return _TAG_PREFIX + ("map" if kind is MappingNode else "seq")
+
+    for suffix, pattern, first in _CORE12_RESOLVERS:
+        Core12Resolver.add_implicit_resolver(_TAG_PREFIX + suffix, re.compile(pattern), list(first))
+
+    class Loader(CParser, Core12Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Core12Resolver.__init__(self)
+
+    return Loader
+
+
+def _libyaml_loader_class() -> Any:
+    """The libyaml loader class, or None when PyYAML's C extension is unavailable."""
+    global _libyaml_loader
+    if _libyaml_loader is None:
+        try:
+            import yaml
+
+            _libyaml_loader = _make_libyaml_loader() if getattr(yaml, "__with_libyaml__", False) else False
+        except ImportError:
+            _libyaml_loader = False
+    return _libyaml_loader or None
+
+
+def _use_libyaml() -> bool:
+    if USE_LIBYAML is False:
+        return False
+    return _libyaml_loader_class() is not None
+
+
+def _compose_libyaml(text: str) -> Iterator[Any]:
+    loader = _libyaml_loader_class()(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
 def _scalar(node: Any) -> Any:
     tag: str = node.tag or ""
     value: str = node.value
+    if tag == _STR_TAG:  # most scalars
+        return value
     if not tag.startswith(_TAG_PREFIX):
         return value  # unknown or local tag (!Ref, !GetAtt ...): plain data
     kind = tag[len(_TAG_PREFIX):]
-    if kind == "str":
-        return value
     if kind == "int":
         text = value.replace("_", "")
         try:
@@ -143,17 +247,28 @@ def _expanded_sizes(root: Any) -> int:
     return memo.get(id(root), 1)
 
 
+def _too_deep(node: Any) -> YamlError:
+    mark = node.start_mark
+    return YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
+
+
 def _convert(node: Any, depth: int = 0) -> Any:
     kind = node.id
     if kind == "scalar":
         return _scalar(node)
+    value = node.value
+    if depth >= MAX_DEPTH and value:
+        # its children sit deeper than allowed; blame the last, as _expanded_sizes would
+        last = value[-1]
+        raise _too_deep(last[1] if kind == "mapping" else last)
     mark = node.start_mark
     if kind == "mapping":
         out = YMap(mark.line + 1, mark.column + 1)
-        for knode, vnode in node.value:
+        key_pos = out.key_pos
+        for knode, vnode in value:
             if knode.id == "scalar":
                 key = knode.value
-                if knode.tag == "tag:yaml.org,2002:merge" or key == "<<":
+                if key == "<<" or knode.tag == "tag:yaml.org,2002:merge":
                     merged = _convert(vnode, depth + 1)
                     sources = merged if isinstance(merged, list) else [merged]
                     for src in sources:
@@ -161,18 +276,22 @@ def _convert(node: Any, depth: int = 0) -> Any:
                             for k, v in src.items():
                                 if k not in out:
                                     out[k] = v
-                                    out.key_pos[k] = src.key_pos.get(k, (src.line, src.column))
+                                    key_pos[k] = src.key_pos.get(k, (src.line, src.column))
                     continue
             else:
                 key = str(_convert(knode, depth + 1))
             key = str(key)
             out[key] = _convert(vnode, depth + 1)
-            out.key_pos[key] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            kmark = knode.start_mark
+            key_pos[key] = (kmark.line + 1, kmark.column + 1)
         return out
     seq = YList(mark.line + 1, mark.column + 1)
-    for item in node.value:
-        seq.append(_convert(item, depth + 1))
-        seq.item_pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
+    append = seq.append
+    append_pos = seq.item_pos.append
+    for item in value:
+        append(_convert(item, depth + 1))
+        imark = item.start_mark
+        append_pos((imark.line + 1, imark.column + 1))
     return seq
 
 
@@ -197,40 +316,80 @@ def _guard_nesting(text: str) -> None:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
 
 
+def _offset_position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a UTF-8 byte offset, as libyaml's reader reports it."""
+    head = text.encode("utf-8", "surrogatepass")[:max(offset, 0)].decode("utf-8", "replace")
+    head = head.removeprefix("\ufeff")  # libyaml's columns do not count a BOM
+    return head.count("\n") + 1, len(head) - (head.rfind("\n") + 1) + 1
+
+
+def _compose_ruamel(text: str) -> Iterator[Any]:
+    return _yaml().compose_all(text)  # type: ignore[no-any-return]
+
+
 def load_documents(text: str) -> Iterator[Any]:
     """Yield each document of a YAML or JSON text as YMap/YList/scalars.
 
     Raises YamlError (with line and column) on the first broken document; documents
     before it have already been yielded.
     """
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     _guard_nesting(text)
-    yaml = _yaml()
+    compose: Any
+    if _use_libyaml():
+        from yaml.error import MarkedYAMLError, YAMLError
+        from yaml.reader import ReaderError
+
+        compose = _compose_libyaml
+    else:
+        from ruamel.yaml.error import MarkedYAMLError, YAMLError  # type: ignore[assignment]
+        from ruamel.yaml.reader import ReaderError  # type: ignore[assignment]
+
+        compose = _compose_ruamel
+    # an alias is written "*name" and needs an earlier "&name" (an undefined one is a
+    # composer error); without both every node is reached once, so the document cannot
+    # expand and _convert's own depth check is enough
+    aliases = "*" in text and "&" in text
     try:
-        for node in yaml.compose_all(text):
+        for node in compose(text):
             if node is None:
                 continue
-            size = _expanded_sizes(node)
-            if size > MAX_EXPANDED_NODES:
-                raise YamlError(
-                    f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases "
-                    "(alias bomb?); not loaded",
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
-                )
+            if aliases:
+                size = _expanded_sizes(node)
+                if size > MAX_EXPANDED_NODES:
+                    raise YamlError(
+                        f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through aliases "
+                        "(alias bomb?); not loaded",
+                        node.start_mark.line + 1,
+                        node.start_mark.column + 1,
+                    )
             yield _convert(node)
     except YamlError:
         raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        end = len(text) - text.startswith("\ufeff")  # libyaml's index skips a BOM
+        if exc.context_mark is not None and getattr(mark, "index", -1) >= end:
+            # ran off the end (an unclosed bracket or quote): point at where it opened,
+            # not past the last line
+            mark = exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         col = mark.column + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem == "exceeded maximum nesting depth":  # libyaml >= 0.2.5 stops at 1000
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, col) from None
+        raise YamlError(f"invalid YAML: {problem}", line, col) from None
+    except ReaderError as exc:
+        line, col = _offset_position(text, exc.position) if isinstance(exc.position, int) else (1, 1)
+        if isinstance(exc.character, int):
+            problem = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        else:
+            problem = str(exc.reason)
         raise YamlError(f"invalid YAML: {problem}", line, col) from None
     except YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlError(f"nesting too deep (more than {MAX_DEPTH} levels)") from None
+    except MemoryError:
+        raise YamlError("invalid YAML: out of memory while parsing") from None
     except (ValueError, TypeError, UnicodeError) as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
