@@ -13,7 +13,7 @@ The key of an entry is the sha256 of
   and modification time of every module a parse result depends on (the readers in
   ``parsers/``, the pickled classes in ``model/``, the engine's ``FileResult``,
   suppressions, time and cron helpers) and of the installed ruamel.yaml, libcst and
-  pydantic. A release never changes it; in an editable install any edit to a reader or a
+  pydantic (and PyYAML). A release never changes it; in an editable install any edit to a reader or a
   model class invalidates the whole cache, which is what a developer wants from a pickle
   of the package's own classes. Rules, reports and estimate tables are not part of it:
   they run on every check, cached or not.
@@ -200,7 +200,7 @@ def _secret() -> bytes | None:
 # what a parse result depends on: the readers, the model classes that get pickled, and
 # the helpers they call; rules, reports and estimates do not change a parse result
 _PARSE_SOURCES = ("parsers", "model", "__init__.py", "engine.py", "suppress.py", "timeutil.py", "cron.py", "tokens.py")
-_PARSE_LIBRARIES = ("ruamel.yaml", "libcst", "pydantic", "pydantic_core")
+_PARSE_LIBRARIES = ("yaml", "ruamel.yaml", "libcst", "pydantic", "pydantic_core")
 
 
 @cache

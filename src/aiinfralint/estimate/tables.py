@@ -100,10 +100,16 @@ def load_table(name: str) -> Table:
     """Load one shipped table (cached for the life of the process)."""
     if name not in TABLE_NAMES:
         raise KeyError(f"no such table: {name}")
-    from ruamel.yaml import YAML  # lazy: keep `import aiinfralint.estimate` cheap
+    # the project's own bounded YAML 1.2 loader (lazy: keep `import aiinfralint.estimate`
+    # cheap); dates such as `as_of` and `deprecation_date` stay ISO text
+    from aiinfralint.parsers.yamlload import YamlError, load_documents
 
     text = (resources.files("aiinfralint.estimate") / "data" / f"{name}.yaml").read_text(encoding="utf-8")
-    return _validate(name, YAML(typ="safe").load(text))
+    try:
+        docs = list(load_documents(text))
+    except YamlError as exc:
+        raise TableError(f"{name}.yaml:{exc.line}:{exc.column}: {exc.message}") from None
+    return _validate(name, docs[0] if len(docs) == 1 else None)
 
 
 def with_overrides(table: Table, overrides: Mapping[str, Mapping[str, Any]], source: str,
