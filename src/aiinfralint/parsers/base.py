@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from aiinfralint.model.base import ModelObject
@@ -15,15 +16,15 @@ class FileInput:
     path: str  # path shown to users (relative to the working directory, posix)
     text: str
 
-    @property
+    @cached_property  # every handler asks; a frozen dataclass still has a __dict__
     def pure(self) -> PurePosixPath:
         return PurePosixPath(self.path)
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         return self.pure.suffix.lower()
 
-    @property
+    @cached_property
     def name(self) -> str:
         return self.pure.name
 
