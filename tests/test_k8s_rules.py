@@ -69,6 +69,21 @@ def test_shared_pool_reported_at_gpu_line(run_check):
     assert "Deployment ml/chat" in found[0].message
 
 
+def test_annotation_on_a_serving_workload_suppresses_the_pair(run_check):
+    annotated = DEPLOY.format(extra="", res="nvidia.com/gpu").replace(
+        "  namespace: ml\n", "  namespace: ml\n  annotations:\n    aiinfralint/ignore: AIL201\n", 1
+    )
+    other = DEPLOY.format(extra="", res="nvidia.com/gpu").replace("name: chat", "name: chat-2", 1)
+    files = {"a/job.yaml": JOB.format(extra="", res="nvidia.com/gpu"), "a/deploy.yaml": annotated}
+    result = run_check(files)
+    assert not _codes(result, "AIL201")
+    assert any(f.code == "AIL201" for f in result.suppressed)
+    # a second, unannotated serving workload in the same group still suppresses: one finding
+    # names both, and an annotation on any object it involves silences it
+    result = run_check({**files, "a/deploy2.yaml": other})
+    assert not _codes(result, "AIL201")
+
+
 def test_disjoint_node_pools_separate(run_check):
     assert not _pair(
         run_check,

@@ -132,9 +132,7 @@ class Rule:
         key: str = "",
         related: Iterable[ModelObject] = (),
     ) -> Finding:
-        ignore = set(obj.ignore)
-        for other in related:
-            ignore |= other.ignore
+        ignore = obj.ignore.union(*[other.ignore for other in related])
         if impact is not None:
             impact = explain_missing_figures(self.code, impact)
         return Finding(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aiinfralint.model.finding import Impact
@@ -95,13 +96,14 @@ NOT_AGENT_TOKENS = frozenset(
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
-def _tokens(text: str) -> set[str]:
+@lru_cache(maxsize=8192)  # names, labels and images repeat across a fleet
+def _tokens(text: str) -> frozenset[str]:
     t = text.lower()
     parts = {p for p in _TOKEN_SPLIT.split(t) if p}
     # keep hyphenated pairs too ("code-interpreter", "fluent-bit")
     words = [p for p in re.split(r"[^a-z0-9-]+", t) if p]
     parts.update(words)
-    return parts
+    return frozenset(parts)
 
 
 def agent_reason(w: Workload) -> str | None:

@@ -173,13 +173,16 @@ class SharedBatchRealtimeGpuPool(Rule):
         groups: dict[tuple[object, ...], list[Workload]] = {}
         for s in serving:
             groups.setdefault((_near_key(s.span.path, scope), _signature(s)), []).append(s)
+        # only objects with an `aiinfralint/ignore` annotation can change a finding's fate
+        annotated = {key: [s for s in members if s.ignore] for key, members in groups.items()}
         for b in batch:
             if _queued(b):
                 continue
             bkey = _near_key(b.span.path, scope)
-            hits: list[tuple[Workload, str]] = []
-            groups_hit = 0
-            for (key, _), members in groups.items():
+            matched: list[tuple[list[Workload], str]] = []
+            related: list[Workload] = []
+            for gkey, members in groups.items():
+                key = gkey[0]
                 rep = members[0]
                 if scope == "tree":
                     if not _near(b.span.path, rep.span.path, scope):
@@ -188,18 +191,23 @@ class SharedBatchRealtimeGpuPool(Rule):
                     continue
                 pool = _shared_pool(b, rep, classes, default_pc)
                 if pool is not None:
-                    hits.extend((s, pool) for s in members)
-                    groups_hit += 1
-            if hits:
-                if groups_hit > 1:  # each group is already in serving order
-                    hits.sort(key=lambda h: order[id(h[0])])
-                yield self._report(b, hits, ctx)
+                    matched.append((members, pool))
+                    related.extend(annotated[gkey])
+            if not matched:
+                continue
+            if len(matched) == 1:  # a group is already in serving order
+                hits, pool = matched[0]
+            else:
+                pairs = sorted(((s, p) for ms, p in matched for s in ms), key=lambda h: order[id(h[0])])
+                hits, pool = [s for s, _ in pairs], pairs[0][1]
+            yield self._report(b, hits, pool, related, ctx)
 
-    def _report(self, b: Workload, hits: list[tuple[Workload, str]], ctx: RuleContext) -> Finding:
-        names = [f"{s.display_name} ({s.span.path})" for s, _ in hits[:3]]
+    def _report(self, b: Workload, hits: list[Workload], pool: str, related: list[Workload], ctx: RuleContext) -> Finding:
+        """`hits`: the serving workloads that can share nodes with `b`; `pool`: how the first does;
+        `related`: those of them whose annotations may suppress the finding."""
+        names = [f"{s.display_name} ({s.span.path})" for s in hits[:3]]
         if len(hits) > 3:
             names.append(f"{len(hits) - 3} more")
-        pool = hits[0][1]
         message = (
             f"{b.display_name} ({gpu_summary(b)}) can land on the same GPU nodes as {', '.join(names)}: {pool}, "
             f"and no node pool, taint, PriorityClass ordering or queue separates them."
@@ -231,7 +239,7 @@ class SharedBatchRealtimeGpuPool(Rule):
                 f"no run reaches into the window, so the figure is every GPU-hour the job holds on the shared pool: "
                 f"{runs} runs × {fmt_hours(run_hours)} = {hours_in:.1f} h/month × the job's GPUs"
             )
-        hw = hardware(*b.gpu_pods, *hits[0][0].gpu_pods)
+        hw = hardware(*b.gpu_pods, *hits[0].gpu_pods)
         impact = gpu_impact(ctx, hw, b.gpu_count, hours_in, extra=tuple(notes))
         return self.finding(
             b,
@@ -245,7 +253,7 @@ class SharedBatchRealtimeGpuPool(Rule):
             impact=impact,
             span=b.span_of("gpu", "kind"),
             key=f"{b.namespace}/{b.name}",
-            related=[s for s, _ in hits],
+            related=related,
         )
 
 
