@@ -48,9 +48,9 @@ def test_pool_is_really_used(pool_always, monkeypatch):
     calls = []
     real = parallel._parse_in_pool
 
-    def spy(todo, workers, with_key, tick):  # type: ignore[no-untyped-def]
+    def spy(todo, workers, with_key, tick, *rest):  # type: ignore[no-untyped-def]
         calls.append((len(todo), workers))
-        return real(todo, workers, with_key, tick)
+        return real(todo, workers, with_key, tick, *rest)
 
     monkeypatch.setattr(parallel, "_parse_in_pool", spy)
     _json(["fixtures/k8s"], FIXTURES.parent, jobs=2)

@@ -81,7 +81,16 @@ def parse_data(display: str, data: bytes) -> FileResult:
 def parse_candidates(candidates: Sequence[Candidate], options: RunOptions) -> list[FileResult]:
     from aiinfralint import parallel
 
-    return parallel.parse_all(candidates, options)
+    return parallel.parse_all(candidates, options, while_waiting=_prepare_rules)
+
+
+def _prepare_rules() -> None:
+    """What the rules will need, done while pool workers parse: import every rule, load the tables."""
+    from aiinfralint.estimate.tables import TABLE_NAMES, load_table
+
+    all_rules()
+    for name in TABLE_NAMES:
+        load_table(name)
 
 
 def selected_rules(config: Config, select: Sequence[str] | None, ignore: Sequence[str]) -> list[type[Rule]]:

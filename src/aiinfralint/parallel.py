@@ -78,7 +78,10 @@ def _parse_chunk(items: Sequence[Item], with_key: bool) -> list[tuple[int, str |
     return [(i, *parse_one(path, display, with_key)) for i, path, display in items]
 
 
-def parse_all(candidates: Sequence[Candidate], options: RunOptions) -> list[FileResult]:
+def parse_all(
+    candidates: Sequence[Candidate], options: RunOptions, while_waiting: Callable[[], None] | None = None
+) -> list[FileResult]:
+    """Parse every candidate; `while_waiting` runs in this process while pool workers parse."""
     from aiinfralint.cache import ParseCache
 
     total = len(candidates)
@@ -115,7 +118,7 @@ def parse_all(candidates: Sequence[Candidate], options: RunOptions) -> list[File
     workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
     with_key = cache is not None
     if workers >= 2:
-        parsed = _parse_in_pool(todo, workers, with_key, tick)
+        parsed = _parse_in_pool(todo, workers, with_key, tick, while_waiting)
     else:
         parsed = []
         for item in todo:
@@ -141,7 +144,11 @@ def _pool_context():  # type: ignore[no-untyped-def]
 
 
 def _parse_in_pool(
-    todo: list[Item], workers: int, with_key: bool, tick: Callable[[int], None]
+    todo: list[Item],
+    workers: int,
+    with_key: bool,
+    tick: Callable[[int], None],
+    while_waiting: Callable[[], None] | None = None,
 ) -> list[tuple[int, str | None, FileResult]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -164,6 +171,11 @@ def _parse_in_pool(
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             futures = {pool.submit(_parse_chunk, chunk, with_key): chunk for chunk in chunks}
+            if while_waiting is not None:
+                try:
+                    while_waiting()
+                except Exception:  # only a head start: whatever failed runs again later
+                    pass
             for fut in as_completed(futures):
                 try:
                     got = fut.result()
