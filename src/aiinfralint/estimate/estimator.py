@@ -192,6 +192,9 @@ class Estimator:
         )
         self._tables: dict[str, Table] = {}
         self._indexes: dict[str, dict[str, str]] = {}
+        # a fleet repeats the same hardware and hours: each distinct GPU estimate is made
+        # once per estimator (Impact is frozen, so sharing it is safe)
+        self._gpu_memo: dict[tuple[Any, ...], Impact] = {}
         self._check_overrides()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -199,6 +202,7 @@ class Estimator:
         state = dict(self.__dict__)
         state["_tables"] = {}
         state["_indexes"] = {}
+        state["_gpu_memo"] = {}
         return state
 
     # -- tables and overrides
@@ -580,6 +584,26 @@ class Estimator:
         count × (idle + u × (TDP − idle)) × hours / 1000 × PUE, or TDP × u when idle is
         unknown. Carbon = kWh × grid gCO2e/kWh / 1000.
         """
+        key = (gpu, count, hours_per_month, instance_type, region, provider, utilisation)
+        found = self._gpu_memo.get(key)
+        if found is None:
+            found = self._gpu_memo[key] = self._gpu_workload(
+                gpu, count, hours_per_month, instance_type=instance_type, region=region,
+                provider=provider, utilisation=utilisation,
+            )
+        return found
+
+    def _gpu_workload(
+        self,
+        gpu: str | None,
+        count: int,
+        hours_per_month: Decimal | float,
+        *,
+        instance_type: str | None,
+        region: str | None,
+        provider: str | None,
+        utilisation: float | None,
+    ) -> Impact:
         hours = _dec(hours_per_month)
         assumptions: list[str] = []
         sources: list[str] = []

@@ -3,6 +3,7 @@ autoscalers, ingresses, services, priority classes and queues."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -77,8 +78,11 @@ class PodTemplate(_Part):
     annotations: dict[str, str] = {}
     span: Span | None = None
 
-    @property
+    # derived values are cached on the (frozen) object: rules ask for them thousands of times;
+    # pydantic leaves cached properties out of equality, hashing and dumps
+    @cached_property
     def gpus(self) -> dict[str, float]:
+        """GPU resources by name (shared: do not modify)."""
         total: dict[str, float] = {}
         for c in self.containers:
             for k, v in c.gpus.items():
@@ -89,7 +93,7 @@ class PodTemplate(_Part):
                 total[k] = max(total.get(k, 0), v)
         return total
 
-    @property
+    @cached_property
     def gpu_count(self) -> float:
         return sum(self.gpus.values())
 
