@@ -155,9 +155,13 @@ def _parse_in_pool(
 
     from aiinfralint.parsers.registry import document_handlers, file_parsers
 
-    # import the parsers once here, so forked workers inherit them instead of each importing
+    from aiinfralint.parsers.yamlload import preload
+
+    # import the parsers and the YAML library once here, so forked workers inherit them
+    # instead of each importing them (PyYAML alone takes ~40 ms to import)
     document_handlers()
     file_parsers()
+    preload()
     if with_key:
         from aiinfralint.cache import parser_fingerprint
 

@@ -163,6 +163,12 @@ def _libyaml_loader_class() -> Any:
     return _libyaml_loader or None
 
 
+def preload() -> None:
+    """Import the YAML library now (before forking workers, so they inherit it)."""
+    if not _use_libyaml():
+        _yaml()
+
+
 def _use_libyaml() -> bool:
     if USE_LIBYAML is False:
         return False

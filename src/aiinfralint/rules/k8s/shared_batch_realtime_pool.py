@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import ClassVar
 
@@ -273,6 +274,7 @@ def _near(a: str, b: str, scope: str) -> bool:
     return da == db
 
 
+@lru_cache(maxsize=65536)  # asked for every document of a file
 def _near_key(path: str, scope: str) -> tuple[str, str]:
     """Two paths are near (scope "directory") exactly when their keys are equal."""
     if scope == "project":
