@@ -54,3 +54,54 @@ def test_every_rule_module_is_registered():
             if issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__ and hasattr(obj, "code"):
                 found.add(obj)
     assert found - registered == set()
+
+
+def test_parser_registry_markers_match_each_handler():
+    import importlib
+
+    from aiinfralint.parsers.registry import DOCUMENT_HANDLER_MODULES
+
+    for module, markers in DOCUMENT_HANDLER_MODULES:
+        assert importlib.import_module(module).HANDLER.markers == markers, module
+
+
+def test_a_kubernetes_file_loads_only_the_handlers_its_text_needs():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from aiinfralint.parsers.files import parse_bytes\n"
+        "out = parse_bytes('deploy.yaml', b'apiVersion: v1\\nkind: Service\\nmetadata:\\n  name: s\\n')\n"
+        "assert out.objects\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('aiinfralint.'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    mods = set(json.loads(proc.stdout))
+    assert "aiinfralint.parsers.kubernetes" in mods
+    assert not mods & {"aiinfralint.parsers.litellm", "aiinfralint.parsers.ownkinds", "aiinfralint.model.provider",
+                       "aiinfralint.parsers.vector_search", "aiinfralint.model.retrieval"}
+
+
+def test_file_parsers_claim_only_their_declared_suffixes():
+    """The registry's suffix gate may skip a parser: it must never skip one that would claim."""
+    from aiinfralint.discovery import CANDIDATE_SUFFIXES
+    from aiinfralint.parsers.base import FileInput
+    from aiinfralint.parsers.registry import FILE_PARSER_MODULES, _parser
+
+    # text that trips every reader's content test: LLM client, pgvector, search console
+    bait = (
+        "PUT _index_template/docs\n{\"mappings\": {\"properties\": {\"v\": {\"type\": \"dense_vector\"}}}}\n"
+        "CREATE TABLE t (embedding vector(3)) PARTITION BY RANGE (created_at);\n"
+        "import openai\nclient = openai.OpenAI()\nclient.chat.completions.create(messages=[])\n"
+        "You are a helpful assistant. Today is {{ today }}.\n"
+    )
+    suffixes = sorted(CANDIDATE_SUFFIXES | {".http", ".es", ".console", ".rest", ".toml", ".cfg"})
+    for module, declared in FILE_PARSER_MODULES:
+        parser = _parser(module)
+        for suffix in suffixes:
+            for path in (f"x{suffix}", f"prompts/x{suffix}", f"app/prompts/skprompt{suffix}"):
+                if parser.claims(FileInput(path, bait)):
+                    assert suffix in declared, (module, path)

@@ -153,14 +153,14 @@ def _parse_in_pool(
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    from aiinfralint.parsers.registry import document_handlers, file_parsers
+    from aiinfralint.parsers.registry import preload_common
 
     from aiinfralint.parsers.yamlload import preload
 
-    # import the parsers and the YAML library once here, so forked workers inherit them
-    # instead of each importing them (PyYAML alone takes ~40 ms to import)
-    document_handlers()
-    file_parsers()
+    # import the common parsers and the YAML library once here, so forked workers inherit
+    # them instead of each importing them (PyYAML alone takes ~40 ms to import); the rarer
+    # handlers load in a worker only when one of its files needs them
+    preload_common()
     preload()
     if with_key:
         from aiinfralint.cache import parser_fingerprint

@@ -13,7 +13,7 @@ from aiinfralint.fileio import MAX_FILE_BYTES
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.registry import (
     DocumentError,
-    file_parsers,
+    file_parsers_for,
     handlers_for_text,
 )
 
@@ -68,7 +68,7 @@ def parse_bytes(display: str, data: bytes) -> ParseOutput:
 def _claims_by_text(f: FileInput) -> bool:
     if f.suffix in YAML_SUFFIXES:
         return any(h.claims_text(f) for h in handlers_for_text(f.text))
-    return any(p.claims(f) for p in file_parsers())
+    return any(p.claims(f) for p in file_parsers_for(f.suffix))
 
 
 def parse_text(f: FileInput) -> ParseOutput:
@@ -77,7 +77,7 @@ def parse_text(f: FileInput) -> ParseOutput:
         structured = _parse_structured(f)
         out.extend(structured)
         out.skipped = structured.skipped
-    for parser in file_parsers():
+    for parser in file_parsers_for(f.suffix):
         try:
             if not parser.claims(f):
                 continue

@@ -54,32 +54,65 @@ class DocumentError(Exception):
         self.column = column
 
 
-DOCUMENT_HANDLER_MODULES: tuple[str, ...] = (
-    "aiinfralint.parsers.kubernetes",
-    "aiinfralint.parsers.ownkinds",
-    "aiinfralint.parsers.litellm",
-    "aiinfralint.parsers.vector_search",
-    "aiinfralint.parsers.vector_collections",
-    "aiinfralint.parsers.prompt_messages",
+# module -> the markers its HANDLER declares (a test keeps the two equal). Kept here too so
+# that a file is only shown to, and a worker process only imports, the handlers whose
+# markers occur in it: a tree of Kubernetes manifests never builds the model classes of
+# quota contracts or vector indexes while parsing.
+DOCUMENT_HANDLER_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("aiinfralint.parsers.kubernetes", ("apiVersion",)),
+    ("aiinfralint.parsers.ownkinds", ("aiinfralint/",)),
+    ("aiinfralint.parsers.litellm", ("model_list", "litellm_settings", "router_settings", "general_settings")),
+    ("aiinfralint.parsers.vector_search", ("dense_vector", "knn_vector", "rollover")),
+    (
+        "aiinfralint.parsers.vector_collections",
+        ("collection_name", "collectionName", "vectorizer", "vectorIndexConfig", "vectorConfig", "vectors"),
+    ),
+    ("aiinfralint.parsers.prompt_messages", ("messages", "role")),
 )
 
-FILE_PARSER_MODULES: tuple[str, ...] = (
-    "aiinfralint.parsers.vector_pgvector",
-    "aiinfralint.parsers.vector_console",
-    "aiinfralint.parsers.prompt_files",
-    "aiinfralint.parsers.python_prompts",
+# module -> the file suffixes its PARSER can claim at all (its `claims` decides among them;
+# a test checks it claims nothing else). A YAML manifest never imports the SQL, console,
+# template or Python readers.
+FILE_PARSER_MODULES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("aiinfralint.parsers.vector_pgvector", frozenset({".sql"})),
+    ("aiinfralint.parsers.vector_console", frozenset({".json", ".http", ".es", ".console", ".txt", ".rest"})),
+    (
+        "aiinfralint.parsers.prompt_files",
+        frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache", ".txt", ".md"}),
+    ),
+    ("aiinfralint.parsers.python_prompts", frozenset({".py"})),
 )
 
 
 @cache
+def _handler(module: str) -> DocumentHandler:
+    handler: DocumentHandler = importlib.import_module(module).HANDLER
+    return handler
+
+
 def document_handlers() -> tuple[DocumentHandler, ...]:
-    return tuple(importlib.import_module(m).HANDLER for m in DOCUMENT_HANDLER_MODULES)
+    return tuple(_handler(m) for m, _ in DOCUMENT_HANDLER_MODULES)
 
 
 @cache
+def _parser(module: str) -> FileParser:
+    parser: FileParser = importlib.import_module(module).PARSER
+    return parser
+
+
 def file_parsers() -> tuple[FileParser, ...]:
-    return tuple(importlib.import_module(m).PARSER for m in FILE_PARSER_MODULES)
+    return tuple(_parser(m) for m, _ in FILE_PARSER_MODULES)
+
+
+def file_parsers_for(suffix: str) -> Sequence[FileParser]:
+    """The file parsers that may claim a file with this (lower-case) suffix, in registry order."""
+    return [_parser(m) for m, suffixes in FILE_PARSER_MODULES if suffix in suffixes]
 
 
 def handlers_for_text(text: str) -> Sequence[DocumentHandler]:
-    return [h for h in document_handlers() if any(m in text for m in h.markers)]
+    return [_handler(m) for m, markers in DOCUMENT_HANDLER_MODULES if any(x in text for x in markers)]
+
+
+def preload_common() -> None:
+    """Import the handler nearly every tree needs (before forking workers)."""
+    _handler(DOCUMENT_HANDLER_MODULES[0][0])
