@@ -106,7 +106,7 @@ def test_rules(monkeypatch, tmp_path):
     rules = (GpuSpend, LongPrefix)
     monkeypatch.setattr(registry, "all_rules", lambda: rules)
     monkeypatch.setattr(engine, "all_rules", lambda: rules)
-    monkeypatch.setattr(files, "file_parsers", lambda: (PROMPT_PARSER,))
+    monkeypatch.setattr(files, "file_parsers_for", lambda suffix: (PROMPT_PARSER,))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
