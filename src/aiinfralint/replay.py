@@ -27,9 +27,9 @@ Those are the key of one entry per set of options (``<cache root>/replay-v1/<key
 a later run with other inputs overwrites it). The inputs digest and the module list are
 stored in the entry and compared on lookup. An entry is written only after a run that
 ended normally (exit 0 or 1) without ``--diff`` or a baseline (those read git objects
-and baseline files that are not part of the key), and only when the inputs hashed before
-the run still hash the same after it, so a file edited during the run cannot pin a stale
-report. Entries are JSON, signed with the same per-user secret as parse results: an
+and baseline files that are not part of the key), and only when every file hashed before
+the run still has the size and mtime it had then, so a file edited during the run cannot
+pin a stale report. Entries are JSON, signed with the same per-user secret as parse results: an
 entry that was tampered with, committed by someone else or cut short is a miss.
 """
 
@@ -71,24 +71,50 @@ class CheckRequest:
     to_tty: bool
 
 
-def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respect_gitignore: bool) -> str:
+@dataclass(frozen=True)
+class Inputs:
+    """What a check would read: a digest of it, and the stat of every file that went into it."""
+
+    digest: str
+    stats: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns)
+
+    def unchanged(self) -> bool:
+        """True when no file that was hashed has changed since (size or mtime)."""
+        for path, size, mtime in self.stats:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return False
+            if (st.st_size, st.st_mtime_ns) != (size, mtime):
+                return False
+        return True
+
+
+def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respect_gitignore: bool) -> Inputs:
     """Discover the files a check would read and hash what it would see of them."""
     from aiinfralint.discovery import discover
     from aiinfralint.fileio import read_bytes
 
     disc = discover(paths, cwd=cwd, exclude=exclude, respect_gitignore=respect_gitignore)
     h = hashlib.sha256()
+    stats: list[tuple[str, int, int]] = []
     for display, reason in disc.skipped:
         h.update(f"skip\0{display}\0{reason}\0".encode("utf-8", "surrogateescape"))
     for c in disc.files:
-        data, reason = read_bytes(str(c.path))
+        path = str(c.path)
+        try:
+            st = os.stat(path)  # before reading: a later edit changes it
+            stats.append((path, st.st_size, st.st_mtime_ns))
+        except OSError:
+            pass
+        data, reason = read_bytes(path)
         h.update(f"file\0{c.display}\0".encode("utf-8", "surrogateescape"))
         if data is None:
             h.update(f"unreadable\0{reason}\0".encode("utf-8", "surrogateescape"))
         else:
             h.update(len(data).to_bytes(8, "little"))
             h.update(data)
-    return h.hexdigest()
+    return Inputs(h.hexdigest(), tuple(stats))
 
 
 def _file_stat(path: str) -> list[Any] | None:
@@ -141,7 +167,8 @@ class Replay:
         self.request = request
         self.cwd = cwd
         self.path = root / FORMAT / f"{key}.json"
-        self.digest_before: str | None = None
+        self.inputs: Inputs | None = None  # what the run about to happen reads
+        self._seen: tuple[tuple[tuple[str, ...], bool], Inputs] | None = None  # hashed by lookup
 
     @classmethod
     def plan(cls, request: CheckRequest, cwd: Path) -> Replay | None:
@@ -215,7 +242,9 @@ class Replay:
         respect = disc.get("respect_gitignore")
         if not (isinstance(exclude, list) and all(isinstance(g, str) for g in exclude) and isinstance(respect, bool)):
             return None
-        if inputs_digest(self.request.paths, self.cwd, exclude, respect) != entry.get("inputs"):
+        seen = inputs_digest(self.request.paths, self.cwd, exclude, respect)
+        self._seen = ((tuple(exclude), respect), seen)
+        if seen.digest != entry.get("inputs"):
             return None
         out: list[Write] = []
         for w in writes:
@@ -227,20 +256,23 @@ class Replay:
     # store -----------------------------------------------------------------------------
 
     def before_run(self, exclude: Sequence[str], respect_gitignore: bool) -> None:
-        self.digest_before = inputs_digest(self.request.paths, self.cwd, exclude, respect_gitignore)
+        if self._seen is not None and self._seen[0] == (tuple(exclude), respect_gitignore):
+            self.inputs = self._seen[1]  # the lookup just hashed the same discovery
+        else:
+            self.inputs = inputs_digest(self.request.paths, self.cwd, exclude, respect_gitignore)
 
     def store(self, exclude: Sequence[str], respect_gitignore: bool, writes: list[Write], exit_code: int) -> bool:
         """Record the run; False (and nothing written) if an input changed while it ran."""
         from aiinfralint.cache import mark_cache_dir, sign, write_atomic
 
-        if self.digest_before is None or exit_code not in (0, 1):
+        if self.inputs is None or exit_code not in (0, 1):
             return False
-        if inputs_digest(self.request.paths, self.cwd, exclude, respect_gitignore) != self.digest_before:
+        if not self.inputs.unchanged():
             return False
         entry = {
             "key": self.key,
             "discovery": {"exclude": list(exclude), "respect_gitignore": respect_gitignore},
-            "inputs": self.digest_before,
+            "inputs": self.inputs.digest,
             "code": code_files(),
             "writes": [list(w) for w in writes],
             "exit": exit_code,
