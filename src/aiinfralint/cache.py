@@ -203,11 +203,24 @@ _PARSE_SOURCES = ("parsers", "model", "__init__.py", "engine.py", "suppress.py",
 _PARSE_LIBRARIES = ("yaml", "ruamel.yaml", "libcst", "pydantic", "pydantic_core")
 
 
+def library_origins() -> list[str]:
+    """The entry file of each installed library a parse result depends on (not imported)."""
+    import importlib.util
+
+    out = []
+    for lib in _PARSE_LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(lib)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            out.append(spec.origin)
+    return out
+
+
 @cache
 def parser_fingerprint() -> str:
     """Changes whenever the code that produces a parse result may have changed."""
-    import importlib.util
-
     import aiinfralint
 
     h = hashlib.sha256()
@@ -223,13 +236,8 @@ def parser_fingerprint() -> str:
         else:
             files.append(str(top))
     for lib in _PARSE_LIBRARIES:  # an upgraded YAML or CST library may place nodes differently
-        try:
-            spec = importlib.util.find_spec(lib)
-        except (ImportError, ValueError):
-            spec = None
         h.update(f"{lib}|".encode())
-        if spec is not None and spec.origin:
-            files.append(spec.origin)
+    files.extend(library_origins())
     for full in files:
         try:
             st = os.stat(full)

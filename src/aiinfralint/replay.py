@@ -134,6 +134,11 @@ def code_files() -> list[list[Any]]:
         f = getattr(mod, "__file__", None)
         if isinstance(f, str) and os.path.isabs(f):
             files.add(f)
+    # the libraries the parse workers use may never be imported by this process (libcst
+    # for Python files): their entry files stand for their versions
+    from aiinfralint.cache import library_origins
+
+    files.update(library_origins())
     pkg = os.path.dirname(aiinfralint.__file__)
     for dirpath, dirnames, filenames in os.walk(pkg):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
