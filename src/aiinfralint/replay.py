@@ -98,8 +98,8 @@ def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respe
     disc = discover(paths, cwd=cwd, exclude=exclude, respect_gitignore=respect_gitignore)
     h = hashlib.sha256()
     stats: list[tuple[str, int, int]] = []
-    for display, reason in disc.skipped:
-        h.update(f"skip\0{display}\0{reason}\0".encode("utf-8", "surrogateescape"))
+    for display, why in disc.skipped:
+        h.update(f"skip\0{display}\0{why}\0".encode("utf-8", "surrogateescape"))
     for c in disc.files:
         path = str(c.path)
         try:
