@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = "replay-v1"
-KEEP_ENTRIES = 64  # one per set of options; the oldest go first
+KEEP_ENTRIES = 16  # one per set of options; the oldest go first
+# a report this large is cheap to make again next to the disk it would take 16 times over
+MAX_ENTRY_BYTES = 32 * 1024 * 1024
 _MAC_SIZE = 32
 _ENV = ("NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "COLUMNS")
 
@@ -217,7 +219,7 @@ class Replay:
     def load(self) -> dict[str, Any] | None:
         from aiinfralint.cache import read_regular, sign
 
-        raw = read_regular(self.path)
+        raw = read_regular(self.path, MAX_ENTRY_BYTES)
         if raw is None or len(raw) <= _MAC_SIZE:
             return None
         mac, body = raw[:_MAC_SIZE], raw[_MAC_SIZE:]
@@ -283,6 +285,8 @@ class Replay:
             "exit": exit_code,
         }
         body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+        if len(body) > MAX_ENTRY_BYTES:
+            return False
         try:
             mark_cache_dir(self.root)
             self.path.parent.mkdir(exist_ok=True)
