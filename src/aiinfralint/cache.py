@@ -82,31 +82,6 @@ def cache_root_for(source: str | None, cwd: Path) -> Path:
     return root_for_source(source, cwd) / CACHE_DIR_NAME
 
 
-def read_regular(path: Path, limit: int = 64 * 1024 * 1024) -> bytes | None:
-    """The bytes of a regular file (never through a symlink, never blocking), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        chunks = []
-        remaining = st.st_size
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path: Path, *parts: bytes) -> None:
     """Write through a temporary file in the same directory and move it into place, so a
     concurrent reader sees the old entry or the new one, never half of one. Raises OSError."""
@@ -318,7 +293,9 @@ class ParseCache:
         return value
 
     def _read(self, path: Path) -> bytes | None:
-        return read_regular(path, MAX_ENTRY_BYTES)
+        from aiinfralint.fileio import read_bytes
+
+        return read_bytes(path, MAX_ENTRY_BYTES, follow_symlinks=False)[0]
 
     def _mac(self, key: str, body: bytes) -> bytes:
         return sign(self.secret, key, body)

@@ -217,9 +217,10 @@ class Replay:
     # lookup ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any] | None:
-        from aiinfralint.cache import read_regular, sign
+        from aiinfralint.cache import sign
+        from aiinfralint.fileio import read_bytes
 
-        raw = read_regular(self.path, MAX_ENTRY_BYTES)
+        raw, _ = read_bytes(self.path, MAX_ENTRY_BYTES, follow_symlinks=False)
         if raw is None or len(raw) <= _MAC_SIZE:
             return None
         mac, body = raw[:_MAC_SIZE], raw[_MAC_SIZE:]
