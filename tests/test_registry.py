@@ -56,15 +56,6 @@ def test_every_rule_module_is_registered():
     assert found - registered == set()
 
 
-def test_parser_registry_markers_match_each_handler():
-    import importlib
-
-    from aiinfralint.parsers.registry import DOCUMENT_HANDLER_MODULES
-
-    for module, markers in DOCUMENT_HANDLER_MODULES:
-        assert importlib.import_module(module).HANDLER.markers == markers, module
-
-
 def test_a_kubernetes_file_loads_only_the_handlers_its_text_needs():
     import json
     import subprocess

@@ -686,7 +686,6 @@ def _ingress(spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Sp
 
 HANDLER = DocumentHandler(
     name="kubernetes",
-    markers=("apiVersion",),
     claims=claims,
     parse=parse,
     claims_text=claims_text,

@@ -204,7 +204,6 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
 
 HANDLER = DocumentHandler(
     name="LiteLLM config",
-    markers=SECTIONS,
     claims=claims,
     parse=parse,
     claims_text=claims_text,

@@ -157,7 +157,6 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
 
 HANDLER = DocumentHandler(
     name="aiinfralint kinds",
-    markers=("aiinfralint/",),
     claims=claims,
     parse=parse,
     claims_text=claims_text,

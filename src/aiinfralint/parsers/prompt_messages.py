@@ -170,5 +170,5 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
 
 
 HANDLER = DocumentHandler(
-    name="prompt-messages", markers=("messages", "role"), claims=claims, parse=parse, claims_text=claims_text
+    name="prompt-messages", claims=claims, parse=parse, claims_text=claims_text
 )

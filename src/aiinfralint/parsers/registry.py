@@ -4,8 +4,8 @@ Two kinds of entries:
 
 * ``DocumentHandler``: reads one YAML/JSON document that is already loaded (Kubernetes
   objects, the project's own kinds, LiteLLM configs, prompt message files, vector
-  index configs). A cheap text marker test decides whether a YAML/JSON file is worth
-  loading at all.
+  index configs). The text markers listed below with each module decide whether a
+  YAML/JSON file is worth loading at all.
 * ``FileParser``: reads a whole file of another format (prompt templates, Python,
   SQL).
 
@@ -27,8 +27,6 @@ from aiinfralint.parsers.base import FileInput, ParseOutput
 @dataclass(frozen=True)
 class DocumentHandler:
     name: str
-    # substrings that must appear in the file text for the handler to be interested
-    markers: tuple[str, ...]
     # does this loaded document belong to the handler?
     claims: Callable[[Any, FileInput], bool]
     # document -> objects; may raise DocumentError for a claimed but invalid document
@@ -54,10 +52,10 @@ class DocumentError(Exception):
         self.column = column
 
 
-# module -> the markers its HANDLER declares (a test keeps the two equal). Kept here too so
-# that a file is only shown to, and a worker process only imports, the handlers whose
-# markers occur in it: a tree of Kubernetes manifests never builds the model classes of
-# quota contracts or vector indexes while parsing.
+# module -> the substrings that must appear in a file's text for its HANDLER to be shown
+# the file. They live here, not in the module, so that a worker process only imports the
+# handlers whose markers occur in its files: a tree of Kubernetes manifests never builds the
+# model classes of quota contracts or vector indexes while parsing.
 DOCUMENT_HANDLER_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aiinfralint.parsers.kubernetes", ("apiVersion",)),
     ("aiinfralint.parsers.ownkinds", ("aiinfralint/",)),

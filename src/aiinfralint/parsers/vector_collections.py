@@ -124,7 +124,6 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
 
 HANDLER = DocumentHandler(
     name="vector collection",
-    markers=("collection_name", "collectionName", "vectorizer", "vectorIndexConfig", "vectorConfig", "vectors"),
     claims=claims,
     parse=parse,
 )

@@ -250,7 +250,6 @@ def store_from(doc: YMap, f: FileInput, name: str | None = None, span: Span | No
 
 HANDLER = DocumentHandler(
     name="Elasticsearch/OpenSearch index",
-    markers=("dense_vector", "knn_vector", "rollover"),
     claims=claims,
     parse=parse,
 )
