@@ -208,3 +208,23 @@ def test_a_replay_imports_no_model_rule_or_parser(project, capsys):
     assert not {m.split(".")[0] for m in mods} & {"pydantic", "pydantic_core", "ruamel", "yaml", "rich", "libcst"}
     assert not any(m.startswith(("aiinfralint.model", "aiinfralint.rules", "aiinfralint.parsers", "aiinfralint.engine"))
                    for m in mods)
+
+
+def test_a_miss_walks_the_tree_once(project, capsys, monkeypatch):
+    from aiinfralint import discovery, engine
+
+    walks: list[int] = []
+    real = discovery.discover
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        walks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(discovery, "discover", counting)
+    monkeypatch.setattr(engine, "discover", counting)
+    cold = check(capsys, "--format", "json")
+    assert len(walks) == 1  # the replay's digest and the run share one discovery
+    (project / "cron.yaml").write_text(CRON.replace("nightly", "weekly"))
+    edited = check(capsys, "--format", "json")
+    assert len(walks) == 2  # the lookup's walk is reused by the run it could not replace
+    assert edited != cold and edited == check(capsys, "--format", "json", "--no-cache")

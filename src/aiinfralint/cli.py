@@ -173,6 +173,7 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
         jobs=args.jobs,
         use_cache=not args.no_cache,
         progress=progress,
+        discovery=replay.inputs.discovery if replay is not None and replay.inputs is not None else None,
     )
     try:
         if args.diff or baseline_file or args.write_baseline:

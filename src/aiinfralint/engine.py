@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiinfralint.config import Config
-from aiinfralint.discovery import Candidate, discover
+from aiinfralint.discovery import Candidate, Discovery, discover
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.project import Project
@@ -44,6 +44,8 @@ class RunOptions:
     jobs: int | None = None
     use_cache: bool = True
     progress: Callable[[int, int], None] | None = None
+    # the files to check when the caller has already discovered them (with this config)
+    discovery: Discovery | None = None
 
 
 @dataclass
@@ -146,7 +148,7 @@ def run(options: RunOptions) -> RunResult:
     if options.stdin_text is not None:
         results = [parse_data(options.stdin_filename, options.stdin_text)]
     else:
-        disc = discover(
+        disc = options.discovery or discover(
             options.paths,
             cwd=options.cwd,
             exclude=config.exclude,

@@ -41,9 +41,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiinfralint.discovery import Discovery
 
 FORMAT = "replay-v1"
 KEEP_ENTRIES = 16  # one per set of options; the oldest go first
@@ -79,6 +82,7 @@ class Inputs:
 
     digest: str
     stats: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns)
+    discovery: Discovery = field(compare=False)  # handed to the run, so it does not walk again
 
     def unchanged(self) -> bool:
         """True when no file that was hashed has changed since (size or mtime)."""
@@ -116,7 +120,7 @@ def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respe
         else:
             h.update(len(data).to_bytes(8, "little"))
             h.update(data)
-    return Inputs(h.hexdigest(), tuple(stats))
+    return Inputs(h.hexdigest(), tuple(stats), disc)
 
 
 def _file_stat(path: str) -> list[Any] | None:
