@@ -51,9 +51,12 @@ def llm_engine(w: Workload) -> str | None:
     for pod in w.pods:
         for c in pod.containers:
             image = c.image.lower()
+            # a bare word is matched in the repository name, not the registry or organisation
+            # ("ghcr.io/vllm-project/semantic-router/dashboard" is not a vLLM server)
+            repo = image.rsplit("/", 1)[-1]
             cmd = " ".join((*c.command, *c.args)).lower()
             for engine, images, cmds in LLM_ENGINES:
-                if any(s in image for s in images) or (cmd and any(s in cmd for s in cmds)):
+                if any(s in (image if "/" in s else repo) for s in images) or (cmd and any(s in cmd for s in cmds)):
                     return engine
             if "tritonserver" in image or "triton" in image.rsplit("/", 1)[-1] or "tritonserver" in cmd:
                 if any(h in f"{image} {cmd}" for h in _TRITON_LLM_HINTS):
