@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -26,33 +25,43 @@ def _check(project: Path, use_cache: bool = True, jobs: int = 1) -> str:
     return get_reporter("json")(result, ReportOptions(cwd=project))
 
 
+def _home(project: Path) -> Path:
+    """The user cache directory the `cached` fixture points XDG_CACHE_HOME at."""
+    return Path(os.environ["XDG_CACHE_HOME"]) / "aiinfralint"
+
+
 def _entries(project: Path) -> list[Path]:
-    return sorted((project / ".aiinfralint_cache").rglob("*.pickle"))
+    return sorted((_home(project) / cache_mod.FORMAT).rglob("*.msgpack"))
+
+
+def _entries_under(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.msgpack"))
 
 
 def _spy(monkeypatch) -> list[str]:
-    from aiinfralint import engine
-
+    """The files parsed from here on (parses run in worker processes; every file parsed
+    rather than taken from the cache is offered to the cache afterwards, in this process)."""
     parsed: list[str] = []
-    real = engine.parse_data
+    real = ParseCache.put
 
-    def spy(display, data):  # type: ignore[no-untyped-def]
-        parsed.append(display)
-        return real(display, data)
+    def spy(self, key, value):  # type: ignore[no-untyped-def]
+        parsed.append(value.path)
+        return real(self, key, value)
 
-    monkeypatch.setattr(engine, "parse_data", spy)
+    monkeypatch.setattr(ParseCache, "put", spy)
     return parsed
 
 
 def test_cached_and_uncached_output_identical_on_fixtures(cached):
     shutil.copytree(FIXTURES, cached / "fixtures")
     plain = _check(cached, use_cache=False)
-    assert not (cached / ".aiinfralint_cache").exists()  # --no-cache writes nothing
+    assert not _home(cached).exists()  # --no-cache writes nothing
     cold = _check(cached)
     warm = _check(cached)
     assert plain == cold == warm
     assert json.loads(plain)["findings"]
     assert _entries(cached)
+    assert not (cached / ".aiinfralint_cache").exists()  # nothing is written into the project
 
 
 def test_warm_run_parses_nothing(cached, monkeypatch):
@@ -110,22 +119,20 @@ def test_corrupt_entry_is_ignored_and_overwritten(cached, monkeypatch, damage):
         assert entry.read_bytes() == raw  # rewritten with a valid entry
 
 
-class _Boom:
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (os.system, ("touch PWNED",))
+def test_forged_entry_is_a_miss(cached, monkeypatch):
+    """An entry signed with another key (anyone's but this user's) is never decoded."""
+    from aiinfralint.cachecodec import encode
+    from aiinfralint.engine import parse_data
 
-
-def test_forged_pickle_in_repository_is_never_loaded(cached, monkeypatch):
-    """A cache directory committed to a repository must not run code."""
     (cached / "deploy.yaml").write_text(DEPLOY)
-    _check(cached)
+    expected = _check(cached)
     (entry,) = _entries(cached)
-    evil = pickle.dumps(_Boom())
-    # a forger without the user's secret: plausible-looking MAC, malicious body
-    entry.write_bytes(b"\0" * 32 + evil)
-    monkeypatch.chdir(cached)
-    _check(cached)
-    assert not (cached / "PWNED").exists()
+    # a valid encoding of another file's parse result: it would hide every finding
+    body = encode(parse_data("deploy.yaml", b"kind: ConfigMap\n"))
+    entry.write_bytes(cache_mod.sign(b"x" * 32, entry.stem, body) + body)
+    parsed = _spy(monkeypatch)
+    assert _check(cached) == expected
+    assert parsed == ["deploy.yaml"]
 
 
 def test_secret_from_another_user_is_not_trusted(cached):
@@ -140,7 +147,7 @@ def test_no_cache_env_var_disables(cached, monkeypatch):
     monkeypatch.setenv("AIINFRALINT_NO_CACHE", "1")
     (cached / "deploy.yaml").write_text(DEPLOY)
     _check(cached)
-    assert not (cached / ".aiinfralint_cache").exists()
+    assert not _home(cached).exists()
     assert ParseCache.open(Config(), cached) is None
 
 
@@ -152,28 +159,32 @@ def test_cache_dir_env_var_and_markers(cached, monkeypatch, tmp_path):
     root = tmp_path / "elsewhere"
     assert (root / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert (root / ".gitignore").read_text().strip().endswith("*")
-    assert list(root.rglob("*.pickle"))
+    assert _entries_under(root)
+    assert not (_home(cached) / cache_mod.FORMAT).exists()
+    assert (_home(cached) / "secret").is_file()  # the key never moves with the entries
 
 
-def test_cache_lives_next_to_the_config(cached, monkeypatch):
-    (cached / ".aiinfralint.toml").write_text("fail-on = 'never'\n")
-    sub = cached / "deploy"
-    sub.mkdir()
-    (sub / "deploy.yaml").write_text(DEPLOY)
-    from aiinfralint import config as cfg
+def test_projects_share_parse_results(cached, monkeypatch, tmp_path):
+    """Parse results depend on a file's bytes and path only: another checkout hits them."""
+    (cached / "deploy.yaml").write_text(DEPLOY)
+    first = _check(cached)
+    other = tmp_path / "other-checkout"
+    other.mkdir()
+    (other / "deploy.yaml").write_text(DEPLOY)
+    parsed = _spy(monkeypatch)
+    assert _check(other) == first
+    assert parsed == []
 
-    config = cfg.load(None, sub)
-    run(RunOptions(paths=["."], config=config, cwd=sub, jobs=1))
-    assert (cached / ".aiinfralint_cache").is_dir()
-    assert not (sub / ".aiinfralint_cache").exists()
 
-
-def test_cache_directory_is_not_linted(cached):
+def test_explicit_cache_directory_inside_the_project_is_not_linted(cached, monkeypatch):
+    monkeypatch.setenv("AIINFRALINT_CACHE_DIR", str(cached / ".aiinfralint_cache"))
     (cached / "deploy.yaml").write_text(DEPLOY)
     _check(cached)
+    assert _entries_under(cached / ".aiinfralint_cache")
     out = json.loads(_check(cached))
     assert all(".aiinfralint_cache" not in f["path"] for f in out["findings"])
-    assert all(".aiinfralint_cache" not in s["path"] for s in out["skipped"])
+    # the directory may be listed as skipped as a whole; nothing inside it is looked at
+    assert all(not s["path"].startswith(".aiinfralint_cache/") for s in out["skipped"])
 
 
 def test_read_only_cache_location_does_not_fail_the_run(cached, monkeypatch, tmp_path):
@@ -210,10 +221,18 @@ def test_parallel_and_cached_runs_agree(cached, monkeypatch):
     assert cold == warm == _check(cached, use_cache=False, jobs=1)
 
 
-def test_old_generations_are_pruned(cached, monkeypatch):
+def test_old_generations_are_pruned(cached):
     (cached / "deploy.yaml").write_text(DEPLOY)
-    base = cached / ".aiinfralint_cache" / cache_mod.FORMAT
+    base = _home(cached) / cache_mod.FORMAT
     for i in range(6):
-        (base / f"old{i}").mkdir(parents=True)
+        shard = base / f"{i:016x}" / "ab"
+        shard.mkdir(parents=True)
+        (shard / ("ab" + "0" * 62 + ".msgpack")).write_bytes(b"old")
+        os.utime(base / f"{i:016x}", (1_000_000 + i, 1_000_000 + i))
+    stranger = base / "not-a-generation"
+    stranger.mkdir()
     _check(cached)
-    assert len([p for p in base.iterdir() if p.is_dir()]) <= cache_mod.KEEP_GENERATIONS
+    gens = sorted(p.name for p in base.iterdir() if p.is_dir() and p != stranger)
+    assert len(gens) == cache_mod.KEEP_GENERATIONS
+    assert f"{5:016x}" in gens and f"{4:016x}" in gens  # the newest old ones stay
+    assert stranger.is_dir()  # a name the cache never writes is never removed

@@ -17,7 +17,6 @@ from aiinfralint import replay as replay_mod
 from manifests import CRON, DEPLOY
 
 
-
 @pytest.fixture
 def project(cached, monkeypatch):
     """A GPU Deployment and a nightly CronJob, caches on, as the working directory."""
@@ -47,13 +46,15 @@ def check(capsys, *argv: str) -> tuple[int, str]:
 
 
 def entries(project: Path) -> list[Path]:
-    return sorted((project / ".aiinfralint_cache" / replay_mod.FORMAT).glob("*.json"))
+    """The replay entries in the user cache directory (XDG_CACHE_HOME of the `cached` fixture)."""
+    home = Path(os.environ["XDG_CACHE_HOME"]) / "aiinfralint"
+    return sorted(home.glob(f"projects/*/{replay_mod.FORMAT}/*.json"))
 
 
 @pytest.mark.parametrize("fmt", ["json", "text", "sarif", "github", "markdown"])
 def test_replayed_report_is_byte_identical(project, runs, capsys, fmt):
     plain = check(capsys, "--format", fmt, "--no-cache")
-    assert not (project / ".aiinfralint_cache").exists()  # --no-cache writes nothing
+    assert entries(project) == []  # --no-cache writes nothing
     cold = check(capsys, "--format", fmt)
     warm = check(capsys, "--format", fmt)
     assert plain == cold == warm

@@ -14,23 +14,28 @@ What the report depends on, and how each is checked:
   (``NO_COLOR``, ``FORCE_COLOR``, ``TERM``, ``COLORTERM``, ``COLUMNS``);
 * the configuration: the path and bytes of the config file that applies;
 * the date, because dated suppressions expire (``AIINFRALINT_TODAY`` pins it);
-* the code: every module file the original run imported (aiinfralint, its rules and
-  plugins, pydantic, rich, the YAML and CST libraries, the standard library) and every
-  file of the aiinfralint package (the estimate tables), by path, size and mtime; and
-  the mtime of each ``site-packages`` directory, which changes when a package (a new
-  rule plugin) is installed or removed;
+* the code: the Python version and the name and version of every installed distribution
+  (a new rule plugin, an upgraded library) are part of the key; every file of the
+  aiinfralint package and every other module file the original run imported from outside
+  the standard library and the site directories (plugins, editable installs) is recorded
+  with its sha256 and must still have it (the size and modification time are only a
+  shortcut to avoid hashing again, so a cache restored on another machine still hits);
+  standard-library and installed-library files are named by the versions in the key and
+  must only still exist with their size;
 * the inputs: discovery is run again (new, deleted, renamed, newly ignored or excluded
   files all count), and every file read is hashed: display path, then its bytes, or the
   reason it could not be read.
 
-Those are the key of one entry per set of options (``<cache root>/replay-v1/<key>.json``;
-a later run with other inputs overwrites it). The inputs digest and the module list are
-stored in the entry and compared on lookup. An entry is written only after a run that
-ended normally (exit 0 or 1) without ``--diff`` or a baseline (those read git objects
-and baseline files that are not part of the key), and only when every file hashed before
-the run still has the size and mtime it had then, so a file edited during the run cannot
-pin a stale report. Entries are JSON, signed with the same per-user secret as parse results: an
-entry that was tampered with, committed by someone else or cut short is a miss.
+Those are the key of one entry per set of options, kept per project in the user's cache
+directory, never in the tree being checked (``<anchor>/projects/<project>/replay-v2/<key>.json``,
+see ``cachedir``; a later run with other inputs overwrites it, the oldest beyond
+KEEP_ENTRIES are removed). The inputs digest and the code list are stored in the entry and
+compared on lookup. An entry is written only after a run that ended normally (exit 0 or 1)
+without ``--diff`` or a baseline (those read git objects and baseline files that are not
+part of the key), and only when every file hashed before the run still has the size and
+mtime it had then, so a file edited during the run cannot pin a stale report. Entries are
+JSON, signed with the same per-user secret as parse results: an entry that was tampered
+with, written by someone else or cut short is a miss.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,14 +52,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aiinfralint.cachedir import SafeDir
     from aiinfralint.discovery import Discovery
 
-FORMAT = "replay-v1"
+FORMAT = "replay-v2"
 KEEP_ENTRIES = 16  # one per set of options; the oldest go first
 # a report this large is cheap to make again next to the disk it would take 16 times over
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _MAC_SIZE = 32
 _ENV = ("NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "COLUMNS")
+ENTRY = re.compile(r"[0-9a-f]{64}\.json")
+# what a project directory may hold, for pruning a whole project
+LAYOUT = ((re.compile(re.escape(FORMAT)),), ENTRY)
 
 # (target, text): "-" is standard output, anything else a file path as given
 Write = tuple[str, str]
@@ -123,61 +134,80 @@ def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respe
     return Inputs(h.hexdigest(), tuple(stats), disc)
 
 
-def _file_stat(path: str) -> list[Any] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [path, st.st_size, st.st_mtime_ns]
+def _versioned_dirs() -> tuple[str, ...]:
+    """Directories whose files are named by versions in the key: the standard library (the
+    Python version) and the site directories (the distribution list)."""
+    dirs = [os.path.dirname(os.__file__)]
+    dirs.extend(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(os.path.join(d, "") for d in dirs)
 
 
 def code_files() -> list[list[Any]]:
-    """Every module file this process imported, and every file of the aiinfralint package."""
-    import aiinfralint
+    """[path, size, mtime_ns, sha256 or ""] of every module file this process imported and
+    every file of the aiinfralint package; "" for files named by a version in the key."""
+    from aiinfralint.cache import file_digest, package_files
 
-    files: set[str] = set()
+    package = {full for _, full in package_files()}
+    files: set[str] = set(package)
     for mod in list(sys.modules.values()):
         f = getattr(mod, "__file__", None)
         if isinstance(f, str) and os.path.isabs(f):
             files.add(f)
-    # the libraries the parse workers use may never be imported by this process (libcst
-    # for Python files): their entry files stand for their versions
-    from aiinfralint.cache import library_origins
-
-    files.update(library_origins())
-    pkg = os.path.dirname(aiinfralint.__file__)
-    for dirpath, dirnames, filenames in os.walk(pkg):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        files.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".pyc"))
+    versioned = _versioned_dirs()
     out = []
     for f in sorted(files):
-        st = _file_stat(f)
-        if st is not None:
-            out.append(st)
+        try:
+            st = os.stat(f)
+        except OSError:
+            continue
+        if f not in package and f.startswith(versioned):
+            digest = ""
+        else:
+            digest = file_digest(f) or ""
+            if not digest:
+                continue
+        out.append([f, st.st_size, st.st_mtime_ns, digest])
     return out
 
 
-def _code_unchanged(recorded: Any) -> bool:
+def _code_unchanged(recorded: Any) -> tuple[bool, bool]:
+    """(every recorded file is as it was, some were verified by content: their stats are refreshed in place)."""
+    from aiinfralint.cache import file_digest
+
     if not isinstance(recorded, list):
-        return False
+        return False, False
+    refreshed = False
     for row in recorded:
-        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str)):
-            return False
-        if _file_stat(row[0]) != row:
-            return False
-    return True
+        if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], str) and isinstance(row[3], str)):
+            return False, False
+        path, size, mtime, digest = row
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False, False
+        if st.st_size != size:
+            return False, False
+        if digest and st.st_mtime_ns != mtime:
+            if file_digest(path) != digest:
+                return False, False
+            row[2] = st.st_mtime_ns
+            refreshed = True
+    return True, refreshed
 
 
 class Replay:
     """One entry of the result cache: look it up before a run, store it after one."""
 
-    def __init__(self, root: Path, secret: bytes, key: str, request: CheckRequest, cwd: Path) -> None:
-        self.root = root
+    def __init__(
+        self, anchor: SafeDir, project: str, secret: bytes, key: str, request: CheckRequest, cwd: Path
+    ) -> None:
+        self.anchor = anchor
+        self.project = project
         self.secret = secret
         self.key = key
         self.request = request
         self.cwd = cwd
-        self.path = root / FORMAT / f"{key}.json"
+        self.name = f"{key}.json"
         self.inputs: Inputs | None = None  # what the run about to happen reads
         self._seen: tuple[tuple[tuple[str, ...], bool], Inputs] | None = None  # hashed by lookup
 
@@ -185,8 +215,14 @@ class Replay:
     def plan(cls, request: CheckRequest, cwd: Path) -> Replay | None:
         """The entry for this request, or None when replay cannot apply (cache off, no safe secret)."""
         from aiinfralint import __version__
-        from aiinfralint.cache import _secret, cache_root_for, disabled_by_env
+        from aiinfralint.cache import (
+            _secret,
+            disabled_by_env,
+            installed_distributions,
+            open_anchor,
+        )
         from aiinfralint.configfile import find_config
+        from aiinfralint.fileio import read_bytes
         from aiinfralint.suppress import today
 
         if disabled_by_env():
@@ -197,34 +233,52 @@ class Replay:
         source = request.config or (str(p) if (p := find_config(cwd)) else None)
         config_bytes = b""
         if source is not None:
-            try:
-                with open(source, "rb") as fh:
-                    config_bytes = fh.read(16 * 1024 * 1024)
-            except OSError:
+            data, _ = read_bytes(source, MAX_CONFIG_BYTES)
+            if data is None:
                 return None  # the normal path reports the unreadable config
-        site = [_file_stat(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+            config_bytes = data
+        found = open_anchor(source, cwd)
+        if found is None:
+            return None
         parts = {
             "format": FORMAT,
             "version": __version__,
             "python": sys.version,
-            "prefix": sys.prefix,
             "cwd": str(cwd),
             "request": request.__dict__,
             "config": [source, hashlib.sha256(config_bytes).hexdigest()],
             "today": today().isoformat(),
             "env": [os.environ.get(name) for name in _ENV],
-            "site": site,
+            "distributions": installed_distributions(),
         }
         key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-        return cls(cache_root_for(source, cwd), secret, key, request, cwd)
+        return cls(found[0], found[1], secret, key, request, cwd)
+
+    def _dir(self, create: bool) -> SafeDir | None:
+        from aiinfralint.cachedir import project_dir
+
+        project = project_dir(self.anchor, self.project, create, LAYOUT)
+        if project is None:
+            return None
+        try:
+            if create:
+                project.touch()  # the least recently used projects are pruned first
+            return project.child(FORMAT, create)
+        finally:
+            project.close()
 
     # lookup ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any] | None:
         from aiinfralint.cache import sign
-        from aiinfralint.fileio import read_bytes
 
-        raw, _ = read_bytes(self.path, MAX_ENTRY_BYTES, follow_symlinks=False)
+        where = self._dir(create=False)
+        if where is None:
+            return None
+        try:
+            raw = where.read(self.name, MAX_ENTRY_BYTES)
+        finally:
+            where.close()
         if raw is None or len(raw) <= _MAC_SIZE:
             return None
         mac, body = raw[:_MAC_SIZE], raw[_MAC_SIZE:]
@@ -248,7 +302,8 @@ class Replay:
         code = entry.get("exit")
         if not (isinstance(disc, dict) and isinstance(writes, list) and code in (0, 1)):
             return None
-        if not _code_unchanged(entry.get("code")):
+        unchanged, refreshed = _code_unchanged(entry.get("code"))
+        if not unchanged:
             return None
         exclude = disc.get("exclude")
         respect = disc.get("respect_gitignore")
@@ -263,6 +318,8 @@ class Replay:
             if not (isinstance(w, list) and len(w) == 2 and all(isinstance(x, str) for x in w)):
                 return None
             out.append((w[0], w[1]))
+        if refreshed:  # restored from another machine: record this one's file times
+            self._write(entry)
         return out, int(code)
 
     # store -----------------------------------------------------------------------------
@@ -275,8 +332,6 @@ class Replay:
 
     def store(self, exclude: Sequence[str], respect_gitignore: bool, writes: list[Write], exit_code: int) -> bool:
         """Record the run; False (and nothing written) if an input changed while it ran."""
-        from aiinfralint.cache import mark_cache_dir, sign, write_atomic
-
         if self.inputs is None or exit_code not in (0, 1):
             return False
         if not self.inputs.unchanged():
@@ -289,30 +344,32 @@ class Replay:
             "writes": [list(w) for w in writes],
             "exit": exit_code,
         }
+        return self._write(entry)
+
+    def _write(self, entry: dict[str, Any]) -> bool:
+        from aiinfralint.cache import sign
+
         body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
         if len(body) > MAX_ENTRY_BYTES:
             return False
+        where = self._dir(create=True)
+        if where is None:
+            return False  # an unsafe or read-only location must not fail the run
         try:
-            mark_cache_dir(self.root)
-            self.path.parent.mkdir(exist_ok=True)
-            write_atomic(self.path, sign(self.secret, self.key, body), body)
+            where.write_atomic(self.name, sign(self.secret, self.key, body), body)
         except OSError:
-            return False  # a read-only tree or a full disk must not fail the run
-        self._prune()
+            return False
+        else:
+            self._prune(where)
+        finally:
+            where.close()
         return True
 
-    def _prune(self) -> None:
-        from aiinfralint.cache import oldest_beyond
+    def _prune(self, where: SafeDir) -> None:
+        from aiinfralint.cachedir import newest_first
 
-        try:
-            entries = [p for p in self.path.parent.iterdir() if p.suffix == ".json" and not p.is_symlink()]
-        except OSError:
-            return
-        for old in oldest_beyond(entries, KEEP_ENTRIES):
-            try:
-                old.unlink()
-            except OSError:
-                pass
+        for old in newest_first(where.entries(ENTRY, dirs=False))[KEEP_ENTRIES:]:
+            where.unlink_file(old)
 
 
 def perform(writes: Sequence[Write]) -> None:
