@@ -206,11 +206,11 @@ def test_fifo_does_not_block(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert out["a"] == ["deploy.yaml"]
-    assert ["pipe.yaml", "not a regular file"] in out["b"]
+    assert ["pipe.yaml", "not a regular file: FIFO"] in out["b"]
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_is_skipped_with_reason(tmp_path):
+def test_unreadable_file_is_a_finding(tmp_path):
     p = tmp_path / "secret.yaml"
     p.write_text(MANIFEST)
     p.chmod(0)
@@ -218,10 +218,11 @@ def test_unreadable_file_is_skipped_with_reason(tmp_path):
         result = _run(tmp_path)
     finally:
         p.chmod(0o644)
-    assert dict(result.skipped)["secret.yaml"].startswith("cannot read")
+    (f,) = [f for f in result.findings if f.span.path == "secret.yaml"]
+    assert f.code == "AIL000" and f.span.line == 1 and f.message.startswith("cannot read")
 
 
-def test_unreadable_file_reason_via_read_error(tmp_path, monkeypatch):
+def test_unreadable_file_finding_via_read_error(tmp_path, monkeypatch):
     """Runs as root too: simulate the permission error at open()."""
     from aiinfralint import parallel
 
@@ -236,7 +237,9 @@ def test_unreadable_file_reason_via_read_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(parallel.os, "open", guarded)
     result = _run(tmp_path)
-    assert dict(result.skipped)["secret.yaml"] == "cannot read: Permission denied"
+    (f,) = [f for f in result.findings if f.span.path == "secret.yaml"]
+    assert f.code == "AIL000" and f.span.line == 1
+    assert f.message == "cannot read: Permission denied; not checked"
     assert any(fr.path == "deploy.yaml" and fr.output.objects for fr in result.files)
 
 

@@ -1,4 +1,4 @@
-"""Parsing in a process pool gives the same report as parsing in one process."""
+"""Parsing in worker processes gives the same report with one worker or several."""
 
 from __future__ import annotations
 
@@ -44,25 +44,33 @@ def test_jobs_1_and_2_identical_on_fixtures(pool_always):
     assert json.loads(one)["summary"]["files_scanned"] > 20
 
 
+def _spy_workers(monkeypatch) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    calls: list[tuple[int, int]] = []
+    real = parallel._Supervisor.run
+
+    def spy(self, n, *rest):  # type: ignore[no-untyped-def]
+        calls.append((len(self.todo), n))
+        return real(self, n, *rest)
+
+    monkeypatch.setattr(parallel._Supervisor, "run", spy)
+    return calls
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked on Linux only")
 def test_pool_is_really_used(pool_always, monkeypatch):
-    calls = []
-    real = parallel._parse_in_pool
-
-    def spy(todo, workers, with_key, tick, *rest):  # type: ignore[no-untyped-def]
-        calls.append((len(todo), workers))
-        return real(todo, workers, with_key, tick, *rest)
-
-    monkeypatch.setattr(parallel, "_parse_in_pool", spy)
+    calls = _spy_workers(monkeypatch)
     _json(["fixtures/k8s"], FIXTURES.parent, jobs=2)
     assert calls and calls[0][1] == 2
 
 
-def test_small_runs_stay_in_one_process(monkeypatch, tmp_path):
-    monkeypatch.setattr(parallel, "_parse_in_pool", lambda *a: pytest.fail("pool used for 3 files"))
+@pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked on Linux only")
+def test_small_runs_use_one_worker(monkeypatch, tmp_path):
+    calls = _spy_workers(monkeypatch)
     for i in range(3):
         (tmp_path / f"s{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n")
     result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=8, use_cache=False))
     assert len(result.files) == 3
+    assert calls == [(3, 1)]
 
 
 def test_results_keep_candidate_order(pool_always, tmp_path):
@@ -106,13 +114,10 @@ def test_a_worker_crash_fails_only_its_file(pool_always, monkeypatch, tmp_path):
 
 
 def test_pool_unavailable_falls_back_to_one_process(pool_always, monkeypatch, tmp_path):
-    import concurrent.futures
+    def no_processes() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
 
-    class NoProcesses:
-        def __init__(self, *a, **k):  # type: ignore[no-untyped-def]
-            raise OSError(38, "Function not implemented")
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcesses)
+    monkeypatch.setattr(parallel.os, "fork", no_processes)
     for i in range(6):
         (tmp_path / f"s{i}.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n")
     result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
@@ -138,16 +143,14 @@ def test_cli_jobs_flag_same_output(tmp_path, monkeypatch, capsys, pool_always):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork is only chosen on Linux")
-def test_no_fork_while_another_thread_runs(pool_always, tmp_path):
-    """A progress bar runs a thread; forking then could deadlock the workers."""
+def test_workers_forked_while_another_thread_runs(pool_always, tmp_path):
+    """A progress bar runs a thread; a forked worker touches nothing of it, only its parser."""
     import threading
 
-    assert parallel._pool_context().get_start_method() == "fork"
     stop = threading.Event()
     t = threading.Thread(target=stop.wait, daemon=True)
     t.start()
     try:
-        assert parallel._pool_context().get_start_method() == "forkserver"
         for i in range(8):
             (tmp_path / f"s{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n")
         result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))

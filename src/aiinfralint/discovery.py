@@ -1,15 +1,44 @@
 """Which files to read: walk the given paths, honour .gitignore and exclude globs.
 
-Directory symlinks are never followed (no loops, no escaping the tree); file
-symlinks are read if they resolve to a regular file. Everything skipped on the
-way that a user might have expected us to read is reported with a reason.
+What decides that a directory is skipped:
+
+* inside a git work tree, only ``.gitignore`` (when ``respect-gitignore`` is on) and the
+  configured ``exclude`` globs. ``build/``, ``dist/``, ``venv/``, ``node_modules/`` and the
+  like are checked unless the repository ignores them: a pull request cannot hide a file
+  from the check by putting it in a directory with a conventional name. ``.git`` itself is
+  never entered, nor an aiinfralint cache directory (it carries aiinfralint's
+  ``CACHEDIR.TAG``) that has no tracked files;
+* the tree of a commit that ``--diff`` wrote into a temporary directory (tracked files
+  only) is treated like the work tree it came from, so both sides are read alike;
+* outside a git work tree (or with ``respect-gitignore = false``) the default excludes
+  (`DEFAULT_EXCLUDED_DIRS`: virtual environments, dependency and build output, tool caches)
+  are skipped, and each one is listed as skipped with the reason, e.g.
+  ``default exclude: build/ (not a git work tree)``.
+
+Files:
+
+* directory symlinks are never followed (no loops, no escaping the tree), except a
+  directory named on the command line, which is resolved once;
+* a file symlink is read only if it resolves to a regular file inside the *checked root*:
+  the directory given on the command line (resolved) for files found by walking it; for a
+  file named on the command line, the working directory or the directory the file was
+  named in (both resolved). A symlink to ``/etc/passwd`` or ``~/.ssh/id_rsa`` committed
+  into a tree is therefore listed as skipped and never opened;
+* FIFOs, sockets and devices are listed as skipped (``not a regular file: FIFO``) and
+  never opened;
+* unreadable files are left to the reader: a recognised one becomes an ``AIL000`` finding.
+
+Everything skipped on the way that a user might have expected us to read is reported
+with a reason.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,13 +53,25 @@ CANDIDATE_SUFFIXES = frozenset(
         ".py", ".sql",
     }
 )
-ALWAYS_SKIPPED_DIRS = frozenset(
+# skipped (and listed) only where no .gitignore decides: outside git, or with
+# respect-gitignore off
+DEFAULT_EXCLUDED_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+        ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aiinfralint_cache", ".terraform",
         "site-packages", ".eggs", "dist", "build",
     }
 )
+GIT_DIR = ".git"  # never entered, never listed
+# the start of the CACHEDIR.TAG aiinfralint writes into its cache directories
+_CACHE_TAG = b"Signature: 8a477f597d28d172789f06886806bc55"
+# `diffmode.base_tree` writes the tracked files of BASE_REF into tempfile.mkdtemp(prefix=...)
+BASE_TREE_PREFIX = "aiinfralint-base-"
+
+# how a directory's contents are decided
+_GIT = "git"  # a git work tree: .gitignore and configured excludes
+_COMMIT = "commit"  # a commit's tracked files written out by --diff: configured excludes only
+_PLAIN = "plain"  # no version control: configured and default excludes
 
 
 @dataclass(frozen=True)
@@ -69,9 +110,46 @@ def _matches(display: str, globs: Sequence[str]) -> bool:
 @lru_cache(maxsize=4096)
 def _git_root(start: Path) -> Path | None:
     for parent in (start, *start.parents):
-        if (parent / ".git").exists():
+        if (parent / GIT_DIR).exists():
             return parent
     return None
+
+
+def _is_base_tree(path: Path) -> bool:
+    """Inside a temporary directory `diffmode.base_tree` made for BASE_REF's files?"""
+    tf = sys.modules.get("tempfile")
+    if tf is None:  # never imported: this process made no base tree
+        return False
+    tmp = tf.gettempdir()
+    homes = {tmp, os.path.realpath(tmp)}
+    for parent in (path, *path.parents):
+        if parent.name.startswith(BASE_TREE_PREFIX) and str(parent.parent) in homes:
+            return True
+    return False
+
+
+def _tree_kind(start: Path) -> str:
+    if _git_root(start) is not None:
+        return _GIT
+    return _COMMIT if _is_base_tree(start) else _PLAIN
+
+
+def _kind_name(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "special file"
+
+
+def _within(target: Path, roots: Sequence[Path]) -> bool:
+    return any(target == r or target.is_relative_to(r) for r in roots)
 
 
 def _git_ignored(root: Path) -> tuple[set[str], list[str]]:
@@ -100,6 +178,29 @@ def _git_ignored(root: Path) -> tuple[set[str], list[str]]:
         else:
             files.add(full)
     return files, dirs
+
+
+def _has_tracked_files(directory: Path) -> bool:
+    root = _git_root(directory)
+    if root is None:
+        return False
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--", str(directory)], cwd=root, capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return True  # cannot tell: read it
+    return proc.returncode != 0 or bool(proc.stdout)
+
+
+def _is_cache_dir(directory: Path, names: set[str]) -> bool:
+    """A directory aiinfralint made for its cache (its CACHEDIR.TAG says so)."""
+    if "CACHEDIR.TAG" not in names:
+        return False
+    from aiinfralint.fileio import read_bytes
+
+    data, _ = read_bytes(directory / "CACHEDIR.TAG", 4096, follow_symlinks=False)
+    return data is not None and data.startswith(_CACHE_TAG) and b"aiinfralint" in data
 
 
 class _Ignore:
@@ -132,8 +233,9 @@ def discover(
     out = Discovery()
     ignore = _Ignore(respect_gitignore)
     seen: set[str] = set()
+    here = cwd.resolve()
 
-    def consider_file(p: Path, explicit: bool) -> None:
+    def consider_file(p: Path, explicit: bool, roots: Sequence[Path], mode: int | None = None) -> None:
         display = display_path(p, cwd)
         if display in seen:
             return
@@ -141,12 +243,20 @@ def discover(
         if p.is_symlink():
             try:
                 target = p.resolve(strict=True)
+                mode = target.stat().st_mode
             except (OSError, RuntimeError):
                 out.skipped.append((display, "broken or looping symlink"))
                 return
-            if not target.is_file():
-                out.skipped.append((display, "symlink to a non-regular file"))
+            if not _within(target, roots):
+                where = "the working directory" if explicit else "the checked directory"
+                out.skipped.append((display, f"symlink to a file outside {where} (not read)"))
                 return
+            if not stat.S_ISREG(mode):
+                out.skipped.append((display, f"symlink to a non-regular file: {_kind_name(mode)}"))
+                return
+        elif mode is not None and not stat.S_ISREG(mode):
+            out.skipped.append((display, f"not a regular file: {_kind_name(mode)}"))
+            return
         if not explicit:
             if p.suffix.lower() not in CANDIDATE_SUFFIXES:
                 return
@@ -155,53 +265,90 @@ def discover(
                 return
         out.files.append(Candidate(p.absolute(), display))
 
+    def default_exclude_reason(kind: str) -> str | None:
+        if kind == _PLAIN:
+            return "not a git work tree"
+        if not respect_gitignore:
+            return "respect-gitignore is off"
+        return None
+
     for raw in paths:
         root = (cwd / raw) if not os.path.isabs(raw) else Path(raw)
         if root.is_symlink() and root.is_dir():
             # the user named it: follow once, but never a symlinked dir inside the walk
             root = root.resolve()
-        if root.is_file() or (root.exists() and not root.is_dir()):
-            consider_file(root, explicit=True)
+        if root.exists() and not root.is_dir():
+            try:
+                st_mode = os.lstat(root).st_mode
+            except OSError:
+                st_mode = None
+            consider_file(root, True, (here, root.parent.resolve()), st_mode)
             continue
         if not root.exists():
-            out.skipped.append((display_path(root, cwd), "no such file or directory"))
+            if root.is_symlink():
+                out.skipped.append((display_path(root, cwd), "broken or looping symlink"))
+            else:
+                out.skipped.append((display_path(root, cwd), "no such file or directory"))
             continue
-        stack = [root]
+        boundary = (root.resolve(),)
+        stack: list[tuple[Path, str]] = [(root, _tree_kind(root))]
         while stack:
-            d = stack.pop()
+            d, kind = stack.pop()
             try:
                 entries = sorted(os.scandir(d), key=lambda e: e.name)
             except OSError as exc:
                 out.skipped.append((display_path(Path(d), cwd), f"cannot list directory: {exc.strerror}"))
                 continue
+            names = {e.name for e in entries}
+            if kind != _GIT and GIT_DIR in names:
+                kind = _GIT  # a repository nested in a plain directory
+            if _is_cache_dir(d, names) and d != root:
+                if kind == _GIT:
+                    if not _has_tracked_files(d):
+                        continue  # ours, and not part of the repository
+                elif kind == _PLAIN:
+                    out.skipped.append((display_path(d, cwd), "aiinfralint cache directory"))
+                    continue
+            defaults_why = default_exclude_reason(kind)
             subdirs = []
             for e in entries:
                 p = Path(e.path)
                 try:
                     if e.is_dir(follow_symlinks=False):
-                        if e.name in ALWAYS_SKIPPED_DIRS:
+                        if e.name == GIT_DIR:
                             continue
                         disp = display_path(p, cwd)
                         if exclude and _matches(disp, exclude):
                             out.skipped.append((disp, "excluded by configuration"))
                             continue
+                        if defaults_why is not None and e.name in DEFAULT_EXCLUDED_DIRS:
+                            out.skipped.append((disp, f"default exclude: {e.name}/ ({defaults_why})"))
+                            continue
                         if ignore.ignored(p):
                             continue
-                        subdirs.append(p)
+                        subdirs.append((p, kind))
                     elif e.is_symlink():
                         if os.path.isdir(e.path):
-                            out.skipped.append((display_path(p, cwd), "symlink to a directory not followed"))
+                            if not ignore.ignored(p):
+                                out.skipped.append((display_path(p, cwd), "symlink to a directory not followed"))
                             continue
                         if p.suffix.lower() in CANDIDATE_SUFFIXES and not ignore.ignored(p):
-                            consider_file(p, explicit=False)
-                        elif p.suffix.lower() in CANDIDATE_SUFFIXES and not os.path.exists(e.path):
-                            out.skipped.append((display_path(p, cwd), "broken or looping symlink"))
+                            consider_file(p, False, boundary)
                     elif e.is_file(follow_symlinks=False):
                         if p.suffix.lower() not in CANDIDATE_SUFFIXES:
                             continue
                         if ignore.ignored(p):
                             continue
-                        consider_file(p, explicit=False)
+                        consider_file(p, False, boundary)
+                    else:  # a FIFO, socket or device: listed, never opened
+                        if ignore.ignored(p):
+                            continue
+                        disp = display_path(p, cwd)
+                        if exclude and _matches(disp, exclude):
+                            if p.suffix.lower() in CANDIDATE_SUFFIXES:
+                                out.skipped.append((disp, "excluded by configuration"))
+                            continue
+                        consider_file(p, True, boundary, e.stat(follow_symlinks=False).st_mode)
                 except OSError as exc:
                     out.skipped.append((display_path(p, cwd), f"cannot stat: {exc.strerror}"))
             stack.extend(reversed(subdirs))

@@ -63,12 +63,17 @@ class RunResult:
 
 
 def read_and_parse(path: str, display: str) -> FileResult:
-    """Parse one file from disk. Pure function of the file's bytes: safe to cache or run in a pool."""
+    """Parse one file from disk, in this process. Pure function of the file's bytes.
+
+    Unreadable (permission denied) recognised files are an AIL000 problem at line 1; FIFOs,
+    devices and oversized files are skips (see `parallel.unreadable`).
+    """
     from aiinfralint.fileio import read_bytes
+    from aiinfralint.parallel import unreadable
 
     data, reason = read_bytes(path)  # never blocks on a FIFO, skips oversized files
     if data is None:
-        return FileResult(display, ParseOutput(skipped=reason or "cannot read"))
+        return unreadable(display, reason or "cannot read")
     return parse_data(display, data)
 
 

@@ -1,39 +1,66 @@
-"""Parsing many files: the parse cache first, then a process pool for what is left.
+"""Parsing many files: the parse cache first, then worker processes with a time limit per file.
 
-Only parsing is spread over processes; the rules run once, in the parent, on the merged
-model of every file, so cross-file rules see the whole project. Results come back in the
-order of the (sorted) candidates whatever order the workers finish in, so output is
-deterministic and ``--jobs 1`` and ``--jobs N`` give the same report.
+Every parse runs in a worker process, never in the process that writes the report, so one
+hostile file can only ever cost itself: a file whose parse takes longer than the time limit
+(``parse-timeout``, default 10 s) or crashes the interpreter (a segfault in a C extension,
+the OOM killer) becomes an ``AIL000`` finding for that file, and the run goes on.
 
-Small runs stay in one process: starting workers costs more than parsing a handful of
-files (see ``docs/benchmark.md`` for the measurement behind ``MIN_FILES_PER_WORKER``).
-A worker that dies (a crash in a C extension, the OOM killer) never takes the run down:
-its files are retried one by one, and a file that kills its worker again becomes a
-parse-error finding.
+How (`_Supervisor`): the workers are forked from this process after the common parsers are
+imported, so they start with them loaded (a fork costs about a millisecond; see
+``docs/benchmark.md``). Each worker gets a range of the files to parse over a pipe and
+sends back, over another pipe, one pickled result per file, in order; so the parent always
+knows which file a worker is on and since when. A worker still on the same file when its
+time is up is killed (SIGKILL) and that file reported; a worker whose pipe closes died on
+its current file. In both cases a new worker is forked for the rest of its range. A file
+whose worker crashed is tried once more in a fresh worker before it is reported, so a
+worker killed for reasons of its own (memory pressure) costs nothing. The pickles come only
+from our own child, over a pipe nobody else holds.
+
+Workers never outlive the run: on Linux each asks the kernel for SIGKILL when its parent
+dies (``PR_SET_PDEATHSIG``) and checks that its parent is still the process that forked it;
+everywhere a worker exits when its command pipe closes, and the parent kills and reaps every
+worker when the parse ends, however it ends (a signal, an exception). Workers ignore SIGINT
+(the parent decides) and die on SIGTERM.
+
+The rules run once, in the parent, on the merged model of every file, so cross-file rules
+see the whole project; while workers parse, the parent imports the rules (`while_waiting`).
+Results come back in the order of the (sorted) candidates whatever order the workers finish
+in, so output is deterministic and ``--jobs 1`` and ``--jobs N`` give the same report.
+
+Where ``fork`` is not available or not safe (anything but Linux: macOS and Windows start
+processes by spawning a new interpreter, which costs more than parsing a small project)
+and where processes cannot be created at all (a sandbox without fork), files are parsed in
+this process: the same results, but without the per-file time limit.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiinfralint.fileio import read_bytes
 
 if TYPE_CHECKING:
-    from aiinfralint.cache import ParseCache
     from aiinfralint.discovery import Candidate
     from aiinfralint.engine import FileResult, RunOptions
 
-# fewer files than this per worker and one process is faster: results come back pickled,
+# fewer files than this per worker and fewer workers are faster: results come back pickled,
 # which costs about a third of parsing them. Measured on 2 idle cores, parse only, median
 # of 5 (cache off): 100 synthetic manifests 39 ms alone vs 48 ms with two workers, 500
 # files 192 vs 174 ms, 2,000 files 0.86 vs 0.66 s, the 1,533-file corpus 1.25 vs 0.75 s
 MIN_FILES_PER_WORKER = 100
 MAX_CHUNK = 128
+PIPE_BYTES = 1 << 20  # unprivileged maximum (/proc/sys/fs/pipe-max-size) by default
+DEFAULT_PARSE_TIMEOUT = 10.0
+MAX_PARSE_TIMEOUT = 3600.0
+TIMEOUT_ENV = "AIINFRALINT_PARSE_TIMEOUT"  # overrides `parse-timeout` (seconds)
 
 Item = tuple[int, str, str]  # (index in candidates, absolute path, display path)
+Parsed = tuple[int, "str | None", "FileResult"]  # (index in candidates, cache key, result)
 
 
 def default_jobs() -> int:
@@ -43,19 +70,59 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _skipped(display: str, reason: str) -> FileResult:
-    from aiinfralint.engine import FileResult
-    from aiinfralint.parsers.base import ParseOutput
+def parse_timeout(options: RunOptions) -> float:
+    """Seconds one file may take to parse: $AIINFRALINT_PARSE_TIMEOUT, else `parse-timeout`."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        value = getattr(options.config, "parse_timeout", DEFAULT_PARSE_TIMEOUT)
+        return float(value) if value else DEFAULT_PARSE_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_PARSE_TIMEOUT:  # also false for NaN
+        from aiinfralint.configfile import ConfigError
 
-    return FileResult(display, ParseOutput(skipped=reason))
+        raise ConfigError(f"{TIMEOUT_ENV}={raw!r}: expected seconds, more than 0 and at most {MAX_PARSE_TIMEOUT:g}")
+    return value
 
 
-def _crashed(display: str) -> FileResult:
+def can_fork() -> bool:
+    """Whether parses run in forked workers with a time limit (Linux), or in this process."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _result(display: str, *, skipped: str | None = None, problem: str | None = None) -> FileResult:
     from aiinfralint.engine import FileResult
     from aiinfralint.parsers.base import ParseOutput, ParseProblem
 
-    problem = ParseProblem("the parser process crashed on this file; it was not checked")
-    return FileResult(display, ParseOutput(problems=[problem], claimed=True))
+    if problem is not None:
+        return FileResult(display, ParseOutput(problems=[ParseProblem(problem, line=1)], claimed=True))
+    return FileResult(display, ParseOutput(skipped=skipped))
+
+
+def _crashed(display: str, why: str = "") -> FileResult:
+    return _result(display, problem=f"the parser crashed on this file{why}; not checked")
+
+
+def _timed_out(display: str, seconds: float) -> FileResult:
+    return _result(display, problem=f"parsing took longer than {seconds:g} s; not checked")
+
+
+def unreadable(display: str, reason: str) -> FileResult:
+    """A file that could not be read: a finding for a file we would have parsed, else a skip.
+
+    Oversized and non-regular files are skips (by design not read); a recognised file that
+    cannot be opened (permission denied, an I/O error) is a finding at line 1, so a check
+    that could not see a file never passes silently.
+    """
+    from aiinfralint.discovery import CANDIDATE_SUFFIXES
+
+    name = display.rsplit("/", 1)[-1]
+    suffix = name[name.rfind("."):].lower() if "." in name else ""
+    if reason.startswith("cannot read") and suffix in CANDIDATE_SUFFIXES:
+        return _result(display, problem=f"{reason}; not checked")
+    return _result(display, skipped=reason)
 
 
 def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, FileResult]:
@@ -64,8 +131,7 @@ def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, File
 
     data, reason = read_bytes(path)
     if data is None:
-        assert reason is not None
-        return None, _skipped(display, reason)
+        return None, unreadable(display, reason or "cannot read")
     key = None
     if with_key:
         from aiinfralint.cache import entry_key
@@ -74,20 +140,29 @@ def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, File
     return key, parse_data(display, data)
 
 
-def _parse_chunk(items: Sequence[Item], with_key: bool) -> list[tuple[int, str | None, FileResult]]:
-    return [(i, *parse_one(path, display, with_key)) for i, path, display in items]
+def _parse_here(items: Sequence[Item], with_key: bool, tick: Callable[[int], None]) -> list[Parsed]:
+    out: list[Parsed] = []
+    for i, path, display in items:
+        try:
+            key, fr = parse_one(path, display, with_key)
+        except RecursionError:
+            key, fr = None, _crashed(display, " (RecursionError)")
+        out.append((i, key, fr))
+        tick(1)
+    return out
 
 
 def parse_all(
     candidates: Sequence[Candidate], options: RunOptions, while_waiting: Callable[[], None] | None = None
 ) -> list[FileResult]:
-    """Parse every candidate; `while_waiting` runs in this process while pool workers parse."""
+    """Parse every candidate; `while_waiting` runs in this process while workers parse."""
     from aiinfralint.cache import ParseCache
 
     total = len(candidates)
     done = 0
     results: list[FileResult | None] = [None] * total
     progress = options.progress
+    timeout = parse_timeout(options)
 
     def tick(n: int = 1) -> None:
         nonlocal done
@@ -97,128 +172,369 @@ def parse_all(
 
     cache = ParseCache.open(options.config, options.cwd, options.use_cache)
     todo: list[Item] = []
+    hits = 0
     for i, c in enumerate(candidates):
         if cache is None:
             todo.append((i, str(c.path), c.display))
             continue
         data, reason = read_bytes(str(c.path))
         if data is None:
-            assert reason is not None
-            results[i] = _skipped(c.display, reason)
-            tick()
+            results[i] = unreadable(c.display, reason or "cannot read")
+            hits += 1
             continue
         hit = cache.get(cache.key(c.display, data))
         if hit is not None:
             results[i] = hit
-            tick()
+            hits += 1
         else:
             todo.append((i, str(c.path), c.display))
 
     jobs = options.jobs if options.jobs and options.jobs > 0 else default_jobs()
-    workers = min(jobs, len(todo) // MIN_FILES_PER_WORKER)
+    workers = max(1, min(jobs, len(todo) // MIN_FILES_PER_WORKER))
     with_key = cache is not None
-    if workers >= 2:
-        parsed = _parse_in_pool(todo, workers, with_key, tick, while_waiting)
+    if not todo:
+        parsed: list[Parsed] = []
+        tick(hits)
+    elif can_fork():
+        # progress (a bar runs a thread) only after the first fork
+        parsed = _Supervisor(todo, with_key, timeout, tick).run(workers, while_waiting, lambda: tick(hits))
     else:
-        parsed = []
-        for item in todo:
-            parsed.extend(_parse_chunk([item], with_key))
-            tick()
+        tick(hits)
+        parsed = _parse_here(todo, with_key, tick)
     for i, key, fr in parsed:
         results[i] = fr
         if cache is not None and key is not None:
             cache.put(key, fr)
-    out = [fr if fr is not None else _crashed(candidates[i].display) for i, fr in enumerate(results)]
-    return out
+    return [fr if fr is not None else _crashed(candidates[i].display) for i, fr in enumerate(results)]
 
 
-def _pool_context():  # type: ignore[no-untyped-def]
-    import multiprocessing
-    import threading
-
-    # fork shares the already imported parsers with the workers at no cost; it is only
-    # safe on Linux and while this process has no other threads (a progress bar has one)
-    if sys.platform == "linux":
-        return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-    return multiprocessing.get_context()
+# --- the supervisor ------------------------------------------------------------------------
 
 
-def _parse_in_pool(
-    todo: list[Item],
-    workers: int,
-    with_key: bool,
-    tick: Callable[[int], None],
-    while_waiting: Callable[[], None] | None = None,
-) -> list[tuple[int, str | None, FileResult]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+class _Worker:
+    """A forked worker: its pid, its pipes, and the range of `todo` it has yet to answer."""
 
-    from aiinfralint.parsers.registry import preload_common
+    __slots__ = ("pid", "cmd", "res", "buf", "lo", "hi", "since")
 
-    from aiinfralint.parsers.yamlload import preload
+    def __init__(self, pid: int, cmd: int, res: int) -> None:
+        self.pid = pid
+        self.cmd = cmd  # parent -> worker: ranges to parse
+        self.res = res  # worker -> parent: one framed pickle per file
+        self.buf = bytearray()
+        self.lo = 0  # the position it is parsing now (when lo < hi)
+        self.hi = 0
+        self.since = 0.0  # when the parent last heard of it: `lo` started no earlier
 
-    # import the common parsers and the YAML library once here, so forked workers inherit
-    # them instead of each importing them (PyYAML alone takes ~40 ms to import); the rarer
-    # handlers load in a worker only when one of its files needs them
-    preload_common()
-    preload()
-    if with_key:
-        from aiinfralint.cache import parser_fingerprint
+    @property
+    def busy(self) -> bool:
+        return self.lo < self.hi
 
-        parser_fingerprint()
 
-    # about four chunks per worker balances uneven files without drowning in messages
-    size = max(1, min(MAX_CHUNK, -(-len(todo) // (workers * 4))))
-    chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-    parsed: list[tuple[int, str | None, FileResult]] = []
-    failed: list[Item] = []
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures = {pool.submit(_parse_chunk, chunk, with_key): chunk for chunk in chunks}
+_RANGE = "<II"
+_SIGNALS = frozenset({2, 15})  # SIGINT, SIGTERM
+_HEADER = "<Q"
+
+
+class _Supervisor:
+    def __init__(self, todo: list[Item], with_key: bool, timeout: float, tick: Callable[[int], None]) -> None:
+        self.todo = todo
+        self.with_key = with_key
+        self.timeout = timeout
+        self.tick = tick
+        self.workers: dict[int, _Worker] = {}  # by result fd
+        self.pending: deque[tuple[int, int]] = deque()
+        self.parsed: dict[int, Parsed] = {}  # by position in todo
+        self.crashes: dict[int, int] = {}  # position -> how many workers died on it
+
+    # parent side -------------------------------------------------------------------------
+
+    def run(self, n: int, while_waiting: Callable[[], None] | None, after_fork: Callable[[], None]) -> list[Parsed]:
+        import selectors
+
+        from aiinfralint.parsers.registry import preload_common
+        from aiinfralint.parsers.yamlload import preload
+
+        # every worker would import them itself: do it once, before forking (PyYAML alone
+        # takes ~40 ms to import). Even for one worker: this process imports most of them
+        # again for the rules anyway
+        preload_common()
+        preload()
+        if self.with_key:
+            from aiinfralint.cache import parser_fingerprint
+
+            parser_fingerprint()
+        # about four ranges per worker balances uneven files without drowning in messages
+        size = max(1, min(MAX_CHUNK, -(-len(self.todo) // (n * 4))))
+        self.pending.extend((lo, min(lo + size, len(self.todo))) for lo in range(0, len(self.todo), size))
+        self.sel = selectors.DefaultSelector()
+        try:
+            for _ in range(n):
+                if not self.pending or self._start(*self.pending.popleft()) is None:
+                    break
+            after_fork()
+            if not self.workers:  # no processes on this system: parse here, without a limit
+                return self._finish_here()
             if while_waiting is not None:
                 try:
                     while_waiting()
                 except Exception:  # only a head start: whatever failed runs again later
                     pass
-            for fut in as_completed(futures):
-                try:
-                    got = fut.result()
-                except BrokenProcessPool:
-                    failed.extend(futures[fut])
-                    continue
-                parsed.extend(got)
-                tick(len(got))
-    except (OSError, RuntimeError):
-        # no processes on this system (a sandbox without /dev/shm, fork limits): one process
-        seen = {i for i, _, _ in parsed}
-        for item in todo:
-            if item[0] not in seen:
-                parsed.extend(_parse_chunk([item], with_key))
-                tick(1)
-        return parsed
-    except BrokenProcessPool:
-        seen = {i for i, _, _ in parsed}
-        failed = [item for item in todo if item[0] not in seen and item not in failed]
-    if failed:
-        parsed.extend(_retry_alone(sorted(failed), with_key, tick))
-    return parsed
+            now = time.monotonic()
+            for w in self.workers.values():
+                w.since = now  # our own work must not count against a file
+            self._loop()
+            return [self.parsed[pos] for pos in sorted(self.parsed)]
+        finally:
+            self._close()
 
+    def _start(self, lo: int, hi: int) -> _Worker | None:
+        """Fork a worker for todo[lo:hi]; None (range put back) if no process can be made."""
+        import signal
 
-def _retry_alone(
-    items: list[Item], with_key: bool, tick: Callable[[int], None]
-) -> list[tuple[int, str | None, FileResult]]:
-    """Parse each file in a process of its own, so one that crashes takes only itself down."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    out: list[tuple[int, str | None, FileResult]] = []
-    for item in items:
+        cmd_r = cmd_w = res_r = res_w = -1
+        inherited = [fd for w in self.workers.values() for fd in (w.cmd, w.res) if fd >= 0]
+        # no Python signal handler may run in the child before it has its own (the parent's
+        # would raise there and unwind the parent's code: its cleanup, its report)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
-            with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
-                out.extend(pool.submit(_parse_chunk, [item], with_key).result())
-        except BrokenProcessPool:
-            out.append((item[0], None, _crashed(item[2])))
-        except (OSError, RuntimeError):
-            out.extend(_parse_chunk([item], with_key))
-        tick(1)
-    return out
+            try:
+                cmd_r, cmd_w = os.pipe()
+                res_r, res_w = os.pipe()
+                parent = os.getpid()
+                pid = os.fork()
+            except OSError:
+                for fd in (cmd_r, cmd_w, res_r, res_w):
+                    if fd >= 0:
+                        os.close(fd)
+                self.pending.appendleft((lo, hi))
+                return None
+            if pid == 0:  # the worker: never returns
+                try:
+                    _worker_main(cmd_r, res_w, parent, self.todo, self.with_key, [*inherited, cmd_w, res_r], blocked)
+                finally:
+                    os._exit(1)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(cmd_r)
+        os.close(res_w)
+        os.set_blocking(res_r, False)
+        _widen(res_r)
+        w = _Worker(pid, cmd_w, res_r)
+        self.workers[res_r] = w
+        self.sel.register(res_r, 1, w)  # EVENT_READ
+        self._assign(w, lo, hi)
+        return w
+
+    def _assign(self, w: _Worker, lo: int, hi: int) -> None:
+        import struct
+
+        w.lo, w.hi, w.since = lo, hi, time.monotonic()
+        try:
+            os.write(w.cmd, struct.pack(_RANGE, lo, hi))  # 8 bytes: atomic, never blocks
+            if not self.pending:
+                # its last range: it exits when done, instead of sharing (copy-on-write)
+                # our memory while we import and run the rules
+                os.close(w.cmd)
+                w.cmd = -1
+        except OSError:
+            pass  # it died already: its result pipe says so next
+
+    def _loop(self) -> None:
+        while len(self.parsed) < len(self.todo):
+            for w in self.workers.values():
+                if not w.busy and self.pending and w.cmd >= 0:
+                    self._assign(w, *self.pending.popleft())
+            busy = [w for w in self.workers.values() if w.busy]
+            if not busy:
+                if not self.pending:
+                    break  # cannot happen: every range is answered
+                if self._start(*self.pending.popleft()) is None:  # no process can be made
+                    self._finish_here()
+                    break
+                continue
+            wait = max(0.0, min(w.since for w in busy) + self.timeout - time.monotonic())
+            for key, _ in self.sel.select(wait):
+                if self.workers.get(key.fd) is key.data:  # not one killed (its fd reused) meanwhile
+                    self._read(key.data)
+            now = time.monotonic()
+            for w in list(self.workers.values()):
+                if w.busy and now - w.since > self.timeout:
+                    self._kill(w)
+                    pos = w.lo
+                    self._record(pos, None, _timed_out(self.todo[pos][2], self.timeout))
+                    self._resume(w.lo + 1, w.hi)
+
+    def _read(self, w: _Worker) -> None:
+        import pickle
+        import struct
+
+        while True:
+            try:
+                chunk = os.read(w.res, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:  # the worker is gone: it died on its current file
+                self._kill(w)
+                if w.busy:
+                    pos = w.lo
+                    self.crashes[pos] = self.crashes.get(pos, 0) + 1
+                    if self.crashes[pos] >= 2:
+                        self._record(pos, None, _crashed(self.todo[pos][2]))
+                        self._resume(pos + 1, w.hi)
+                    else:
+                        self._resume(pos, w.hi)
+                return
+            w.buf += chunk
+            while len(w.buf) >= 8:
+                (size,) = struct.unpack_from(_HEADER, w.buf)
+                if len(w.buf) < 8 + size:
+                    break
+                try:
+                    pos, key, fr = pickle.loads(w.buf[8:8 + size])
+                except Exception:  # cannot happen with our own child; still only this file
+                    pos, key, fr = w.lo, "unreadable result", None
+                del w.buf[:8 + size]
+                if fr is None:  # a Python exception escaped the parser (key: its name)
+                    fr = _crashed(self.todo[pos][2], f" ({key})" if key else "")
+                    key = None
+                self._record(pos, key, fr)
+                w.lo, w.since = pos + 1, time.monotonic()
+            if not w.busy and self.pending and w.cmd >= 0:
+                self._assign(w, *self.pending.popleft())
+
+    def _record(self, pos: int, key: str | None, fr: FileResult) -> None:
+        if pos not in self.parsed:
+            self.parsed[pos] = (self.todo[pos][0], key, fr)
+            self.tick(1)
+
+    def _resume(self, lo: int, hi: int) -> None:
+        """The rest of a range whose worker is gone: in a new worker (or later, by another)."""
+        if lo < hi:
+            self.pending.appendleft((lo, hi))
+        if self.pending:
+            self._start(*self.pending.popleft())
+
+    def _kill(self, w: _Worker) -> None:
+        import signal
+
+        self.workers.pop(w.res, None)
+        try:
+            self.sel.unregister(w.res)
+        except (KeyError, ValueError):
+            pass
+        for fd in (w.cmd, w.res):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        try:
+            os.kill(w.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        while True:
+            try:
+                os.waitpid(w.pid, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+
+    def _close(self) -> None:
+        for w in list(self.workers.values()):
+            self._kill(w)
+        self.sel.close()
+
+    def _finish_here(self) -> list[Parsed]:
+        """What no worker could parse (no processes on this system), parsed in this process."""
+        left = [pos for pos in range(len(self.todo)) if pos not in self.parsed]
+        for (i, key, fr), pos in zip(_parse_here([self.todo[p] for p in left], self.with_key, lambda n: None), left):
+            self._record(pos, key, fr)
+        return [self.parsed[pos] for pos in sorted(self.parsed)]
+
+
+def _widen(fd: int) -> None:
+    """A 1 MiB pipe: workers go on parsing while this process imports the rules."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # the default 64 KiB: workers wait for us a little sooner
+
+
+# --- worker side -----------------------------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; exit if that already happened."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # the command pipe's EOF still ends the worker between files
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    buf = b""
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _worker_main(
+    cmd: int, res: int, parent: int, todo: list[Item], with_key: bool, inherited: list[int], mask: set[int]
+) -> None:
+    """A worker's whole life: parse the ranges it is sent, one result per file, then exit."""
+    code = 0
+    try:
+        import pickle
+        import signal
+        import struct
+        import warnings
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _die_with_parent(parent)
+        for fd in inherited:  # the parent's ends of other workers' pipes
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        warnings.simplefilter("ignore")
+        while True:
+            got = _read_exact(cmd, 8)
+            if got is None:  # the parent closed the pipe (or died)
+                break
+            lo, hi = struct.unpack(_RANGE, got)
+            for pos in range(lo, hi):
+                _, path, display = todo[pos]
+                try:
+                    key, fr = parse_one(path, display, with_key)
+                    body = pickle.dumps((pos, key, fr), pickle.HIGHEST_PROTOCOL)
+                except BaseException as exc:  # a parser bug (RecursionError, MemoryError): this file only
+                    body = pickle.dumps((pos, type(exc).__name__, None), pickle.HIGHEST_PROTOCOL)
+                _write_all(res, struct.pack(_HEADER, len(body)) + body)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # never the parent's atexit handlers, never its buffered output
