@@ -59,6 +59,8 @@ class Config(_Section):
     severity: dict[str, Severity] = {}
     exclude: list[str] = []
     respect_gitignore: bool = True
+    # seconds one file may take to parse before it is reported (AIL000) and not checked
+    parse_timeout: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
     fail_on: FailOn = "warning"
     # "realtime" business window used by AIL202, e.g. "08:00-20:00 America/New_York"
     peak_windows: dict[str, str] = {}
