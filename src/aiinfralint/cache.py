@@ -220,11 +220,11 @@ class ParseCache:
         """The cache for this run, or None when it is disabled or cannot be used."""
         if not enabled or disabled_by_env():
             return None
-        secret = _secret()
-        if secret is None:
-            return None
         found = open_anchor(config.source, cwd)
         if found is None:
+            return None
+        secret = _secret()
+        if secret is None:
             return None
         return cls(found[0], secret)
 

@@ -227,9 +227,6 @@ class Replay:
 
         if disabled_by_env():
             return None
-        secret = _secret()
-        if secret is None:
-            return None
         source = request.config or (str(p) if (p := find_config(cwd)) else None)
         config_bytes = b""
         if source is not None:
@@ -239,6 +236,9 @@ class Replay:
             config_bytes = data
         found = open_anchor(source, cwd)
         if found is None:
+            return None
+        secret = _secret()
+        if secret is None:
             return None
         parts = {
             "format": FORMAT,
