@@ -56,7 +56,7 @@ def test_bad_config_is_exit_two(project, capsys):
     (project / ".aiinfralint.toml").write_text('fail-on = "sometimes"\n')
     assert main(["check", "."]) == 2
     err = capsys.readouterr().err
-    assert "fail_on" in err and "Traceback" not in err
+    assert "fail-on: must be one of" in err and "Traceback" not in err
 
 
 def test_config_from_pyproject(project):

@@ -86,7 +86,7 @@ def _load_config(args: argparse.Namespace, cwd: Path):  # type: ignore[no-untype
     return cfg.load(args.config, cwd)
 
 
-def _validate_selectors(selectors: Sequence[str]) -> None:
+def _validate_selectors(selectors: Sequence[str], config: object = None) -> None:
     from aiinfralint.rules.registry import all_rules, matches
 
     rules = all_rules()
@@ -95,6 +95,10 @@ def _validate_selectors(selectors: Sequence[str]) -> None:
             continue
         if not any(matches(r, [s]) for r in rules):
             raise UsageError(f"unknown rule selector {s!r} (see `aiinfralint rules`)")
+    if config is not None:
+        from aiinfralint.config import check_rule_keys
+
+        check_rule_keys(config, rules)  # type: ignore[arg-type]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -180,7 +184,8 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
             from aiinfralint.diffmode import run_gate
 
             result: RunResult = run_gate(
-                options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline
+                options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline,
+                fail_on=args.fail_on,
             )
         else:
             result = run(options)
@@ -189,7 +194,7 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
             bar.close()
     # judged after the run, which imports every rule while its workers parse; an unknown
     # selector still fails the command (exit code 2) before anything is reported
-    _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore])
+    _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore], config)
     reporter = get_reporter(fmt)
     ropts = ReportOptions(
         color=to_tty and os.environ.get("NO_COLOR") is None,
@@ -213,6 +218,10 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
     if fail_on != "never":
         threshold = Severity(fail_on).rank
         code = 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
+    if args.diff and code == 0:
+        from aiinfralint.diffmode import gate_switched_off
+
+        code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
     if replay is not None:
         replay.store(config.exclude, config.respect_gitignore, writes, code)
     return code
@@ -329,7 +338,12 @@ def cmd_cost(args: argparse.Namespace) -> int:
         raise UsageError('cost reads files and directories; "-" (stdin) is not supported')
     # parse only: AIL000 keeps the run from evaluating any other rule
     result = run(RunOptions(paths=paths, config=config, select=["AIL000"], cwd=cwd, use_cache=not args.no_cache))
-    inv = inventory.build(result.project, config)
+    try:
+        inv = inventory.build(result.project, config)
+    except Exception as exc:
+        from aiinfralint.engine import InternalError
+
+        raise InternalError("the cost inventory", exc) from exc
     to_tty = args.output is None and sys.stdout.isatty()
     ropts = ReportOptions(color=to_tty and os.environ.get("NO_COLOR") is None, cwd=cwd)
     text = importlib.import_module(f"aiinfralint.report.cost_{args.format}").render(inv, result, ropts)
@@ -360,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"aiinfralint: error: {exc}\n")
+        return 2
+    except Exception as exc:
+        internal = sys.modules.get("aiinfralint.engine")
+        if internal is None or not isinstance(exc, internal.InternalError):
+            raise
+        sys.stderr.write(f"aiinfralint: error: {exc}\n")  # a rule crashed: no report, never a pass
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("aiinfralint: interrupted\n")

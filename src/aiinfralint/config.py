@@ -1,77 +1,418 @@
 """`[tool.aiinfralint]` in pyproject.toml or `.aiinfralint.toml`: discovery and validation.
 
 Keys may be written kebab-case (`fail-on`, as in ruff) or snake_case.
+
+Everything is checked when the file loads, so a bad value is a `ConfigError` naming the
+file and the key (exit code 2), never a traceback or a silent default later: known keys
+only at every level (an unknown one gets a did-you-mean), TOML types as documented,
+numbers finite and within sane bounds (a pull request must not be able to feed `nan` or a
+40-digit integer into the Decimal arithmetic of every rule), pricing columns that the data
+tables have, peak windows and time zones that parse, rule options of the right kind.
 """
 
 from __future__ import annotations
 
+import contextvars
+import difflib
+import json
+import math
+import os
+import re
 import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aiinfralint.configfile import ConfigError, find_config
+from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Severity
 
 __all__ = ["Config", "ConfigError", "find_config", "load", "load_file"]
 
-FailOn = Literal["error", "warning", "info", "never"]
+# a configuration file is a few kilobytes; anything near this is not one
+MAX_CONFIG_BYTES = 1024 * 1024
+# sane maxima: far above any real deployment, far below what breaks the arithmetic
+MAX_CALLS_PER_DAY = 10**12  # ~11.6 million calls a second
+MAX_TOKENS = 10**9
+MAX_AMOUNT = 10**9  # any price, power, intensity or energy column
+MAX_GPU_COUNT = 10**6
+MAX_PUE = 10
+MAX_TEXT = 10_000  # characters of any string value
+MAX_OPTION = 10**9  # numeric rule options (hours, seconds, tokens, GB/s)
+
+FAIL_ON_VALUES = ("error", "warning", "info", "never")
+PEAK_WINDOW_KEYS = ("realtime", "provider")
+
+
+_VALIDATING: contextvars.ContextVar[bool] = contextvars.ContextVar("aiinfralint_config_validating", default=False)
+
+
+class _Problem(ValueError):
+    """A validation problem below the field pydantic reports it at (`path` goes deeper)."""
+
+    def __init__(self, message: str, path: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = tuple(path)
+
+
+# --- showing values in messages ------------------------------------------------------------
+
+
+def show(value: Any) -> str:
+    """A value as a message may quote it: short, one line, no control characters."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if value.bit_length() > 100:
+            return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:60] + "..."
+        return json.dumps(text, ensure_ascii=True)
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    return type(value).__name__
+
+
+# --- value types ---------------------------------------------------------------------------
+
+
+def _number_check(lo: float, hi: float, *, integer: bool = False, strings: bool = False,
+                  lo_open: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if strings and isinstance(value, str):
+            try:
+                value = Decimal(value.strip())
+            except InvalidOperation:
+                raise _Problem(f"must be a number, got {show(value)}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise _Problem(f"must be {'a whole number' if integer else 'a number'}, got {show(value)}")
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise _Problem(f"must be a finite number, got {value}")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise _Problem(f"must be a finite number, got {show(value)}")
+        if value > hi:
+            raise _Problem(f"must be at most {hi:,} (a sane maximum), got {show(value)}")
+        if value < lo or (lo_open and value == lo):
+            if lo == 0 and not lo_open:
+                raise _Problem(f"must not be negative, got {show(value)}")
+            raise _Problem(f"must be {'greater than' if lo_open else 'at least'} {lo:g}, got {show(value)}")
+        if integer:
+            if value != int(value):
+                raise _Problem(f"must be a whole number, got {show(value)}")
+            return int(value)
+        return float(value)
+
+    return check
+
+
+def _text_check(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Problem(f"must be a string, got {show(value)}")
+    if len(value) > MAX_TEXT:
+        raise _Problem(f"must be at most {MAX_TEXT:,} characters long, got {len(value):,}")
+    return value
+
+
+def _choice_check(choices: Sequence[str]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or value not in choices:
+            raise _Problem(f"must be one of {', '.join(map(repr, choices))}, got {show(value)}")
+        return value
+
+    return check
+
+
+def _severity_check(value: Any) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    if not isinstance(value, str) or value not in {s.value for s in Severity}:
+        raise _Problem(f"must be one of 'error', 'warning', 'info', got {show(value)}")
+    return Severity(value)
+
+
+def _date_or_text(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return _text_check(value)
+
+
+Text = Annotated[str, BeforeValidator(_text_check)]
+Count = Annotated[int, BeforeValidator(_number_check(0, MAX_CALLS_PER_DAY, integer=True))]
+Amount = Annotated[float, BeforeValidator(_number_check(0, MAX_AMOUNT, strings=True))]
+GpuCount = Annotated[float, BeforeValidator(_number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True))]
+Pue = Annotated[float, BeforeValidator(_number_check(1, MAX_PUE, strings=True))]
+Fraction = Annotated[float, BeforeValidator(_number_check(0, 1))]
+TokenBudget = Annotated[int, BeforeValidator(_number_check(1, MAX_TOKENS, integer=True))]
+FailOn = Annotated[str, BeforeValidator(_choice_check(FAIL_ON_VALUES))]
+SeverityValue = Annotated[Severity, BeforeValidator(_severity_check)]
+DateText = Annotated[str, BeforeValidator(_date_or_text)]
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _suggest(key: str, known: Sequence[str]) -> str:
+    style = (lambda k: k) if "_" in key else (lambda k: k.replace("_", "-"))
+    close = difflib.get_close_matches(key.replace("-", "_").lower(), list(known), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {style(close[0])}?"
+    return f"unknown key (known: {', '.join(style(k) for k in known)})"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def __init__(self, **data: Any) -> None:
+        # a section built in code fails like a loaded file: ConfigError, not ValidationError
+        # (pydantic also calls this for nested sections: those let the outer call report)
+        if _VALIDATING.get():
+            super().__init__(**data)
+            return
+        token = _VALIDATING.set(True)
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, data, type(self))) from None
+        finally:
+            _VALIDATING.reset(token)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, data: Any) -> Any:
+        """Accept kebab-case spellings; refuse unknown keys with a did-you-mean."""
+        if not isinstance(data, Mapping):
+            raise _Problem(f"must be a table, got {show(data)}")
+        known = [k for k, f in cls.model_fields.items() if not f.exclude]
+        out: dict[str, Any] = {}
+        spelled: dict[str, str] = {}
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raise _Problem(f"keys must be strings, got {show(key)}")
+            name = key.replace("-", "_")
+            if name not in cls.model_fields:
+                raise _Problem(_suggest(key, known), (key,))
+            if name in out:
+                raise _Problem(f"given twice (as {spelled[name]} and {key})", (key,))
+            out[name] = value
+            spelled[name] = key
+        return out
 
 
 class TrafficConfig(_Section):
     """Traffic assumptions used by estimates when the config files do not say."""
 
-    calls_per_day: int = Field(default=10_000, ge=0, description="default calls per day per prompt")
+    calls_per_day: Count = Field(default=10_000, description="default calls per day per prompt")
     # calls per day by prompt name or path glob
-    prompts: dict[str, int] = {}
+    prompts: dict[Text, Count] = {}
     # hours per day a GPU workload runs when nothing says (serving workloads: 24)
-    gpu_utilisation: float = Field(default=0.6, ge=0.0, le=1.0)
-    region: str | None = None
+    gpu_utilisation: Fraction = 0.6
+    region: Text | None = None
+
+
+class _Row(_Section):
+    """One override row of a shipped data table: the table's columns, checked."""
+
+    note: Text | None = None
+    source: Text | None = None
+    confidence: Text | None = None
+
+
+class ModelRow(_Row):
+    provider: Text | None = None
+    input: Amount | None = None
+    cached_input: Amount | None = None
+    cache_write_5m: Amount | None = None
+    cache_write_1h: Amount | None = None
+    output: Amount | None = None
+    input_above_200k: Amount | None = None
+    cached_input_above_200k: Amount | None = None
+    output_above_200k: Amount | None = None
+    aliases: list[Text] | None = None
+    deprecation_date: DateText | None = None
+
+
+class GpuRow(_Row):
+    watts: Amount | None = None
+    idle_watts: Amount | None = None
+    usd_per_hour: Amount | None = None
+    memory_gb: Amount | None = None
+    price_basis: Text | None = None
+    aliases: list[Text] | None = None
+
+
+class InstanceRow(_Row):
+    provider: Text | None = None
+    gpu: Text | None = None
+    count: GpuCount | None = None
+    usd_per_hour: Amount | None = None
+    region: Text | None = None
+    region_prices: dict[Text, Amount] | None = None
+
+
+class GridRow(_Row):
+    g_per_kwh: Amount | None = None
+
+
+class EnergyRow(_Row):
+    wh_per_request: Amount | None = None
+    includes_overhead: bool | None = None
 
 
 class PricingConfig(_Section):
     """Overrides and extra rows for the shipped data tables (same columns as the tables)."""
 
-    models: dict[str, dict[str, Any]] = {}
-    gpus: dict[str, dict[str, Any]] = {}
-    instances: dict[str, dict[str, Any]] = {}
-    grid: dict[str, dict[str, Any]] = {}
-    pue: dict[str, float] = {}
+    models: dict[Text, ModelRow] = {}
+    gpus: dict[Text, GpuRow] = {}
+    instances: dict[Text, InstanceRow] = {}
+    grid: dict[Text, GridRow] = {}
+    pue: dict[Text, Pue] = {}
     # energy per request of hosted model APIs, by vendor (openai, anthropic, gemini ...)
-    inference_energy: dict[str, dict[str, Any]] = {}
+    inference_energy: dict[Text, EnergyRow] = {}
+
+    def rows(self, table: str) -> dict[str, dict[str, Any]]:
+        """The override rows of one table as plain columns (only the columns given)."""
+        if table == "pue":
+            return {k: {"pue": v} for k, v in self.pue.items()}
+        raw: Mapping[str, BaseModel] = getattr(self, table, {})
+        return {k: row.model_dump(exclude_unset=True) for k, row in raw.items()}
 
 
 class PromptConfig(_Section):
-    token_budget: int | None = Field(default=None, ge=1, description="AIL104: max static prefix tokens")
-    models: list[str] = []
+    token_budget: TokenBudget | None = Field(default=None, description="AIL104: max static prefix tokens")
+    models: list[Text] = []
+
+
+# --- rule options --------------------------------------------------------------------------
+
+_Check = Callable[[Any], Any]
+_HOURS = _number_check(0, 24 * 366, lo_open=True)
+_SECONDS = _number_check(0, 366 * 86_400, lo_open=True)
+
+
+def _strings(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise _Problem(f"must be an array of strings, got {show(value)}")
+    for item in value:
+        _text_check(item)
+    return value
+
+
+# Options of the built-in rules, by code and slug (each rule's "Options" section documents them).
+RULE_OPTIONS: dict[tuple[str, str], dict[str, _Check]] = {
+    ("AIL101", "prefix-cache-buster"): {
+        "classes": _strings,
+        "min_static_tokens_after": _number_check(0, MAX_TOKENS, integer=True),
+    },
+    ("AIL103", "prefix-below-cache-minimum"): {"margin": _number_check(0, 10)},
+    ("AIL201", "shared-batch-realtime-gpu-pool"): {
+        "scope": _choice_check(("directory", "tree", "project")),
+        "default_run_hours": _HOURS,
+    },
+    ("AIL202", "batch-gpu-window-overlaps-peak"): {"default_run_hours": _HOURS},
+    ("AIL203", "scale-to-zero-llm-serving"): {
+        "load_bandwidth_gb_s": _number_check(0, MAX_OPTION, lo_open=True),
+        "load_gbps": _number_check(0, MAX_OPTION, lo_open=True),
+        "start_overhead_seconds": _SECONDS,
+        "unknown_cold_start_seconds": _SECONDS,
+    },
+    ("AIL205", "streaming-proxy-timeout"): {"min_timeout_seconds": _SECONDS},
+    ("AIL301", "quota-reset-misaligned"): {"hours_before_reset": _number_check(0, 24 * 366)},
+}
+
+
+def _generic_option(value: Any) -> Any:
+    """Options of a rule this table does not know (a plugin): plain, finite, bounded values."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_check(-MAX_OPTION, MAX_OPTION)(value)
+    if isinstance(value, list):
+        for item in value:
+            _generic_option(item)
+        return value
+    if isinstance(value, (str, bool)):
+        return _text_check(value) if isinstance(value, str) else value
+    raise _Problem(f"must be a number, string, boolean or array, got {show(value)}")
+
+
+def _options_of(key: str) -> dict[str, _Check] | None:
+    for (code, slug), options in RULE_OPTIONS.items():
+        if key.upper() == code or key.lower() == slug:
+            return options
+    return None
+
+
+# --- the configuration ---------------------------------------------------------------------
 
 
 class Config(_Section):
-    select: list[str] = []
-    ignore: list[str] = []
-    extend_select: list[str] = []
-    per_file_ignores: dict[str, list[str]] = {}
-    severity: dict[str, Severity] = {}
-    exclude: list[str] = []
+    select: list[Text] = []
+    ignore: list[Text] = []
+    extend_select: list[Text] = []
+    per_file_ignores: dict[Text, list[Text]] = {}
+    severity: dict[Text, SeverityValue] = {}
+    exclude: list[Text] = []
     respect_gitignore: bool = True
     # seconds one file may take to parse before it is reported (AIL000) and not checked
     parse_timeout: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
     fail_on: FailOn = "warning"
     # "realtime" business window used by AIL202, e.g. "08:00-20:00 America/New_York"
-    peak_windows: dict[str, str] = {}
+    peak_windows: dict[Text, Text] = {}
     # per-rule options, keyed by code or slug
-    rules: dict[str, dict[str, Any]] = {}
+    rules: dict[Text, dict[Text, Any]] = {}
     traffic: TrafficConfig = TrafficConfig()
     pricing: PricingConfig = PricingConfig()
     prompt: PromptConfig = PromptConfig()
     # baseline file (relative to the config file) applied like --baseline
-    baseline: str | None = None
+    baseline: Text | None = None
     source: str | None = Field(default=None, exclude=True)
+
+    # keys whose tables hold data (codes, globs, model names): compared and shown as data
+    DATA_KEYS: ClassVar[frozenset[str]] = frozenset({"per_file_ignores", "severity", "peak_windows", "rules"})
+
+    @field_validator("peak_windows")
+    @classmethod
+    def _windows(cls, value: dict[str, str]) -> dict[str, str]:
+        from aiinfralint.timeutil import parse_window
+
+        for key, text in value.items():
+            if key not in PEAK_WINDOW_KEYS:
+                raise _Problem(_suggest(key, PEAK_WINDOW_KEYS), (key,))
+            try:
+                parse_window(text, "America/New_York" if key == "provider" else None)
+            except ValueError as exc:
+                raise _Problem(str(exc), (key,)) from None
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for key, options in value.items():
+            known = _options_of(key)
+            for name, option in options.items():
+                norm = name.replace("-", "_")
+                if known is None:
+                    check: _Check = _generic_option
+                elif norm in known:
+                    check = known[norm]
+                else:
+                    raise _Problem(_suggest(name, sorted(known)), (key, name))
+                try:
+                    check(option)
+                except _Problem as exc:
+                    raise _Problem(exc.message, (key, name)) from None
+        return value
 
     def baseline_path(self) -> str | None:
         if not self.baseline:
@@ -87,45 +428,165 @@ class Config(_Section):
         return merged
 
 
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            # keys that are data (codes, globs, model names) keep their spelling
-            nk = k.replace("-", "_") if k.replace("-", "_").isidentifier() and not k[:1].isupper() else k
-            out[nk] = v if nk in _DATA_KEYS else _normalise(v)
-        return out
-    return value
+def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
+    """Rule codes and slugs used as keys and values name rules that exist.
+
+    Needs the rule registry, so the CLI calls it once the rules are imported (while the
+    run's workers parse); `select`/`ignore` are checked there too.
+    """
+    from aiinfralint.rules.registry import matches
+
+    names = sorted({r.code for r in rules} | {r.slug for r in rules})
+    prefix = "tool.aiinfralint." if config.source and Path(config.source).name == "pyproject.toml" else ""
+    shown = _display(Path(config.source)) + ": " if config.source else ""
+
+    def unknown(section: str, key: str, name: str, what: str = "rule") -> ConfigError:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else " (see `aiinfralint rules`)"
+        sect = ".".join(p for p in (prefix.rstrip("."), section) if p)
+        where = f"[{sect}] {_toml_key(key)}" if sect else _toml_key(key)
+        return ConfigError(f"{shown}{where}: unknown {what}{hint}")
+
+    def exact(key: str) -> Any:
+        return next((r for r in rules if key.upper() == r.code or key.lower() == r.slug), None)
+
+    for code in config.extend_select:
+        if code.upper() != "ALL" and not any(matches(r, [code]) for r in rules):
+            raise unknown("", "extend-select", code, f"rule selector {show(code)}")
+    for glob, codes in config.per_file_ignores.items():
+        for code in codes:
+            if code.upper() != "ALL" and not any(matches(r, [code]) for r in rules):
+                raise unknown("per-file-ignores", glob, code, f"rule selector {show(code)}")
+    for key in config.severity:
+        if exact(key) is None:
+            raise unknown("severity", key, key)
+    for key, options in config.rules.items():
+        rule = exact(key)
+        if rule is None:
+            raise unknown("rules", key, key)
+        if options and rule.__module__.startswith("aiinfralint.rules.") and _options_of(key) is None:
+            name = next(iter(options))
+            raise ConfigError(f"{shown}[{prefix}rules.{_toml_key(key)}] {_toml_key(name)}: rule {rule.code} takes no options")
 
 
-_DATA_KEYS = frozenset({"per_file_ignores", "severity", "prompts", "models", "gpus", "instances", "grid", "pue", "inference_energy", "peak_windows", "rules"})
+# --- messages ------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+_PYDANTIC_MESSAGES = {
+    "bool_type": "must be true or false",
+    "list_type": "must be an array",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+}
 
 
-def _from_mapping(data: dict[str, Any], source: str) -> Config:
+def _message(err: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    problem = (err.get("ctx") or {}).get("error")
+    if isinstance(problem, _Problem):
+        return problem.message, problem.path
+    kind = err["type"]
+    got = show(err.get("input"))
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key", ()
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be {'at least' if kind.endswith('equal') else 'greater than'} {ctx.get('ge', ctx.get('gt'))}, got {got}", ()
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))} (a sane maximum), got {got}", ()
+    if kind in _PYDANTIC_MESSAGES:
+        return f"{_PYDANTIC_MESSAGES[kind]}, got {got}", ()
+    return f"{str(err.get('msg', 'invalid value')).rstrip('.')}, got {got}", ()
+
+
+def _spelled(loc: Sequence[Any], raw: Any) -> list[str]:
+    """The loc of an error in the spelling the file used (kebab-case keys stay kebab-case)."""
+    out: list[str] = []
+    node = raw
+    for part in loc:
+        if not isinstance(node, Mapping) or not isinstance(part, str):
+            break  # below a value: pydantic's own tags (union members, validators)
+        name = part
+        for key in node:
+            if isinstance(key, str) and (key == part or key.replace("-", "_") == part):
+                name = key
+                break
+        node = node.get(name)
+        out.append(name)
+    return out
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=True)
+
+
+def describe(exc: ValidationError, raw: Any, model: type[BaseModel] = BaseModel, prefix: Sequence[str] = ()) -> str:
+    """One line for the first problem: `[tool.aiinfralint.pricing.pue] gcp: must be ...`."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    message, deeper = _message(first)
+    path = [*_spelled(first["loc"], raw), *deeper]
+    section = ".".join(_toml_key(p) for p in [*prefix, *path[:-1]])
+    key = _toml_key(path[-1]) if path else ""
+    where = f"[{section}] {key}" if section else key
+    text = f"{where}: {message}" if where else message
+    others = {tuple(_spelled(e["loc"], raw)) for e in errors} - {tuple(_spelled(first["loc"], raw))}
+    if others:
+        text += f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})"
+    return text
+
+
+def _display(path: Path) -> str:
     try:
-        cfg = Config.model_validate({**_normalise(data)})
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def parse_text(data: bytes, path: Path, *, where: str | None = None) -> Config:
+    """A Config from the bytes of a pyproject.toml or .aiinfralint.toml (`where` names it in messages)."""
+    shown = where or _display(path)
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # an integer of thousands of digits, deep nesting
+        raise ConfigError(f"{shown}: invalid TOML: {type(exc).__name__}: {str(exc)[:120]}") from None
+    tool = doc.get("tool")
+    section = tool.get("aiinfralint") if isinstance(tool, dict) else None
+    prefix: tuple[str, ...] = ("tool", "aiinfralint")
+    if path.name == "pyproject.toml":
+        body = section if section is not None else {}
+    elif section is not None:
+        body = section
+    else:
+        body, prefix = doc, ()
+    token = _VALIDATING.set(True)
+    try:
+        cfg = Config.model_validate(body)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            lines.append(f"  {loc}: {err['msg']}")
-        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(lines)) from None
-    return cfg.model_copy(update={"source": source})
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{shown}: [{'.'.join(prefix)}] must be a table") from None
+        raise ConfigError(f"{shown}: {describe(exc, body, Config, prefix)}") from None
+    finally:
+        _VALIDATING.reset(token)
+    return cfg.model_copy(update={"source": str(path)})
 
 
 def load_file(path: Path) -> Config:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
-    section = data.get("tool", {}).get("aiinfralint")
-    if path.name == "pyproject.toml":
-        return _from_mapping(section or {}, str(path))
-    return _from_mapping(section if section is not None else data, str(path))
+    data, reason = read_bytes(path, MAX_CONFIG_BYTES)
+    if data is None:
+        if not os.path.lexists(path):
+            raise ConfigError(f"config file not found: {path}")
+        raise ConfigError(f"{_display(path)}: cannot read the configuration: {reason}")
+    return parse_text(data, path)
 
 
 def load(explicit: str | None, cwd: Path) -> Config:

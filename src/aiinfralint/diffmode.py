@@ -14,6 +14,7 @@ The result is a `GateResult`, a `RunResult` that reporters can read the gate fro
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -22,10 +23,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.config import ConfigError
+from aiinfralint.config import Config, ConfigError
 from aiinfralint.engine import RunOptions, RunResult, run
 from aiinfralint.model.finding import Finding
 from aiinfralint.report.base import totals
@@ -77,6 +79,19 @@ class Delta:
         return sum(p.delta for p in self.prompts)
 
 
+@dataclass(frozen=True)
+class ConfigChange:
+    """One difference between the base's and the head's effective configuration."""
+
+    key: str  # "ignore", "severity.AIL201", "configuration file"
+    change: str  # "ignore += ALL"
+    effect: str = ""  # "switches off every rule", "no file is checked"
+    switches_off: bool = False  # rules or files the base checked are no longer checked
+
+    def __str__(self) -> str:
+        return f"{self.change} ({self.effect})" if self.effect else self.change
+
+
 @dataclass
 class DiffReport:
     base_ref: str
@@ -85,6 +100,13 @@ class DiffReport:
     fixed: list[Finding]
     unchanged: int
     delta: Delta
+    config_changes: list[ConfigChange] = field(default_factory=list)
+    # the threshold a configuration change is judged against: --fail-on, else the base's
+    fail_on: str = "warning"
+
+    @property
+    def switched_off(self) -> list[ConfigChange]:
+        return [c for c in self.config_changes if c.switches_off]
 
 
 @dataclass
@@ -283,14 +305,21 @@ def run_gate(
     diff_base: str | None = None,
     baseline: str | None = None,
     write_baseline: str | None = None,
+    fail_on: str | None = None,
 ) -> GateResult:
-    """One engine run with the pull-request gate applied (diff, then baseline)."""
+    """One engine run with the pull-request gate applied (diff, then baseline).
+
+    `fail_on` is the command line's --fail-on (None: the configuration decides); with
+    --diff, configuration changes that switch checks off are judged against it.
+    """
     from aiinfralint import baseline as bl
 
     if diff_base is not None and options.stdin_text is not None:
         raise DiffError("--diff cannot be combined with input from stdin")
+    base_config: BaseConfig | None = None
     if diff_base is not None:
-        resolve_base(diff_base, options.cwd.resolve())  # fail early, before the long run
+        root, commit = resolve_base(diff_base, options.cwd.resolve())  # fail early, before the long run
+        base_config = load_base_config(diff_base, commit, root.resolve(), options.cwd.resolve(), options.config)
     head = run(options)
     gate = _as_gate(head)
     if write_baseline is not None:
@@ -304,11 +333,334 @@ def run_gate(
             base = run(base_options)
         gate.diff = compare(base, head, diff_base, commit)
         gate.findings = list(gate.diff.added)
+        assert base_config is not None
+        gate.diff.fail_on = fail_on or base_config.config.fail_on
+        gate.diff.config_changes = config_changes(
+            base_config, options.config, head, options, fail_on=fail_on, cli_baseline=baseline is not None
+            and baseline != options.config.baseline_path()
+        )
     if baseline is not None:
         loaded = bl.load_baseline(baseline)
         gate.findings, gate.baselined, gate.baseline_stale = bl.apply_baseline(gate.findings, loaded)
         gate.baseline_path = baseline
+        if gate.diff is not None and gate.baselined:
+            gate.diff.config_changes = [
+                replace(c, effect=f"hides {len(gate.baselined)} finding(s)", switches_off=True) if c.key == "baseline" else c
+                for c in gate.diff.config_changes
+            ]
     return gate
+
+
+# --- configuration changes ----------------------------------------------------------------
+
+
+@dataclass
+class BaseConfig:
+    """The base commit's effective configuration and where it came from."""
+
+    config: Config
+    where: str | None  # "pyproject.toml" (repository-relative), None: no file
+    problem: str | None = None  # the base's file could not be used: compared with the defaults
+
+
+def _blob_entries(commit: str, root: Path, paths: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+    """path -> (mode, sha, size) for the paths that exist as files in `commit`."""
+    if not paths:
+        return {}
+    out: dict[str, tuple[str, str, int]] = {}
+    listing = _git(["ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths], root)
+    for raw in listing.split(b"\0"):
+        meta, _, name = raw.partition(b"\t")
+        parts = meta.decode(errors="replace").split()
+        if len(parts) != 4 or parts[1] != "blob":
+            continue
+        size = int(parts[3]) if parts[3].isdigit() else 0
+        out[name.decode("utf-8", errors="surrogateescape")] = (parts[0], parts[2], size)
+    return out
+
+
+def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config) -> BaseConfig:
+    """The configuration the base commit would have used, found as `config.load` finds it.
+
+    Read straight from git (never from the temporary tree), within the same size cap.
+    """
+    import tomllib
+
+    from aiinfralint.config import MAX_CONFIG_BYTES, find_config, parse_text
+
+    def rel(path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    head_path = Path(head.source) if head.source else None
+    discovered = find_config(cwd)
+    explicit = head_path is not None and (discovered is None or discovered.resolve() != head_path.resolve())
+    if head_path is not None and explicit:
+        # --config FILE: the same file at the base commit (outside the repository: not part of the change)
+        inside = rel(head_path)
+        if inside is None:
+            return BaseConfig(head, str(head_path))
+        candidates = [inside]
+    else:
+        try:
+            prefix = PurePosixPath(cwd.relative_to(root).as_posix())
+        except ValueError:
+            return BaseConfig(Config(), None)
+        dirs = [prefix, *prefix.parents] if str(prefix) != "." else [PurePosixPath(".")]
+        candidates = []
+        for d in dirs:
+            for name in (".aiinfralint.toml", "pyproject.toml"):
+                candidates.append(name if str(d) == "." else f"{d}/{name}")
+    entries = _blob_entries(commit, root, candidates)
+    for path in candidates:
+        entry = entries.get(path)
+        if entry is None:
+            continue
+        mode, sha, size = entry
+        where = f"{ref}:{path}"
+        if mode == "120000" or size > MAX_CONFIG_BYTES:
+            why = "a symlink" if mode == "120000" else f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB"
+            return BaseConfig(Config(), path, f"{where} is {why}")
+        data = _git(["cat-file", "blob", sha], root)
+        if not explicit and path.rsplit("/", 1)[-1] == "pyproject.toml":
+            try:
+                tool = tomllib.loads(data.decode("utf-8")).get("tool")
+            except (ValueError, RecursionError):
+                tool = None
+            if not isinstance(tool, dict) or tool.get("aiinfralint") is None:
+                continue  # a pyproject.toml without our section is not a configuration
+        try:
+            return BaseConfig(parse_text(data, root / path, where=where), path)
+        except ConfigError as exc:
+            return BaseConfig(Config(), path, str(exc))
+    return BaseConfig(Config(), None)
+
+
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/*?")
+MAX_LISTED = 5
+
+
+def _v(value: Any) -> str:
+    """A configuration value for a summary line: plain words as they are, anything else quoted."""
+    from aiinfralint.config import show
+
+    if isinstance(value, str) and value and len(value) <= 80 and set(value) <= _PLAIN:
+        return value
+    if value is None:
+        return "(none)"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_v(v) for v in value[:MAX_LISTED]) + (", ..." if len(value) > MAX_LISTED else "") + "]"
+    return show(value)
+
+
+def _listed(items: Sequence[str]) -> str:
+    head = ", ".join(items[:MAX_LISTED])
+    return head if len(items) <= MAX_LISTED else f"{head} and {len(items) - MAX_LISTED} more"
+
+
+def _kebab(key: str) -> str:
+    return key.replace("_", "-")
+
+
+def _list_change(key: str, before: Sequence[str], after: Sequence[str]) -> str | None:
+    added = [x for x in after if x not in before]
+    removed = [x for x in before if x not in after]
+    parts = []
+    if added:
+        parts.append(f"+= {', '.join(_v(x) for x in added[:MAX_LISTED])}{', ...' if len(added) > MAX_LISTED else ''}")
+    if removed:
+        parts.append(f"-= {', '.join(_v(x) for x in removed[:MAX_LISTED])}{', ...' if len(removed) > MAX_LISTED else ''}")
+    return f"{_kebab(key)} {'; '.join(parts)}" if parts else None
+
+
+def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def config_changes(
+    base_cfg: BaseConfig,
+    head: Config,
+    head_run: RunResult,
+    options: RunOptions,
+    *,
+    fail_on: str | None = None,
+    cli_baseline: bool = False,
+) -> list[ConfigChange]:
+    """What the change does to the configuration, and what that switches off."""
+    from aiinfralint.engine import selected_rules
+    from aiinfralint.model.finding import Severity
+    from aiinfralint.rules.registry import all_rules, matches
+
+    base = base_cfg.config
+    out: list[ConfigChange] = []
+    head_where = _repo_relative(head.source, options.cwd)
+    if base_cfg.problem:
+        out.append(ConfigChange("configuration file", f"the base configuration is unusable ({base_cfg.problem}); compared with the defaults"))
+    if base_cfg.where != head_where:
+        if base_cfg.where is None:
+            out.append(ConfigChange("configuration file", f"configuration file {_v(head_where)} added"))
+        elif head_where is None:
+            out.append(ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} removed"))
+        else:
+            out.append(ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} → {_v(head_where)}"))
+
+    def ran(cfg: Config) -> set[str]:
+        return {r.code for r in selected_rules(cfg, options.select, options.ignore)}
+
+    base_rules = ran(base)
+    for key in ("select", "extend_select", "ignore"):
+        b, h = list(getattr(base, key)), list(getattr(head, key))
+        if b == h:
+            continue
+        text = _list_change(key, b, h)
+        if key == "select" and not b:
+            text = f"select (all) → {_v(h)}"
+        elif key == "select" and not h:
+            text = f"select {_v(b)} → (all)"
+        if text is None:
+            continue
+        if options.select and key == "select":
+            out.append(ConfigChange(key, text, "overridden by --select"))
+            continue
+        alone = ran(base.model_copy(update={key: h}))
+        off = sorted(base_rules - alone)
+        if off and not alone:
+            out.append(ConfigChange(key, text, "switches off every rule", True))
+        elif off:
+            out.append(ConfigChange(key, text, f"switches off {_listed(off)}", True))
+        else:
+            out.append(ConfigChange(key, text))
+
+    head_rules = [r for r in all_rules() if r.code in ran(head)]
+    head_files = [fr.path for fr in head_run.files if fr.output.claimed]
+    for glob in sorted(set(base.per_file_ignores) | set(head.per_file_ignores)):
+        b, h = base.per_file_ignores.get(glob, []), head.per_file_ignores.get(glob, [])
+        text = _list_change(f"per-file-ignores {_v(glob)}", b, h)
+        if text is None:
+            continue
+        added = [c for c in h if c not in b]
+        off = sorted(r.code for r in head_rules if added and (matches(r, added)))
+        hit = [p for p in head_files if fnmatch.fnmatch(p, glob) or fnmatch.fnmatch(p, f"*/{glob}")]
+        if off and hit:
+            what = "every rule" if len(off) == len(head_rules) else _listed(off)
+            files = "every checked file" if len(hit) == len(head_files) else f"{len(hit)} file(s)"
+            out.append(ConfigChange("per-file-ignores", text, f"switches off {what} for {files}", True))
+        else:
+            out.append(ConfigChange("per-file-ignores", text, "matches no checked file" if added and not hit else ""))
+
+    if list(base.exclude) != list(head.exclude) or base.respect_gitignore != head.respect_gitignore:
+        lost = _files_no_longer_checked(base, head_run, options)
+        changes = [t for t in (_list_change("exclude", base.exclude, head.exclude),) if t]
+        if base.respect_gitignore != head.respect_gitignore:
+            changes.append(f"respect-gitignore {_v(base.respect_gitignore)} → {_v(head.respect_gitignore)}")
+        text = "; ".join(changes)
+        if lost and not head_files:
+            out.append(ConfigChange("exclude", text, "no file is checked", True))
+        elif lost:
+            out.append(ConfigChange("exclude", text, f"{len(lost)} file(s) no longer checked: {_listed([_v(p) for p in lost])}", True))
+        else:
+            out.append(ConfigChange("exclude", text))
+
+    threshold = fail_on or base.fail_on
+    rank = {"info": 1, "warning": 2, "error": 3, "never": 4}
+    for key in sorted(set(base.severity) | set(head.severity)):
+        b_sev, h_sev = base.severity.get(key), head.severity.get(key)
+        if b_sev == h_sev:
+            continue
+        rule = next((r for r in all_rules() if key.upper() == r.code or key.lower() == r.slug), None)
+        default = rule.severity if rule is not None else None
+        before = b_sev.value if b_sev else f"(default {default.value})" if default else "(default)"
+        after = h_sev.value if h_sev else f"(default {default.value})" if default else "(default)"
+        text = f"severity {_v(key)} {before} → {after}"
+        old = (b_sev or default or Severity.INFO).rank
+        new = (h_sev or default or Severity.INFO).rank
+        if rule is not None and rule.code in ran(head) and threshold != "never" and old >= rank[threshold] > new:
+            out.append(ConfigChange("severity", text, f"{rule.code} findings no longer fail the gate at fail-on {threshold}", True))
+        else:
+            out.append(ConfigChange("severity", text))
+
+    if base.fail_on != head.fail_on:
+        text = f"fail-on {base.fail_on} → {head.fail_on}"
+        if fail_on is not None:
+            out.append(ConfigChange("fail-on", text, f"overridden by --fail-on {fail_on}"))
+        elif rank[head.fail_on] > rank[base.fail_on]:
+            effect = "no finding fails the gate" if head.fail_on == "never" else f"{base.fail_on} findings no longer fail the gate"
+            out.append(ConfigChange("fail-on", text, effect, True))
+        else:
+            out.append(ConfigChange("fail-on", text))
+
+    if base.baseline != head.baseline:
+        text = f"baseline {_v(base.baseline)} → {_v(head.baseline)}"
+        out.append(ConfigChange("baseline", text, "overridden by --baseline" if cli_baseline else ""))
+
+    handled = {"select", "extend_select", "ignore", "per_file_ignores", "exclude", "respect_gitignore", "severity",
+               "fail_on", "baseline", "source"}
+    b_flat = _flatten(base.model_dump(exclude=handled, mode="json"), "")
+    h_flat = _flatten(head.model_dump(exclude=handled, mode="json"), "")
+    for key in sorted(set(b_flat) | set(h_flat)):
+        if b_flat.get(key) != h_flat.get(key):
+            top = key.split(".", 1)[0]
+            shown = ".".join(_kebab(p) if i == 0 or top not in Config.DATA_KEYS else _v(p) for i, p in enumerate(key.split(".")))
+            out.append(ConfigChange(top, f"{shown} {_v(b_flat.get(key))} → {_v(h_flat.get(key))}"))
+    return out
+
+
+def _repo_relative(source: str | None, cwd: Path) -> str | None:
+    if not source:
+        return None
+    path = Path(source).resolve()
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], cwd).decode().strip()
+        return path.relative_to(Path(top).resolve()).as_posix()
+    except (DiffError, ValueError):
+        return str(path)
+
+
+def _files_no_longer_checked(base: Config, head_run: RunResult, options: RunOptions) -> list[str]:
+    """Files of the head tree that the base's exclude settings would check and the head's do not.
+
+    Only files some reader claims count (excluding a README is not switching anything off).
+    """
+    from aiinfralint.discovery import discover
+    from aiinfralint.engine import parse_candidates
+
+    wider = discover(options.paths, cwd=options.cwd, exclude=base.exclude, respect_gitignore=base.respect_gitignore)
+    checked = {fr.path for fr in head_run.files}
+    lost = [c for c in wider.files if c.display not in checked]
+    if not lost:
+        return []
+    parsed = parse_candidates(lost, replace(options, progress=None))
+    return sorted(fr.path for fr in parsed if fr.output.claimed)
+
+
+def gate_switched_off(result: RunResult) -> bool:
+    """True if a --diff run's configuration change switches checks off (and the gate counts that)."""
+    if not isinstance(result, GateResult) or result.diff is None:
+        return False
+    return result.diff.fail_on != "never" and bool(result.diff.switched_off)
+
+
+def config_change_lines(d: DiffReport) -> list[str]:
+    """The configuration changes as plain lines (the text, github and markdown reports use them)."""
+    if not d.config_changes:
+        return []
+    lines = [f"configuration changed since {d.base_ref}:"]
+    lines += [f"  {c}" for c in d.config_changes]
+    if d.switched_off:
+        if d.fail_on == "never":
+            lines.append("  the change switches checks off; the gate does not fail on it (fail-on never)")
+        else:
+            lines.append("  the gate fails: this change switches checks off (review the configuration change)")
+    return lines
 
 
 # --- what reporters show ------------------------------------------------------------------
@@ -347,6 +699,11 @@ def gate_summary(result: RunResult) -> dict[str, Any]:
             "prompt_prefix_tokens": [
                 {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta} for p in d.delta.prompts
             ],
+            "config_changes": [
+                {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
+                for c in d.config_changes
+            ],
+            "config_switches_off": gate_switched_off(result),
         }
     return out
 
@@ -378,6 +735,7 @@ def text_summary(result: RunResult) -> str:
             f"  estimated impact of findings: {signed_usd(d.delta.usd_per_month)}/month, "
             f"{signed(d.delta.kgco2e_per_month)} kgCO2e/month"
         )
+        lines += config_change_lines(d)
         for p in d.delta.prompts:
             lines.append(f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})")
         for f in d.fixed:

@@ -14,13 +14,32 @@ from pathlib import Path
 from aiinfralint.config import Config
 from aiinfralint.discovery import Candidate, Discovery, discover
 from aiinfralint.model.base import ModelObject, Span
-from aiinfralint.model.finding import Finding, Severity
+from aiinfralint.model.finding import Finding
 from aiinfralint.model.project import Project
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.registry import all_rules, matches
 from aiinfralint.suppress import FileSuppressions, parse_suppressions
+
+
+class InternalError(Exception):
+    """A bug met while checking (a rule raised): the run stops with exit code 2.
+
+    The CLI prints one line naming what failed; the run's findings would be incomplete,
+    so none are reported and the gate cannot pass.
+    """
+
+    def __init__(self, what: str, exc: BaseException) -> None:
+        detail = " ".join(str(exc).split())
+        if len(detail) > 300:
+            detail = detail[:300] + "..."
+        super().__init__(f"internal error in {what}: {type(exc).__name__}{': ' + detail if detail else ''} (a bug in aiinfralint; please report it)")
+        self.what = what
+
+
+class RuleError(InternalError):
+    """A rule raised an exception."""
 
 
 @dataclass
@@ -180,17 +199,9 @@ def run(options: RunOptions) -> RunResult:
         rule = rule_cls(config.rule_options(rule_cls.code, rule_cls.slug))
         try:
             raw.extend(rule.check_project(ctx))
-        except Exception as exc:  # a rule bug is reported, never a traceback
-            raw.append(
-                Finding(
-                    code="AIL000",
-                    slug="parse-error",
-                    severity=Severity.ERROR,
-                    span=Span(path="<engine>"),
-                    message=f"internal error in rule {rule_cls.code} {rule_cls.slug}: {type(exc).__name__}: {exc}",
-                    key=f"internal:{rule_cls.code}",
-                )
-            )
+        except Exception as exc:
+            # never a finding: one on both sides of --diff would cancel out and pass the gate
+            raise RuleError(f"rule {rule_cls.code} {rule_cls.slug}", exc) from exc
 
     by_path = {fr.path: fr for fr in results}
     active: list[Finding] = []
@@ -217,7 +228,11 @@ def run(options: RunOptions) -> RunResult:
     # AIL001/AIL002 judge the suppressions themselves, so they can only run now
     from aiinfralint.rules.core.unused_suppression import suppression_findings
 
-    for f in suppression_findings(results, rules):
+    try:
+        judged = list(suppression_findings(results, rules))
+    except Exception as exc:
+        raise RuleError("the suppression rules AIL001/AIL002", exc) from exc
+    for f in judged:
         override = config.severity.get(f.code) or config.severity.get(f.slug)
         fp = _fingerprint(f)
         n = seen_fp.get(fp, 0)

@@ -12,36 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from aiinfralint.config import Config, ConfigError
+from aiinfralint.config import Config
 from aiinfralint.estimate import names
-from aiinfralint.estimate.tables import Table, TableError, load_table, to_decimal, with_overrides
+from aiinfralint.estimate.tables import Table, load_table, to_decimal, with_overrides
 from aiinfralint.model.finding import Impact
 
 MILLION = Decimal(1_000_000)
 HOURS_PER_MONTH = Decimal(730)  # 8,760 h / 12
 DAYS_PER_MONTH = 30
-
-# Columns a configuration row may set, per table; numbers are checked up front.
-_NUMERIC: dict[str, frozenset[str]] = {
-    "models": frozenset({
-        "input", "cached_input", "cache_write_5m", "cache_write_1h", "output",
-        "input_above_200k", "cached_input_above_200k", "output_above_200k",
-    }),
-    "gpus": frozenset({"watts", "idle_watts", "usd_per_hour"}),
-    "instances": frozenset({"usd_per_hour", "count"}),
-    "grid": frozenset({"g_per_kwh"}),
-    "pue": frozenset({"pue"}),
-    "inference_energy": frozenset({"wh_per_request"}),
-}
-_TEXT: dict[str, frozenset[str]] = {
-    "models": frozenset({"provider", "aliases", "note", "deprecation_date", "source", "confidence"}),
-    "gpus": frozenset({"aliases", "price_basis", "note", "source", "confidence", "memory_gb"}),
-    "instances": frozenset({"provider", "gpu", "region", "region_prices", "note", "source", "confidence"}),
-    "grid": frozenset({"note", "source", "confidence"}),
-    "pue": frozenset({"note", "source", "confidence"}),
-    "inference_energy": frozenset({"includes_overhead", "note", "source", "confidence"}),
-}
-
 
 # --- results ------------------------------------------------------------------------------
 
@@ -195,7 +173,6 @@ class Estimator:
         # a fleet repeats the same hardware and hours: each distinct GPU estimate is made
         # once per estimator (Impact is frozen, so sharing it is safe)
         self._gpu_memo: dict[tuple[Any, ...], Impact] = {}
-        self._check_overrides()
 
     def __getstate__(self) -> dict[str, Any]:
         # caches hold read-only views that do not pickle; a worker process rebuilds them
@@ -208,33 +185,10 @@ class Estimator:
     # -- tables and overrides
 
     def _overrides(self, name: str) -> dict[str, dict[str, Any]]:
-        pricing = self.config.pricing
-        if name == "pue":
-            return {str(k): {"pue": v} for k, v in pricing.pue.items()}
+        # rows and columns were checked when the configuration loaded (config.PricingConfig)
         if name == "cache_rules":
             return {}
-        raw: dict[str, dict[str, Any]] = getattr(pricing, name)
-        # columns may be written kebab-case, as elsewhere in the config
-        return {k: {str(c).replace("-", "_"): v for c, v in cols.items()} if isinstance(cols, Mapping) else cols
-                for k, cols in raw.items()}
-
-    def _check_overrides(self) -> None:
-        for name in ("models", "gpus", "instances", "grid", "pue", "inference_energy"):
-            for key, cols in self._overrides(name).items():
-                where = f"pricing.{name}.{key}"
-                if not isinstance(cols, Mapping):
-                    raise ConfigError(f"{where}: expected a table of columns, got {cols!r}")
-                for col, value in cols.items():
-                    if col in _NUMERIC[name]:
-                        try:
-                            d = to_decimal(value, f"{where}.{col}")
-                        except TableError as exc:
-                            raise ConfigError(f"invalid configuration in {self.config.source or 'configuration'}: {exc}") from None
-                        if d is not None and d < 0:
-                            raise ConfigError(f"{where}.{col}: must not be negative, got {value!r}")
-                    elif col not in _TEXT[name]:
-                        known = ", ".join(sorted(_NUMERIC[name] | _TEXT[name]))
-                        raise ConfigError(f"{where}: unknown column {col!r} (known: {known})")
+        return self.config.pricing.rows(name)
 
     def table(self, name: str) -> Table:
         """A shipped table with this configuration's overrides merged in."""

@@ -18,4 +18,9 @@ def render(result: RunResult, options: ReportOptions) -> str:
         "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
         "summary": summary_dict(result),
     }
+    from aiinfralint.diffmode import gate_summary  # the gate (--diff, baseline): configuration changes too
+
+    gate = gate_summary(result)
+    if gate:
+        doc["gate"] = gate
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -61,6 +61,16 @@ def findings_table(findings: list[Finding], options: ReportOptions) -> list[str]
     return out
 
 
+def _config_section(d: DiffReport) -> list[str]:
+    from aiinfralint.diffmode import config_change_lines
+
+    lines = config_change_lines(d)
+    if not lines:
+        return []
+    first, *rest = lines
+    return [f"**{cell(first)}**", "", *[f"- {cell(line.strip())}" for line in rest], ""]
+
+
 def _delta_section(d: DiffReport) -> list[str]:
     from aiinfralint.diffmode import signed, signed_usd
 
@@ -70,6 +80,7 @@ def _delta_section(d: DiffReport) -> list[str]:
         "",
         f"{len(d.added)} new, {len(d.fixed)} fixed, {d.unchanged} unchanged finding(s).",
         "",
+        *_config_section(d),
         "| estimated impact of findings | base | this change | delta |",
         "|---|---:|---:|---:|",
         f"| $/month | {_usd(delta.usd_base)} | {_usd(delta.usd_head)} | **{signed_usd(delta.usd_per_month)}** |",
@@ -140,7 +151,8 @@ def render(result: RunResult, options: ReportOptions) -> str:
                 "",
             ]
     else:
-        out += ["No findings at any severity." if diff is None else "This change adds no findings.", ""]
+        out += ["No findings at any severity." if diff is None else "This change adds no findings." if not diff.config_changes
+                else "This change adds no findings, but it changes the configuration (see above).", ""]
     if diff is not None and diff.fixed:
         out += [f"<details><summary>Fixed by this change ({len(diff.fixed)})</summary>", ""]
         out += findings_table(diff.fixed, options)
