@@ -211,7 +211,7 @@ def test_fifo_baseline_is_exit_two_without_hanging(project):
     _pyproject(project, '[tool.aiinfralint]\nbaseline = "baseline.pipe"\n')
     proc = subprocess.run(
         [sys.executable, "-m", "aiinfralint", "check", ".", "--no-cache"],
-        cwd=project, capture_output=True, text=True, timeout=60,
+        cwd=project, capture_output=True, text=True, timeout=60, check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "not a regular file" in proc.stderr and "Traceback" not in proc.stderr
