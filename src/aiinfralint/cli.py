@@ -381,14 +381,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"aiinfralint: error: {exc}\n")  # a rule crashed: no report, never a pass
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # SIGINT: every `finally` ran (temporary trees, workers)
         sys.stderr.write("aiinfralint: interrupted\n")
-        return 2
+        return 130
+    except Terminated:  # SIGTERM, likewise
+        sys.stderr.write("aiinfralint: terminated\n")
+        return 143
     except BrokenPipeError:
         return 0
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread, so cleanup runs as for Ctrl-C (exit 143)."""
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    import signal
+
+    # once: a second signal must not interrupt the cleanup the first one started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if signum == signal.SIGTERM:
+        raise Terminated()
+    raise KeyboardInterrupt
+
+
 def entrypoint() -> None:
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _on_signal)
     code = main()
     try:
         sys.stdout.flush()

@@ -521,6 +521,15 @@ def _worker_main(
             except OSError:
                 pass
         warnings.simplefilter("ignore")
+        # nothing a crashing parser prints (faulthandler, a fatal error) reaches the user:
+        # the crash is reported as a finding instead
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+        faults = sys.modules.get("faulthandler")  # it writes to a descriptor of its own
+        if faults is not None and faults.is_enabled():
+            faults.disable()
         while True:
             got = _read_exact(cmd, 8)
             if got is None:  # the parent closed the pipe (or died)
