@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -160,13 +161,11 @@ def _date_or_text(value: Any) -> Any:
 Text = Annotated[str, BeforeValidator(_text_check)]
 Count = Annotated[int, BeforeValidator(_number_check(0, MAX_CALLS_PER_DAY, integer=True))]
 Amount = Annotated[float, BeforeValidator(_number_check(0, MAX_AMOUNT, strings=True))]
-GpuCount = Annotated[float, BeforeValidator(_number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True))]
 Pue = Annotated[float, BeforeValidator(_number_check(1, MAX_PUE, strings=True))]
 Fraction = Annotated[float, BeforeValidator(_number_check(0, 1))]
 TokenBudget = Annotated[int, BeforeValidator(_number_check(1, MAX_TOKENS, integer=True))]
 FailOn = Annotated[str, BeforeValidator(_choice_check(FAIL_ON_VALUES))]
 SeverityValue = Annotated[Severity, BeforeValidator(_severity_check)]
-DateText = Annotated[str, BeforeValidator(_date_or_text)]
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -181,7 +180,8 @@ def _suggest(key: str, known: Sequence[str]) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # validators are built on first use: a run without a configuration file never needs them
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     def __init__(self, **data: Any) -> None:
         # a section built in code fails like a loaded file: ConfigError, not ValidationError
@@ -230,72 +230,96 @@ class TrafficConfig(_Section):
     region: Text | None = None
 
 
-class _Row(_Section):
-    """One override row of a shipped data table: the table's columns, checked."""
-
-    note: Text | None = None
-    source: Text | None = None
-    confidence: Text | None = None
-
-
-class ModelRow(_Row):
-    provider: Text | None = None
-    input: Amount | None = None
-    cached_input: Amount | None = None
-    cache_write_5m: Amount | None = None
-    cache_write_1h: Amount | None = None
-    output: Amount | None = None
-    input_above_200k: Amount | None = None
-    cached_input_above_200k: Amount | None = None
-    output_above_200k: Amount | None = None
-    aliases: list[Text] | None = None
-    deprecation_date: DateText | None = None
+def _strings(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise _Problem(f"must be an array of strings, got {show(value)}")
+    for item in value:
+        _text_check(item)
+    return value
 
 
-class GpuRow(_Row):
-    watts: Amount | None = None
-    idle_watts: Amount | None = None
-    usd_per_hour: Amount | None = None
-    memory_gb: Amount | None = None
-    price_basis: Text | None = None
-    aliases: list[Text] | None = None
+def _flag(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise _Problem(f"must be true or false, got {show(value)}")
+    return value
 
 
-class InstanceRow(_Row):
-    provider: Text | None = None
-    gpu: Text | None = None
-    count: GpuCount | None = None
-    usd_per_hour: Amount | None = None
-    region: Text | None = None
-    region_prices: dict[Text, Amount] | None = None
+def _amounts(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise _Problem(f"must be a table, got {show(value)}")
+    for key, amount in value.items():
+        try:
+            _AMOUNT(amount)
+        except _Problem as exc:
+            raise _Problem(exc.message, (str(key),)) from None
+    return dict(value)
 
 
-class GridRow(_Row):
-    g_per_kwh: Amount | None = None
-
-
-class EnergyRow(_Row):
-    wh_per_request: Amount | None = None
-    includes_overhead: bool | None = None
+_AMOUNT = _number_check(0, MAX_AMOUNT, strings=True)
+_COMMON: dict[str, Callable[[Any], Any]] = {"note": _text_check, "source": _text_check, "confidence": _text_check}
+# The columns an override row may set, per table (the columns of estimate/data/*.yaml).
+PRICING_COLUMNS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "models": {
+        "provider": _text_check, "aliases": _strings, "deprecation_date": _date_or_text,
+        **dict.fromkeys(("input", "cached_input", "cache_write_5m", "cache_write_1h", "output",
+                         "input_above_200k", "cached_input_above_200k", "output_above_200k"), _AMOUNT),
+        **_COMMON,
+    },
+    "gpus": {
+        "watts": _AMOUNT, "idle_watts": _AMOUNT, "usd_per_hour": _AMOUNT, "memory_gb": _AMOUNT,
+        "price_basis": _text_check, "aliases": _strings, **_COMMON,
+    },
+    "instances": {
+        "provider": _text_check, "gpu": _text_check, "region": _text_check, "usd_per_hour": _AMOUNT,
+        "count": _number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True), "region_prices": _amounts, **_COMMON,
+    },
+    "grid": {"g_per_kwh": _AMOUNT, **_COMMON},
+    "inference_energy": {"wh_per_request": _AMOUNT, "includes_overhead": _flag, **_COMMON},
+}
 
 
 class PricingConfig(_Section):
     """Overrides and extra rows for the shipped data tables (same columns as the tables)."""
 
-    models: dict[Text, ModelRow] = {}
-    gpus: dict[Text, GpuRow] = {}
-    instances: dict[Text, InstanceRow] = {}
-    grid: dict[Text, GridRow] = {}
+    models: dict[str, dict[str, Any]] = {}
+    gpus: dict[str, dict[str, Any]] = {}
+    instances: dict[str, dict[str, Any]] = {}
+    grid: dict[str, dict[str, Any]] = {}
     pue: dict[Text, Pue] = {}
     # energy per request of hosted model APIs, by vendor (openai, anthropic, gemini ...)
-    inference_energy: dict[Text, EnergyRow] = {}
+    inference_energy: dict[str, dict[str, Any]] = {}
+
+    @field_validator("models", "gpus", "instances", "grid", "inference_energy", mode="before")
+    @classmethod
+    def _rows(cls, value: Any, info: ValidationInfo) -> dict[str, dict[str, Any]]:
+        """Rows keyed by name, columns the table has (kebab-case accepted), values checked."""
+        columns = PRICING_COLUMNS[str(info.field_name)]
+        if not isinstance(value, Mapping):
+            raise _Problem(f"must be a table, got {show(value)}")
+        rows: dict[str, dict[str, Any]] = {}
+        for key, row in value.items():
+            _text_check(key)
+            if not isinstance(row, Mapping):
+                raise _Problem(f"must be a table of columns, got {show(row)}", (key,))
+            clean: dict[str, Any] = {}
+            for col, cell in row.items():
+                name = str(col).replace("-", "_")
+                if name not in columns:
+                    raise _Problem(_suggest(str(col), list(columns)), (key, str(col)))
+                if name in clean:
+                    raise _Problem("given twice", (key, str(col)))
+                try:
+                    clean[name] = columns[name](cell)
+                except _Problem as exc:
+                    raise _Problem(exc.message, (key, str(col), *exc.path)) from None
+            rows[key] = clean
+        return rows
 
     def rows(self, table: str) -> dict[str, dict[str, Any]]:
         """The override rows of one table as plain columns (only the columns given)."""
         if table == "pue":
             return {k: {"pue": v} for k, v in self.pue.items()}
-        raw: Mapping[str, BaseModel] = getattr(self, table, {})
-        return {k: row.model_dump(exclude_unset=True) for k, row in raw.items()}
+        return dict(getattr(self, table, {}))
 
 
 class PromptConfig(_Section):
@@ -308,14 +332,6 @@ class PromptConfig(_Section):
 _Check = Callable[[Any], Any]
 _HOURS = _number_check(0, 24 * 366, lo_open=True)
 _SECONDS = _number_check(0, 366 * 86_400, lo_open=True)
-
-
-def _strings(value: Any) -> Any:
-    if not isinstance(value, list):
-        raise _Problem(f"must be an array of strings, got {show(value)}")
-    for item in value:
-        _text_check(item)
-    return value
 
 
 # Options of the built-in rules, by code and slug (each rule's "Options" section documents them).
@@ -379,9 +395,9 @@ class Config(_Section):
     peak_windows: dict[Text, Text] = {}
     # per-rule options, keyed by code or slug
     rules: dict[Text, dict[Text, Any]] = {}
-    traffic: TrafficConfig = TrafficConfig()
-    pricing: PricingConfig = PricingConfig()
-    prompt: PromptConfig = PromptConfig()
+    traffic: TrafficConfig = Field(default_factory=TrafficConfig.model_construct)
+    pricing: PricingConfig = Field(default_factory=PricingConfig.model_construct)
+    prompt: PromptConfig = Field(default_factory=PromptConfig.model_construct)
     # baseline file (relative to the config file) applied like --baseline
     baseline: Text | None = None
     source: str | None = Field(default=None, exclude=True)
@@ -601,4 +617,9 @@ def load(explicit: str | None, cwd: Path) -> Config:
     if explicit:
         return load_file(Path(explicit))
     found = find_config(cwd)
-    return load_file(found) if found else Config()
+    return load_file(found) if found else defaults()
+
+
+def defaults() -> Config:
+    """The configuration when no file sets one (the defaults are valid: nothing to check)."""
+    return Config.model_construct()

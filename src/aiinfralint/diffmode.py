@@ -386,7 +386,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
     """
     import tomllib
 
-    from aiinfralint.config import MAX_CONFIG_BYTES, find_config, parse_text
+    from aiinfralint.config import MAX_CONFIG_BYTES, defaults, find_config, parse_text
 
     def rel(path: Path) -> str | None:
         try:
@@ -407,7 +407,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
         try:
             prefix = PurePosixPath(cwd.relative_to(root).as_posix())
         except ValueError:
-            return BaseConfig(Config(), None)
+            return BaseConfig(defaults(), None)
         dirs = [prefix, *prefix.parents] if str(prefix) != "." else [PurePosixPath(".")]
         candidates = []
         for d in dirs:
@@ -422,7 +422,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
         where = f"{ref}:{path}"
         if mode == "120000" or size > MAX_CONFIG_BYTES:
             why = "a symlink" if mode == "120000" else f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB"
-            return BaseConfig(Config(), path, f"{where} is {why}")
+            return BaseConfig(defaults(), path, f"{where} is {why}")
         data = _git(["cat-file", "blob", sha], root)
         if not explicit and path.rsplit("/", 1)[-1] == "pyproject.toml":
             try:
@@ -434,8 +434,8 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
         try:
             return BaseConfig(parse_text(data, root / path, where=where), path)
         except ConfigError as exc:
-            return BaseConfig(Config(), path, str(exc))
-    return BaseConfig(Config(), None)
+            return BaseConfig(defaults(), path, str(exc))
+    return BaseConfig(defaults(), None)
 
 
 _PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/*?")
