@@ -50,7 +50,8 @@ def test_annotation_shape(tmp_path):
     assert line.startswith("::error file=deploy/a%2Cb%3Ac.yaml,line=12,col=5,title=AIL201 shared-batch-realtime-gpu-pool::")
     body = line.split("::", 2)[2]
     assert "\n" not in line
-    assert body.startswith("100%25 of 8 GPUs%0Ashared: pool a,b")  # ':' and ',' are fine in the message
+    # a line break inside input text is shown, not obeyed; ':' and ',' are fine in the message
+    assert body.startswith("100%25 of 8 GPUs\\nshared: pool a,b%0AEstimated impact")
     assert "$1,234.50/month" in body and "Fix: Use a taint." in body
 
 
@@ -73,7 +74,9 @@ def test_markdown_escapes_hostile_text(tmp_path):
     assert md.startswith(MARKER)
     assert "<img" not in md and "&lt;img" in md
     assert "\\| col" in md
-    assert cell("a\nb|c") == "a b\\|c"
+    assert "`a\\|b.yaml:3`" in md  # a path is a code span; '|' is escaped even there in a table
+    assert cell("a\tb|c") == "a b\\|c"
+    assert cell("a\nb") == "a\\\\nb"  # a line break in input text is shown as \n, never obeyed
 
 
 def test_markdown_table_and_totals(tmp_path):

@@ -24,6 +24,7 @@ from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.project import Project
 from aiinfralint.report import text
 from aiinfralint.report.base import ReportOptions, offending_line, totals
+from aiinfralint.report.escape import printable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,8 +37,11 @@ def _money(v: object) -> str:
 
 def _reference_render(result: RunResult, options: ReportOptions) -> str:
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
     from rich.table import Table
+
+    def escape(text: str) -> str:  # input text: printable, then markup-escaped
+        return markup_escape(printable(text))
 
     buf = io.StringIO()
     con = Console(
@@ -47,6 +51,7 @@ def _reference_render(result: RunResult, options: ReportOptions) -> str:
         width=options.width or 100,
         highlight=False,
         soft_wrap=False,
+        emoji=False,
     )
     findings = result.findings
     for path, group in groupby(findings, key=lambda f: f.span.path):
@@ -184,12 +189,14 @@ HOSTILE = [
     "   leading spaces, then a ] and a [ alone",
     "×" * 70 + " nbsp\xa0here",
     ":[bold]:",
+    "osc \x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ and \x9b31m c1 and \u202eevil bidi and bad\udcff byte",
+    "name\n::add-mask::x\r\n::error file=a.py::pwned :x: @everyone",
 ]
 
 
 def _hostile_result(tmp_path: Path) -> RunResult:
     lines = [*HOSTILE, "k: v  " * 40]
-    (tmp_path / "src.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "src.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
     rng = random.Random(7)
     findings = []
     for n, msg in enumerate(HOSTILE):
@@ -275,11 +282,12 @@ def test_random_lines_identical() -> None:
             ]
         )
         color = rng.random() < 0.5
+        emoji = rng.random() < 0.5  # reports print with emoji off; the writer follows the console
         width = rng.choice([1, 3, 10, 20, 40, 60, 80, 100, 160])
         outs: list[object] = []
         for writer in (False, True):
             buf = io.StringIO()
-            con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+            con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, emoji=emoji)
             try:
                 if writer:
                     w = text._LineWriter(con, buf)

@@ -206,8 +206,9 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
     text = reporter(result, ropts)
     if fmt == "text" and (args.diff or baseline_file or args.write_baseline):
         from aiinfralint.diffmode import text_summary
+        from aiinfralint.report.escape import printable_lines
 
-        text += text_summary(result)
+        text += printable_lines(text_summary(result))
     writes: list[tuple[str, str]] = []
     for extra_fmt, extra_path in extra_outputs:
         writes.append((extra_path, get_reporter(extra_fmt)(result, replace(ropts, color=False))))
@@ -232,8 +233,10 @@ def _perform(writes: Sequence[tuple[str, str]]) -> None:
 
     try:
         perform(writes)
-    except OSError as exc:
-        raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # the file's own reason: "it is a symbolic link", "Permission denied"
+        raise UsageError(f"cannot write {exc.filename}: {exc.strerror or exc}") from None
 
 
 def _output_spec(spec: str) -> tuple[str, str]:
@@ -347,14 +350,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     to_tty = args.output is None and sys.stdout.isatty()
     ropts = ReportOptions(color=to_tty and os.environ.get("NO_COLOR") is None, cwd=cwd)
     text = importlib.import_module(f"aiinfralint.report.cost_{args.format}").render(inv, result, ropts)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    _perform([(args.output or "-", text)])
     return 0
 
 

@@ -373,10 +373,18 @@ class Replay:
 
 
 def perform(writes: Sequence[Write]) -> None:
-    """Write a report's texts where they go: standard output or files (OSError propagates)."""
+    """Write a report's texts where they go: standard output or files (OSError propagates).
+
+    A file is never written through a symbolic link, nor is a FIFO or device opened as one
+    (``fileio.write_text_nofollow``); text that still holds an undecodable file-name byte is
+    written with it as ``\\xNN`` rather than failing half-way.
+    """
+    from aiinfralint.fileio import write_text_nofollow
+    from aiinfralint.report.escape import no_surrogates
+
     for target, text in writes:
         if target == "-":
-            sys.stdout.write(text)
+            sys.stdout.write(no_surrogates(text))
         else:
-            Path(target).write_text(text, encoding="utf-8")
+            write_text_nofollow(target, no_surrogates(text))
     sys.stdout.flush()

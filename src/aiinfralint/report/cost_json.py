@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.cost_base import categories, item_dict, totals_dict
+from aiinfralint.report.escape import json_text
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -24,4 +25,4 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         "assumptions": list(inv.assumptions),
         "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

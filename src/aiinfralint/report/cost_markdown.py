@@ -1,10 +1,15 @@
-"""`aiinfralint cost --format markdown`: the inventory as tables for a PR comment or a wiki page."""
+"""`aiinfralint cost --format markdown`: the inventory as tables for a PR comment or a wiki page.
+
+Names, paths, bases, reasons and assumptions come from the scanned files and the configuration:
+they are shown literally (``escape.md_text``, paths as code spans).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.cost_base import categories, money, qty, share
+from aiinfralint.report.escape import md_code, md_text
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -13,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def _co2(i: Item) -> str:
@@ -50,7 +55,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         head = "| item | where | counted | $/month | kWh/month | kgCO2e/month |" + (" gCO2e/unit |" if unit_col else "")
         out += [head, "|---|---|---|---:|---:|---:|" + ("---:|" if unit_col else "")]
         for i in items:
-            row = (f"| {_cell(i.name)} | `{_cell(i.path)}:{i.line}` | {_cell(i.basis)} | {_usd(i)} | "
+            row = (f"| {_cell(i.name)} | {md_code(f'{i.path}:{i.line}')} | {_cell(i.basis)} | {_usd(i)} | "
                    f"{qty(i.kwh_per_month)} | {_co2(i)} |")
             if unit_col:
                 unit = f"{i.g_per_unit:,.3f} per {i.functional_unit}" if i.g_per_unit is not None else "–"
@@ -63,6 +68,6 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
             out += [f"- {_cell(r)} ({n} item{'s' if n != 1 else ''})" for r, n in t.reasons]
             out += ["", "</details>", ""]
     out += ["### Assumptions", ""]
-    out += [f"- {a}" for a in inv.assumptions]
+    out += [f"- {_cell(a)}" for a in inv.assumptions]
     out.append("")
     return "\n".join(out)

@@ -1,4 +1,8 @@
-"""`aiinfralint cost` on a terminal: one rich table per category, totals, what could not be priced."""
+"""`aiinfralint cost` on a terminal: one rich table per category, totals, what could not be priced.
+
+Input text (names, paths, bases, reasons, assumptions) is made printable and markup-escaped,
+and the console has emoji codes off, as in the text report.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import io
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.cost_base import categories, money, qty, share
+from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -13,9 +18,14 @@ if TYPE_CHECKING:
     from aiinfralint.report.base import ReportOptions
 
 
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(printable(text))
+
+
 def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     buf = io.StringIO()
@@ -26,6 +36,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         width=options.width or 140,
         highlight=False,
         soft_wrap=False,
+        emoji=False,
     )
     for c, label, items in categories(inv):
         if not items:
@@ -44,7 +55,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         for i in items:
             usd = money(i.usd_per_month) + (" s" if i.usd_basis == "stated" else "")
             co2 = qty(i.kgco2e_per_month) + (" s" if i.carbon_basis == "stated" else "")
-            row = [f"{escape(i.name)}\n[dim]{escape(i.path)}:{i.line}[/]", escape(i.basis), usd,
+            row = [f"{_esc(i.name)}\n[dim]{_esc(i.path)}:{i.line}[/]", _esc(i.basis), usd,
                    qty(i.kwh_per_month), co2]
             if unit_col:
                 row.append(f"{i.g_per_unit:,.3f}" if i.g_per_unit is not None else "–")
@@ -52,7 +63,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         con.print(table)
         t = inv.totals(c)
         for reason, n in t.reasons:
-            con.print(f"  [yellow]not priced[/] ({n}): {escape(reason)}")
+            con.print(f"  [yellow]not priced[/] ({n}): {_esc(reason)}")
         con.print()
 
     summary = Table(title="Totals per month", title_justify="left")
@@ -75,6 +86,6 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         con.print()
         con.print("[bold]Assumptions[/]")
         for a in inv.assumptions:
-            con.print(f"  - {escape(a)}")
+            con.print(f"  - {_esc(a)}")
         con.print("  - per-item assumptions and sources: aiinfralint cost --format json")
     return buf.getvalue()

@@ -1,9 +1,13 @@
 """GitHub Actions workflow commands: one annotation per finding (SPEC §6).
 
 ``::error file=deploy/a.yaml,line=12,col=5,title=AIL201 shared-batch-realtime-gpu-pool::message``.
-Severity maps to ``error``/``warning``/``notice``. Values are escaped as the runner
-expects: ``%``, ``\\r`` and ``\\n`` everywhere, and also ``:`` and ``,`` in properties.
-File paths are relative to the repository root (the runner's workspace).
+Severity maps to ``error``/``warning``/``notice``. Input text is made printable first (no
+control characters or escape sequences, see ``escape.printable``), then escaped as the runner
+expects: ``%``, ``\\r`` and ``\\n`` everywhere, and also ``:`` and ``,`` in properties, so
+no name can end a command or start another. The gate summary lines that follow the
+annotations carry input text too (prompt names, paths, messages of fixed findings); they are
+printed with workflow commands stopped around them. File paths are relative to the
+repository root (the runner's workspace).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, totals
+from aiinfralint.report.escape import gh_data, gh_plain_block, gh_property, printable
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -19,12 +24,8 @@ if TYPE_CHECKING:
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(value: str) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+escape_data = gh_data
+escape_property = gh_property
 
 
 def _impact_text(f: Finding) -> str:
@@ -49,19 +50,19 @@ def annotation(f: Finding, options: ReportOptions) -> str:
     props: list[str] = []
     path = repo_relative(f.span.path, options.cwd)
     if path is not None:
-        props.append(f"file={escape_property(path)}")
+        props.append(f"file={gh_property(printable(path))}")
         props.append(f"line={f.span.line}")
         if f.span.end_line is not None and f.span.end_line >= f.span.line:
             props.append(f"endLine={f.span.end_line}")
         props.append(f"col={f.span.column}")
-    props.append(f"title={escape_property(f'{f.code} {f.slug}')}")
-    body = [f.message]
+    props.append(f"title={gh_property(printable(f'{f.code} {f.slug}'))}")
+    body = [printable(f.message)]
     extra = _impact_text(f)
     if extra:
         body.append(extra)
     if f.remediation and not options.quiet:
-        body.append(f"Fix: {f.remediation}")
-    return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(chr(10).join(body))}"
+        body.append(f"Fix: {printable(f.remediation)}")
+    return f"::{COMMANDS[f.severity]} {','.join(props)}::{gh_data(chr(10).join(body))}"
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
@@ -75,5 +76,5 @@ def render(result: RunResult, options: ReportOptions) -> str:
     lines.append(summary)
     gate = text_summary(result).rstrip("\n")
     if gate:
-        lines.append(gate)
+        lines += gh_plain_block(gate.split("\n"))
     return "\n".join(lines) + "\n"

@@ -1,4 +1,8 @@
-"""JSON output (SPEC §6): findings, skipped files and a summary with totals."""
+"""JSON output (SPEC §6): findings, skipped files and a summary with totals.
+
+Input text is data here, escaped by JSON itself; an undecodable byte of a file name is
+written ``\\xNN`` so the document is valid UTF-8.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.base import ReportOptions, finding_dict, summary_dict
+from aiinfralint.report.escape import json_text
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -23,4 +28,4 @@ def render(result: RunResult, options: ReportOptions) -> str:
     gate = gate_summary(result)
     if gate:
         doc["gate"] = gate
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

@@ -2,20 +2,22 @@
 
 Headline with counts, the cost/carbon/token delta of the change when ``--diff`` ran,
 a findings table, the findings the change fixes, baseline notes and the assumptions
-behind every estimate. Text from the scanned files is HTML-escaped and table cells
-have ``|`` escaped, so a hostile manifest cannot inject markup into the comment.
+behind every estimate. Text from the scanned files is shown literally (``escape.md_text``:
+Markdown punctuation backslash-escaped, ``& < >`` as entities, mentions, issue references,
+emoji codes and links broken with a zero-width space; paths and refs as code spans), so a
+hostile manifest cannot inject markup, images, links or notifications into the comment.
 The first line is a hidden marker a workflow can use to update its comment in place.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aiinfralint.model.finding import Finding
 from aiinfralint.report.base import ReportOptions, totals
+from aiinfralint.report.escape import md_code, md_text
 
 if TYPE_CHECKING:
     from aiinfralint.diffmode import DiffReport
@@ -26,8 +28,8 @@ MAX_ROWS = 100
 
 
 def cell(value: object) -> str:
-    text = " ".join(str(value).split())
-    return html.escape(text, quote=False).replace("|", "\\|")
+    """Input text in a table cell or in prose."""
+    return md_text(str(value))
 
 
 def _usd(d: Decimal | None) -> str:
@@ -42,7 +44,7 @@ def _location(f: Finding, options: ReportOptions) -> str:
     from aiinfralint.report.sarif import repo_relative
 
     path = repo_relative(f.span.path, options.cwd) or f.span.path
-    return f"`{cell(path)}:{f.span.line}`"
+    return md_code(f"{path}:{f.span.line}")
 
 
 def findings_table(findings: list[Finding], options: ReportOptions) -> list[str]:
@@ -53,7 +55,7 @@ def findings_table(findings: list[Finding], options: ReportOptions) -> list[str]
     for f in findings[:MAX_ROWS]:
         imp = f.impact
         out.append(
-            f"| {f.severity.value} | {f.code} `{f.slug}` | {_location(f, options)} | {cell(f.message)} | "
+            f"| {f.severity.value} | {md_text(f.code)} {md_code(f.slug)} | {_location(f, options)} | {cell(f.message)} | "
             f"{_usd(imp.usd_per_month if imp else None)} | {_kg(imp.kgco2e_per_month if imp else None)} |"
         )
     if len(findings) > MAX_ROWS:
@@ -76,7 +78,7 @@ def _delta_section(d: DiffReport) -> list[str]:
 
     delta = d.delta
     out = [
-        f"### Change since `{cell(d.base_ref)}` ({d.base_commit[:12]})",
+        f"### Change since {md_code(d.base_ref, table=False)} ({md_text(d.base_commit[:12])})",
         "",
         f"{len(d.added)} new, {len(d.fixed)} fixed, {d.unchanged} unchanged finding(s).",
         "",
@@ -95,7 +97,7 @@ def _delta_section(d: DiffReport) -> list[str]:
         for p in delta.prompts:
             base = "new" if p.base is None else f"{p.base:,}"
             head = "removed" if p.head is None else f"{p.head:,}"
-            out.append(f"| {cell(p.name)} | `{cell(p.path)}` | {base} | {head} | **{signed(p.delta)}** |")
+            out.append(f"| {cell(p.name)} | {md_code(p.path)} | {base} | {head} | **{signed(p.delta)}** |")
         out += ["", f"Static prefix: the text before the first dynamic value, counted with {_encoding()}.", ""]
     return out
 
@@ -162,7 +164,7 @@ def render(result: RunResult, options: ReportOptions) -> str:
     if result.suppressed:
         notes.append(f"{len(result.suppressed)} suppressed inline or by configuration")
     if gate is not None and gate.baseline_path:
-        notes.append(f"{len(gate.baselined)} hidden by baseline `{cell(gate.baseline_path)}`")
+        notes.append(f"{len(gate.baselined)} hidden by baseline {md_code(str(gate.baseline_path), table=False)}")
     if result.skipped:
         notes.append(f"{len(result.skipped)} file(s) skipped")
     out.append(f"<sub>{'; '.join(notes)}. aiinfralint {cell(options.version)}.</sub>")

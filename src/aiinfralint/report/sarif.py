@@ -5,7 +5,9 @@ description, the rendered rule page as help, the page's URL as ``helpUri``); eve
 finding becomes a result with a repository-relative location, its logical location
 (the object it is about), its impact in ``properties`` and a ``partialFingerprints``
 entry built from code, path, object and problem key, never the line number, so a
-finding keeps its identity when lines move above it.
+finding keeps its identity when lines move above it. Message text escapes ``[``, ``]`` and
+``\\`` (SARIF reads ``[text](target)`` in a plain-text message as a link); a file name with
+undecodable bytes is percent-encoded from its bytes in the URI and written ``\\xNN`` elsewhere.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import quote
 
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, impact_dict, summary_dict
+from aiinfralint.report.escape import json_text, path_bytes, sarif_message
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -96,7 +99,7 @@ def _location(f: Finding, cwd: Path) -> dict[str, Any] | None:
     if uri.startswith("/"):  # outside the repository: an absolute file URI, no base
         artifact: dict[str, Any] = {"uri": Path(uri).as_uri()}
     else:
-        artifact = {"uri": quote(uri, safe="/:@-._~"), "uriBaseId": SRCROOT}
+        artifact = {"uri": quote(path_bytes(uri), safe="/:@-._~"), "uriBaseId": SRCROOT}
     loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact, "region": region}}
     if f.logical_location:
         loc["logicalLocations"] = [
@@ -119,7 +122,7 @@ def result_entry(f: Finding, index: int, cwd: Path) -> dict[str, Any]:
         "ruleId": f.code,
         "ruleIndex": index,
         "level": LEVELS[f.severity],
-        "message": {"text": text},
+        "message": {"text": sarif_message(text)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint or f.code},
         "properties": props,
     }
@@ -150,7 +153,8 @@ def build(result: RunResult, options: ReportOptions) -> dict[str, Any]:
         results.append(entry)
     root = repo_root(options.cwd) or options.cwd
     notifications = [
-        {"level": "note", "message": {"text": f"skipped {path}: {reason}"}} for path, reason in result.skipped
+        {"level": "note", "message": {"text": sarif_message(f"skipped {path}: {reason}")}}
+        for path, reason in result.skipped
     ]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
@@ -190,4 +194,4 @@ def _gate_properties(result: RunResult) -> dict[str, Any]:
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
-    return json.dumps(build(result, options), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(build(result, options), indent=2, ensure_ascii=False)) + "\n"

@@ -1,4 +1,10 @@
-"""Human output: findings grouped by file with the offending line, then a summary table."""
+"""Human output: findings grouped by file with the offending line, then a summary table.
+
+Text from the scanned files (paths, messages, source lines, assumptions, skip reasons) is
+made printable (``escape.printable``: no control characters, so no ANSI/OSC sequence or
+extra line reaches the terminal) and markup-escaped, and the console has emoji codes off,
+so input text prints exactly as written.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.base import ReportOptions, offending_line, totals
+from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -76,6 +83,7 @@ class _LineWriter:
         self._width = con.width
         # Jupyter consoles display instead of writing to the file.
         self._fast = not con.is_jupyter
+        self._emoji = bool(getattr(con, "_emoji", True))
         self._styles: dict[str, tuple[str, str]] = {}
 
     def _style(self, name: str) -> tuple[str, str]:
@@ -100,7 +108,7 @@ class _LineWriter:
         # Checked on the whole markup: the printed text is a subset of its characters.
         if not _single_cell(markup):
             return False
-        emoji = ":" in markup and _EMOJI_CODE.search(markup) is not None
+        emoji = self._emoji and ":" in markup and _EMOJI_CODE.search(markup) is not None
         runs = self._runs(markup, emoji)
         if runs is None:
             return False
@@ -207,21 +215,22 @@ def render(result: RunResult, options: ReportOptions) -> str:
         width=options.width or 100,
         highlight=False,
         soft_wrap=False,
+        emoji=False,
     )
     out = _LineWriter(con, buf)
     findings = result.findings
     for path, group in groupby(findings, key=lambda f: f.span.path):
-        out.print(f"[bold underline]{escape(path)}[/]")
+        out.print(f"[bold underline]{escape(printable(path))}[/]")
         for f in group:
             sev = f.severity.value
             out.print(
                 f"  [dim]{f.span.line}:{f.span.column}[/]  [{_SEV_STYLE[sev]}]{sev}[/]  "
-                f"[bold]{f.code}[/] [dim]{f.slug}[/]  {escape(f.message)}"
+                f"[bold]{f.code}[/] [dim]{f.slug}[/]  {escape(printable(f.message))}"
             )
             if not options.quiet:
                 src = offending_line(result, f, options.cwd)
                 if src is not None and src.strip():
-                    out.print(f"      [dim]{f.span.line:>4} |[/] {escape(src.rstrip()[:160])}")
+                    out.print(f"      [dim]{f.span.line:>4} |[/] {escape(printable(src.rstrip()[:160]))}")
                 imp = f.impact
                 if imp is not None:
                     parts = []
@@ -236,11 +245,11 @@ def render(result: RunResult, options: ReportOptions) -> str:
                     if parts:
                         out.print(f"      [magenta]impact:[/] {escape(', '.join(parts))}")
                     for why in imp.unpriced:
-                        out.print(f"      [magenta]unpriced:[/] {escape(why)}")
+                        out.print(f"      [magenta]unpriced:[/] {escape(printable(why))}")
                     for a in imp.assumptions:
-                        out.print(f"      [dim]assumes: {escape(a)}[/]")
+                        out.print(f"      [dim]assumes: {escape(printable(a))}[/]")
                 if f.remediation:
-                    out.print(f"      [green]fix:[/] {escape(f.remediation)}")
+                    out.print(f"      [green]fix:[/] {escape(printable(f.remediation))}")
         out.print()
 
     t = totals(findings)
@@ -266,11 +275,11 @@ def render(result: RunResult, options: ReportOptions) -> str:
     if options.show_skipped and result.skipped:
         out.print("[bold]skipped[/]")
         for p, r in result.skipped:
-            out.print(f"  {escape(p)}: [dim]{escape(r)}[/]")
+            out.print(f"  {escape(printable(p))}: [dim]{escape(printable(r))}[/]")
     elif result.skipped and not options.quiet:
         reasons = Counter(r.split(";")[0].split("(")[0].strip() for _, r in result.skipped)
         top = ", ".join(f"{n} {r}" for r, n in reasons.most_common(3))
-        out.print(f"[dim]skipped {len(result.skipped)} files ({escape(top)}); --show-skipped lists them[/]")
+        out.print(f"[dim]skipped {len(result.skipped)} files ({escape(printable(top))}); --show-skipped lists them[/]")
     if not findings:
         out.print("[green]No findings.[/]")
     return buf.getvalue()
