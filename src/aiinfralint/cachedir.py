@@ -195,13 +195,21 @@ class SafeDir:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
                 return None
-            with open(fd, "rb", closefd=False) as fh:
-                data = fh.read(limit + 1)
+            # sized reads: one for the whole entry (a buffer of `limit` bytes would cost
+            # more than the entry), one more to see the end
+            parts: list[bytes] = []
+            total = 0
+            while total <= limit:
+                chunk = os.read(fd, min(limit + 1 - total, max(st.st_size - total, 0) + 1))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                total += len(chunk)
         except OSError:
             return None
         finally:
             os.close(fd)
-        return data if len(data) <= limit else None
+        return b"".join(parts) if total <= limit else None
 
     def write_atomic(self, name: str, *parts: bytes, mode: int = 0o600) -> None:
         """Write a temporary file next to `name` and rename it into place, so a concurrent
