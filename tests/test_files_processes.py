@@ -154,6 +154,23 @@ def test_an_exception_in_a_parser_costs_only_its_file(monkeypatch, tmp_path):
 
 
 @needs_fork
+def test_standard_input_has_the_same_time_limit(monkeypatch):
+    from aiinfralint import engine
+
+    real = engine.parse_data
+
+    def slow(display, data):  # type: ignore[no-untyped-def]
+        time.sleep(3600)
+        return real(display, data)
+
+    assert parallel.parse_given("stdin.yaml", MANIFEST.encode(), RunOptions()).output.objects
+    monkeypatch.setattr(engine, "parse_data", slow)
+    fr = parallel.parse_given("stdin.yaml", MANIFEST.encode(), RunOptions(config=Config(parse_timeout=0.5)))
+    assert [p.message for p in fr.output.problems] == ["parsing took longer than 0.5 s; not checked"]
+    assert parallel.cut_short([fr])
+
+
+@needs_fork
 def test_no_worker_is_left_behind(monkeypatch, tmp_path):
     _write(tmp_path, {f"m{i}.yaml": MANIFEST for i in range(5)})
     run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
@@ -267,7 +284,7 @@ def test_signal_during_diff_removes_the_base_tree(tmp_path, sig, code, word):
         workers = _children(proc.pid)
         assert workers
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -434,7 +451,7 @@ def test_fifo_and_socket_are_listed_and_never_opened(tmp_path):
         """
         proc = subprocess.run(
             [sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-            env=dict(os.environ, AIINFRALINT_NO_CACHE="1"),
+            env=dict(os.environ, AIINFRALINT_NO_CACHE="1"), check=False,
         )
     finally:
         sock.close()

@@ -101,12 +101,33 @@ def _result(display: str, *, skipped: str | None = None, problem: str | None = N
     return FileResult(display, ParseOutput(skipped=skipped))
 
 
+_CRASHED = "the parser crashed on this file"
+_TIMED_OUT = "parsing took longer than "
+
+
 def _crashed(display: str, why: str = "") -> FileResult:
-    return _result(display, problem=f"the parser crashed on this file{why}; not checked")
+    return _result(display, problem=f"{_CRASHED}{why}; not checked")
 
 
 def _timed_out(display: str, seconds: float) -> FileResult:
-    return _result(display, problem=f"parsing took longer than {seconds:g} s; not checked")
+    return _result(display, problem=f"{_TIMED_OUT}{seconds:g} s; not checked")
+
+
+def cut_short(results: Sequence[FileResult]) -> bool:
+    """Whether a file ran out of time or crashed its worker: a run not to be replayed later
+    (on an idle machine the same file may well parse)."""
+    return any(p.message.startswith((_CRASHED, _TIMED_OUT)) for fr in results for p in fr.output.problems)
+
+
+def parse_given(display: str, data: bytes, options: RunOptions) -> FileResult:
+    """Parse bytes that are not a file (standard input), in a worker with the same time limit."""
+    timeout = parse_timeout(options)
+    if not can_fork():
+        from aiinfralint.engine import parse_data
+
+        return parse_data(display, data)
+    parsed = _Supervisor([(0, "", display)], False, timeout, lambda n: None, {0: data}).run(1, None, lambda: None)
+    return parsed[0][2] if parsed else _crashed(display)
 
 
 def unreadable(display: str, reason: str) -> FileResult:
@@ -214,7 +235,7 @@ def parse_all(
 class _Worker:
     """A forked worker: its pid, its pipes, and the range of `todo` it has yet to answer."""
 
-    __slots__ = ("pid", "cmd", "res", "buf", "lo", "hi", "since")
+    __slots__ = ("buf", "cmd", "hi", "lo", "pid", "res", "since")
 
     def __init__(self, pid: int, cmd: int, res: int) -> None:
         self.pid = pid
@@ -236,8 +257,16 @@ _HEADER = "<Q"
 
 
 class _Supervisor:
-    def __init__(self, todo: list[Item], with_key: bool, timeout: float, tick: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        todo: list[Item],
+        with_key: bool,
+        timeout: float,
+        tick: Callable[[int], None],
+        given: dict[int, bytes] | None = None,
+    ) -> None:
         self.todo = todo
+        self.given = given  # content by position, for what is not a file
         self.with_key = with_key
         self.timeout = timeout
         self.tick = tick
@@ -310,7 +339,7 @@ class _Supervisor:
                 return None
             if pid == 0:  # the worker: never returns
                 try:
-                    _worker_main(cmd_r, res_w, parent, self.todo, self.with_key, [*inherited, cmd_w, res_r], blocked)
+                    _worker_main(cmd_r, res_w, parent, self, [*inherited, cmd_w, res_r], blocked)
                 finally:
                     os._exit(1)
         finally:
@@ -354,8 +383,9 @@ class _Supervisor:
                 continue
             wait = max(0.0, min(w.since for w in busy) + self.timeout - time.monotonic())
             for key, _ in self.sel.select(wait):
-                if self.workers.get(key.fd) is key.data:  # not one killed (its fd reused) meanwhile
-                    self._read(key.data)
+                live = self.workers.get(key.fd)
+                if live is not None and live is key.data:  # not one killed (its fd reused) meanwhile
+                    self._read(live)
             now = time.monotonic()
             for w in list(self.workers.values()):
                 if w.busy and now - w.since > self.timeout:
@@ -500,9 +530,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _worker_main(
-    cmd: int, res: int, parent: int, todo: list[Item], with_key: bool, inherited: list[int], mask: set[int]
-) -> None:
+def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: list[int], mask: set[int]) -> None:
     """A worker's whole life: parse the ranges it is sent, one result per file, then exit."""
     code = 0
     try:
@@ -536,9 +564,14 @@ def _worker_main(
                 break
             lo, hi = struct.unpack(_RANGE, got)
             for pos in range(lo, hi):
-                _, path, display = todo[pos]
+                _, path, display = job.todo[pos]
                 try:
-                    key, fr = parse_one(path, display, with_key)
+                    if job.given is not None and pos in job.given:
+                        from aiinfralint.engine import parse_data
+
+                        key, fr = None, parse_data(display, job.given[pos])
+                    else:
+                        key, fr = parse_one(path, display, job.with_key)
                     body = pickle.dumps((pos, key, fr), pickle.HIGHEST_PROTOCOL)
                 except BaseException as exc:  # a parser bug (RecursionError, MemoryError): this file only
                     body = pickle.dumps((pos, type(exc).__name__, None), pickle.HIGHEST_PROTOCOL)
