@@ -65,7 +65,12 @@ def write_text_nofollow(path: str | os.PathLike[str], text: str) -> None:
     keeps a FIFO without a reader from blocking the open. Raises OSError with the path as
     ``filename`` and a reason a person can act on ("it is a symbolic link").
     """
-    data = text.encode("utf-8", "backslashreplace")  # a lone surrogate cannot stop the write
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # an undecodable file-name byte the report left in: \xNN
+        from aiinfralint.report.escape import no_surrogates
+
+        data = no_surrogates(text).encode("utf-8", "backslashreplace")
     nofollow = getattr(os, "O_NOFOLLOW", 0)
     flags = os.O_WRONLY | os.O_CREAT | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not nofollow and os.path.islink(path):  # no O_NOFOLLOW (Windows): the best check there is

@@ -380,11 +380,16 @@ def perform(writes: Sequence[Write]) -> None:
     written with it as ``\\xNN`` rather than failing half-way.
     """
     from aiinfralint.fileio import write_text_nofollow
-    from aiinfralint.report.escape import no_surrogates
 
     for target, text in writes:
         if target == "-":
-            sys.stdout.write(no_surrogates(text))
+            try:
+                text.encode("utf-8")  # standard output may be lenient (surrogateescape); the report is not
+            except UnicodeEncodeError:
+                from aiinfralint.report.escape import no_surrogates
+
+                text = no_surrogates(text)
+            sys.stdout.write(text)
         else:
-            write_text_nofollow(target, no_surrogates(text))
+            write_text_nofollow(target, text)
     sys.stdout.flush()
