@@ -433,3 +433,27 @@ def runs_counter(monkeypatch):
 
     monkeypatch.setattr(cli, "_check", counting)
     return calls
+
+
+def test_old_projects_are_pruned_by_name_and_kind_only(cached, monkeypatch, capsys):
+    projects = _home() / cachedir.PROJECTS
+    for i in range(cachedir.KEEP_PROJECTS + 5):
+        d = projects / f"old-{i:016x}" / replay_mod.FORMAT
+        d.mkdir(parents=True)
+        (d / f"{i:064x}.json").write_text("{}")
+        os.utime(d.parent, (1_000_000 + i, 1_000_000 + i))
+    (projects / f"old-{0:016x}" / "notes.txt").write_text("not the cache's")
+    os.utime(projects / f"old-{0:016x}", (1_000_000, 1_000_000))  # still the oldest
+    (projects / "not a project").mkdir()
+    _project(cached, monkeypatch)
+    _check(capsys)
+    left = sorted(p.name for p in projects.iterdir())
+    assert f"old-{0:016x}" in left  # holds a file the cache never writes: kept
+    assert (projects / f"old-{0:016x}" / "notes.txt").is_file()
+    assert not (projects / f"old-{0:016x}" / replay_mod.FORMAT).exists()  # its entries went
+    assert "not a project" in left
+    assert f"old-{1:016x}" not in left
+    mine = cachedir.project_dir_name(cached.resolve())
+    assert mine in left
+    # the newest KEEP_PROJECTS - 1 others stay next to this one, plus the one that was not empty
+    assert len([n for n in left if n.startswith("old-")]) == cachedir.KEEP_PROJECTS - 1 + 1
