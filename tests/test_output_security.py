@@ -320,7 +320,6 @@ def test_diff_text_has_no_escape_sequences(hostile_change, capsys):
     assert "\u274c" not in out
 
 
-@pytest.mark.xfail(strict=True, reason="diffmode.text_summary interpolates input text (names, paths, messages) unescaped")
 def test_diff_text_lines_are_ours(hostile_change, capsys):
     _, out, _ = run_cli(capsys, "check", "--diff", "base", "--fail-on", "never", "--no-progress")
     assert_terminal_safe(out)
@@ -383,7 +382,6 @@ def test_undecodable_file_name_cost(tmp_path, monkeypatch, capsys, fmt):
         assert "bad\\xff.yaml" in text
 
 
-@pytest.mark.xfail(strict=True, reason="engine._fingerprint encodes the finding's path as strict UTF-8")
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown"])
 def test_undecodable_file_name_check_end_to_end(tmp_path, monkeypatch, capsys, fmt):
     _bad_tree(tmp_path, monkeypatch)

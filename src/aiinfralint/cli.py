@@ -371,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         sys.stderr.write(f"aiinfralint: error: {exc}\n")
         return 2
+    except BrokenPipeError:  # the reader went away (`aiinfralint check | head`)
+        return 0
     except Exception as exc:
         internal = sys.modules.get("aiinfralint.engine")
         if internal is None or not isinstance(exc, internal.InternalError):
@@ -383,8 +385,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:  # SIGTERM, likewise
         sys.stderr.write("aiinfralint: terminated\n")
         return 143
-    except BrokenPipeError:
-        return 0
 
 
 class Terminated(BaseException):

@@ -31,6 +31,7 @@ from aiinfralint.config import Config, ConfigError
 from aiinfralint.engine import RunOptions, RunResult, run
 from aiinfralint.model.finding import Finding
 from aiinfralint.report.base import totals
+from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
     from aiinfralint.model.project import Project
@@ -650,11 +651,13 @@ def gate_switched_off(result: RunResult) -> bool:
 
 
 def config_change_lines(d: DiffReport) -> list[str]:
-    """The configuration changes as plain lines (the text, github and markdown reports use them)."""
+    """The configuration changes as plain lines (the text, github and markdown reports use them).
+
+    Each line is printable (no control characters); Markdown escapes them further."""
     if not d.config_changes:
         return []
     lines = [f"configuration changed since {d.base_ref}:"]
-    lines += [f"  {c}" for c in d.config_changes]
+    lines += [printable(f"  {c}") for c in d.config_changes]
     if d.switched_off:
         if d.fail_on == "never":
             lines.append("  the change switches checks off; the gate does not fail on it (fail-on never)")
@@ -747,4 +750,6 @@ def text_summary(result: RunResult) -> str:
         if result.baseline_stale:
             line += f"; {result.baseline_stale} baseline entr{'y' if result.baseline_stale == 1 else 'ies'} matched nothing (fixed? rewrite the baseline)"
         lines.append(line)
-    return "\n".join(lines) + ("\n" if lines else "")
+    # names, paths, messages and config values come from the checked tree: one line each,
+    # with no control character or escape sequence of theirs
+    return "".join(printable(line) + "\n" for line in lines)

@@ -156,7 +156,7 @@ def _parse_error_findings(results: Sequence[FileResult]) -> list[Finding]:
 def _fingerprint(f: Finding) -> str:
     basis = f.key or f.message
     raw = f"{f.code}|{f.span.path}|{f.logical_location or ''}|{basis}"
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def _object_ignores(f: Finding) -> bool:
