@@ -168,6 +168,29 @@ def test_standard_input_has_the_same_time_limit(monkeypatch):
     fr = parallel.parse_given("stdin.yaml", MANIFEST.encode(), RunOptions(config=Config(parse_timeout=0.5)))
     assert [p.message for p in fr.output.problems] == ["parsing took longer than 0.5 s; not checked"]
     assert parallel.cut_short([fr])
+    # and `check -` goes through it
+    result = run(RunOptions(stdin_text=MANIFEST.encode(), stdin_filename="stdin.yaml", config=Config(parse_timeout=0.5)))
+    assert _problems(result, "stdin.yaml") == ["parsing took longer than 0.5 s; not checked"]
+
+
+@needs_fork
+def test_a_run_cut_short_is_not_replayed(monkeypatch, tmp_path, capsys):
+    from aiinfralint import cli
+
+    monkeypatch.setenv("AIINFRALINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _write(repo, {"slow.yaml": MANIFEST})
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv(parallel.TIMEOUT_ENV, "0.5")
+    real = parallel.parse_one
+    _patch_parser(monkeypatch, "slow.yaml", lambda: time.sleep(3600))
+    assert cli.main(["check", ".", "--format", "json", "--no-progress"]) == 1
+    assert "longer than 0.5 s" in capsys.readouterr().out
+    monkeypatch.setattr(parallel, "parse_one", real)  # the machine is idle again: parsed, not replayed
+    assert cli.main(["check", ".", "--format", "json", "--no-progress"]) == 0
+    assert "longer than 0.5 s" not in capsys.readouterr().out
 
 
 @needs_fork

@@ -223,7 +223,10 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
         from aiinfralint.diffmode import gate_switched_off
 
         code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
-    if replay is not None:
+    from aiinfralint.parallel import cut_short
+
+    # a file that timed out or crashed its worker may parse on an idle machine: not replayed
+    if replay is not None and not cut_short(result.files):
         replay.store(config.exclude, config.respect_gitignore, writes, code)
     return code
 

@@ -170,7 +170,9 @@ def run(options: RunOptions) -> RunResult:
     config = options.config
     skipped: list[tuple[str, str]] = []
     if options.stdin_text is not None:
-        results = [parse_data(options.stdin_filename, options.stdin_text)]
+        from aiinfralint.parallel import parse_given  # parallel imports this module
+
+        results = [parse_given(options.stdin_filename, options.stdin_text, options)]
     else:
         disc = options.discovery or discover(
             options.paths,
