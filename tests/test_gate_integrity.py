@@ -445,3 +445,22 @@ def test_rule_crash_is_exit_two_under_diff(repo, crashing_rule, capsys):
     assert _main("check", ".", "--diff", "base", "--format", "json") == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "internal error in rule AIL990" in captured.err
+
+
+def test_broken_pyproject_that_names_aiinfralint_is_exit_2(tmp_path, monkeypatch, capsys):
+    from aiinfralint import cli
+
+    (tmp_path / "pyproject.toml").write_text('[tool.aiinfralint]\nignore = ["ALL"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", ".", "--no-cache", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "pyproject.toml" in err and err.count("\n") == 1
+
+
+def test_pyproject_without_aiinfralint_is_not_read_as_configuration(tmp_path, monkeypatch):
+    from aiinfralint.configfile import find_config
+
+    (tmp_path / "pyproject.toml").write_text("[project\n", encoding="utf-8")  # broken, but not ours
+    assert find_config(tmp_path) is None
+    (tmp_path / "pyproject.toml").write_bytes(b"# aiinfralint\n" + b"x" * (2 * 1024 * 1024))
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"  # too large: loading it says so

@@ -36,14 +36,12 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfralint.configfile import ConfigError, find_config
+from aiinfralint.configfile import MAX_CONFIG_BYTES, ConfigError, find_config
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Severity
 
 __all__ = ["Config", "ConfigError", "find_config", "load", "load_file"]
 
-# a configuration file is a few kilobytes; anything near this is not one
-MAX_CONFIG_BYTES = 1024 * 1024
 # sane maxima: far above any real deployment, far below what breaks the arithmetic
 MAX_CALLS_PER_DAY = 10**12  # ~11.6 million calls a second
 MAX_TOKENS = 10**9

@@ -21,20 +21,33 @@ def _toml() -> ModuleType:
     return tomllib
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration file is a few kilobytes
+
+
 def find_config(start: Path) -> Path | None:
+    """The nearest `.aiinfralint.toml`, or `pyproject.toml` with a `[tool.aiinfralint]` table.
+
+    A `pyproject.toml` that mentions aiinfralint but cannot be read or parsed is returned
+    all the same, so loading it fails with the reason (exit 2) instead of the run silently
+    falling back to the defaults. Files are read through the size-capped safe reader.
+    """
+    from aiinfralint.fileio import read_bytes
+
     for parent in (start, *start.parents):
         own = parent / ".aiinfralint.toml"
         if own.is_file():
             return own
         py = parent / "pyproject.toml"
         if py.is_file():
-            try:
-                if "aiinfralint" in py.read_text(encoding="utf-8", errors="replace") and (
-                    _toml().loads(py.read_text(encoding="utf-8")).get("tool", {}).get("aiinfralint") is not None
-                ):
+            data, _reason = read_bytes(py, MAX_CONFIG_BYTES)
+            if data is None:
+                return py
+            if b"aiinfralint" in data:
+                try:
+                    if _toml().loads(data.decode("utf-8")).get("tool", {}).get("aiinfralint") is not None:
+                        return py
+                except ValueError:  # not UTF-8 or not TOML (TOMLDecodeError is a ValueError)
                     return py
-            except (OSError, ValueError):  # TOMLDecodeError is a ValueError
-                continue
         if (parent / ".git").exists():
             break
     return None

@@ -59,7 +59,6 @@ FORMAT = "replay-v2"
 KEEP_ENTRIES = 16  # one per set of options; the oldest go first
 # a report this large is cheap to make again next to the disk it would take 16 times over
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _MAC_SIZE = 32
 _ENV = ("NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "COLUMNS")
 ENTRY = re.compile(r"[0-9a-f]{64}\.json")
@@ -221,7 +220,7 @@ class Replay:
             installed_distributions,
             open_anchor,
         )
-        from aiinfralint.configfile import find_config
+        from aiinfralint.configfile import MAX_CONFIG_BYTES, find_config
         from aiinfralint.fileio import read_bytes
         from aiinfralint.suppress import today
 
