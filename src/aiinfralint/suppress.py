@@ -18,9 +18,9 @@ import os
 import re
 from dataclasses import dataclass, field
 
-_MARK = re.compile(
-    r"aiinfralint:\s*ignore(?P<file>-file)?\[(?P<codes>[^\]]*)\](?P<reason>[^\n]*)", re.IGNORECASE
-)
+# the opening of a marker; its codes run to the first `]` after it. Matched in two steps
+# (opening, then `str.find`) so that a line of a thousand unclosed `ignore[` stays linear
+_OPEN = re.compile(r"aiinfralint:\s*+ignore(?P<file>-file)?\[", re.IGNORECASE)
 _COMMENT_ONLY = re.compile(r"^\s*(#|--|//|\{#|<!--|;)")
 _UNTIL = re.compile(r"\buntil\s*[=:]\s*(?P<date>[^\s#}>,;]+)", re.IGNORECASE)
 
@@ -87,13 +87,17 @@ def parse_suppressions(text: str) -> FileSuppressions:
     for lineno, line in enumerate(text.split("\n"), start=1):
         if "aiinfralint" not in line.lower():
             continue
-        m = _MARK.search(line)
+        m = _OPEN.search(line)
         if not m:
             continue
-        codes = tuple(c.strip() for c in re.split(r"[,\s]+", m.group("codes")) if c.strip())
+        # the first opening decides: if no `]` follows it, none follows a later one either
+        close = line.find("]", m.end())
+        if close < 0:
+            continue
+        codes = tuple(c.strip() for c in re.split(r"[,\s]+", line[m.end():close]) if c.strip())
         if not codes:
             continue
-        reason = m.group("reason").strip().rstrip("#}->").strip()
+        reason = line[close + 1:].strip().rstrip("#}->").strip()
         alone = bool(_COMMENT_ONLY.match(line))
         applies = (lineno, lineno + 1) if alone else (lineno,)
         until, until_text = _until(reason)

@@ -34,6 +34,10 @@ TEXT_SUFFIXES = frozenset({".txt", ".md"})
 PROMPT_DIRS = frozenset({"prompts", "prompt"})
 _ANSIBLE = re.compile(r"\bansible_\w+|\binventory_hostname\b|\bhostvars\b")
 _FRONT = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+_FRONT_OPEN = re.compile(r"---[ \t]*\n")
+# files whose leading `---` always opens front matter (a missing closing `---` is an error)
+FRONT_MATTER_SUFFIXES = frozenset({".prompty", ".prompt"})
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}", "{% raw %}": "{% endraw %}"}
 _KINDS = {".prompty": "prompty", ".mustache": "mustache", ".prompt": "prompt"}
 
 
@@ -101,6 +105,9 @@ def parse(f: FileInput) -> ParseOutput:
     front: Any = None
     base = 0
     m = _FRONT.match(text)
+    if m is None and f.suffix in FRONT_MATTER_SUFFIXES and _FRONT_OPEN.match(text):
+        out.problems.append(ParseProblem("front matter opened by `---` is never closed (no `---` line after it)", 1, 1))
+        return out
     if m and f.suffix != ".j2":
         base = m.end()
         from aiinfralint.parsers.yamlload import YamlError, load_documents
@@ -121,6 +128,10 @@ def parse(f: FileInput) -> ParseOutput:
     elif kind == "prompt" and (front is not None or "{{role" in body or "{{#role" in body):
         kind = "dotprompt"
     seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
+    if seg.unclosed is not None:
+        offset, opener = seg.unclosed
+        line, col = index.pos(base + offset)
+        out.problems.append(ParseProblem(f"unclosed `{opener}`: no `{_CLOSERS[opener]}` after it", line, col))
     if not any(s.text.strip() for s in seg.segments):
         return out
     model, provider, model_pos = _model_from(front)

@@ -55,6 +55,10 @@ class _Builder:
         self.segments: list[Segment] = []
         self.breakpoints: list[CacheBreakpoint] = []
         self.message = -1
+        # characters `_place` may still search; beyond this a segment falls back to its
+        # key's line (many slots that each search far would make the file quadratic)
+        self.search_budget = 32 * len(f.text) + 1_000_000
+        self.block_scalar: dict[int, bool] = {}
 
     def _place(self, key_line: int, rel: Span, expr: str, cursor: list[int], literal_start: int | None,
                indent: int) -> Span:
@@ -63,17 +67,30 @@ class _Builder:
         if not self.json and expr:
             last = min(len(self.lines), key_line + 200)
             for ln in range(max(cursor[0], key_line), last + 1):
-                col = self.lines[ln - 1].find(expr)
+                line = self.lines[ln - 1]
+                self.search_budget -= len(line) + 1
+                if self.search_budget < 0:
+                    break
+                col = line.find(expr)
                 if col >= 0:
                     cursor[0] = ln
                     return Span(path=self.f.path, line=ln, column=col + 1)
         return Span(path=self.f.path, line=max(cursor[0], key_line), column=1)
 
+    def _block_scalar(self, key_line: int) -> bool:
+        """Does the key's line open a block scalar (`content: |`)? Asked once per line; a
+        line longer than any key line is not searched (the pattern is quadratic on `:|#:|#...`)."""
+        known = self.block_scalar.get(key_line)
+        if known is None:
+            line = self.lines[key_line - 1]
+            known = self.block_scalar[key_line] = len(line) <= 1000 and _BLOCK_SCALAR.search(line) is not None
+        return known
+
     def add_text(self, text: str, role: str, key_pos: tuple[int, int]) -> None:
         key_line = key_pos[0]
         literal_start: int | None = None
         indent = 0
-        if not self.json and 0 < key_line <= len(self.lines) and _BLOCK_SCALAR.search(self.lines[key_line - 1]):
+        if not self.json and 0 < key_line <= len(self.lines) and self._block_scalar(key_line):
             if re.search(r":\s*\|", self.lines[key_line - 1]):
                 # first non-blank line after the key holds the first line of text
                 for ln in range(key_line + 1, min(len(self.lines), key_line + 50) + 1):

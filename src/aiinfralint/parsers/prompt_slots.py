@@ -154,10 +154,10 @@ class LineIndex:
 
 # --- segmentation ----------------------------------------------------------------------
 
-_DOUBLE = re.compile(
-    r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}",
-    re.S,
-)
+# `{{{ }}}`, `{{ }}`, `{% %}`, `{# #}`: read by `_double_tags`, not by one lazy regex (`\{\{(.*?)\}\}`
+# rescans the rest of the text from every unclosed `{{`: quadratic, minutes for 100 KB of `{{`)
+_OPENER = re.compile(r"\{[{%#]")
+_ENDRAW = re.compile(r"\{%[-+]?\s*+endraw\s*+[-+]?%\}")
 _SINGLE = re.compile(
     r"\$\{(?P<dollar>[A-Za-z_][^{}\n]{0,80})\}"
     r"|(?<![{\\$])\{(?P<fmt>[A-Za-z_][\w.]*(?:\[[^\]\n]{1,40}\])?)(?:![rsa])?(?::[^{}\n]{0,20})?\}(?!\})"
@@ -184,6 +184,70 @@ class _State:
 class Segmented:
     segments: list[Segment]
     breakpoints: list[CacheBreakpoint]
+    # offset (in the segmented text) and opener of the first tag that is never closed
+    unclosed: tuple[int, str] | None = None
+
+
+class _Tag:
+    """One `{{ }}` / `{{{ }}}` / `{% %}` / `{# #}` tag found by `_double_tags`."""
+
+    __slots__ = ("start", "end", "kind", "inner")
+
+    def __init__(self, start: int, end: int, kind: str, inner: str) -> None:
+        self.start, self.end, self.kind, self.inner = start, end, kind, inner
+
+
+_CLOSERS = (("{{{", "}}}", "triple"), ("{{", "}}", "expr"), ("{%", "%}", "stmt"), ("{#", "#}", "comment"))
+
+
+def _double_tags(text: str, unclosed: list[tuple[int, str]]) -> list[_Tag]:
+    r"""The tags of a `{{ }}`-family template, as the regex
+    ``\{\{\{(.*?)\}\}\}|\{\{(.*?)\}\}|\{%(.*?)%\}|\{#(.*?)#\}`` (DOTALL) would find them, in linear time.
+
+    Each closer is searched for at most once per position it could be found at: the
+    last answer of `str.find` for a closer stays right for every later start up to it (and
+    "none" stays "none"). An opener with no closer after it is appended to `unclosed`
+    (once per run of braces); the text of a `{% raw %}` block is not searched for tags.
+    """
+    found: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at or -1)
+
+    def find(closer: str, start: int) -> int:
+        cached = found.get(closer)
+        if cached is not None and cached[0] <= start and (cached[1] < 0 or cached[1] >= start):
+            return cached[1]
+        at = text.find(closer, start)
+        found[closer] = (start, at)
+        return at
+
+    tags: list[_Tag] = []
+    pos = 0
+    last_unmatched = -2
+    while (m := _OPENER.search(text, pos)) is not None:
+        s = m.start()
+        for opener, closer, kind in _CLOSERS:
+            if text.startswith(opener, s):
+                e = find(closer, s + len(opener))
+                if e >= 0:
+                    tags.append(_Tag(s, e + len(closer), kind, text[s + len(opener):e]))
+                    break
+        else:
+            if s != last_unmatched + 1:
+                unclosed.append((s, m.group()))
+            last_unmatched = s
+            pos = s + 1
+            continue
+        tag = tags[-1]
+        pos = tag.end
+        if tag.kind == "stmt" and _strip_ws_control(tag.inner) == "raw":
+            end = _ENDRAW.search(text, pos)
+            if end is None:
+                unclosed.append((tag.start, "{% raw %}"))
+                tags.append(_Tag(pos, len(text), "raw", text[pos:]))
+                break
+            tags.append(_Tag(pos, end.start(), "raw", text[pos:end.start()]))
+            tags.append(_Tag(end.start(), end.end(), "stmt", "endraw"))
+            pos = end.end()
+    return tags
 
 
 def _norm_role(role: str) -> str:
@@ -255,22 +319,29 @@ def segment_template(
         segs.append(Segment(kind=kind, text=expr, role=state.role, message=state.message,  # type: ignore[arg-type]
                             span=span(offset), volatility=vol, volatility_reason=why))
 
-    pattern = _DOUBLE if syntax == "double" else _SINGLE
     pos = 0
-    for m in pattern.finditer(text):
-        add_text(text[pos:m.start()], pos)
-        pos = m.end()
-        start = m.start()
-        if syntax == "single":
+    unclosed: list[tuple[int, str]] = []
+    if syntax != "double":
+        for m in _SINGLE.finditer(text):
+            add_text(text[pos:m.start()], pos)
+            pos = m.end()
             expr = m.group("dollar") or m.group("fmt") or ""
-            add_slot("slot", expr.strip(), start)
+            add_slot("slot", expr.strip(), m.start())
+        add_text(text[pos:], pos)
+        return Segmented(segs, bps)
+    for tag in _double_tags(text, unclosed):
+        add_text(text[pos:tag.start], pos)
+        pos = tag.end
+        start = tag.start
+        if tag.kind == "raw":  # `{% raw %}...{% endraw %}`: text, whatever it holds
+            add_text(tag.inner, start)
             continue
-        if m.group("comment") is not None:
-            if _BREAKPOINT_MARK.search(m.group("comment")) and "aiinfralint" not in m.group("comment"):
+        if tag.kind == "comment":
+            if _BREAKPOINT_MARK.search(tag.inner) and "aiinfralint" not in tag.inner:
                 bps.append(CacheBreakpoint(after=len(segs) - 1, span=span(start), source="template marker"))
             continue
-        if m.group("stmt") is not None:
-            stmt = _strip_ws_control(m.group("stmt"))
+        if tag.kind == "stmt":
+            stmt = _strip_ws_control(tag.inner)
             head = stmt.split(None, 1)[0] if stmt else ""
             if head in _STMT_CONTROL:
                 add_slot("control", stmt[len(head):].strip(), start)
@@ -278,8 +349,7 @@ def segment_template(
                 segs.append(Segment(kind="tag", text=stmt, role=state.role, message=state.message,
                                     span=span(start)))
             continue
-        raw = m.group("triple") if m.group("triple") is not None else m.group("expr")
-        expr = _strip_ws_control(raw)
+        expr = _strip_ws_control(tag.inner)
         if not expr:
             continue
         first = expr[0]
@@ -313,7 +383,7 @@ def segment_template(
             expr = expr[1:]
         add_slot("slot", expr, start)
     add_text(text[pos:], pos)
-    return Segmented(segs, bps)
+    return Segmented(segs, bps, unclosed[0] if unclosed else None)
 
 
 def template_syntax(text: str) -> str:

@@ -62,47 +62,161 @@ MAX_HELPER_STATEMENTS = 40
 # CPython's tokenizer refuses brackets nested deeper than 200; libcst's native parser has no
 # such limit and overflows the C stack (killing the process) a few thousand levels down
 MAX_NESTING = 200
-_NEST_SCAN = re.compile(
-    r"#[^\n]*|'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^\\'\n])*'|\"(?:\\.|[^\\\"\n])*\""
-    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\n)"
-    r"|(?P<run>(?:[-+~]\s*|\b(?:not|await)\b\s*){%d,})"
-    r"|\b(?P<chain>else|lambda)\b"
-    r"|(?P<op>[-+*/%%&|^@]|\b(?:and|or)\b)" % MAX_NESTING,
-    re.S,
+# libcst nests one level per trailer (`a.b.b...`, `a()()...`, `a[0][0]...`) and per `elif`:
+# past a few hundred its Python visitors overflow, past a few thousand its native parser does
+# (a segfault), and a long subscript chain is quadratic. Real code stays far below this.
+MAX_CHAIN = 200
+# strings are read possessively and may be unclosed (to the end of the line, or of the text for
+# triple quotes), so a stray quote never makes the scan restart at every later character
+_STRING = (
+    r"'''(?:[^\\']++|\\.|'(?!''))*+(?:'''|\Z)"
+    r'|"""(?:[^\\"]++|\\.|"(?!""))*+(?:"""|\Z)'
+    r"|'(?:[^\\'\n]++|\\.)*+'?"
+    r'|"(?:[^\\"\n]++|\\.)*+"?'
 )
+_UNARY = r"(?:[-+~]|\b(?:not|await)\b)"
+_NEST_SCAN = re.compile(
+    r"(?P<comment>#[^\n]*+)"
+    rf"|(?P<str>{_STRING})"
+    r"|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<nl>\n)"
+    r"|^[ \t]*+(?P<kw>elif|if)\b"
+    r"|(?P<dot>\.(?:\s|\\\n)*+[^\W\d]\w*+)"
+    rf"|(?P<run>{_UNARY}(?:\s*+{_UNARY})*+)"
+    r"|\b(?P<chain>else|lambda)\b"
+    r"|(?P<op>[*/%&|^@]|\b(?:and|or)\b)",
+    re.S | re.M,
+)
+_UNARY_WORD = re.compile(r"\b(?:not|await)\b")
+_FIELD_PUNCT = re.compile(r"[{}()\[\]]")
 # libcst nests a chain of binary operators one level per operator and slows down
 # super-linearly on long chains (`1+1+...`): refuse a statement with more than this many
 MAX_OPERATORS_PER_STATEMENT = 1000
+_NESTED = "nesting"
+_CHAINED = "chain"
+_ELIFS = "elif"
 
 
-def _too_deep(text: str) -> int | None:
-    """Line where nesting passes MAX_NESTING (brackets, unary/not/await runs, if-else or
-    lambda chains within one statement), skipping strings and comments; None if it never does."""
-    depth = chain = ops = 0
+def _too_deep(text: str) -> tuple[int, str] | None:
+    """(line, what) where the code passes a bound libcst cannot take, None if it never does:
+    nesting deeper than MAX_NESTING (brackets, unary/not/await runs, if-else or lambda chains
+    within one statement; f-string fields count), more than MAX_CHAIN trailers in a row or
+    `elif`s of one `if`, or too many operators in one statement. Strings and comments are
+    skipped; one linear pass (a regex scan, no tokenizer, no recursion but into f-strings)."""
+    hit = _scan(text, 0, 0)
+    if hit is None:
+        return None
+    return text.count("\n", 0, hit[0]) + 1, hit[1]
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    """Only whitespace (or line continuations) between `end` and `start`."""
+    return end == start or (end >= 0 and not text[end:start].replace("\\\n", "").strip())
+
+
+def _scan(text: str, depth: int, level: int) -> tuple[int, str] | None:
+    if level > 4:  # f-strings in the fields of f-strings, five deep: no real code does that
+        return 0, _NESTED
+    chains = [0]  # trailers in a row, per open bracket
+    last = -1  # end of the last primary, trailer or closing bracket (a trailer right after it chains)
+    chain = ops = 0
+    elifs: dict[int, int] = {}
     for m in _NEST_SCAN.finditer(text):
         kind = m.lastgroup
-        if kind == "open":
-            depth += 1
-            if depth > MAX_NESTING:
-                break
+        if kind == "open" or kind == "dot":
+            if _adjacent(text, last, m.start()):
+                chains[-1] += 1
+                if chains[-1] > MAX_CHAIN:
+                    return m.start(), _CHAINED
+            else:
+                chains[-1] = 1
+            if kind == "open":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return m.start(), _NESTED
+                chains.append(0)
+                last = -1
+            elif len(chains) == 1 and "\n" in m.group().replace("\\\n", ""):
+                chain = ops = chains[0] = 0  # `1.` then a name on the next line: a new statement
+                last = m.end()
+            else:
+                last = m.end()
         elif kind == "close":
-            depth = max(depth - 1, 0)
+            if len(chains) > 1:
+                chains.pop()
+                depth -= 1
+            last = m.end()
+        elif kind == "str":
+            for field in _fstring_fields(text, m.start(), m.group()):
+                hit = _scan(field, depth + 1, level + 1)
+                if hit is not None:
+                    return m.start(), hit[1]
+            chains[-1] = 0
+            last = m.end()
+        elif kind == "comment":
+            if _adjacent(text, last, m.start()):
+                last = m.end()
         elif kind == "nl":
-            if not depth:
-                chain = ops = 0
+            if len(chains) == 1 and text[m.start() - 1 : m.start()] != "\\":
+                chain = ops = chains[0] = 0
+                last = -1
+        elif kind == "kw":
+            if len(chains) == 1 and text[max(m.start() - 2, 0) : m.start()] != "\\\n":
+                col = m.start("kw") - m.start()
+                if m.group("kw") == "if":
+                    elifs[col] = 0
+                else:
+                    elifs[col] = elifs.get(col, 0) + 1
+                    if elifs[col] > MAX_CHAIN:
+                        return m.start("kw"), _ELIFS
+        elif kind == "run":
+            run = m.group()
+            signs = run.count("-") + run.count("+")
+            ops += signs
+            if len(run) >= MAX_NESTING and signs + run.count("~") + len(_UNARY_WORD.findall(run)) >= MAX_NESTING:
+                return m.start(), _NESTED
+            if ops > MAX_OPERATORS_PER_STATEMENT:
+                return m.start(), _NESTED
         elif kind == "op":
             ops += 1
             if ops > MAX_OPERATORS_PER_STATEMENT:
-                break
-        elif kind == "run":
-            break
+                return m.start(), _NESTED
         elif kind == "chain":
             chain += 1
             if chain > MAX_NESTING:
-                break
-    else:
-        return None
-    return text.count("\n", 0, m.start()) + 1
+                return m.start(), _NESTED
+    return None
+
+
+def _fstring_fields(text: str, start: int, token: str) -> list[str]:
+    """The replacement-field expressions of an f-string token (none for other strings)."""
+    j = start
+    while j > 0 and start - j < 3 and text[j - 1] in "rRbBuUfFtT":
+        j -= 1
+    if "f" not in text[j:start].lower() or (j > 0 and (text[j - 1].isalnum() or text[j - 1] == "_")):
+        return []
+    body = token[3:] if token[:3] in ("'''", '"""') else token[1:]
+    fields: list[str] = []
+    depth = begin = 0
+    skip = -1
+    for m in _FIELD_PUNCT.finditer(body):
+        i = m.start()
+        if i == skip:
+            continue
+        c = m.group()
+        if depth == 0:
+            if c in "{}" and body.startswith(c * 2, i):
+                skip = i + 1  # `{{` and `}}` are literal braces
+            elif c == "{":
+                depth, begin = 1, i + 1
+        elif c in "([{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                fields.append(body[begin:i])
+    if depth:
+        fields.append(body[begin:])
+    return fields
 
 
 def claims(f: FileInput) -> bool:
@@ -923,8 +1037,14 @@ def parse(f: FileInput) -> ParseOutput:
     if deep is not None:
         if not llm_file:
             return ParseOutput(skipped="Python file nested too deeply to parse")
-        return ParseOutput(problems=[ParseProblem(f"nesting too deep (more than {MAX_NESTING} levels)", deep, 1)],
-                           claimed=True)
+        line, what = deep
+        if what == _CHAINED:
+            message = f"expression chained more than {MAX_CHAIN} times (`.name`, calls, subscripts); not parsed"
+        elif what == _ELIFS:
+            message = f"`if` statement with more than {MAX_CHAIN} `elif` branches; not parsed"
+        else:
+            message = f"nesting too deep (more than {MAX_NESTING} levels)"
+        return ParseOutput(problems=[ParseProblem(message, line, 1)], claimed=True)
     try:
         module = cst.parse_module(f.text)
     except cst.ParserSyntaxError as exc:

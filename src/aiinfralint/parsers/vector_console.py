@@ -16,11 +16,14 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.registry import FileParser
 from aiinfralint.parsers.vector_search import _is_policy, date_math, policy_from, store_from
-from aiinfralint.parsers.yamlload import YamlError, YMap, load_documents
+from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
 
 SUFFIXES = frozenset({".json", ".http", ".es", ".console", ".txt", ".rest"})
 _REQUEST = re.compile(r"^(?P<method>GET|PUT|POST|DELETE|HEAD|PATCH)\s+(?P<path>\S+)\s*$", re.MULTILINE)
-_FIRST = re.compile(r"\A(?:\s*(?:#|//)[^\n]*\n|\s*\n)*\s*(?:PUT|POST)\s+\S+\s*\n\s*\{")
+# leading blank and comment lines, then `PUT path` / `POST path`, then a body opening with `{`
+# on a later line. Possessive quantifiers and no two adjacent runs that can take the same
+# characters: a run of blank lines is read once, never split every possible way.
+_FIRST = re.compile(r"\A(?:\s*+(?:#|//)[^\n]*+\n)*+\s*+(?:PUT|POST)\s++\S++[^\S\n]*+\n\s*+\{")
 _HINTS = ("dense_vector", "knn_vector", "rollover", "{now", "%7Bnow")
 _POLICY_PATH = re.compile(r"^/?(?:_ilm/policy|_plugins/_ism/policies|_opendistro/_ism/policies)/(?P<name>[^/?\s]+)")
 _TEMPLATE_PATH = re.compile(r"^/?(?:_index_template|_template|_component_template)/(?P<name>[^/?\s]+)")
@@ -34,22 +37,33 @@ def parse(f: FileInput) -> ParseOutput:
     out = ParseOutput(claimed=True)
     text = f.text
     requests = list(_REQUEST.finditer(text))
+    # newlines before the current request, counted incrementally (not from the start each time)
+    newlines, counted = 0, 0
     for i, m in enumerate(requests):
         method, raw_path = m.group("method"), m.group("path")
         if method not in ("PUT", "POST"):
             continue
         end = requests[i + 1].start() if i + 1 < len(requests) else len(text)
-        line = text.count("\n", 0, m.start()) + 1
+        newlines += text.count("\n", counted, m.start())
+        counted = m.start()
+        line = newlines + 1
         span = Span(path=f.path, line=line, column=1)
-        # keep the body on its own lines so positions in it stay true
-        body_text = "\n" * text.count("\n", 0, m.end()) + text[m.end():end]
+        # the body starts at the end of the request line (the rest of that line is blank), so
+        # body line 1 is file line `delta + 1`; positions are moved after loading, not by padding
+        # the body with newlines (which made each request cost as much as the file before it)
+        delta = newlines + text.count("\n", m.start(), m.end())
+        body = text[m.end():end]
         path = unquote(raw_path).split("?", 1)[0]
-        try:
-            docs = [d for d in load_documents(body_text) if d is not None]
-        except YamlError as exc:
-            if any(h in text[m.end():end] for h in _HINTS):
-                out.problems.append(ParseProblem(f"{method} {raw_path}: {exc.message}", exc.line, exc.column))
-            continue
+        docs: list[object] = []
+        if body.strip():
+            try:
+                docs = [_shift_lines(d, delta) for d in load_documents(body) if d is not None]
+            except YamlError as exc:
+                if any(h in body for h in _HINTS):
+                    out.problems.append(
+                        ParseProblem(f"{method} {raw_path}: {exc.message}", exc.line + delta, exc.column)
+                    )
+                continue
         doc = docs[0] if docs and isinstance(docs[0], YMap) else YMap(line + 1, 1)
         objects: list[ModelObject] = []
         pm = _POLICY_PATH.match(path)
@@ -74,6 +88,27 @@ def parse(f: FileInput) -> ParseOutput:
                 objects.append(store)
         out.objects.extend(objects)
     return out
+
+
+def _shift_lines(doc: object, delta: int) -> object:
+    """Move every position in a loaded document down by `delta` lines (iteratively, once per node)."""
+    if not delta:
+        return doc
+    seen: set[int] = set()
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, (YMap, YList)):
+            continue
+        seen.add(id(node))
+        node.line += delta
+        if isinstance(node, YMap):
+            node.key_pos = {k: (ln + delta, col) for k, (ln, col) in node.key_pos.items()}
+            stack.extend(node.values())
+        else:
+            node.item_pos = [(ln + delta, col) for ln, col in node.item_pos]
+            stack.extend(node)
+    return doc
 
 
 PARSER = FileParser(name="search console requests", claims=claims, parse=parse)

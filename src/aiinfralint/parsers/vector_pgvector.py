@@ -7,13 +7,14 @@ numbers), statements are split on `;`, and `CREATE TABLE`, `PARTITION OF` and pg
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date
 from typing import NamedTuple
 
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.retrieval import TimePartitioning, VectorStore
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.registry import FileParser
 
 _VECTOR_HINT = re.compile(r"\b(vector|halfvec|sparsevec)\s*\(|\busing\s+(hnsw|ivfflat)\b", re.IGNORECASE)
@@ -23,17 +24,21 @@ _CREATE = re.compile(
     rf"^\s*create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?(?P<name>{_QNAME})",
     re.IGNORECASE,
 )
+# bound lists (`[^)]{0,N}`): with `[^)]*` every unclosed `(` rescanned the rest of the statement
 _PARTITION_OF = re.compile(
-    rf"\bpartition\s+of\s+(?P<parent>{_QNAME})\s+for\s+values\s+from\s*\(\s*(?P<lo>[^)]*)\)\s*to\s*\(\s*(?P<hi>[^)]*)\)",
+    rf"\bpartition\s+of\s+(?P<parent>{_QNAME})\s+for\s+values\s+from\s*\(\s*(?P<lo>[^)]{{0,400}})\)\s*to\s*\(\s*(?P<hi>[^)]{{0,400}})\)",
     re.IGNORECASE,
 )
-_PARTITION_BY = re.compile(r"\bpartition\s+by\s+(?P<how>range|list|hash)\s*\((?P<cols>[^)]*)\)", re.IGNORECASE)
+_PARTITION_BY = re.compile(r"\bpartition\s+by\s+(?P<how>range|list|hash)\s*\((?P<cols>[^)]{0,400})\)", re.IGNORECASE)
 _CREATE_PARENT = re.compile(r"create_parent\s*\(", re.IGNORECASE)
 _TIME_TYPES = re.compile(r"^(timestamp|timestamptz|date|time\b|timestamp\s+with)", re.IGNORECASE)
 _TIME_NAME = re.compile(r"(^|_)(date|day|time|timestamp|ts|at|month|week|year|created|ingested|updated|inserted)($|_)", re.IGNORECASE)
 _INTERVAL_WORDS = (("hour", "hourly"), ("dai", "daily"), ("day", "daily"), ("week", "weekly"), ("month", "monthly"),
                    ("quarter", "quarterly"), ("year", "yearly"))
 _DATE_LIT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# what `blank` stops at: a line comment, a block comment, a string, or a dollar quote `$tag$`
+# (no identifier character before its `$`)
+_SPECIAL = re.compile(r"--|/\*|'|(?<![A-Za-z0-9_$])\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
 
 
 def _unquote(name: str) -> str:
@@ -41,45 +46,66 @@ def _unquote(name: str) -> str:
 
 
 def blank(text: str) -> str:
-    """Replace comments with spaces and string contents with `x` (keep quotes, newlines, offsets)."""
+    """Replace comments and dollar-quoted bodies with spaces; skip over quoted strings (keep
+    newlines and offsets)."""
+    return _blank(text)[0]
+
+
+def _blank(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """`blank` and the (offset, opener) of a block comment or dollar quote left unclosed."""
     out = list(text)
+    unclosed: list[tuple[int, str]] = []
     i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "-" and text.startswith("--", i):
+    while (m := _SPECIAL.search(text, i)) is not None:
+        i = m.start()
+        c = m.group()
+        if c == "--":
             j = text.find("\n", i)
             j = n if j < 0 else j
-            for k in range(i, j):
-                out[k] = " "
+            out[i:j] = " " * (j - i)
             i = j
-        elif c == "/" and text.startswith("/*", i):
+        elif c == "/*":
             j = text.find("*/", i + 2)
-            j = n if j < 0 else j + 2
-            for k in range(i, j):
-                if out[k] != "\n":
-                    out[k] = " "
+            if j < 0:
+                unclosed.append((i, "/*"))
+                j = n
+            else:
+                j += 2
+            _spaces(out, text, i, j)
             i = j
         elif c == "'":
             j = i + 1
-            while j < n:
-                if text[j] == "'" and j + 1 < n and text[j + 1] == "'":
+            while True:  # to the closing quote; `''` inside is an escaped quote
+                j = text.find("'", j)
+                if j < 0:
+                    j = n
+                    break
+                if text.startswith("''", j):
                     j += 2
                     continue
-                if text[j] == "'":
-                    break
-                j += 1
+                break
             i = j + 1
-        elif c == "$" and (m := re.match(r"\$[A-Za-z_]*\$", text[i:])):
-            tag = m.group(0)
+        else:  # `$tag$`, not preceded by an identifier character (`a$b$` is a name)
+            tag = c
             j = text.find(tag, i + len(tag))
-            j = n if j < 0 else j + len(tag)
-            for k in range(i, j):
-                if out[k] != "\n":
-                    out[k] = " "
+            if j < 0:
+                unclosed.append((i, tag))
+                j = n
+            else:
+                j += len(tag)
+            _spaces(out, text, i, j)
             i = j
-        else:
-            i += 1
-    return "".join(out)
+    return "".join(out), unclosed
+
+
+def _spaces(out: list[str], text: str, i: int, j: int) -> None:
+    """Blank text[i:j] in `out`, keeping its newlines."""
+    chunk = text[i:j]
+    if "\n" not in chunk:
+        out[i:j] = " " * (j - i)
+        return
+    for k, ch in enumerate(chunk, start=i):
+        out[k] = "\n" if ch == "\n" else " "
 
 
 def _statements(text: str) -> list[tuple[int, str]]:
@@ -94,29 +120,35 @@ def _statements(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _pos(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+class _Lines:
+    """Offset -> (line, column), 1-based, by bisection (counting from the start each time
+    was quadratic in a file of many tables)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        self.starts.extend(m.end() for m in re.finditer("\n", text))
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
 
 
 def _columns(body: str) -> dict[str, str]:
     """column name -> type text of a CREATE TABLE body (top-level commas only)."""
     cols: dict[str, str] = {}
     depth = 0
-    part = ""
+    start = 0
     parts: list[str] = []
-    for ch in body:
+    for m in _PUNCT.finditer(body):
+        ch = m.group()
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(part)
-            part = ""
-        else:
-            part += ch
-    parts.append(part)
+        elif depth == 0:
+            parts.append(body[start:m.start()])
+            start = m.end()
+    parts.append(body[start:])
     for p in parts:
         m = re.match(rf"\s*({_IDENT})\s+(.+)", p, re.DOTALL)
         if not m:
@@ -130,18 +162,22 @@ def _columns(body: str) -> dict[str, str]:
     return cols
 
 
+_PUNCT = re.compile(r"[(),]")
+_PARENS = re.compile(r"[()]")
+
+
 def _table_body(stmt: str, after: int) -> str:
     i = stmt.find("(", after)
     if i < 0:
         return ""
     depth = 0
-    for j in range(i, len(stmt)):
-        if stmt[j] == "(":
+    for m in _PARENS.finditer(stmt, i):
+        if m.group() == "(":
             depth += 1
-        elif stmt[j] == ")":
+        else:
             depth -= 1
             if depth == 0:
-                return stmt[i + 1 : j]
+                return stmt[i + 1 : m.start()]
     return stmt[i + 1 :]
 
 
@@ -182,7 +218,13 @@ def claims(f: FileInput) -> bool:
 
 def parse(f: FileInput) -> ParseOutput:
     original = f.text
-    text = blank(original)
+    text, unclosed = _blank(original)
+    lines = _Lines(text)
+    problems: list[ParseProblem] = []
+    for offset, opener in unclosed:
+        line, col = lines.pos(offset)
+        what = "block comment `/*`" if opener == "/*" else f"dollar quote `{opener}`"
+        problems.append(ParseProblem(f"unclosed {what}: the rest of the file is inside it", line, col))
     tables: list[_Table] = []
     partitions: dict[str, tuple[int, date | None, date | None]] = {}
     partman: dict[str, tuple[int, str]] = {}
@@ -215,7 +257,7 @@ def parse(f: FileInput) -> ParseOutput:
         vec = tuple(c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE))
         if not vec:
             continue
-        line, col = _pos(text, offset)
+        line, col = lines.pos(offset)
         partitioning: TimePartitioning | None = None
         if pm is not None:
             keys = [_unquote(k) for k in pm.group("cols").split(",")]
@@ -225,7 +267,7 @@ def parse(f: FileInput) -> ParseOutput:
                 re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE)
             )
             if pm.group("how").lower() == "range" and is_time:
-                pl, pc = _pos(text, off)
+                pl, pc = lines.pos(off)
                 gran, window = None, None
                 short = name.split(".")[-1]
                 child = partitions.get(name) or partitions.get(short)
@@ -248,7 +290,7 @@ def parse(f: FileInput) -> ParseOutput:
                 partitioning=partitioning,
             )
         )
-    return ParseOutput(objects=objects, claimed=True)
+    return ParseOutput(objects=objects, problems=problems, claimed=True)
 
 
 PARSER = FileParser(name="pgvector SQL", claims=claims, parse=parse)

@@ -21,7 +21,10 @@ from aiinfralint.parsers.values import node_span as _span
 
 VECTOR_TYPES = frozenset({"dense_vector", "knn_vector"})
 MAX_DEPTH = 12
-_DATE_MATH = re.compile(r"<[^<>]*\{now(?:[+-]\d+[yMwdhHms])*(?:/(?P<unit>[yMwdhH]))?(?:\{[^}]*\})?\}[^<>]*>")
+# a date-math name is a `<...>` segment holding `{now...}`; segments are found first (each
+# character is looked at once), then `{now...}` inside one, so no `<` rescans the text after it
+_ANGLE_SEGMENT = re.compile(r"<[^<>]*+>")
+_DATE_MATH = re.compile(r"\{now(?:[+-]\d++[yMwdhHms])*+(?:/(?P<unit>[yMwdhH]))?(?:\{[^{}]*+\})?\}")
 _DATE_MATH_GRANULARITY = {"y": "yearly", "M": "monthly", "w": "weekly", "d": "daily", "h": "hourly", "H": "hourly"}
 _LIFECYCLE_KEYS = ("index.lifecycle.name", "plugins.index_state_management.policy_id", "opendistro.index_state_management.policy_id")
 _ALIAS_KEYS = ("index.lifecycle.rollover_alias", "plugins.index_state_management.rollover_alias", "opendistro.index_state_management.rollover_alias")
@@ -184,13 +187,22 @@ def policy_from(doc: YMap, p: YMap, f: FileInput, name: str | None = None, span:
 
 
 def date_math(text: str, span: Span) -> TimePartitioning | None:
-    m = _DATE_MATH.search(text)
-    if not m:
+    if "{now" not in text:
+        return None
+    m = None
+    segment = ""
+    for seg in _ANGLE_SEGMENT.finditer(text):
+        for m in _DATE_MATH.finditer(seg.group()):
+            pass  # the last `{now...}` of the segment names the unit
+        if m is not None:
+            segment = seg.group()
+            break
+    if m is None:
         return None
     unit = m.group("unit") or "d"
     return TimePartitioning(
         span=span,
-        mechanism=f"date-math index name {m.group(0)}",
+        mechanism=f"date-math index name {segment}",
         granularity=_DATE_MATH_GRANULARITY.get(unit),
         window={"y": "1 year", "M": "1 month", "w": "1 week", "d": "1 day", "h": "1 hour", "H": "1 hour"}.get(unit),
     )
