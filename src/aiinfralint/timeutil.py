@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*(?:\s(?P<tz>[A-Za-z_+\-/0-9]+))?\s*$")
+# possessive runs: `\s*(?:\s(zone))?\s*$` tried every split of a long blank run (quadratic)
+_WINDOW = re.compile(r"^\s*+(\d{1,2}):(\d{2})\s*+-\s*+(\d{1,2}):(\d{2})(?:\s++(?P<tz>[A-Za-z_+\-/0-9]++))?\s*+$")
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -84,7 +84,7 @@ def parse_text(f: FileInput) -> ParseOutput:
             result = parser.parse(f)
         except Exception as exc:  # a parser bug must not take the run down
             result = ParseOutput(
-                problems=[ParseProblem(f"internal error in {parser.name} parser: {type(exc).__name__}: {exc}")],
+                problems=[ParseProblem(f"internal error in {parser.name} parser: {_describe(exc)}")],
                 claimed=True,
             )
         if result.claimed or result.objects or result.problems:
@@ -123,16 +123,18 @@ def _parse_structured(f: FileInput) -> ParseOutput:
                         out.claimed = True
                         if handler.name not in out.kinds:
                             out.kinds.append(handler.name)
-                        out.objects.extend(handler.parse(item, f, index))
+                        for got in handler.parse(item, f, index):
+                            if isinstance(got, ParseProblem):
+                                out.problems.append(got)
+                            else:
+                                out.objects.append(got)
                     except DocumentError as exc:
                         out.claimed = True
                         out.problems.append(ParseProblem(exc.message, exc.line, exc.column))
                     except Exception as exc:  # a handler bug must not take the run down
                         line = item.line if isinstance(item, YMap) else 1
                         out.problems.append(
-                            ParseProblem(
-                                f"internal error in {handler.name} reader: {type(exc).__name__}: {exc}", line
-                            )
+                            ParseProblem(f"internal error in {handler.name} reader: {_describe(exc)}", line)
                         )
                     break
     except YamlError as exc:
@@ -144,6 +146,18 @@ def _parse_structured(f: FileInput) -> ParseOutput:
     if not out.claimed and not out.skipped:
         out.skipped = "no document of a recognised kind"
     return out
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message` of an exception, short, and never itself raising (the message of an
+    exception from deep inside a parser can recurse when formatted)."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - RecursionError and friends: the type is enough
+        text = ""
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def display_suffix(path: str) -> str:

@@ -31,7 +31,7 @@ from aiinfralint.model.k8s import (
     Volume,
     Workload,
 )
-from aiinfralint.parsers.base import FileInput
+from aiinfralint.parsers.base import FileInput, ParseProblem
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
 from aiinfralint.parsers.values import as_int as _int, node_span as _span
@@ -434,7 +434,7 @@ def _knative_scale(spec: YMap) -> tuple[int | None, str | None, str | None, str 
 # --- the handler --------------------------------------------------------------------
 
 
-def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
+def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject | ParseProblem]:
     api = _s(doc.get("apiVersion"))
     kind = _s(doc.get("kind"))
     meta = doc.get("metadata")
@@ -479,7 +479,31 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
         return [Queue(**base, field_spans=spans)]
     if kind in SKIP_WALK_KINDS:
         return [GenericObject(**base, field_spans=spans)]
-    return [_workload(doc, spec, f, base, spans, kind, api, labels, annotations)]
+    workload = _workload(doc, spec, f, base, spans, kind, api, labels, annotations)
+    if kind == "CronJob" and api.startswith("batch/"):
+        problem = _schedule_problem(spec, name)
+        if problem is not None:
+            return [workload, problem]
+    return [workload]
+
+
+def _schedule_problem(spec: YMap, name: str) -> ParseProblem | None:
+    """A CronJob schedule the Kubernetes controller would reject (`61 * * * *`, `*/0`, four
+    fields ...), as a problem at the `schedule:` line. A placeholder (`${SCHEDULE}`) and the
+    controller's `@every <duration>` are not judged."""
+    from aiinfralint.cron import parse_cron
+
+    value = spec.get("schedule")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "${" in value or "{{" in value or "$(" in value or value.strip().lower().startswith("@every"):
+        return None
+    try:
+        parse_cron(value)
+    except ValueError as exc:
+        line, col = spec.pos("schedule")
+        return ParseProblem(f"CronJob {name}: {exc}", line, col)
+    return None
 
 
 def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Span], kind: str, api: str, labels: dict[str, str], annotations: dict[str, str]) -> K8sObject:

@@ -18,8 +18,10 @@ its expression. Anthropic ``cache_control`` on a content block is a cache breakp
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from aiinfralint.model.base import Span
@@ -54,7 +56,8 @@ _MESSAGE_CLASSES = {
 _LC_ROLES = {"system": "system", "human": "user", "user": "user", "ai": "assistant", "assistant": "assistant",
              "developer": "developer", "placeholder": "user"}
 _FMT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][\w]*|\d*)(?:[.\[][^{}!:]*)?(?:![rsa])?(?::[^{}]*)?\}(?!\})")
-_PCT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+# flags then width: possessive, since `0` is both (`%000...0x` was quadratic)
+_PCT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*+\d*+(?:\.\d+)?[sdifr]")
 _TEXT_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "title", "capitalize", "casefold"})
 _DEDENT = frozenset({"dedent", "cleandoc"})
 MAX_DEPTH = 8
@@ -993,12 +996,20 @@ class _Build:
         self.breakpoints.append((len(self.segments_raw) - 1, pos, ttl))
 
 
+@lru_cache(maxsize=8)
+def _newlines(text: str) -> list[int]:
+    """Offsets of the newlines of a piece's text (asked for once per field of a template)."""
+    return [m.start() for m in re.finditer("\n", text)]
+
+
 def _offset_pos(piece: Piece, offset: int) -> tuple[int, int]:
-    before = piece.text[:offset]
-    nl = before.count("\n")
+    if "\n" not in piece.text:
+        return piece.line, piece.col + offset
+    newlines = _newlines(piece.text)
+    nl = bisect.bisect_left(newlines, offset)  # newlines before `offset`
     if nl == 0:
         return piece.line, piece.col + offset
-    return piece.line + nl, offset - before.rfind("\n")
+    return piece.line + nl, offset - newlines[nl - 1]
 
 
 def _template_slots(pieces: list[Piece]) -> list[Piece]:

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from aiinfralint.model.base import ModelObject
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class DocumentHandler:
     name: str
     # does this loaded document belong to the handler?
     claims: Callable[[Any, FileInput], bool]
-    # document -> objects; may raise DocumentError for a claimed but invalid document
-    parse: Callable[[Any, FileInput, int], list[ModelObject]]
+    # document -> objects; may raise DocumentError for a claimed but invalid document, or
+    # return ParseProblems among the objects for a document that is read but partly broken
+    parse: Callable[[Any, FileInput, int], Sequence[ModelObject | ParseProblem]]
     # when the file cannot be loaded as YAML, is it still ours (so AIL000 is due)?
     claims_text: Callable[[FileInput], bool] = lambda _f: False
 

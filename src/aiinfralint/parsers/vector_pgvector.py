@@ -139,15 +139,15 @@ def _columns(body: str) -> dict[str, str]:
     depth = 0
     start = 0
     parts: list[str] = []
-    for m in _PUNCT.finditer(body):
-        ch = m.group()
+    for punct in _PUNCT.finditer(body):
+        ch = punct.group()
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
         elif depth == 0:
-            parts.append(body[start:m.start()])
-            start = m.end()
+            parts.append(body[start:punct.start()])
+            start = punct.end()
     parts.append(body[start:])
     for p in parts:
         m = re.match(rf"\s*({_IDENT})\s+(.+)", p, re.DOTALL)

@@ -302,7 +302,9 @@ def _convert(node: Any, depth: int = 0) -> Any:
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
-_DASH_RUN = re.compile(r"(?:-[ \t]+){%d,}" % (MAX_DEPTH * 10))
+# one maximal run of `- - - ...` (a run never crosses a line; read once, possessively: the
+# pattern `(?:-[ \t]+){2000,}` restarted at every dash of a shorter run)
+_DASH_RUN = re.compile(r"(?:-[ \t]++)++")
 _GUARD_DEPTH = MAX_DEPTH * 10
 
 
@@ -318,8 +320,12 @@ def _guard_nesting(text: str) -> None:
                     raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line, 1)
             elif depth:
                 depth -= 1
-    if "- " in text and _DASH_RUN.search(text):
-        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
+    if ("- " in text or "-\t" in text) and text.count("-") >= _GUARD_DEPTH:
+        for line in text.split("\n"):
+            if line.count("-") >= _GUARD_DEPTH and any(
+                run.group().count("-") >= _GUARD_DEPTH for run in _DASH_RUN.finditer(line)
+            ):
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
 
 
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
