@@ -7,6 +7,7 @@ read from the environment are unknown (None), never an error.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from aiinfralint.model.base import ModelObject, Span
@@ -36,8 +37,13 @@ def claims(doc: Any, f: FileInput) -> bool:
     if isinstance(doc.get("model_list"), YList):
         return True
     return any(isinstance(doc.get(k), YMap) for k in SECTIONS[1:]) and (
-        "litellm" in f.text.lower() or "model_list" in doc or isinstance(doc.get("router_settings"), YMap)
+        "model_list" in doc or isinstance(doc.get("router_settings"), YMap) or _mentions_litellm(f.text)
     )
+
+
+@lru_cache(maxsize=4)  # asked per document: a file of many documents must not lower-case itself each time
+def _mentions_litellm(text: str) -> bool:
+    return "litellm" in text.lower()
 
 
 def claims_text(f: FileInput) -> bool:

@@ -11,6 +11,7 @@ read as a template (``{{ x }}``, ``{% %}``, ``{x}``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from aiinfralint.model.base import ModelObject, Span
@@ -47,10 +48,15 @@ def claims_text(f: FileInput) -> bool:
     return False
 
 
+@lru_cache(maxsize=2)  # one builder per document: a file of many documents splits once
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
 class _Builder:
     def __init__(self, f: FileInput) -> None:
         self.f = f
-        self.lines = f.text.split("\n")
+        self.lines = _lines(f.text)
         self.json = f.suffix == ".json"
         self.segments: list[Segment] = []
         self.breakpoints: list[CacheBreakpoint] = []

@@ -9,6 +9,7 @@ becomes a `LifecyclePolicy`; the rule joins them by policy name or ISM index pat
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -139,8 +140,12 @@ def claims(doc: Any, f: FileInput) -> bool:
 
 
 def _engine(f: FileInput, doc: YMap) -> str:
-    text = f.text
-    if "knn_vector" in text or "index_state_management" in text or "opensearch" in f.path.lower() or "ism_template" in text:
+    return _engine_of(f.text, f.path)
+
+
+@lru_cache(maxsize=4)  # asked once per index of a file: a console file may hold thousands
+def _engine_of(text: str, path: str) -> str:
+    if "knn_vector" in text or "index_state_management" in text or "opensearch" in path.lower() or "ism_template" in text:
         return "opensearch"
     return "elasticsearch"
 
