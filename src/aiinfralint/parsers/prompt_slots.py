@@ -156,7 +156,7 @@ class LineIndex:
 
 # `{{{ }}}`, `{{ }}`, `{% %}`, `{# #}`: read by `_double_tags`, not by one lazy regex (`\{\{(.*?)\}\}`
 # rescans the rest of the text from every unclosed `{{`: quadratic, minutes for 100 KB of `{{`)
-_OPENER = re.compile(r"\{[{%#]")
+_OPENERS = {alive: re.compile("\\{[" + alive + "]") for alive in ("{%#", "{%", "{#", "%#", "{", "%", "#")}
 _ENDRAW = re.compile(r"\{%[-+]?\s*+endraw\s*+[-+]?%\}")
 _SINGLE = re.compile(
     r"\$\{(?P<dollar>[A-Za-z_][^{}\n]{0,80})\}"
@@ -222,7 +222,10 @@ def _double_tags(text: str, unclosed: list[tuple[int, str]]) -> list[_Tag]:
     tags: list[_Tag] = []
     pos = 0
     last_unmatched = -2
-    while (m := _OPENER.search(text, pos)) is not None:
+    # the second characters of openers that may still close: once `}}` is found nowhere
+    # after a position, no later `{{` can close either, and is not looked at again
+    alive = "{%#"
+    while alive and (m := _OPENERS[alive].search(text, pos)) is not None:
         s = m.start()
         for opener, closer, kind in _CLOSERS:
             if text.startswith(opener, s):
@@ -235,6 +238,7 @@ def _double_tags(text: str, unclosed: list[tuple[int, str]]) -> list[_Tag]:
                 unclosed.append((s, m.group()))
             last_unmatched = s
             pos = s + 1
+            alive = alive.replace(m.group()[1], "")
             continue
         tag = tags[-1]
         pos = tag.end
