@@ -13,7 +13,7 @@ DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"
 NGINX_INC = "nginx.org/"
 ALB = "alb.ingress.kubernetes.io/"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*+(\d+(?:\.\d+)?)\s*+(ms|s|m|h|d)?\s*+$", re.IGNORECASE)  # possessive: no split of a blank run
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 _DEPLOY = """\
