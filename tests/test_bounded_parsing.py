@@ -57,7 +57,7 @@ def test_raw_block_text_is_text_not_slots():
 
 
 def test_double_tags_match_the_regex_they_replace():
-    old = re.compile(r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.S)
+    old = re.compile(r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.DOTALL)
     rng = random.Random(7)
     alphabet = ["{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "{{{", "}}}", "a", "\n", "%", "#", " "]
     for _ in range(20000):

@@ -191,7 +191,7 @@ class Segmented:
 class _Tag:
     """One `{{ }}` / `{{{ }}}` / `{% %}` / `{# #}` tag found by `_double_tags`."""
 
-    __slots__ = ("start", "end", "kind", "inner")
+    __slots__ = ("end", "inner", "kind", "start")
 
     def __init__(self, start: int, end: int, kind: str, inner: str) -> None:
         self.start, self.end, self.kind, self.inner = start, end, kind, inner
