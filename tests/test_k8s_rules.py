@@ -285,12 +285,14 @@ def test_cron_tz_prefix_and_unknown_zone_do_not_crash(run_check):
     assert not [f for f in result.findings if f.code == "AIL000"]
 
 
-def test_bad_schedule_is_silent(run_check):
+def test_bad_schedule_is_a_parse_error_not_a_peak_finding(run_check):
     text = JOB.replace("kind: Job", "kind: CronJob").replace(
         "spec:\n  template:", "spec:\n  schedule: 'every night'\n  jobTemplate:\n    spec:\n      template:"
     )
     result = run_check({"c.yaml": text.format(extra="", res="nvidia.com/gpu")})
-    assert not [f for f in result.findings if f.code in ("AIL000", "AIL202")]
+    assert not [f for f in result.findings if f.code == "AIL202"]
+    (bad,) = [f for f in result.findings if f.code == "AIL000"]
+    assert "invalid cron schedule 'every night'" in bad.message and bad.span.line == 7
 
 
 # --- corpus -----------------------------------------------------------------------------
