@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -82,13 +81,12 @@ def test_token_budget_from_config(run_check):
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
-def test_corpus_runs_fast_and_quietly(tmp_path):
+def test_corpus_runs_quietly(tmp_path):
     from aiinfralint.engine import RunOptions, run
 
-    start = time.monotonic()
+    # speed is measured by bench/run.py against the corpus, not asserted here (a loaded CI
+    # machine would make a wall-clock limit flaky); a rule crash raises out of run()
     result = run(RunOptions(paths=[str(CORPUS)], config=Config(), cwd=tmp_path, select=["AIL1"], use_cache=False, jobs=1))
-    elapsed = time.monotonic() - start
-    assert elapsed < 60
     internal = [f for f in result.findings if "internal error" in f.message]
     assert not internal, [f.message for f in internal]
     # model chat templates are never prompts
