@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -188,9 +189,8 @@ def build(result: RunResult, options: ReportOptions) -> dict[str, Any]:
 
 
 def _gate_properties(result: RunResult) -> dict[str, Any]:
-    from aiinfralint.diffmode import gate_summary
-
-    return gate_summary(result)
+    gate_mod = sys.modules.get("aiinfralint.diffmode")  # a gate result exists only if it was imported
+    return gate_mod.gate_summary(result) if gate_mod is not None else {}
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
