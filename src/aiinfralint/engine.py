@@ -19,7 +19,7 @@ from aiinfralint.model.project import Project
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
-from aiinfralint.rules.registry import all_rules, matches
+from aiinfralint.rules.registry import all_rules, matches, selector_matches
 from aiinfralint.suppress import FileSuppressions, parse_suppressions
 
 
@@ -160,10 +160,7 @@ def _fingerprint(f: Finding) -> str:
 
 
 def _object_ignores(f: Finding) -> bool:
-    for c in f.object_ignore:
-        if c.upper() == "ALL" or c.lower() == f.slug or f.code.upper().startswith(c.upper()):
-            return True
-    return False
+    return any(selector_matches(c, f.code, f.slug) for c in f.object_ignore)
 
 
 def run(options: RunOptions) -> RunResult:
@@ -254,7 +251,6 @@ def run(options: RunOptions) -> RunResult:
 def _per_file_ignored(f: Finding, config: Config) -> bool:
     for glob, codes in config.per_file_ignores.items():
         if fnmatch.fnmatch(f.span.path, glob) or fnmatch.fnmatch(f.span.path, f"*/{glob}"):
-            for c in codes:
-                if c.upper() == "ALL" or c.lower() == f.slug or f.code.upper().startswith(c.upper()):
-                    return True
+            if any(selector_matches(c, f.code, f.slug) for c in codes):
+                return True
     return False

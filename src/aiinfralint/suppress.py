@@ -18,6 +18,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from aiinfralint.rules.registry import selector_matches
+
 # the opening of a marker; its codes run to the first `]` after it. Matched in two steps
 # (opening, then `str.find`) so that a line of a thousand unclosed `ignore[` stays linear
 _OPEN = re.compile(r"aiinfralint:\s*+ignore(?P<file>-file)?\[", re.IGNORECASE)
@@ -75,7 +77,7 @@ class FileSuppressions:
 
 def _selects(codes: tuple[str, ...], code: str, slug: str) -> str | None:
     for c in codes:
-        if c.upper() == "ALL" or c.lower() == slug or code.upper().startswith(c.upper()):
+        if selector_matches(c, code, slug):
             return c
     return None
 

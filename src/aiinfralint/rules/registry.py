@@ -7,6 +7,7 @@ Each family module (``rules/<family>/__init__.py``) lists its rule classes in
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from functools import cache
 
 from aiinfralint.rules.base import Rule
@@ -61,14 +62,18 @@ def find_rule(name: str) -> type[Rule] | None:
     return None
 
 
-def matches(rule: type[Rule], selectors: list[str] | tuple[str, ...]) -> bool:
+def selector_matches(selector: str, code: str, slug: str) -> bool:
+    """Whether one selector names a rule: ``ALL``, its slug, its code or a code prefix (``AIL2``).
+
+    The one definition used by ``--select``/``--ignore``, ``per-file-ignores``, inline
+    suppressions and ``aiinfralint/ignore`` annotations. An empty selector names nothing.
+    """
+    s = selector.strip()
+    if not s:
+        return False
+    return s.upper() == "ALL" or s.lower() == slug or code.upper().startswith(s.upper())
+
+
+def matches(rule: type[Rule], selectors: Iterable[str]) -> bool:
     """True if any selector names the rule by code, slug or code prefix (``AIL2``)."""
-    for sel in selectors:
-        s = sel.strip()
-        if not s:
-            continue
-        if s.upper() == "ALL":
-            return True
-        if s.lower() == rule.slug or rule.code.upper().startswith(s.upper()):
-            return True
-    return False
+    return any(selector_matches(s, rule.code, rule.slug) for s in selectors)

@@ -76,9 +76,6 @@ class UnusedSuppression(Rule):
     )
 
 
-def _names_rule(selector: str, codes: set[str], slugs: set[str]) -> bool:
-    s = selector.strip()
-    return s.upper() == "ALL" or s.lower() in slugs or any(c.startswith(s.upper()) for c in codes)
 
 
 def _fully_selected(selector: str, all_rules: Sequence[type[Rule]], selected: set[str]) -> bool:
@@ -94,7 +91,7 @@ def suppression_findings(
 ) -> Iterator[Finding]:
     """AIL001 and AIL002 findings for the suppressions of a finished run (called by the engine)."""
     from aiinfralint.rules.core.expired_suppression import ExpiredSuppression
-    from aiinfralint.rules.registry import all_rules
+    from aiinfralint.rules.registry import all_rules, matches
     from aiinfralint.suppress import today
 
     ran = {r.code for r in selected}
@@ -103,8 +100,6 @@ def suppression_findings(
     if not (want_unused or want_expired):
         return
     known = all_rules()
-    codes = {r.code for r in known}
-    slugs = {r.slug for r in known}
     day = on or today()
     for fr in results:
         items = fr.suppressions.items
@@ -141,7 +136,7 @@ def suppression_findings(
             for c in s.codes:
                 if c in s.used_codes or c.upper() in META_CODES:
                     continue
-                if not _names_rule(c, codes, slugs):
+                if not any(matches(r, [c]) for r in known):
                     msg = f"Suppression `{kind}[{written}]` names `{c}`, which is no aiinfralint rule code, slug or prefix, so it silences nothing."
                 elif _fully_selected(c, known, ran):
                     where = "in this file" if s.whole_file else f"on line {s.applies_to[-1]}" if len(s.applies_to) == 1 else f"on lines {s.applies_to[0]}-{s.applies_to[-1]}"
