@@ -218,7 +218,7 @@ def _workload(text: str) -> Workload:
     ],
 )
 def test_llm_engine(image, args, engine):
-    from aiinfralint.rules.k8s._workloads import llm_engine
+    from aiinfralint.analysis.workloads import llm_engine
 
     arg_yaml = f"\n        args: [{', '.join(repr(a) for a in args.split())}]" if args else ""
     w = _workload(DEPLOY.format(extra="", res="nvidia.com/gpu").replace("vllm/vllm-openai:v0.6.3", image).replace(
@@ -240,7 +240,7 @@ def test_llm_engine(image, args, engine):
     ],
 )
 def test_model_size(model, gb):
-    from aiinfralint.rules.k8s._workloads import model_size
+    from aiinfralint.analysis.workloads import model_size
 
     w = _workload(DEPLOY.format(extra="", res="nvidia.com/gpu").replace('args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]', "args: []"))
     got = model_size(model, w).gigabytes
@@ -261,7 +261,7 @@ def test_model_size(model, gb):
     ],
 )
 def test_agent_reason(name, image, agent):
-    from aiinfralint.rules.k8s._workloads import agent_reason
+    from aiinfralint.analysis.workloads import agent_reason
 
     text = DEPLOY.format(extra="", res="cpu").replace("name: chat\n", f"name: {name}\n", 1).replace(
         "vllm/vllm-openai:v0.6.3", image).replace("- name: vllm", "- name: main")

@@ -9,7 +9,7 @@ import pytest
 from conftest import CORPUS
 
 from aiinfralint.model.provider import AIFeature, LiteLLMConfig, QuotaContract, duration_seconds
-from aiinfralint.rules.provider._common import pin_status
+from aiinfralint.analysis.provider import pin_status
 
 
 def _codes(result, code=None):

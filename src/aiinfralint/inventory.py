@@ -18,15 +18,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
+from aiinfralint.analysis.prompt import calls_per_day, choose_model
+from aiinfralint.analysis.schedule import job_zone, schedule_of
+from aiinfralint.analysis.workloads import hardware
+from aiinfralint.estimate import Estimator
 from aiinfralint.model.finding import Impact
+from aiinfralint.model.k8s import Autoscaler, Workload
+from aiinfralint.model.prompt import PromptTemplate
+from aiinfralint.model.provider import AIFeature
+from aiinfralint.tokens import count_tokens
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
-    from aiinfralint.estimate import Estimator
     from aiinfralint.model.project import Project
 
 Category = Literal["gpu-workload", "prompt", "feature"]
@@ -169,14 +177,6 @@ class Inventory:
 # --- GPU workloads ------------------------------------------------------------------------
 
 
-def _k8s_helpers() -> Any:
-    try:
-        from aiinfralint.rules.k8s import _workloads
-    except ImportError:  # the Kubernetes family is optional
-        return None
-    return _workloads
-
-
 def stated_carbon_of_workload(w: Any) -> tuple[Stated | None, str | None]:
     """The carbon a workload states in its annotations, or (None, why-not)."""
     sources = [("metadata.annotations", w.annotations)] + [
@@ -202,10 +202,6 @@ def _decimal(text: Any) -> Decimal | None:
 
 
 def _autoscaler_min(project: Project, w: Any) -> tuple[int, str] | None:
-    try:
-        from aiinfralint.model.k8s import Autoscaler
-    except ImportError:
-        return None
     for a in project.of_type(Autoscaler):
         if a.namespace == w.namespace and a.target_name == w.name and (a.target_kind or "Deployment") == w.kind:
             kind = "KEDA ScaledObject" if a.kind == "ScaledObject" else a.kind
@@ -298,10 +294,6 @@ def _batch_hours(w: Any) -> tuple[Decimal, str, list[str]]:
 
 
 def _runs_per_month(w: Any) -> int | None:
-    try:
-        from aiinfralint.rules.k8s._schedule import job_zone, schedule_of
-    except ImportError:
-        return None
     sched = schedule_of(w)
     if sched is None:
         return None
@@ -312,8 +304,6 @@ def _runs_per_month(w: Any) -> int | None:
 @lru_cache(maxsize=4096)
 def _count_runs(sched: Any, tz: Any) -> int:
     """Runs in the reference month; many jobs share a schedule, so each is counted once."""
-    from datetime import datetime, timedelta
-
     start = datetime(2026, 1, 5, tzinfo=tz)
     n = 0
     for _ in sched.runs_between(start, start + timedelta(days=DAYS_PER_MONTH), tz):
@@ -325,8 +315,7 @@ def _count_runs(sched: Any, tz: Any) -> int:
 
 def workload_item(project: Project, w: Any, est: Estimator) -> Item:
     gpus, hours, basis, notes = workload_hours(project, w)
-    helpers = _k8s_helpers()
-    hw = helpers.hardware(*[p for p in w.pods if pod_gpus(p) > 0]) if helpers else None
+    hw = hardware(*[p for p in w.pods if pod_gpus(p) > 0])
     count = int(gpus.to_integral_value()) if gpus == gpus.to_integral_value() else int(gpus) + 1
     if count == 0 or hours == 0:
         imp = Impact(usd_per_month=Decimal(0), kgco2e_per_month=Decimal(0), kwh_per_month=Decimal(0),
@@ -334,25 +323,18 @@ def workload_item(project: Project, w: Any, est: Estimator) -> Item:
     else:
         try:
             imp = est.gpu_workload(
-                hw.gpu if hw else None, count, hours,
-                instance_type=hw.instance_type if hw else None,
-                region=hw.region if hw else None, provider=hw.provider if hw else None,
+                hw.gpu, count, hours, instance_type=hw.instance_type, region=hw.region, provider=hw.provider,
             )
         except (OSError, KeyError, ValueError, LookupError) as exc:  # tables missing or broken
             imp = Impact(unpriced=(f"cost: estimate tables unavailable: {exc}",
                                    f"energy and carbon: estimate tables unavailable: {exc}"))
-        gpu_note = f"GPU model: {hw.source}" if hw else "GPU model: not resolved"
-        imp = imp.model_copy(update={"assumptions": (*notes, gpu_note, *imp.assumptions)})
+        imp = imp.model_copy(update={"assumptions": (*notes, f"GPU model: {hw.source}", *imp.assumptions)})
     stated, _ = stated_carbon_of_workload(w)
     return Item("gpu-workload", w.display_name, w.span.path, w.span_of("kind").line, basis, imp,
                 stated or Stated(), obj=w)
 
 
 def gpu_workloads(project: Project) -> list[Any]:
-    try:
-        from aiinfralint.model.k8s import Workload
-    except ImportError:
-        return []
     return [w for w in project.of_type(Workload) if any(pod_gpus(p) > 0 for p in w.pods)]
 
 
@@ -360,17 +342,9 @@ def gpu_workloads(project: Project) -> list[Any]:
 
 
 def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
-    from aiinfralint.tokens import count_tokens
-
-    try:
-        from aiinfralint.rules.prompt._common import calls_per_day, choose_model
-    except ImportError:  # the prompt family is optional
-        choice_model, choice_note = t.model or "gpt-4o", "model named by the prompt or stated default gpt-4o"
-        calls, calls_src = None, None
-    else:
-        choice = choose_model(t, config)
-        choice_model, choice_note = choice.model, choice.assumption()
-        calls, calls_src = calls_per_day(t, config)
+    choice = choose_model(t, config)
+    choice_model, choice_note = choice.model, choice.assumption()
+    calls, calls_src = calls_per_day(t, config)
     notes = [choice_note]
     if calls is None:
         calls = float(config.traffic.calls_per_day)
@@ -411,10 +385,6 @@ def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
 
 
 def prompts(project: Project) -> list[Any]:
-    try:
-        from aiinfralint.model.prompt import PromptTemplate
-    except ImportError:
-        return []
     return list(project.of_type(PromptTemplate))
 
 
@@ -511,10 +481,6 @@ def feature_item(f: Any, est: Estimator) -> Item:
 
 
 def features(project: Project) -> list[Any]:
-    try:
-        from aiinfralint.model.provider import AIFeature
-    except ImportError:
-        return []
     return list(project.of_type(AIFeature))
 
 
@@ -522,8 +488,6 @@ def features(project: Project) -> list[Any]:
 
 
 def build(project: Project, config: Config, estimator: Estimator | None = None) -> Inventory:
-    from aiinfralint.estimate import Estimator
-
     est = estimator or Estimator(config)
     items: list[Item] = []
     items.extend(workload_item(project, w, est) for w in gpu_workloads(project))

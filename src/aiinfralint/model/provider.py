@@ -39,6 +39,20 @@ def duration_seconds(text: str | int | float | None) -> float | None:
     return float(m.group(1)) * _DURATION_SECONDS[m.group(2)]
 
 
+def provider_of(model: str) -> str | None:
+    """The provider of a LiteLLM model string ('azure/x' -> azure; 'gpt-4o' -> openai)."""
+    if "/" in model:
+        return model.split("/", 1)[0].lower()
+    low = model.lower()
+    if low.startswith(("gpt-", "o1", "o3", "o4", "chatgpt", "text-embedding", "dall-e", "whisper", "tts")):
+        return "openai"
+    if low.startswith("claude"):
+        return "anthropic"
+    if low.startswith("gemini"):
+        return "vertex_ai"
+    return None
+
+
 class Spec(BaseModel):
     """Base of the own kinds' sections: camelCase keys, unknown keys rejected, frozen."""
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from aiinfralint.model.base import ModelObject, Span
-from aiinfralint.model.provider import LiteLLMConfig, LiteLLMDeployment
+from aiinfralint.model.provider import LiteLLMConfig, LiteLLMDeployment, provider_of
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
@@ -67,20 +67,6 @@ def _str(v: Any) -> str | None:
     if v is None or isinstance(v, (YMap, YList)):
         return None
     return str(v)
-
-
-def provider_of(model: str) -> str | None:
-    """The provider of a LiteLLM model string ('azure/x' -> azure; 'gpt-4o' -> openai)."""
-    if "/" in model:
-        return model.split("/", 1)[0].lower()
-    low = model.lower()
-    if low.startswith(("gpt-", "o1", "o3", "o4", "chatgpt", "text-embedding", "dall-e", "whisper", "tts")):
-        return "openai"
-    if low.startswith("claude"):
-        return "anthropic"
-    if low.startswith("gemini"):
-        return "vertex_ai"
-    return None
 
 
 def region_of(params: YMap, model: str) -> tuple[str | None, str | None]:

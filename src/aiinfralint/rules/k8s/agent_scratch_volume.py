@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import agent_reason
+from aiinfralint.analysis.workloads import agent_reason
 
 DECISION_ANNOTATIONS = ("aiinfralint/data-retention", "aiinfralint/scratch-encryption")
 # mounts that are not scratch for user data

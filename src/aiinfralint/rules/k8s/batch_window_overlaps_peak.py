@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.k8s import Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._schedule import (
+from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
     job_zone,
@@ -14,7 +14,7 @@ from aiinfralint.rules.k8s._schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.rules.k8s._workloads import gpu_impact, gpu_summary, hardware, option
+from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, option
 from aiinfralint.timeutil import zone
 
 _BAD = """\

@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import gpu_impact, gpu_summary, hardware, llm_engine, scale_target
+from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, llm_engine, scale_target
 
 RESOURCE_METRICS = frozenset({"cpu", "memory"})
 # GPU framebuffer metrics: vLLM/TGI pre-allocate GPU memory, so these never fall

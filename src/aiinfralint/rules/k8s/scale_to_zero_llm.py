@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import (
+from aiinfralint.analysis.workloads import (
     gpu_summary,
     llm_engine,
     model_size,

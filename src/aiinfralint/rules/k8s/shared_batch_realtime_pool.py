@@ -8,7 +8,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.k8s import PodTemplate, PriorityClass, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._schedule import (
+from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
     job_zone,
@@ -16,7 +16,7 @@ from aiinfralint.rules.k8s._schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.rules.k8s._workloads import constraints, gpu_impact, gpu_summary, hardware, option, provider_of
+from aiinfralint.analysis.workloads import constraints, gpu_impact, gpu_summary, hardware, option, provider_of
 
 # taints every GPU node carries (or that the ExtendedResourceToleration admission adds):
 # tolerating them dedicates nothing

@@ -7,7 +7,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Ingress, Service, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.k8s._workloads import llm_engine, option, pod_labels
+from aiinfralint.analysis.workloads import llm_engine, option, pod_labels
 
 DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"

@@ -7,7 +7,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.prompt._common import calls_per_day, choose_model, estimator, slot_label, tokens
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, estimator, slot_label, tokens
 
 _POLICY = (
     "You review pull requests for the payments service. Check every change for: missing idempotency keys on "

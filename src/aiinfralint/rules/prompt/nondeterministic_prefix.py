@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.prompt._common import cache_loss, tokens
+from aiinfralint.analysis.prompt import cache_loss, tokens
 
 _BAD = '''\
 import json

@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.prompt._common import choose_model, estimator, option, tokens
+from aiinfralint.analysis.prompt import choose_model, estimator, option, tokens
 
 DEFAULT_MARGIN = 0.15
 

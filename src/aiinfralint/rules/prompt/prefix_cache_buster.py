@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.prompt._common import cache_loss, option, slot_label, tokens
+from aiinfralint.analysis.prompt import cache_loss, option, slot_label, tokens
 
 DEFAULT_MIN_TOKENS_AFTER = 64
 DEFAULT_CLASSES = (TIME, IDENTITY, REQUEST, EXPERIMENT)

@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.prompt._common import calls_per_day, choose_model, estimator, tokens
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, estimator, tokens
 
 _RULES = "\n".join(
     f"{i}. When a customer asks about order status, look up the order by its number, state the carrier, the "

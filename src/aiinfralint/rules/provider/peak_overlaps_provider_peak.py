@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.provider import AIFeature
+from aiinfralint.model.provider import AIFeature, provider_of
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.provider._common import HOSTED_PROVIDERS, fmt_hours, overlap_minutes
+from aiinfralint.analysis.provider import HOSTED_PROVIDERS, fmt_hours, overlap_minutes
 from aiinfralint.timeutil import parse_window
 
 DEFAULT_PROVIDER_PEAK = "08:00-14:00 America/New_York"
@@ -52,8 +52,6 @@ spec:
 def _provider_of(spec: Any) -> str | None:
     if spec.provider:
         return str(spec.provider).lower()
-    from aiinfralint.parsers.litellm import provider_of
-
     return provider_of(spec.model)
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import QuotaContract, QuotaContractSpec
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.provider._common import fmt_hours, option_float
+from aiinfralint.analysis.provider import fmt_hours, option_float
 from aiinfralint.timeutil import Window, zone
 
 DEFAULT_HOURS_BEFORE = 3.0

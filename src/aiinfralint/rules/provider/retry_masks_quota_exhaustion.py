@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.provider._common import is_hosted
+from aiinfralint.analysis.provider import is_hosted
 
 # 429 bodies that mean "out of budget until the reset", not "slow down"
 QUOTA_CODES = frozenset(

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, LiteLLMConfig, LiteLLMDeployment
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.rules.provider._common import pin_status
+from aiinfralint.analysis.provider import pin_status
 
 AUTO_UPGRADE = "oncenewdefaultversionavailable"
 
