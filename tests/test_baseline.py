@@ -132,16 +132,12 @@ def test_unused_only_judged_for_rules_that_ran(run_check):
 
 
 def test_partly_used_suppression_reports_the_unused_code():
-    from aiinfralint.engine import FileResult
-    from aiinfralint.parsers.base import ParseOutput
-    from aiinfralint.rules.core.unused_suppression import suppression_findings
     from aiinfralint.rules.registry import all_rules
-    from aiinfralint.suppress import parse_suppressions
+    from aiinfralint.suppress import judge_suppressions, parse_suppressions
 
     sup = parse_suppressions("kind: Job  # aiinfralint: ignore[AIL000, shared-batch-realtime-gpu-pool] old\n")
     assert sup.match("AIL000", "parse-error", 1) is not None
-    fr = FileResult("job.yaml", ParseOutput(claimed=True), sup)
-    [f] = list(suppression_findings([fr], all_rules()))
+    [f] = list(judge_suppressions([("job.yaml", sup, True)], all_rules()))
     assert f.code == "AIL001" and "silences no shared-batch-realtime-gpu-pool finding on line 1" in f.message
     assert f.span.line == 1 and f.span.column == 14  # the marker, after "# "
 

@@ -13,14 +13,16 @@ from pathlib import Path
 
 from aiinfralint.config import Config
 from aiinfralint.discovery import Candidate, Discovery, discover
-from aiinfralint.model.base import ModelObject, Span
+from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding
 from aiinfralint.model.project import Project
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.registry import all_rules, matches, selector_matches
-from aiinfralint.suppress import FileSuppressions, parse_suppressions
+from aiinfralint.rules.core.engine_finding import is_engine_finding
+from aiinfralint.rules.core.parse_error import ParseError
+from aiinfralint.suppress import FileSuppressions, judge_suppressions, parse_suppressions
 
 
 class InternalError(Exception):
@@ -120,37 +122,24 @@ def _prepare_rules() -> None:
 
 
 def selected_rules(config: Config, select: Sequence[str] | None, ignore: Sequence[str]) -> list[type[Rule]]:
+    """The rules (engine findings included) that --select/--ignore and the configuration choose."""
     chosen_select = list(select) if select else list(config.select) or ["ALL"]
     chosen_select += list(config.extend_select)
     chosen_ignore = list(config.ignore) + list(ignore)
-    out = []
-    for rule in all_rules():
-        if rule.code == "AIL000":
-            # parse errors are always collected; select/ignore still decide if they are shown
-            pass
-        if matches(rule, chosen_select) and not matches(rule, chosen_ignore):
-            out.append(rule)
-    return out
+    return [r for r in all_rules() if matches(r, chosen_select) and not matches(r, chosen_ignore)]
 
 
 def _parse_error_findings(results: Sequence[FileResult]) -> list[Finding]:
-    from aiinfralint.rules.core.parse_error import ParseError
-
-    out = []
-    for fr in results:
-        for p in fr.output.problems:
-            out.append(
-                Finding(
-                    code=ParseError.code,
-                    slug=ParseError.slug,
-                    severity=ParseError.severity,
-                    span=Span(path=fr.path, line=p.line, column=p.column),
-                    message=p.message,
-                    remediation="Fix the file so it parses, or exclude it in configuration.",
-                    key=p.message,
-                )
-            )
-    return out
+    return [
+        ParseError.make(
+            Span(path=fr.path, line=p.line, column=p.column),
+            p.message,
+            "Fix the file so it parses, or exclude it in configuration.",
+            key=p.message,
+        )
+        for fr in results
+        for p in fr.output.problems
+    ]
 
 
 def _fingerprint(f: Finding) -> str:
@@ -159,41 +148,45 @@ def _fingerprint(f: Finding) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
-def _object_ignores(f: Finding) -> bool:
-    return any(selector_matches(c, f.code, f.slug) for c in f.object_ignore)
+class _Finaliser:
+    """Every finding goes through `add` once: severity override, fingerprint, suppression.
+
+    Fingerprints are unique within a run: a repeat gets `:1`, `:2`... in the order added.
+    """
+
+    def __init__(self, config: Config, results: Sequence[FileResult]) -> None:
+        self.config = config
+        self.by_path = {fr.path: fr for fr in results}
+        self.seen: dict[str, int] = {}
+        self.active: list[Finding] = []
+        self.suppressed: list[Finding] = []
+
+    def add(self, f: Finding) -> None:
+        updates: dict[str, object] = {}
+        override = self.config.severity.get(f.code) or self.config.severity.get(f.slug)
+        if override is not None:
+            updates["severity"] = override
+        fp = _fingerprint(f)
+        n = self.seen.get(fp, 0)
+        self.seen[fp] = n + 1
+        updates["fingerprint"] = fp if n == 0 else f"{fp}:{n}"
+        f = f.model_copy(update=updates)
+        (self.suppressed if self._suppressed(f) else self.active).append(f)
+
+    def _suppressed(self, f: Finding) -> bool:
+        if any(selector_matches(c, f.code, f.slug) for c in f.object_ignore):
+            return True
+        owner = self.by_path.get(f.span.path)
+        if owner is not None and owner.suppressions.match(f.code, f.slug, f.span.line):
+            return True
+        return _per_file_ignored(f, self.config)
 
 
-def run(options: RunOptions) -> RunResult:
-    config = options.config
-    skipped: list[tuple[str, str]] = []
-    if options.stdin_text is not None:
-        from aiinfralint.parallel import parse_given  # parallel imports this module
-
-        results = [parse_given(options.stdin_filename, options.stdin_text, options)]
-    else:
-        disc = options.discovery or discover(
-            options.paths,
-            cwd=options.cwd,
-            exclude=config.exclude,
-            respect_gitignore=config.respect_gitignore,
-        )
-        skipped.extend(disc.skipped)
-        results = parse_candidates(disc.files, options)
-    for fr in results:
-        if fr.output.skipped and not fr.output.objects and not fr.output.problems:
-            skipped.append((fr.path, fr.output.skipped))
-
-    objects: list[ModelObject] = [o for fr in results for o in fr.output.objects]
-    project = Project(objects)
-    rules = selected_rules(config, options.select, options.ignore)
-    ctx = RuleContext(project=project, config=config)
-
+def _run_rules(rules: Sequence[type[Rule]], ctx: RuleContext, config: Config) -> list[Finding]:
+    """The findings of every selected rule; engine findings are not rules and are skipped here."""
     raw: list[Finding] = []
-    codes = {r.code for r in rules}
-    if "AIL000" in codes:
-        raw.extend(_parse_error_findings(results))
     for rule_cls in rules:
-        if rule_cls.code == "AIL000":
+        if is_engine_finding(rule_cls):
             continue
         rule = rule_cls(config.rule_options(rule_cls.code, rule_cls.slug))
         try:
@@ -201,51 +194,48 @@ def run(options: RunOptions) -> RunResult:
         except Exception as exc:
             # never a finding: one on both sides of --diff would cancel out and pass the gate
             raise RuleError(f"rule {rule_cls.code} {rule_cls.slug}", exc) from exc
+    return raw
 
-    by_path = {fr.path: fr for fr in results}
-    active: list[Finding] = []
-    suppressed: list[Finding] = []
-    seen_fp: dict[str, int] = {}
+
+def _parse(options: RunOptions, skipped: list[tuple[str, str]]) -> list[FileResult]:
+    config = options.config
+    if options.stdin_text is not None:
+        return [parse_given(options.stdin_filename, options.stdin_text, options)]
+    disc = options.discovery or discover(
+        options.paths,
+        cwd=options.cwd,
+        exclude=config.exclude,
+        respect_gitignore=config.respect_gitignore,
+    )
+    skipped.extend(disc.skipped)
+    return parse_candidates(disc.files, options)
+
+
+def run(options: RunOptions) -> RunResult:
+    config = options.config
+    skipped: list[tuple[str, str]] = []
+    results = _parse(options, skipped)
+    for fr in results:
+        if fr.output.skipped and not fr.output.objects and not fr.output.problems:
+            skipped.append((fr.path, fr.output.skipped))
+
+    project = Project([o for fr in results for o in fr.output.objects])
+    rules = selected_rules(config, options.select, options.ignore)
+    raw = _parse_error_findings(results) if ParseError in rules else []
+    raw += _run_rules(rules, RuleContext(project=project, config=config), config)
+
+    done = _Finaliser(config, results)
     for f in sorted(raw, key=Finding.sort_key):
-        updates: dict[str, object] = {}
-        override = config.severity.get(f.code) or config.severity.get(f.slug)
-        if override is not None:
-            updates["severity"] = override
-        fp = _fingerprint(f)
-        n = seen_fp.get(fp, 0)
-        seen_fp[fp] = n + 1
-        updates["fingerprint"] = fp if n == 0 else f"{fp}:{n}"
-        f = f.model_copy(update=updates)
-        owner = by_path.get(f.span.path)
-        if _object_ignores(f) or (owner is not None and owner.suppressions.match(f.code, f.slug, f.span.line)):
-            suppressed.append(f)
-            continue
-        if _per_file_ignored(f, config):
-            suppressed.append(f)
-            continue
-        active.append(f)
+        done.add(f)
     # AIL001/AIL002 judge the suppressions themselves, so they can only run now
-    from aiinfralint.rules.core.unused_suppression import suppression_findings
-
     try:
-        judged = list(suppression_findings(results, rules))
+        for f in judge_suppressions(((fr.path, fr.suppressions, not fr.output.problems) for fr in results), rules):
+            done.add(f)
     except Exception as exc:
         raise RuleError("the suppression rules AIL001/AIL002", exc) from exc
-    for f in judged:
-        override = config.severity.get(f.code) or config.severity.get(f.slug)
-        fp = _fingerprint(f)
-        n = seen_fp.get(fp, 0)
-        seen_fp[fp] = n + 1
-        fp = fp if n == 0 else f"{fp}:{n}"
-        f = f.model_copy(update={"fingerprint": fp, **({"severity": override} if override else {})})
-        owner = by_path.get(f.span.path)
-        if (owner is not None and owner.suppressions.match(f.code, f.slug, f.span.line)) or _per_file_ignored(f, config):
-            suppressed.append(f)
-        else:
-            active.append(f)
-    active.sort(key=Finding.sort_key)
+    done.active.sort(key=Finding.sort_key)
     skipped.sort()
-    return RunResult(active, suppressed, skipped, results, project, rules)
+    return RunResult(done.active, done.suppressed, skipped, results, project, rules)
 
 
 def _per_file_ignored(f: Finding, config: Config) -> bool:

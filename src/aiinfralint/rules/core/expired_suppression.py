@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aiinfralint.model.finding import Severity
-from aiinfralint.rules.base import Example, Rule
+from aiinfralint.rules.base import Example
+from aiinfralint.rules.core.engine_finding import EngineFinding
 
 _MANIFEST = """apiVersion: v1
 kind: Service
@@ -18,7 +19,7 @@ spec:
 """
 
 
-class ExpiredSuppression(Rule):
+class ExpiredSuppression(EngineFinding):
     """An inline suppression is past its `until=` date, so it silences nothing any more.
 
     ## What it does

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aiinfralint.model.finding import Severity
-from aiinfralint.rules.base import Example, Rule
+from aiinfralint.rules.base import Example
+from aiinfralint.rules.core.engine_finding import EngineFinding
 
 
-class ParseError(Rule):
+class ParseError(EngineFinding):
     """A file that aiinfralint recognises could not be read or parsed.
 
     ## What it does
