@@ -68,3 +68,54 @@ def test_every_finding_goes_through_the_same_finalisation(run_check):
     assert sorted((f.code, f.span.path) for f in result.suppressed) == [("AIL000", "ignored/c.yaml"), ("AIL001", "ignored/d.yaml")]
     fingerprints = [f.fingerprint for f in result.findings + result.suppressed]
     assert all(fingerprints) and len(set(fingerprints)) == len(fingerprints)
+
+
+BROKEN = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n spec: [broken\n"
+
+
+def test_stdin_text_report_quotes_stdin_not_a_file_of_the_same_name(tmp_path, monkeypatch, capsys):
+    """The quoted line comes from what was checked, not from ./chat.yaml on disk."""
+    import io
+    import sys
+
+    from aiinfralint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AIINFRALINT_NO_CACHE", "1")
+    (tmp_path / "chat.yaml").write_text(SERVICE.replace("namespace: ml", "namespace: UNRELATED-ON-DISK"))
+
+    class FakeStdin:
+        buffer = io.BytesIO(BROKEN.encode())
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    assert main(["check", "-", "--stdin-filename", "chat.yaml", "--format", "text"]) == 1
+    out = capsys.readouterr().out
+    assert "5 |  spec: [broken" in out
+    assert "UNRELATED-ON-DISK" not in out
+
+
+def test_reporters_never_reread_the_file(run_check, tmp_path):
+    """The run keeps the lines its findings point at; the files may change or vanish after it."""
+    from aiinfralint.report import text
+    from aiinfralint.report.base import ReportOptions
+
+    result = run_check({"deploy/chat.yaml": BROKEN, "ok.yaml": SERVICE})
+    (tmp_path / "deploy" / "chat.yaml").unlink()
+    (tmp_path / "ok.yaml").write_text("changed\n")
+    [f] = result.findings
+    assert result.source_line(f) == " spec: [broken"
+    assert "5 |  spec: [broken" in text.render(result, ReportOptions(cwd=tmp_path, width=200))
+    kept = {fr.path: (fr.text, fr.quoted) for fr in result.files}
+    assert kept == {"deploy/chat.yaml": (None, ((5, " spec: [broken"),)), "ok.yaml": (None, ())}
+
+
+def test_file_result_text_round_trips_through_the_parse_cache():
+    from aiinfralint.cachecodec import decode, encode
+    from aiinfralint.engine import parse_data
+
+    fr = parse_data("chat.yaml", SERVICE.encode())
+    assert fr.text == SERVICE
+    back = decode(encode(fr))
+    assert back.text == SERVICE and back == fr
+    fr.quote_lines({4, 99})
+    assert decode(encode(fr)).quoted == ((4, "  name: chat"),)

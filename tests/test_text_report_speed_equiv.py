@@ -63,7 +63,7 @@ def _reference_render(result: RunResult, options: ReportOptions) -> str:
                 f"[bold]{f.code}[/] [dim]{f.slug}[/]  {escape(f.message)}"
             )
             if not options.quiet:
-                src = offending_line(result, f, options.cwd)
+                src = offending_line(result, f)
                 if src is not None and src.strip():
                     con.print(f"      [dim]{f.span.line:>4} |[/] {escape(src.rstrip()[:160])}")
                 imp = f.impact

@@ -9,13 +9,16 @@ import fnmatch
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from aiinfralint.config import Config
 from aiinfralint.discovery import Candidate, Discovery, discover
+from aiinfralint.fileio import read_bytes
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding
 from aiinfralint.model.project import Project
+from aiinfralint.parallel import parse_all, parse_given, unreadable
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
@@ -51,6 +54,25 @@ class FileResult:
     path: str
     output: ParseOutput
     suppressions: FileSuppressions = field(default_factory=FileSuppressions)
+    # the decoded text of a file that was parsed (claimed, or with objects), kept only until
+    # the run knows its findings; then `quote_lines` keeps the lines they point at and drops it
+    text: str | None = None
+    # (line number, line) for each line a finding points at: what reporters quote
+    quoted: tuple[tuple[int, str], ...] = ()
+
+    def quote_lines(self, numbers: set[int]) -> None:
+        """Keep the lines numbered `numbers` (1-based) for reporters, and drop the full text."""
+        if self.text is not None and numbers:
+            lines = self.text.splitlines()
+            self.quoted = tuple((n, lines[n - 1]) for n in sorted(numbers) if 1 <= n <= len(lines))
+        self.text = None
+
+    def line(self, number: int) -> str | None:
+        """The source line a finding points at, as read when the file was parsed."""
+        for n, text in self.quoted:
+            if n == number:
+                return text
+        return None
 
 
 @dataclass
@@ -82,6 +104,15 @@ class RunResult:
     def files_checked(self) -> int:
         return sum(1 for f in self.files if f.output.claimed)
 
+    @cached_property
+    def _by_path(self) -> dict[str, FileResult]:
+        return {fr.path: fr for fr in self.files}
+
+    def source_line(self, f: Finding) -> str | None:
+        """The line `f` points at, as read for this run (None: not kept, or not a line of the file)."""
+        fr = self._by_path.get(f.span.path)
+        return fr.line(f.span.line) if fr is not None else None
+
 
 def read_and_parse(path: str, display: str) -> FileResult:
     """Parse one file from disk, in this process. Pure function of the file's bytes.
@@ -89,9 +120,6 @@ def read_and_parse(path: str, display: str) -> FileResult:
     Unreadable (permission denied) recognised files are an AIL000 problem at line 1; FIFOs,
     devices and oversized files are skips (see `parallel.unreadable`).
     """
-    from aiinfralint.fileio import read_bytes
-    from aiinfralint.parallel import unreadable
-
     data, reason = read_bytes(path)  # never blocks on a FIFO, skips oversized files
     if data is None:
         return unreadable(display, reason or "cannot read")
@@ -100,16 +128,14 @@ def read_and_parse(path: str, display: str) -> FileResult:
 
 def parse_data(display: str, data: bytes) -> FileResult:
     output = parse_bytes(display, data)
-    sup = FileSuppressions()
-    if output.claimed or output.objects:
-        sup = parse_suppressions(data.decode("utf-8", errors="replace"))
-    return FileResult(display, output, sup)
+    if not (output.claimed or output.objects):
+        return FileResult(display, output)
+    text = data.decode("utf-8", errors="replace")
+    return FileResult(display, output, parse_suppressions(text), text)
 
 
 def parse_candidates(candidates: Sequence[Candidate], options: RunOptions) -> list[FileResult]:
-    from aiinfralint import parallel
-
-    return parallel.parse_all(candidates, options, while_waiting=_prepare_rules)
+    return parse_all(candidates, options, while_waiting=_prepare_rules)
 
 
 def _prepare_rules() -> None:
@@ -234,8 +260,18 @@ def run(options: RunOptions) -> RunResult:
     except Exception as exc:
         raise RuleError("the suppression rules AIL001/AIL002", exc) from exc
     done.active.sort(key=Finding.sort_key)
+    _keep_quoted_lines(results, done.active + done.suppressed)
     skipped.sort()
     return RunResult(done.active, done.suppressed, skipped, results, project, rules)
+
+
+def _keep_quoted_lines(results: Sequence[FileResult], findings: Sequence[Finding]) -> None:
+    """Each file keeps the lines its findings point at, not its whole text (memory)."""
+    wanted: dict[str, set[int]] = {}
+    for f in findings:
+        wanted.setdefault(f.span.path, set()).add(f.span.line)
+    for fr in results:
+        fr.quote_lines(wanted.get(fr.path, set()))
 
 
 def _per_file_ignored(f: Finding, config: Config) -> bool:

@@ -121,20 +121,6 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def offending_line(result: RunResult, f: Finding, cwd: Path, _cache: dict[str, list[str]] = {}) -> str | None:
-    """The source line a finding points at (re-read lazily; only for files with findings)."""
-    key = f"{cwd}:{f.span.path}"
-    lines = _cache.get(key)
-    if lines is None:
-        path = Path(f.span.path)
-        if not path.is_absolute():
-            path = cwd / path
-        try:
-            with open(path, "rb") as fh:
-                lines = fh.read(8 * 1024 * 1024).decode("utf-8", errors="replace").splitlines()
-        except OSError:
-            lines = []
-        _cache[key] = lines
-    if 1 <= f.span.line <= len(lines):
-        return lines[f.span.line - 1]
-    return None
+def offending_line(result: RunResult, f: Finding) -> str | None:
+    """The source line a finding points at, as it was read for this run (never re-read from disk)."""
+    return result.source_line(f)

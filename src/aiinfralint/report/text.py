@@ -228,7 +228,7 @@ def render(result: RunResult, options: ReportOptions) -> str:
                 f"[bold]{f.code}[/] [dim]{f.slug}[/]  {escape(printable(f.message))}"
             )
             if not options.quiet:
-                src = offending_line(result, f, options.cwd)
+                src = offending_line(result, f)
                 if src is not None and src.strip():
                     out.print(f"      [dim]{f.span.line:>4} |[/] {escape(printable(src.rstrip()[:160]))}")
                 imp = f.impact
