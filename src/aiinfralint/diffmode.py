@@ -21,17 +21,17 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from aiinfralint.config import Config, ConfigError
 from aiinfralint.engine import RunOptions, RunResult, run
-from aiinfralint.model.finding import Finding
-from aiinfralint.report.base import totals
-from aiinfralint.report.escape import printable
+from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
+from aiinfralint.model.totals import totals
+# the CLI imports these two from here
+from aiinfralint.report.gate import gate_switched_off as gate_switched_off, text_summary as text_summary
 
 if TYPE_CHECKING:
     from aiinfralint.model.project import Project
@@ -43,82 +43,6 @@ GIT_TIMEOUT = 120
 
 class DiffError(ConfigError):
     """--diff cannot run (not a git work tree, unknown ref): exit code 2."""
-
-
-@dataclass(frozen=True)
-class PromptTokens:
-    """Static-prefix tokens of one prompt on each side (None: absent on that side)."""
-
-    path: str
-    name: str
-    base: int | None
-    head: int | None
-
-    @property
-    def delta(self) -> int:
-        return (self.head or 0) - (self.base or 0)
-
-
-@dataclass
-class Delta:
-    usd_base: Decimal = Decimal(0)
-    usd_head: Decimal = Decimal(0)
-    kgco2e_base: Decimal = Decimal(0)
-    kgco2e_head: Decimal = Decimal(0)
-    prompts: list[PromptTokens] = field(default_factory=list)
-
-    @property
-    def usd_per_month(self) -> Decimal:
-        return self.usd_head - self.usd_base
-
-    @property
-    def kgco2e_per_month(self) -> Decimal:
-        return self.kgco2e_head - self.kgco2e_base
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(p.delta for p in self.prompts)
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    """One difference between the base's and the head's effective configuration."""
-
-    key: str  # "ignore", "severity.AIL201", "configuration file"
-    change: str  # "ignore += ALL"
-    effect: str = ""  # "switches off every rule", "no file is checked"
-    switches_off: bool = False  # rules or files the base checked are no longer checked
-
-    def __str__(self) -> str:
-        return f"{self.change} ({self.effect})" if self.effect else self.change
-
-
-@dataclass
-class DiffReport:
-    base_ref: str
-    base_commit: str
-    added: list[Finding]
-    fixed: list[Finding]
-    unchanged: int
-    delta: Delta
-    config_changes: list[ConfigChange] = field(default_factory=list)
-    # the threshold a configuration change is judged against: --fail-on, else the base's
-    fail_on: str = "warning"
-
-    @property
-    def switched_off(self) -> list[ConfigChange]:
-        return [c for c in self.config_changes if c.switches_off]
-
-
-@dataclass
-class GateResult(RunResult):
-    """A run after the gate: `findings` are what is reported (new, not baselined)."""
-
-    diff: DiffReport | None = None
-    baselined: list[Finding] = field(default_factory=list)
-    baseline_path: str | None = None
-    baseline_stale: int = 0
-    baseline_written: str | None = None
 
 
 # --- git --------------------------------------------------------------------------------
@@ -641,115 +565,3 @@ def _files_no_longer_checked(base: Config, head_run: RunResult, options: RunOpti
         return []
     parsed = parse_candidates(lost, replace(options, progress=None))
     return sorted(fr.path for fr in parsed if fr.output.claimed)
-
-
-def gate_switched_off(result: RunResult) -> bool:
-    """True if a --diff run's configuration change switches checks off (and the gate counts that)."""
-    if not isinstance(result, GateResult) or result.diff is None:
-        return False
-    return result.diff.fail_on != "never" and bool(result.diff.switched_off)
-
-
-def config_change_lines(d: DiffReport) -> list[str]:
-    """The configuration changes as plain lines (the text, github and markdown reports use them).
-
-    Each line is printable (no control characters); Markdown escapes them further."""
-    if not d.config_changes:
-        return []
-    lines = [f"configuration changed since {d.base_ref}:"]
-    lines += [printable(f"  {c}") for c in d.config_changes]
-    if d.switched_off:
-        if d.fail_on == "never":
-            lines.append("  the change switches checks off; the gate does not fail on it (fail-on never)")
-        else:
-            lines.append("  the gate fails: this change switches checks off (review the configuration change)")
-    return lines
-
-
-# --- what reporters show ------------------------------------------------------------------
-
-
-def _money(d: Decimal) -> float:
-    return float(d.quantize(Decimal("0.01")))
-
-
-def gate_summary(result: RunResult) -> dict[str, Any]:
-    """The gate's outcome as plain data (SARIF run properties, JSON consumers)."""
-    if not isinstance(result, GateResult):
-        return {}
-    out: dict[str, Any] = {}
-    if result.baseline_path or result.baseline_written:
-        out["baseline"] = {
-            "file": result.baseline_path or result.baseline_written,
-            "baselined": len(result.baselined),
-            "stale_entries": result.baseline_stale,
-            "written": result.baseline_written is not None,
-        }
-    d = result.diff
-    if d is not None:
-        out["diff"] = {
-            "base_ref": d.base_ref,
-            "base_commit": d.base_commit,
-            "added": len(d.added),
-            "fixed": [{"code": f.code, "path": f.span.path, "message": f.message, "fingerprint": f.fingerprint} for f in d.fixed],
-            "unchanged": d.unchanged,
-            "usd_per_month": {"base": _money(d.delta.usd_base), "head": _money(d.delta.usd_head), "delta": _money(d.delta.usd_per_month)},
-            "kgco2e_per_month": {
-                "base": float(d.delta.kgco2e_base.quantize(Decimal("0.001"))),
-                "head": float(d.delta.kgco2e_head.quantize(Decimal("0.001"))),
-                "delta": float(d.delta.kgco2e_per_month.quantize(Decimal("0.001"))),
-            },
-            "prompt_prefix_tokens": [
-                {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta} for p in d.delta.prompts
-            ],
-            "config_changes": [
-                {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
-                for c in d.config_changes
-            ],
-            "config_switches_off": gate_switched_off(result),
-        }
-    return out
-
-
-def signed_usd(d: Decimal) -> str:
-    sign = "+" if d > 0 else "-" if d < 0 else "±"
-    return f"{sign}${abs(d):,.2f}"
-
-
-def signed(d: Decimal | int, places: str = "0.1") -> str:
-    sign = "+" if d > 0 else "-" if d < 0 else "±"
-    if isinstance(d, int):
-        return f"{sign}{abs(d):,}"
-    return f"{sign}{abs(d.quantize(Decimal(places))):,}"
-
-
-def text_summary(result: RunResult) -> str:
-    """A few plain lines about the gate, appended to the text report."""
-    if not isinstance(result, GateResult):
-        return ""
-    lines: list[str] = []
-    d = result.diff
-    if d is not None:
-        lines.append(
-            f"diff against {d.base_ref} ({d.base_commit[:12]}): {len(d.added)} new, {len(d.fixed)} fixed, "
-            f"{d.unchanged} unchanged finding(s)"
-        )
-        lines.append(
-            f"  estimated impact of findings: {signed_usd(d.delta.usd_per_month)}/month, "
-            f"{signed(d.delta.kgco2e_per_month)} kgCO2e/month"
-        )
-        lines += config_change_lines(d)
-        for p in d.delta.prompts:
-            lines.append(f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})")
-        for f in d.fixed:
-            lines.append(f"  fixed: {f.code} {f.span.path}: {f.message}")
-    if result.baseline_written:
-        lines.append(f"wrote {len(result.baselined)} finding(s) to baseline {result.baseline_written}")
-    elif result.baseline_path:
-        line = f"{len(result.baselined)} finding(s) hidden by baseline {result.baseline_path}"
-        if result.baseline_stale:
-            line += f"; {result.baseline_stale} baseline entr{'y' if result.baseline_stale == 1 else 'ies'} matched nothing (fixed? rewrite the baseline)"
-        lines.append(line)
-    # names, paths, messages and config values come from the checked tree: one line each,
-    # with no control character or escape sequence of theirs
-    return "".join(printable(line) + "\n" for line in lines)

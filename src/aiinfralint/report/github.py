@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, totals
 from aiinfralint.report.escape import gh_data, gh_plain_block, gh_property, printable
+from aiinfralint.report.gate import text_summary
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -66,8 +67,6 @@ def annotation(f: Finding, options: ReportOptions) -> str:
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
-    from aiinfralint.diffmode import text_summary
-
     lines = [annotation(f, options) for f in result.findings]
     t = totals(result.findings)
     summary = f"aiinfralint: {len(result.findings)} finding(s) in {result.files_checked} checked file(s)"

@@ -7,11 +7,11 @@ written ``\\xNN`` so the document is valid UTF-8.
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.base import ReportOptions, finding_dict, summary_dict
 from aiinfralint.report.escape import json_text
+from aiinfralint.report.gate import gate_summary
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -24,10 +24,9 @@ def render(result: RunResult, options: ReportOptions) -> str:
         "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
         "summary": summary_dict(result),
     }
-    # the gate (--diff, baseline, configuration changes): a gate result exists only if the
-    # gate module was imported, so a plain check does not import it (~3 ms)
-    gate_mod = sys.modules.get("aiinfralint.diffmode")
-    gate = gate_mod.gate_summary(result) if gate_mod is not None else None
+    # the gate (--diff, baseline, configuration changes); empty on a plain check, which
+    # imports neither diffmode nor the gate types (see report.gate.gate_of)
+    gate = gate_summary(result)
     if gate:
         doc["gate"] = gate
     return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

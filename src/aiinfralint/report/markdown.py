@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from aiinfralint.model.finding import Finding
 from aiinfralint.report.base import ReportOptions, totals
 from aiinfralint.report.escape import md_code, md_text
+from aiinfralint.report.gate import config_change_lines, gate_of, signed, signed_usd
 
 if TYPE_CHECKING:
-    from aiinfralint.diffmode import DiffReport
     from aiinfralint.engine import RunResult
+    from aiinfralint.gate_types import DiffReport
 
 MARKER = "<!-- aiinfralint-report -->"
 MAX_ROWS = 100
@@ -64,8 +65,6 @@ def findings_table(findings: list[Finding], options: ReportOptions) -> list[str]
 
 
 def _config_section(d: DiffReport) -> list[str]:
-    from aiinfralint.diffmode import config_change_lines
-
     lines = config_change_lines(d)
     if not lines:
         return []
@@ -74,8 +73,6 @@ def _config_section(d: DiffReport) -> list[str]:
 
 
 def _delta_section(d: DiffReport) -> list[str]:
-    from aiinfralint.diffmode import signed, signed_usd
-
     delta = d.delta
     out = [
         f"### Change since {md_code(d.base_ref, table=False)} ({md_text(d.base_commit[:12])})",
@@ -125,9 +122,7 @@ def _assumptions(findings: list[Finding]) -> list[str]:
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
-    from aiinfralint.diffmode import GateResult
-
-    gate = result if isinstance(result, GateResult) else None
+    gate = gate_of(result)
     diff = gate.diff if gate is not None else None
     findings = result.findings
     counts = Counter(f.severity.value for f in findings)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from urllib.parse import quote
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, impact_dict, summary_dict
 from aiinfralint.report.escape import json_text, path_bytes, sarif_message
+from aiinfralint.report.gate import gate_summary
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -189,8 +189,7 @@ def build(result: RunResult, options: ReportOptions) -> dict[str, Any]:
 
 
 def _gate_properties(result: RunResult) -> dict[str, Any]:
-    gate_mod = sys.modules.get("aiinfralint.diffmode")  # a gate result exists only if it was imported
-    return gate_mod.gate_summary(result) if gate_mod is not None else {}
+    return gate_summary(result)  # empty on a plain check
 
 
 def render(result: RunResult, options: ReportOptions) -> str:

@@ -1,0 +1,1 @@
+"""Parsers: file bytes to model objects (or a parse problem); no rule logic here."""

@@ -1,0 +1,140 @@
+"""The gate's outcome as text and data, for the text, github, markdown, json and SARIF reports.
+
+A gate result exists only after `diffmode` ran, which imports `aiinfralint.gate_types`; a
+plain check imports neither, so `gate_of` looks the type up by module presence.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from aiinfralint.report.escape import printable
+
+if TYPE_CHECKING:
+    from aiinfralint.engine import RunResult
+    from aiinfralint.gate_types import DiffReport, GateResult
+
+
+def gate_of(result: RunResult) -> GateResult | None:
+    """The result as a gate result, or None on a plain check."""
+    types = sys.modules.get("aiinfralint.gate_types")  # loaded only by a gate run
+    return result if types is not None and isinstance(result, types.GateResult) else None
+
+
+def gate_switched_off(result: RunResult) -> bool:
+    """True if a --diff run's configuration change switches checks off (and the gate counts that)."""
+    gate = gate_of(result)
+    if gate is None or gate.diff is None:
+        return False
+    return gate.diff.fail_on != "never" and bool(gate.diff.switched_off)
+
+
+def config_change_lines(d: DiffReport) -> list[str]:
+    """The configuration changes as plain lines (the text, github and markdown reports use them).
+
+    Each line is printable (no control characters); Markdown escapes them further."""
+    if not d.config_changes:
+        return []
+    lines = [f"configuration changed since {d.base_ref}:"]
+    lines += [printable(f"  {c}") for c in d.config_changes]
+    if d.switched_off:
+        if d.fail_on == "never":
+            lines.append("  the change switches checks off; the gate does not fail on it (fail-on never)")
+        else:
+            lines.append("  the gate fails: this change switches checks off (review the configuration change)")
+    return lines
+
+
+# --- what reporters show ------------------------------------------------------------------
+
+
+def _money(d: Decimal) -> float:
+    return float(d.quantize(Decimal("0.01")))
+
+
+def gate_summary(result: RunResult) -> dict[str, Any]:
+    """The gate's outcome as plain data (SARIF run properties, JSON consumers)."""
+    gate = gate_of(result)
+    if gate is None:
+        return {}
+    result = gate
+    out: dict[str, Any] = {}
+    if result.baseline_path or result.baseline_written:
+        out["baseline"] = {
+            "file": result.baseline_path or result.baseline_written,
+            "baselined": len(result.baselined),
+            "stale_entries": result.baseline_stale,
+            "written": result.baseline_written is not None,
+        }
+    d = result.diff
+    if d is not None:
+        out["diff"] = {
+            "base_ref": d.base_ref,
+            "base_commit": d.base_commit,
+            "added": len(d.added),
+            "fixed": [{"code": f.code, "path": f.span.path, "message": f.message, "fingerprint": f.fingerprint} for f in d.fixed],
+            "unchanged": d.unchanged,
+            "usd_per_month": {"base": _money(d.delta.usd_base), "head": _money(d.delta.usd_head), "delta": _money(d.delta.usd_per_month)},
+            "kgco2e_per_month": {
+                "base": float(d.delta.kgco2e_base.quantize(Decimal("0.001"))),
+                "head": float(d.delta.kgco2e_head.quantize(Decimal("0.001"))),
+                "delta": float(d.delta.kgco2e_per_month.quantize(Decimal("0.001"))),
+            },
+            "prompt_prefix_tokens": [
+                {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta} for p in d.delta.prompts
+            ],
+            "config_changes": [
+                {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
+                for c in d.config_changes
+            ],
+            "config_switches_off": gate_switched_off(result),
+        }
+    return out
+
+
+def signed_usd(d: Decimal) -> str:
+    sign = "+" if d > 0 else "-" if d < 0 else "±"
+    return f"{sign}${abs(d):,.2f}"
+
+
+def signed(d: Decimal | int, places: str = "0.1") -> str:
+    sign = "+" if d > 0 else "-" if d < 0 else "±"
+    if isinstance(d, int):
+        return f"{sign}{abs(d):,}"
+    return f"{sign}{abs(d.quantize(Decimal(places))):,}"
+
+
+def text_summary(result: RunResult) -> str:
+    """A few plain lines about the gate, appended to the text report."""
+    gate = gate_of(result)
+    if gate is None:
+        return ""
+    result = gate
+    lines: list[str] = []
+    d = result.diff
+    if d is not None:
+        lines.append(
+            f"diff against {d.base_ref} ({d.base_commit[:12]}): {len(d.added)} new, {len(d.fixed)} fixed, "
+            f"{d.unchanged} unchanged finding(s)"
+        )
+        lines.append(
+            f"  estimated impact of findings: {signed_usd(d.delta.usd_per_month)}/month, "
+            f"{signed(d.delta.kgco2e_per_month)} kgCO2e/month"
+        )
+        lines += config_change_lines(d)
+        for p in d.delta.prompts:
+            lines.append(f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})")
+        for f in d.fixed:
+            lines.append(f"  fixed: {f.code} {f.span.path}: {f.message}")
+    if result.baseline_written:
+        lines.append(f"wrote {len(result.baselined)} finding(s) to baseline {result.baseline_written}")
+    elif result.baseline_path:
+        line = f"{len(result.baselined)} finding(s) hidden by baseline {result.baseline_path}"
+        if result.baseline_stale:
+            line += f"; {result.baseline_stale} baseline entr{'y' if result.baseline_stale == 1 else 'ies'} matched nothing (fixed? rewrite the baseline)"
+        lines.append(line)
+    # names, paths, messages and config values come from the checked tree: one line each,
+    # with no control character or escape sequence of theirs
+    return "".join(printable(line) + "\n" for line in lines)

@@ -1,0 +1,70 @@
+"""The dependency rule of docs/architecture.md holds: import contracts and the gate's laziness."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold() -> None:
+    if importlib.util.find_spec("importlinter") is None:
+        pytest.skip("import-linter is not installed (pip install -e '.[test]')")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()",
+         "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout
+
+
+def test_every_layer_is_a_package() -> None:
+    # a directory without __init__.py is a namespace package, which the contracts cannot see
+    src = ROOT / "src" / "aiinfralint"
+    missing = [
+        str(d.relative_to(src))
+        for d in src.rglob("*")
+        if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py")) and not (d / "__init__.py").exists()
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
+def test_a_plain_check_does_not_load_the_gate(fmt: str, tmp_path: Path) -> None:
+    # reporters read a gate result by module presence, so a plain check never imports it
+    (tmp_path / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: chat}\nspec:\n  template:\n    spec:\n"
+        "      containers: [{name: vllm, image: vllm/vllm-openai:v0.6.3}]\n"
+    )
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from aiinfralint.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', '--no-cache', '--format', {fmt!r}, '--fail-on', 'never', '.'])\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert "aiinfralint.report" in loaded
+    assert "aiinfralint.diffmode" not in loaded
+    assert "aiinfralint.gate_types" not in loaded
+
+
+def test_a_plain_result_has_no_gate_summary() -> None:
+    from aiinfralint.report.gate import gate_of, gate_summary, text_summary
+
+    class Plain:
+        findings: list[object] = []
+
+    plain = Plain()
+    assert gate_of(plain) is None  # type: ignore[arg-type]
+    assert gate_summary(plain) == {}  # type: ignore[arg-type]
+    assert text_summary(plain) == ""  # type: ignore[arg-type]
