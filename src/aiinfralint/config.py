@@ -328,52 +328,31 @@ class PromptConfig(_Section):
 
 # --- rule options --------------------------------------------------------------------------
 
-_Check = Callable[[Any], Any]
-_HOURS = _number_check(0, 24 * 366, lo_open=True)
-_SECONDS = _number_check(0, 366 * 86_400, lo_open=True)
+
+class RuleOptions(_Section):
+    """The options of one rule: each rule with options subclasses this as its `Options`.
+
+    Keys may be written kebab-case or snake_case; an unknown key gets a did-you-mean, a wrong
+    type or an out-of-range value is a `ConfigError` naming the key. The rule's page lists the
+    fields (name, type, default, description), so every field needs a `description`.
+    """
 
 
-# Options of the built-in rules, by code and slug (each rule's "Options" section documents them).
-RULE_OPTIONS: dict[tuple[str, str], dict[str, _Check]] = {
-    ("AIL101", "prefix-cache-buster"): {
-        "classes": _strings,
-        "min_static_tokens_after": _number_check(0, MAX_TOKENS, integer=True),
-    },
-    ("AIL103", "prefix-below-cache-minimum"): {"margin": _number_check(0, 10)},
-    ("AIL201", "shared-batch-realtime-gpu-pool"): {
-        "scope": _choice_check(("directory", "tree", "project")),
-        "default_run_hours": _HOURS,
-    },
-    ("AIL202", "batch-gpu-window-overlaps-peak"): {"default_run_hours": _HOURS},
-    ("AIL203", "scale-to-zero-llm-serving"): {
-        "load_bandwidth_gb_s": _number_check(0, MAX_OPTION, lo_open=True),
-        "load_gbps": _number_check(0, MAX_OPTION, lo_open=True),
-        "start_overhead_seconds": _SECONDS,
-        "unknown_cold_start_seconds": _SECONDS,
-    },
-    ("AIL205", "streaming-proxy-timeout"): {"min_timeout_seconds": _SECONDS},
-    ("AIL301", "quota-reset-misaligned"): {"hours_before_reset": _number_check(0, 24 * 366)},
-}
+def _plain_option(value: Any) -> Any:
+    """A rule option before its rule is known: a plain, finite, bounded TOML value.
 
-
-def _generic_option(value: Any) -> Any:
-    """Options of a rule this table does not know (a plugin): plain, finite, bounded values."""
+    The rule's own `Options` model checks names and types once the rules are imported
+    (`check_rule_keys`); this keeps absurd values out even of the first pass.
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number_check(-MAX_OPTION, MAX_OPTION)(value)
     if isinstance(value, list):
         for item in value:
-            _generic_option(item)
+            _plain_option(item)
         return value
     if isinstance(value, (str, bool)):
         return _text_check(value) if isinstance(value, str) else value
     raise _Problem(f"must be a number, string, boolean or array, got {show(value)}")
-
-
-def _options_of(key: str) -> dict[str, _Check] | None:
-    for (code, slug), options in RULE_OPTIONS.items():
-        if key.upper() == code or key.lower() == slug:
-            return options
-    return None
 
 
 # --- the configuration ---------------------------------------------------------------------
@@ -422,17 +401,9 @@ class Config(_Section):
     @classmethod
     def _rule_options(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for key, options in value.items():
-            known = _options_of(key)
             for name, option in options.items():
-                norm = name.replace("-", "_")
-                if known is None:
-                    check: _Check = _generic_option
-                elif norm in known:
-                    check = known[norm]
-                else:
-                    raise _Problem(_suggest(name, sorted(known)), (key, name))
                 try:
-                    check(option)
+                    _plain_option(option)
                 except _Problem as exc:
                     raise _Problem(exc.message, (key, name)) from None
         return value
@@ -444,11 +415,44 @@ class Config(_Section):
             return str(Path(self.source).parent / self.baseline)
         return self.baseline
 
-    def rule_options(self, code: str, slug: str) -> dict[str, Any]:
+    def rule_options(self, code: str, slug: str) -> RuleOptions:
+        """The validated options of one rule (`[rules.CODE]` wins over `[rules.slug]`)."""
+        from aiinfralint.rules.registry import find_rule  # config loads before the rules: no cycle at import
+
+        rule = find_rule(code)
+        if rule is None:
+            raise ConfigError(f"unknown rule {code}")
+        return self.options_for(rule)
+
+    def options_for(self, rule: Any) -> RuleOptions:
+        """`rule.Options` from the rule's tables; a bad key or value is a `ConfigError` naming it."""
+        model: type[RuleOptions] = getattr(rule, "Options", RuleOptions)
         merged: dict[str, Any] = {}
-        merged.update(self.rules.get(slug, {}))
-        merged.update(self.rules.get(code, {}))
-        return merged
+        tables = sorted((k for k in self.rules if k.upper() == rule.code or k.lower() == rule.slug),
+                        key=lambda k: k.upper() == rule.code)  # the code's table wins
+        for key in tables:
+            options = self.rules[key]
+            if options and not model.model_fields:
+                name = next(iter(options))
+                raise ConfigError(f"{self._where('rules', key)} {_toml_key(name)}: rule {rule.code} takes no options")
+            token = _VALIDATING.set(True)
+            try:
+                model.model_validate(options)
+            except ValidationError as exc:
+                raise ConfigError(f"{self._shown()}{describe(exc, options, model, (*self._prefix(), 'rules', key))}") from None
+            finally:
+                _VALIDATING.reset(token)
+            merged.update({name.replace("-", "_"): value for name, value in options.items()})
+        return model(**merged)
+
+    def _prefix(self) -> tuple[str, ...]:
+        return ("tool", "aiinfralint") if self.source and Path(self.source).name == "pyproject.toml" else ()
+
+    def _shown(self) -> str:
+        return _display(Path(self.source)) + ": " if self.source else ""
+
+    def _where(self, *section: str) -> str:
+        return self._shown() + "[" + ".".join(_toml_key(p) for p in (*self._prefix(), *section)) + "]"
 
 
 def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
@@ -489,9 +493,7 @@ def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
         rule = exact(key)
         if rule is None:
             raise unknown("rules", key, key)
-        if options and rule.__module__.startswith("aiinfralint.rules.") and _options_of(key) is None:
-            name = next(iter(options))
-            raise ConfigError(f"{shown}[{prefix}rules.{_toml_key(key)}] {_toml_key(name)}: rule {rule.code} takes no options")
+        config.options_for(rule)
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -510,6 +512,13 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+def _bound(value: Any) -> str:
+    """A limit as a message shows it: `0`, `8,784`, `0.5` (not `0.0`)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _message(err: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     problem = (err.get("ctx") or {}).get("error")
     if isinstance(problem, _Problem):
@@ -520,9 +529,11 @@ def _message(err: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     if kind == "extra_forbidden":
         return "unknown key", ()
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be {'at least' if kind.endswith('equal') else 'greater than'} {ctx.get('ge', ctx.get('gt'))}, got {got}", ()
+        return f"must be {'at least' if kind.endswith('equal') else 'greater than'} {_bound(ctx.get('ge', ctx.get('gt')))}, got {got}", ()
     if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {ctx.get('le', ctx.get('lt'))} (a sane maximum), got {got}", ()
+        return f"must be at most {_bound(ctx.get('le', ctx.get('lt')))} (a sane maximum), got {got}", ()
+    if kind == "literal_error":  # expected: "'a', 'b' or 'c'"
+        return f"must be one of {str(ctx.get('expected', '')).replace(' or ', ', ')}, got {got}", ()
     if kind in _PYDANTIC_MESSAGES:
         return f"{_PYDANTIC_MESSAGES[kind]}, got {got}", ()
     return f"{str(err.get('msg', 'invalid value')).rstrip('.')}, got {got}", ()

@@ -6,8 +6,13 @@ a test fails when the committed pages differ from what the rules say.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic.fields import FieldInfo
 
 from aiinfralint.rules.base import Rule
 
@@ -22,11 +27,66 @@ def help_uri(rule: type[Rule]) -> str:
     return f"https://github.com/aiinfralint/aiinfralint/blob/main/rules/{page_name(rule)}"
 
 
+def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return " or ".join(f"`{json.dumps(a)}`" for a in get_args(annotation))
+    if get_origin(annotation) in (UnionType, Union):
+        return " or ".join(_type_name(a) for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) is list:
+        return f"array of {_type_name(get_args(annotation)[0])}s"
+    return {int: "integer", float: "number", str: "string", bool: "boolean"}.get(annotation, str(annotation))
+
+
+def _default(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return f"`{json.dumps(value)}`"
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
+def _bounds(info: FieldInfo) -> str:
+    words = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
+    parts = [f"{words[k]} {_number(getattr(m, k))}" for m in info.metadata for k in words if hasattr(m, k)]
+    return f", {', '.join(parts)}" if parts else ""
+
+
+def render_options(rule: type[Rule]) -> str:
+    """The "Options" section, from the fields of the rule's `Options` model."""
+    fields = rule.Options.model_fields
+    if not fields:
+        return ""
+    out = [
+        "## Options",
+        f"Under `[tool.aiinfralint.rules.{rule.code}]` or `[tool.aiinfralint.rules.{rule.slug}]` "
+        "(kebab-case or snake_case; an unknown option or a wrong type is an error):",
+        "",
+    ]
+    for name, info in fields.items():
+        out.append(f"- `{name.replace('_', '-')}` ({_type_name(info.annotation)}, default {_default(info.default)}"
+                   f"{_bounds(info)}): {info.description or ''}.")
+    return "\n".join(out)
+
+
+def _with_options(rule: type[Rule], body: str) -> str:
+    section = render_options(rule)
+    if not section:
+        return body
+    if "\n## References" in body:
+        head, tail = body.split("\n## References", 1)
+        return f"{head.rstrip()}\n\n{section}\n\n## References{tail}"
+    return f"{body.rstrip()}\n\n{section}"
+
+
 def render_rule(rule: type[Rule]) -> str:
     doc = rule.doc()
     lines = doc.splitlines()
     headline = lines[0] if lines else rule.slug
-    body = "\n".join(lines[1:]).strip()
+    body = _with_options(rule, "\n".join(lines[1:]).strip())
     out = [
         f"# {rule.code} `{rule.slug}`",
         "",

@@ -11,12 +11,15 @@ Rules are pure: they read the model through the context and yield findings.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from aiinfralint.config import RuleOptions
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.finding import Finding, Impact, Severity
+
+__all__ = ["Example", "Rule", "RuleContext", "RuleOptions"]
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
@@ -108,8 +111,16 @@ class Rule:
     summary: ClassVar[str] = ""
     examples: ClassVar[tuple[Example, ...]] = ()
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
-        self.options = options or {}
+    # the rule's options: a `RuleOptions` subclass whose fields are the options (none by default)
+    Options: ClassVar[type[RuleOptions]] = RuleOptions
+    options: RuleOptions
+
+    def __init__(self, options: RuleOptions | Mapping[str, Any] | None = None) -> None:
+        """Options as validated by `Options` (a bad value is a `ConfigError` naming the key)."""
+        if isinstance(options, self.Options):
+            self.options = options
+        else:
+            self.options = self.Options(**dict(options or {}))
 
     # --- what subclasses implement -------------------------------------------------
     def check(self, obj: Any, ctx: RuleContext) -> Iterable[Finding]:

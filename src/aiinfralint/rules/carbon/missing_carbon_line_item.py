@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Severity
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 
 _BAD_FEATURE = """\
 apiVersion: aiinfralint/v1
@@ -171,10 +173,6 @@ class MissingCarbonLineItem(Rule):
         aiinfralint/carbon-source: "Kepler, October"   # optional
     ```
 
-    ## Options
-    - `min-kgco2e-per-month` (number, default 1): GPU workloads estimated below this are not
-      reported (a one-off Job of a few GPU-hours). Features are always reported.
-
     ## References
     - Green Software Foundation, Software Carbon Intensity (SCI) specification v1.1.0
       (ISO/IEC 21031:2024): https://github.com/Green-Software-Foundation/sci
@@ -194,6 +192,13 @@ class MissingCarbonLineItem(Rule):
         Example("chat-inference.yaml", _BAD_WORKLOAD, expect=("AIL501",), title="two g5.xlarge serving replicas"),
         Example("chat-inference.yaml", _GOOD_WORKLOAD, title="the workload states its carbon"),
     )
+
+    class Options(RuleOptions):
+        min_kgco2e_per_month: float = Field(float(DEFAULT_MIN_KG), ge=0, le=10**9, allow_inf_nan=False, description=(
+            "GPU workloads estimated below this are not reported (a one-off Job of a few GPU-hours); "
+            "features are always reported"))
+
+    options: Options
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         from aiinfralint import inventory
@@ -281,12 +286,8 @@ class MissingCarbonLineItem(Rule):
 
 
     def _threshold(self) -> Decimal:
-        norm = {str(k).replace("-", "_"): v for k, v in self.options.items()}
-        try:
-            value = Decimal(str(norm.get("min_kgco2e_per_month", DEFAULT_MIN_KG)))
-        except ArithmeticError:
-            return DEFAULT_MIN_KG
-        return value if value.is_finite() and value >= 0 else DEFAULT_MIN_KG
+        value = self.options.min_kgco2e_per_month
+        return DEFAULT_MIN_KG if value is None else Decimal(str(value))
 
 
 def _estimator(ctx: RuleContext) -> Any:

@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.k8s import Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
@@ -14,7 +16,7 @@ from aiinfralint.analysis.schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, option
+from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware
 from aiinfralint.timeutil import zone
 
 _BAD = """\
@@ -102,9 +104,6 @@ class BatchGpuWindowOverlapsPeak(Rule):
     clock of the traffic rather than of the control plane. Configure the window with
     `peak-windows = { realtime = "08:00-20:00 Europe/Berlin" }` under `[tool.aiinfralint]`.
 
-    ## Options
-    - `default-run-hours` (float, default 4): run length assumed when no deadline is set.
-
     ## References
     - Job `activeDeadlineSeconds`: https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup
     - CronJob time zones (GA in 1.27): https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
@@ -121,6 +120,12 @@ class BatchGpuWindowOverlapsPeak(Rule):
         Example("k8s/nightly-finetune.yaml", _GOOD, title="deadline ends the run before the window"),
     )
 
+    class Options(RuleOptions):
+        default_run_hours: float = Field(DEFAULT_RUN_HOURS, gt=0, le=24 * 366, allow_inf_nan=False,
+                                         description="run length assumed when a job sets no activeDeadlineSeconds")
+
+    options: Options
+
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
         w: Workload = obj
         if w.kind not in ("CronJob", "CronWorkflow") or not w.uses_gpu or w.suspend:
@@ -133,7 +138,7 @@ class BatchGpuWindowOverlapsPeak(Rule):
             tz, tz_note = zone(sched.tz), f"schedule in {sched.tz} (CRON_TZ prefix)"
         window, window_note = peak_window(ctx, getattr(tz, "key", "UTC"))
         deadline = w.active_deadline_seconds
-        default_run = option(self.options, DEFAULT_RUN_HOURS, "default_run_hours")
+        default_run = self.options.default_run_hours
         run_hours = deadline / 3600 if deadline else default_run
         ov = scheduled_overlap(sched, tz, run_hours, window)
         if ov.runs_per_month == 0:

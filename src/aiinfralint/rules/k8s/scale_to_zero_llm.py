@@ -3,14 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.analysis.workloads import (
     gpu_summary,
     llm_engine,
     model_size,
-    option,
     scale_target,
     warm_replica_cost,
 )
@@ -18,6 +19,8 @@ from aiinfralint.analysis.workloads import (
 DEFAULT_LOAD_GBPS = 1.0
 DEFAULT_OVERHEAD_S = 30.0
 DEFAULT_UNKNOWN_S = 60.0
+MAX_SECONDS = 366 * 86_400
+MAX_GB_S = 10**9
 # KServe modes without Knative: min 0 only means something with KEDA
 _RAW_MODES = ("RawDeployment", "Standard")
 
@@ -85,13 +88,6 @@ class ScaleToZeroLlmServing(Rule):
     cold path with a local model cache (KServe LocalModel, a node-local volume) and a
     pre-pulled image.
 
-    ## Options
-    Under `[tool.aiinfralint.rules.AIL203]` (kebab-case or snake_case):
-
-    - `load-bandwidth-gb-s` (float, default 1.0): weight-loading bandwidth in GB/s.
-    - `start-overhead-seconds` (float, default 30): fixed start cost added to the load.
-    - `unknown-cold-start-seconds` (float, default 60): cold start used when the model size is unknown.
-
     ## References
     - KServe autoscaling (`minReplicas`, default 1): https://kserve.github.io/website/docs/model-serving/predictive-inference/autoscaling/kpa-autoscaler
     - Knative scale bounds (`min-scale`): https://knative.dev/docs/serving/autoscaling/scale-bounds/
@@ -107,6 +103,23 @@ class ScaleToZeroLlmServing(Rule):
         Example("serving/llama-chat.yaml", _BAD, expect=("AIL203",), title="KServe predictor with minReplicas 0"),
         Example("serving/llama-chat.yaml", _GOOD, title="one replica kept warm"),
     )
+
+    class Options(RuleOptions):
+        load_bandwidth_gb_s: float = Field(DEFAULT_LOAD_GBPS, gt=0, le=MAX_GB_S, allow_inf_nan=False,
+                                           description="weight-loading bandwidth in GB/s")
+        load_gbps: float | None = Field(None, gt=0, le=MAX_GB_S, allow_inf_nan=False,
+                                        description="older name of `load-bandwidth-gb-s` (used when that is not set)")
+        start_overhead_seconds: float = Field(DEFAULT_OVERHEAD_S, gt=0, le=MAX_SECONDS, allow_inf_nan=False,
+                                              description="fixed start cost added to the load")
+        unknown_cold_start_seconds: float = Field(DEFAULT_UNKNOWN_S, gt=0, le=MAX_SECONDS, allow_inf_nan=False,
+                                                  description="cold start used when the model size is unknown")
+
+        def bandwidth(self) -> float:
+            if "load_bandwidth_gb_s" in self.model_fields_set or self.load_gbps is None:
+                return self.load_bandwidth_gb_s
+            return self.load_gbps
+
+    options: Options
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         for w in ctx.project.of_type(Workload):
@@ -136,8 +149,8 @@ class ScaleToZeroLlmServing(Rule):
             yield self._report(ctx, a, target, engine, f"{a.kind} {a.name}: {src}", a.span_of("minReplicas", "kind"))
 
     def _report(self, ctx: RuleContext, obj: K8sObject, w: Workload, engine: str, why: str, span: object) -> Finding:
-        bw = option(self.options, DEFAULT_LOAD_GBPS, "load_bandwidth_gb_s", "load_gbps")
-        overhead = option(self.options, DEFAULT_OVERHEAD_S, "start_overhead_seconds")
+        bw = self.options.bandwidth()
+        overhead = self.options.start_overhead_seconds
         size = model_size(w.model_ref, w)
         assumptions: list[str] = []
         unpriced: list[str] = []
@@ -152,7 +165,7 @@ class ScaleToZeroLlmServing(Rule):
                 f"= {seconds:.0f} s",
             ]
         else:
-            seconds = option(self.options, DEFAULT_UNKNOWN_S, "unknown_cold_start_seconds")
+            seconds = self.options.unknown_cold_start_seconds
             model_txt = f"{w.model_ref.rsplit('/', 1)[-1]}" if w.model_ref else "its model"
             assumptions.append(
                 f"model size unknown ({size.source}): a default cold start of {seconds:g} s is used "

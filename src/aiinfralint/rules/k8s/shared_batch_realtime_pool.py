@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.k8s import PodTemplate, PriorityClass, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
@@ -16,7 +18,7 @@ from aiinfralint.analysis.schedule import (
     schedule_of,
     scheduled_overlap,
 )
-from aiinfralint.analysis.workloads import constraints, gpu_impact, gpu_summary, hardware, option, provider_of
+from aiinfralint.analysis.workloads import constraints, gpu_impact, gpu_summary, hardware, provider_of
 
 # taints every GPU node carries (or that the ExtendedResourceToleration admission adds):
 # tolerating them dedicates nothing
@@ -131,10 +133,6 @@ class SharedBatchRealtimeGpuPool(Rule):
     with a higher value than the batch one so the scheduler preempts batch pods, or admit
     batch work through a Kueue LocalQueue/ClusterQueue with quotas.
 
-    ## Options
-    - `default-run-hours` (float, default 4): run length assumed without a deadline.
-    - `scope` (`"directory"`, `"tree"` or `"project"`, default `"directory"`): which workloads are paired.
-
     ## References
     - Pod priority and preemption: https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
     - Taints and tolerations: https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
@@ -159,6 +157,14 @@ class SharedBatchRealtimeGpuPool(Rule):
         ),
     )
 
+    class Options(RuleOptions):
+        scope: Literal["directory", "tree", "project"] = Field(
+            "directory", description="which workloads are paired: same directory, same top-level tree, or the whole project")
+        default_run_hours: float = Field(DEFAULT_RUN_HOURS, gt=0, le=24 * 366, allow_inf_nan=False,
+                                         description="run length assumed when a job sets no activeDeadlineSeconds")
+
+    options: Options
+
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         workloads = [w for w in ctx.project.of_type(Workload) if w.uses_gpu]
         batch = [w for w in workloads if w.role == "batch" and not (w.kind == "CronJob" and w.suspend)]
@@ -167,7 +173,7 @@ class SharedBatchRealtimeGpuPool(Rule):
             return
         classes: dict[str, PriorityClass] = {p.name: p for p in ctx.project.of_type(PriorityClass)}
         default_pc = next((p for p in classes.values() if p.global_default), None)
-        scope = str(self.options.get("scope", "directory"))
+        scope = self.options.scope
         # serving workloads with the same neighbourhood and the same placement behave alike:
         # judge each batch job once per group, not once per serving workload
         order = {id(s): i for i, s in enumerate(serving)}
@@ -214,7 +220,7 @@ class SharedBatchRealtimeGpuPool(Rule):
             f"and no node pool, taint, PriorityClass ordering or queue separates them."
         )
         # the hours the batch job holds GPUs inside the realtime peak window
-        default_run = option(self.options, DEFAULT_RUN_HOURS, "default_run_hours")
+        default_run = self.options.default_run_hours
         deadline = b.active_deadline_seconds
         run_hours = deadline / 3600 if deadline else default_run
         run_note = (f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}" if deadline

@@ -4,10 +4,12 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Ingress, Service, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.workloads import llm_engine, option, pod_labels
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.analysis.workloads import llm_engine, pod_labels
 
 DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"
@@ -141,9 +143,6 @@ class StreamingProxyTimeout(Rule):
     ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`. Also send
     keep-alive comments from the server during long prefills.
 
-    ## Options
-    - `min-timeout-seconds` (int, default 300): timeouts below this are reported.
-
     ## References
     - ingress-nginx annotations: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
     - NGINX Ingress Controller ConfigMap and annotations: https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/
@@ -161,6 +160,12 @@ class StreamingProxyTimeout(Rule):
         Example("k8s/ingress.yaml", _GOOD, title="timeouts raised for streaming", extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
     )
 
+    class Options(RuleOptions):
+        min_timeout_seconds: float = Field(DEFAULT_MIN_TIMEOUT, gt=0, le=366 * 86_400, allow_inf_nan=False,
+                                           description="proxy timeouts below this are reported")
+
+    options: Options
+
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         ingresses = list(ctx.project.of_type(Ingress))
         if not ingresses:
@@ -168,7 +173,7 @@ class StreamingProxyTimeout(Rule):
         services: dict[tuple[str, str], Service] = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
         workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
         by_name = {(w.namespace, w.name): w for w in workloads if w.kind in ("InferenceService", "Service", "LLMInferenceService")}
-        threshold = option(self.options, DEFAULT_MIN_TIMEOUT, "min_timeout_seconds")
+        threshold = self.options.min_timeout_seconds
         for ing in ingresses:
             ctrl = controller(ing)
             if ctrl is None:

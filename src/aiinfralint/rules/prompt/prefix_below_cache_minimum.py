@@ -3,10 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.prompt import choose_model, estimator, option, tokens
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.analysis.prompt import choose_model, estimator, tokens
 
 DEFAULT_MARGIN = 0.15
 
@@ -66,12 +68,6 @@ class PrefixBelowCacheMinimum(Rule):
     reference documents before it), or remove it if the prompt is short by design. On
     models with a lower minimum the same prefix may be cacheable.
 
-    ## Options
-    Under `[tool.aiinfralint.rules.AIL103]`:
-
-    - `margin` (float, default 0.15): fraction added to the cl100k count before comparing
-      with the provider's minimum.
-
     ## References
     - Anthropic prompt caching, cache limitations (minimum lengths): https://platform.claude.com/docs/en/build-with-claude/prompt-caching
     - OpenAI prompt caching (1,024-token minimum): https://openai.com/index/api-prompt-caching/
@@ -88,6 +84,12 @@ class PrefixBelowCacheMinimum(Rule):
         Example("prompts/status.yaml", _GOOD, title="the breakpoint after a long static runbook"),
     )
 
+    class Options(RuleOptions):
+        margin: float = Field(DEFAULT_MARGIN, ge=0, le=10, allow_inf_nan=False,
+                              description="fraction added to the cl100k count before comparing with the provider's minimum")
+
+    options: Options
+
     def check(self, obj: PromptTemplate, ctx: RuleContext) -> Iterable[Finding]:
         t = obj
         if not t.breakpoints:
@@ -96,10 +98,7 @@ class PrefixBelowCacheMinimum(Rule):
         minimum = estimator(ctx).cache_minimum(choice.model)
         if minimum.min_tokens is None:
             return
-        try:
-            margin = float(option(self.options, "margin", DEFAULT_MARGIN))
-        except (TypeError, ValueError):
-            margin = DEFAULT_MARGIN
+        margin = self.options.margin
         for n, bp in enumerate(sorted(t.breakpoints, key=lambda b: b.after)):
             if t.first_dynamic(0, bp.after + 1) is not None:
                 continue  # AIL102

@@ -3,10 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.prompt import cache_loss, option, slot_label, tokens
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.analysis.prompt import cache_loss, slot_label, tokens
 
 DEFAULT_MIN_TOKENS_AFTER = 64
 DEFAULT_CLASSES = (TIME, IDENTITY, REQUEST, EXPERIMENT)
@@ -92,14 +94,6 @@ class PrefixCacheBuster(Rule):
     breakpoint). If a value must stay in the instructions, make it coarse and stable
     (the date without the time, the tier set once per session) and place it at the end.
 
-    ## Options
-    Under `[tool.aiinfralint.rules.AIL101]`:
-
-    - `min-static-tokens-after` (int, default 64): report only when at least this many
-      static tokens follow the first volatile value.
-    - `classes` (list, default `["time", "identity", "request", "experiment"]`): which
-      volatility classes count; add `"locale"` or `"unknown"` to be stricter.
-
     ## References
     - OpenAI prompt caching (exact prefix matches; static content first): https://developers.openai.com/api/docs/guides/prompt-caching
     - Anthropic prompt caching: https://platform.claude.com/docs/en/build-with-claude/prompt-caching
@@ -118,13 +112,21 @@ class PrefixCacheBuster(Rule):
         Example("prompts/billing.prompty", _GOOD, title="the date moved to the user turn"),
     )
 
+    class Options(RuleOptions):
+        min_static_tokens_after: int = Field(DEFAULT_MIN_TOKENS_AFTER, ge=0, le=10**9,
+                                             description="report only when at least this many static tokens follow the first volatile value")
+        classes: list[str] = Field(list(DEFAULT_CLASSES), description=(
+            'which volatility classes count; add "locale" or "unknown" to be stricter'))
+
+    options: Options
+
     def check(self, obj: PromptTemplate, ctx: RuleContext) -> Iterable[Finding]:
         t = obj
         end, where = t.prefix_region()
         if end == 0:
             return
-        classes = set(option(self.options, "classes", DEFAULT_CLASSES))
-        minimum = int(option(self.options, "min_static_tokens_after", DEFAULT_MIN_TOKENS_AFTER))
+        classes = set(self.options.classes)
+        minimum = self.options.min_static_tokens_after
         first = t.first_dynamic(0, end)
         if first is None or t.segments[first].volatility not in classes:
             # nothing varies, or the cache already ends at a value this rule does not judge

@@ -4,10 +4,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import QuotaContract, QuotaContractSpec
-from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.provider import fmt_hours, option_float
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.analysis.provider import fmt_hours
 from aiinfralint.timeutil import Window, zone
 
 DEFAULT_HOURS_BEFORE = 3.0
@@ -157,10 +159,6 @@ class QuotaResetMisaligned(Rule):
     (Anthropic spend limits reset 00:00 UTC on the 1st), throttle before the end of the cycle
     and keep a fallback for the affected segment.
 
-    ## Options
-    - `hours-before-reset` (float, default 3): a peak that ends this close before the reset
-      counts as the exhausted end.
-
     ## References
     - LiteLLM budget reset time and time zone: https://docs.litellm.ai/docs/proxy/users
     - Anthropic spend limit resets on the 1st at 00:00 UTC: https://docs.anthropic.com/en/api/rate-limits
@@ -178,12 +176,18 @@ class QuotaResetMisaligned(Rule):
         Example("quotas/openai-prod.yaml", _GOOD, title="reset moved to the trough"),
     )
 
+    class Options(RuleOptions):
+        hours_before_reset: float = Field(DEFAULT_HOURS_BEFORE, ge=0, le=24 * 366, allow_inf_nan=False,
+                                          description="a peak that ends this close before the reset counts as the exhausted end")
+
+    options: Options
+
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
         c: QuotaContract = obj
         spec = c.spec
         if spec.budget.period == "hourly" or not spec.segments:
             return
-        limit_min = option_float(self.options, DEFAULT_HOURS_BEFORE, "hours-before-reset") * 60
+        limit_min = self.options.hours_before_reset * 60
         moment = reset_instant(spec)
         r = spec.budget.reset
         period = spec.budget.period
