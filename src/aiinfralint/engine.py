@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from aiinfralint import fileio
 from aiinfralint.config import Config
 from aiinfralint.discovery import Candidate, Discovery, discover
-from aiinfralint.fileio import read_bytes
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding
 from aiinfralint.model.project import Project
@@ -22,9 +22,9 @@ from aiinfralint.parallel import parse_all, parse_given, unreadable
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
-from aiinfralint.rules.registry import all_rules, matches, selector_matches
 from aiinfralint.rules.core.engine_finding import is_engine_finding
 from aiinfralint.rules.core.parse_error import ParseError
+from aiinfralint.rules.registry import all_rules, matches, selector_matches
 from aiinfralint.suppress import FileSuppressions, judge_suppressions, parse_suppressions
 
 
@@ -120,7 +120,7 @@ def read_and_parse(path: str, display: str) -> FileResult:
     Unreadable (permission denied) recognised files are an AIL000 problem at line 1; FIFOs,
     devices and oversized files are skips (see `parallel.unreadable`).
     """
-    data, reason = read_bytes(path)  # never blocks on a FIFO, skips oversized files
+    data, reason = fileio.read_bytes(path)  # never blocks on a FIFO, skips oversized files
     if data is None:
         return unreadable(display, reason or "cannot read")
     return parse_data(display, data)
