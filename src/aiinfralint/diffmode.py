@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
@@ -26,10 +27,15 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.config import Config, ConfigError
-from aiinfralint.engine import RunOptions, RunResult, run
+from aiinfralint import baseline as bl
+from aiinfralint.config import MAX_CONFIG_BYTES, Config, ConfigError, defaults, find_config, parse_text, show
+from aiinfralint.discovery import CANDIDATE_SUFFIXES, discover
+from aiinfralint.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
 from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
+from aiinfralint.model.finding import Severity
 from aiinfralint.model.totals import totals
+from aiinfralint.rules.registry import all_rules, matches
+from aiinfralint.tokens import count_tokens
 # the CLI imports these two from here
 from aiinfralint.report.gate import gate_switched_off as gate_switched_off, text_summary as text_summary
 
@@ -87,8 +93,6 @@ def materialise(commit: str, root: Path, dest: Path, explicit: frozenset[str] = 
 
     Reads blobs directly (no checkout, no worktree, no export attributes applied).
     """
-    from aiinfralint.discovery import CANDIDATE_SUFFIXES
-
     keep = tuple(CANDIDATE_SUFFIXES)
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], root)
     blobs: list[tuple[str, str, str]] = []  # (mode, sha, path)
@@ -168,10 +172,6 @@ def base_tree(ref: str, options: RunOptions) -> Iterator[tuple[RunOptions, str]]
 
 
 def _count(text: str) -> int | None:
-    try:
-        from aiinfralint.tokens import count_tokens
-    except ImportError:
-        return None
     return count_tokens(text).tokens
 
 
@@ -237,8 +237,6 @@ def run_gate(
     `fail_on` is the command line's --fail-on (None: the configuration decides); with
     --diff, configuration changes that switch checks off are judged against it.
     """
-    from aiinfralint import baseline as bl
-
     if diff_base is not None and options.stdin_text is not None:
         raise DiffError("--diff cannot be combined with input from stdin")
     base_config: BaseConfig | None = None
@@ -309,10 +307,6 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
 
     Read straight from git (never from the temporary tree), within the same size cap.
     """
-    import tomllib
-
-    from aiinfralint.config import MAX_CONFIG_BYTES, defaults, find_config, parse_text
-
     def rel(path: Path) -> str | None:
         try:
             return path.resolve().relative_to(root).as_posix()
@@ -369,8 +363,6 @@ MAX_LISTED = 5
 
 def _v(value: Any) -> str:
     """A configuration value for a summary line: plain words as they are, anything else quoted."""
-    from aiinfralint.config import show
-
     if isinstance(value, str) and value and len(value) <= 80 and set(value) <= _PLAIN:
         return value
     if value is None:
@@ -421,10 +413,6 @@ def config_changes(
     cli_baseline: bool = False,
 ) -> list[ConfigChange]:
     """What the change does to the configuration, and what that switches off."""
-    from aiinfralint.engine import selected_rules
-    from aiinfralint.model.finding import Severity
-    from aiinfralint.rules.registry import all_rules, matches
-
     base = base_cfg.config
     out: list[ConfigChange] = []
     head_where = _repo_relative(head.source, options.cwd)
@@ -555,9 +543,6 @@ def _files_no_longer_checked(base: Config, head_run: RunResult, options: RunOpti
 
     Only files some reader claims count (excluding a README is not switching anything off).
     """
-    from aiinfralint.discovery import discover
-    from aiinfralint.engine import parse_candidates
-
     wider = discover(options.paths, cwd=options.cwd, exclude=base.exclude, respect_gitignore=base.respect_gitignore)
     checked = {fr.path for fr in head_run.files}
     lost = [c for c in wider.files if c.display not in checked]
