@@ -74,3 +74,29 @@ def test_an_option_documented_on_the_page_is_accepted(tmp_path, monkeypatch):
 def test_load_time_checks_still_refuse_absurd_values():
     with pytest.raises(ConfigError, match="must be at most"):
         parse_text(b"[rules.AIL203]\nload-gbps = 1e300\n", Path(".aiinfralint.toml"))
+
+
+def test_a_run_builds_one_estimator(monkeypatch):
+    from aiinfralint import engine
+    from aiinfralint.estimate import estimator as module
+
+    built: list[object] = []
+    original = module.Estimator.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(module.Estimator, "__init__", counting)
+    root = Path(__file__).resolve().parents[1]
+    # demo-platform has prompts and GPU workloads: the prompt, k8s and carbon rules all price
+    engine.run(engine.RunOptions(paths=["demo-platform"], cwd=root, use_cache=False, jobs=1))
+    assert len(built) == 1
+
+
+def test_the_context_estimator_is_cached():
+    from aiinfralint.model.project import Project
+    from aiinfralint.rules.base import RuleContext
+
+    ctx = RuleContext(project=Project([]), config=Config.model_construct())
+    assert ctx.estimator is ctx.estimator

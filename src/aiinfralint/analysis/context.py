@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
+    from aiinfralint.estimate.estimator import Estimator
     from aiinfralint.model.project import Project
 
 
@@ -19,5 +20,8 @@ class Context(Protocol):
 
     @property
     def config(self) -> Config: ...
+
+    @property
+    def estimator(self) -> Estimator: ...
 
     def memo(self, key: str, factory: Any) -> Any: ...

@@ -51,9 +51,7 @@ def calls_per_day(t: PromptTemplate, config: Config) -> tuple[float | None, str 
 
 
 def estimator(ctx: Context) -> Estimator:
-    from aiinfralint.estimate import Estimator
-
-    return ctx.memo("estimator", lambda: Estimator(ctx.config))  # type: ignore[no-any-return]
+    return ctx.estimator
 
 
 def tokens(text: str) -> TokenCount:

@@ -20,6 +20,7 @@ from aiinfralint.model.k8s import PodTemplate, Workload
 
 if TYPE_CHECKING:
     from aiinfralint.analysis.context import Context
+    from aiinfralint.estimate.estimator import Estimator
 
 # --- LLM servers ------------------------------------------------------------------------
 
@@ -315,10 +316,8 @@ def model_size(model_ref: str | None, w: Workload) -> ModelSize:
 # --- estimates ----------------------------------------------------------------------------
 
 
-def estimator(ctx: Context) -> Any:
-    from aiinfralint.estimate import Estimator
-
-    return ctx.memo("estimate.Estimator", lambda: Estimator(ctx.config))
+def estimator(ctx: Context) -> Estimator:
+    return ctx.estimator
 
 
 def gpu_impact(

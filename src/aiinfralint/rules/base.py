@@ -23,6 +23,7 @@ __all__ = ["Example", "Rule", "RuleContext", "RuleOptions"]
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
+    from aiinfralint.estimate.estimator import Estimator
     from aiinfralint.model.project import Project
 
 
@@ -47,6 +48,16 @@ class RuleContext:
     project: Project
     config: Config
     _cache: dict[str, Any] = field(default_factory=dict)
+    _estimator: Estimator | None = field(default=None, repr=False)
+
+    @property
+    def estimator(self) -> Estimator:
+        """The run's estimator (prices, energy, carbon), built on first use and shared by every rule."""
+        if self._estimator is None:
+            from aiinfralint.estimate import Estimator  # measured: 17 ms a run without prompts or GPUs never needs
+
+            self._estimator = Estimator(self.config)
+        return self._estimator
 
     def memo(self, key: str, factory: Any) -> Any:
         """Share derived indexes (pools, queues...) between rules of one run."""

@@ -203,7 +203,7 @@ class MissingCarbonLineItem(Rule):
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         from aiinfralint import inventory
 
-        est = ctx.memo("estimate.Estimator", lambda: _estimator(ctx))
+        est = ctx.estimator
         for f in inventory.features(ctx.project):
             yield from self._feature(f, est)
         for w in inventory.gpu_workloads(ctx.project):
@@ -286,11 +286,4 @@ class MissingCarbonLineItem(Rule):
 
 
     def _threshold(self) -> Decimal:
-        value = self.options.min_kgco2e_per_month
-        return DEFAULT_MIN_KG if value is None else Decimal(str(value))
-
-
-def _estimator(ctx: RuleContext) -> Any:
-    from aiinfralint.estimate import Estimator
-
-    return Estimator(ctx.config)
+        return Decimal(str(self.options.min_kgco2e_per_month))

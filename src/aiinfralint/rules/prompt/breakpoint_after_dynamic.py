@@ -7,7 +7,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.prompt import calls_per_day, choose_model, estimator, slot_label, tokens
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, slot_label, tokens
 
 _POLICY = (
     "You review pull requests for the payments service. Check every change for: missing idempotency keys on "
@@ -130,7 +130,7 @@ class CacheBreakpointAfterDynamic(Rule):
         per_day = calls if calls is not None else float(cfg_calls)
         month = n * per_day * DAYS_PER_MONTH
         ttl_key = "1h" if ttl == "1h" else "5m"
-        est = estimator(ctx)
+        est = ctx.estimator
         write = est.token_cost(choice.model, cache_write_tokens=month, cache_ttl=ttl_key)
         plain = est.token_cost(choice.model, input_tokens=month)
         assumptions = [

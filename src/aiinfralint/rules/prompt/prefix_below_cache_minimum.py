@@ -8,7 +8,7 @@ from pydantic import Field
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
-from aiinfralint.analysis.prompt import choose_model, estimator, tokens
+from aiinfralint.analysis.prompt import choose_model, tokens
 
 DEFAULT_MARGIN = 0.15
 
@@ -95,7 +95,7 @@ class PrefixBelowCacheMinimum(Rule):
         if not t.breakpoints:
             return
         choice = choose_model(t, ctx.config)
-        minimum = estimator(ctx).cache_minimum(choice.model)
+        minimum = ctx.estimator.cache_minimum(choice.model)
         if minimum.min_tokens is None:
             return
         margin = self.options.margin

@@ -6,7 +6,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext
-from aiinfralint.analysis.prompt import calls_per_day, choose_model, estimator, tokens
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, tokens
 
 _RULES = "\n".join(
     f"{i}. When a customer asks about order status, look up the order by its number, state the carrier, the "
@@ -111,7 +111,7 @@ class PrefixTokenBudget(Rule):
         per_day = calls if calls is not None else float(ctx.config.traffic.calls_per_day)
         from aiinfralint.estimate import DAYS_PER_MONTH, fmt_num
 
-        cost = estimator(ctx).token_cost(choice.model, cached_input_tokens=over * per_day * DAYS_PER_MONTH)
+        cost = ctx.estimator.token_cost(choice.model, cached_input_tokens=over * per_day * DAYS_PER_MONTH)
         assumptions = (
             f"static prefix {where}: {count.describe()}; budget {budget:,} ({budget_source})",
             choice.assumption(),
