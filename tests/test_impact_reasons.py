@@ -6,19 +6,33 @@ from decimal import Decimal
 
 from aiinfralint.model.finding import Impact
 from aiinfralint.rules.base import explain_missing_figures
+from aiinfralint.rules.registry import builtin_rules, find_rule
+
+
+def _declared(code: str):
+    rule = find_rule(code)
+    assert rule is not None
+    return rule.unpriced
 
 
 def test_reasons_added_for_missing_figures():
-    out = explain_missing_figures("AIL301", Impact(assumptions=("segment share 40%",)))
-    assert len(out.unpriced) == 2
+    out = explain_missing_figures(_declared("AIL301"), Impact(assumptions=("segment share 40%",)))
+    assert out.unpriced == tuple(u.reason for u in _declared("AIL301"))
     assert any("$" in u for u in out.unpriced) and any("kgCO2e" in u for u in out.unpriced)
 
 
 def test_rule_reasons_are_kept_and_complete_impacts_untouched():
     own = Impact(unpriced=("GPU model unknown: price and energy not computed",))
-    assert explain_missing_figures("AIL201", own) == own
+    assert explain_missing_figures(_declared("AIL203"), own) == own
     full = Impact(usd_per_month=Decimal("10"), kgco2e_per_month=Decimal("1"))
-    assert explain_missing_figures("AIL101", full) == full
+    assert explain_missing_figures(_declared("AIL101"), full) == full
+
+
+def test_each_rule_declares_one_reason_per_figure_kind():
+    for rule in builtin_rules():
+        kinds = [u.kind for u in rule.unpriced]
+        assert len(kinds) == len(set(kinds)), rule.code
+        assert all(u.reason for u in rule.unpriced), rule.code
 
 
 def test_every_fixture_finding_with_an_impact_has_figures_or_reasons():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +20,17 @@ class Severity(str, enum.Enum):
     @property
     def rank(self) -> int:
         return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A figure an estimate leaves out (`kind`) and why; rendered as the reason alone."""
+
+    kind: Literal["usd", "kgco2e", "latency"]
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class Impact(BaseModel):

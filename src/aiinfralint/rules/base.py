@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiinfralint.config import RuleOptions
 from aiinfralint.model.base import ModelObject, Span
-from aiinfralint.model.finding import Finding, Impact, Severity
+from aiinfralint.model.finding import Finding, Impact, Severity, Unpriced
 
-__all__ = ["Example", "Rule", "RuleContext", "RuleOptions"]
+__all__ = ["Example", "Rule", "RuleContext", "RuleOptions", "Unpriced"]
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
@@ -66,46 +66,17 @@ class RuleContext:
         return self._cache[key]
 
 
-# Why a rule's impact has no $ or no kgCO2e figure, when the rule itself does not say:
-# an estimate that is absent must say why (never a silent zero).
-NO_MONEY: dict[str, str] = {
-    "AIL1": "no $ figure: the loss depends on traffic and prices this prompt does not state",
-    "AIL203": "no $ loss: scale-to-zero saves money; the cost is the cold-start latency (the warm-replica price is in the message)",
-    "AIL204": "no $ figure: queueing delay from a mis-scaled server depends on traffic the config does not state",
-    "AIL205": "no $ figure: the cost is cut streams and retries, not spend",
-    "AIL206": "no $ figure: the risk is an unowned store of customer data, not spend",
-    "AIL3": "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
-    "AIL4": "no $ figure: the cost is recall or latency, which the configuration does not price",
-}
-NO_CARBON: dict[str, str] = {
-    "AIL1": "no kgCO2e figure: providers publish no energy per token for hosted models",
-    "AIL203": "no kgCO2e figure: the finding is about latency, not energy",
-    "AIL204": "no kgCO2e figure: scaling signals change latency, not the energy of the GPUs already running",
-    "AIL205": "no kgCO2e figure: timeouts change latency, not energy",
-    "AIL206": "no kgCO2e figure: scratch volumes are a data risk, not an energy one",
-    "AIL3": "no kgCO2e figure: the failure changes when requests fail, not the energy they use",
-    "AIL4": "no kgCO2e figure: the failure changes answer quality or latency, not energy",
-}
+def _explained(impact: Impact, kind: str) -> bool:
+    """Whether the impact already says why its `kind` figure is absent."""
+    words = {"usd": ("$", "price", "cost"), "kgco2e": ("carbon", "kgCO2e", "energy")}[kind]
+    return any(w in u for u in impact.unpriced for w in words)
 
 
-def _reason(table: dict[str, str], code: str) -> str | None:
-    for prefix in sorted(table, key=len, reverse=True):
-        if code.startswith(prefix):
-            return table[prefix]
-    return None
-
-
-def explain_missing_figures(code: str, impact: Impact) -> Impact:
-    """Add the reason a $ or kgCO2e figure is absent, unless the rule gave one."""
-    extra: list[str] = []
-    if impact.usd_per_month is None and not any("$" in u or "price" in u or "cost" in u for u in impact.unpriced):
-        why = _reason(NO_MONEY, code)
-        if why:
-            extra.append(why)
-    if impact.kgco2e_per_month is None and not any("carbon" in u or "kgCO2e" in u or "energy" in u for u in impact.unpriced):
-        why = _reason(NO_CARBON, code)
-        if why:
-            extra.append(why)
+def explain_missing_figures(declared: Iterable[Unpriced], impact: Impact) -> Impact:
+    """Add the rule's reason a $ or kgCO2e figure is absent, unless the impact gives one."""
+    figures = {"usd": impact.usd_per_month, "kgco2e": impact.kgco2e_per_month}
+    extra = [u.reason for u in declared
+             if u.kind in figures and figures[u.kind] is None and not _explained(impact, u.kind)]
     if not extra:
         return impact
     return impact.model_copy(update={"unpriced": (*impact.unpriced, *extra)})
@@ -121,6 +92,8 @@ class Rule:
     inputs: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     examples: ClassVar[tuple[Example, ...]] = ()
+    # figures the rule's estimate never has, and why (added to an impact that does not say)
+    unpriced: ClassVar[tuple[Unpriced, ...]] = ()
 
     # the rule's options: a `RuleOptions` subclass whose fields are the options (none by default)
     Options: ClassVar[type[RuleOptions]] = RuleOptions
@@ -156,7 +129,7 @@ class Rule:
     ) -> Finding:
         ignore = obj.ignore.union(*[other.ignore for other in related])
         if impact is not None:
-            impact = explain_missing_figures(self.code, impact)
+            impact = explain_missing_figures(self.unpriced, impact)
         return Finding(
             code=self.code,
             slug=self.slug,

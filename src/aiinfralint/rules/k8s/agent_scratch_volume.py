@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.workloads import agent_reason
 
 DECISION_ANNOTATIONS = ("aiinfralint/data-retention", "aiinfralint/scratch-encryption")
@@ -100,6 +100,10 @@ class AgentScratchVolumeUnbounded(Rule):
     examples = (
         Example("k8s/rag-ingest.yaml", _BAD, expect=("AIL206",), title="emptyDir without sizeLimit on a RAG ingestion worker"),
         Example("k8s/rag-ingest.yaml", _GOOD, title="size limit and a recorded retention decision"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the risk is an unowned store of customer data, not spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: scratch volumes are a data risk, not an energy one"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:

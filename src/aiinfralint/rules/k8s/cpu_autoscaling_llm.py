@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, llm_engine, scale_target
 
 RESOURCE_METRICS = frozenset({"cpu", "memory"})
@@ -145,6 +145,10 @@ class CpuAutoscalingLlmServing(Rule):
                 extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
         Example("k8s/hpa.yaml", _GOOD_HPA, title="HPA on the vLLM queue size",
                 extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: queueing delay from a mis-scaled server depends on traffic the config does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: scaling signals change latency, not the energy of the GPUs already running"),
     )
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:

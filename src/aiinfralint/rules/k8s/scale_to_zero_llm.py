@@ -7,7 +7,7 @@ from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.workloads import (
     gpu_summary,
     llm_engine,
@@ -102,6 +102,10 @@ class ScaleToZeroLlmServing(Rule):
     examples = (
         Example("serving/llama-chat.yaml", _BAD, expect=("AIL203",), title="KServe predictor with minReplicas 0"),
         Example("serving/llama-chat.yaml", _GOOD, title="one replica kept warm"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ loss: scale-to-zero saves money; the cost is the cold-start latency (the warm-replica price is in the message)"),
+        Unpriced("kgco2e", "no kgCO2e figure: the finding is about latency, not energy"),
     )
 
     class Options(RuleOptions):

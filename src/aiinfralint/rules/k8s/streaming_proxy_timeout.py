@@ -8,7 +8,7 @@ from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Ingress, Service, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.workloads import llm_engine, pod_labels
 
 DEFAULT_MIN_TIMEOUT = 300
@@ -158,6 +158,10 @@ class StreamingProxyTimeout(Rule):
         Example("k8s/ingress.yaml", _BAD, expect=("AIL205",), title="ingress-nginx with the default 60 s read timeout",
                 extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
         Example("k8s/ingress.yaml", _GOOD, title="timeouts raised for streaming", extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the cost is cut streams and retries, not spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: timeouts change latency, not energy"),
     )
 
     class Options(RuleOptions):

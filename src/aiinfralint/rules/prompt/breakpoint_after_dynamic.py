@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.prompt import calls_per_day, choose_model, slot_label, tokens
 
 _POLICY = (
@@ -88,6 +88,10 @@ class CacheBreakpointAfterDynamic(Rule):
     examples = (
         Example("review_bot.py", _BAD, expect=("AIL102",), title="the repository name before the breakpoint"),
         Example("review_bot.py", _GOOD, title="a static system block; the repository name in the user turn"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the loss depends on traffic and prices this prompt does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: providers publish no energy per token for hosted models"),
     )
 
     def check(self, obj: PromptTemplate, ctx: RuleContext) -> Iterable[Finding]:

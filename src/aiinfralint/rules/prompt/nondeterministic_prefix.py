@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.prompt import cache_loss, tokens
 
 _BAD = '''\
@@ -90,6 +90,10 @@ class NondeterministicPrefix(Rule):
     examples = (
         Example("order_desk.py", _BAD, expect=("AIL105",), title="a tool catalogue from a set, dumped unsorted"),
         Example("order_desk.py", _GOOD, title="sorted names and sort_keys=True"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the loss depends on traffic and prices this prompt does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: providers publish no energy per token for hosted models"),
     )
 
     def check(self, obj: PromptTemplate, ctx: RuleContext) -> Iterable[Finding]:

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.prompt import choose_model, tokens
 
 DEFAULT_MARGIN = 0.15
@@ -82,6 +82,10 @@ class PrefixBelowCacheMinimum(Rule):
     examples = (
         Example("prompts/status.yaml", _BAD, expect=("AIL103",), title="a 40-token prefix marked for caching"),
         Example("prompts/status.yaml", _GOOD, title="the breakpoint after a long static runbook"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the loss depends on traffic and prices this prompt does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: providers publish no energy per token for hosted models"),
     )
 
     class Options(RuleOptions):

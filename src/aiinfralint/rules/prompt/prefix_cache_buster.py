@@ -7,7 +7,7 @@ from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.prompt import cache_loss, slot_label, tokens
 
 DEFAULT_MIN_TOKENS_AFTER = 64
@@ -110,6 +110,10 @@ class PrefixCacheBuster(Rule):
     examples = (
         Example("prompts/billing.prompty", _BAD, expect=("AIL101",), title="today's date at the top of the system prompt"),
         Example("prompts/billing.prompty", _GOOD, title="the date moved to the user turn"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the loss depends on traffic and prices this prompt does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: providers publish no energy per token for hosted models"),
     )
 
     class Options(RuleOptions):

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.prompt import calls_per_day, choose_model, tokens
 
 _RULES = "\n".join(
@@ -90,6 +90,10 @@ class PrefixTokenBudget(Rule):
     examples = (
         Example("prompts/orders.prompty", _BAD, expect=("AIL104",), title="a 1,900-token system prompt over its 1,000-token budget"),
         Example("prompts/orders.prompty", _GOOD, title="a short system prompt under the budget"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the loss depends on traffic and prices this prompt does not state"),
+        Unpriced("kgco2e", "no kgCO2e figure: providers publish no energy per token for hosted models"),
     )
 
     def check(self, obj: PromptTemplate, ctx: RuleContext) -> Iterable[Finding]:

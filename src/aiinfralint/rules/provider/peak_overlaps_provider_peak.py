@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, provider_of
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.provider import HOSTED_PROVIDERS, fmt_hours, overlap_minutes
 from aiinfralint.timeutil import parse_window
 
@@ -101,6 +101,10 @@ class PeakOverlapsProviderPeak(Rule):
     examples = (
         Example("features/checkout-assistant.yaml", _BAD, expect=("AIL305",), title="London afternoon peak meets US morning"),
         Example("features/checkout-assistant.yaml", _GOOD, title="deadline on the model call and a fallback"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import QuotaContract, QuotaContractSpec
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.provider import fmt_hours
 from aiinfralint.timeutil import Window, zone
 
@@ -174,6 +174,10 @@ class QuotaResetMisaligned(Rule):
     examples = (
         Example("quotas/openai-prod.yaml", _BAD, expect=("AIL301",), title="reset at 00:00 UTC, Tokyo morning peak ends at it"),
         Example("quotas/openai-prod.yaml", _GOOD, title="reset moved to the trough"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     class Options(RuleOptions):

@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 # LiteLLM alert types that warn before a budget is spent
 LITELLM_BUDGET_ALERTS = frozenset({"budget_alerts", "spend_reports", "projected_limit_exceeded"})
@@ -130,6 +130,10 @@ class QuotaWithoutBurnAlert(Rule):
         Example("quotas/anthropic.yaml", _BAD, expect=("AIL302",), title="monthly cap, nothing before it"),
         Example("litellm/config.yaml", _BAD_LITELLM, expect=("AIL302",), title="LiteLLM max_budget with no alerting"),
         Example("quotas/anthropic.yaml", _GOOD, title="burn-rate and budget-used alerts, throttle, fallback"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:

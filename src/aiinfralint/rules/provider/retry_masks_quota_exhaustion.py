@@ -5,7 +5,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.provider import is_hosted
 
 # 429 bodies that mean "out of budget until the reset", not "slow down"
@@ -153,6 +153,10 @@ class RetryMasksQuotaExhaustion(Rule):
         Example("litellm/config.yaml", _BAD_LITELLM, expect=("AIL303",), title="LiteLLM num_retries with no retry_policy"),
         Example("quotas/openai-prod.yaml", _GOOD, title="quota codes excluded from retries"),
         Example("litellm/config.yaml", _GOOD_LITELLM, title="no retries on RateLimitError, fallback instead"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:

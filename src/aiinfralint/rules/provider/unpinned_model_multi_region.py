@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, LiteLLMConfig, LiteLLMDeployment
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 from aiinfralint.analysis.provider import pin_status
 
 AUTO_UPGRADE = "oncenewdefaultversionavailable"
@@ -97,6 +97,10 @@ class UnpinnedModelMultiRegion(Rule):
         Example("litellm/config.yaml", _BAD, expect=("AIL304",), title="Gemini alias in two Vertex regions"),
         Example("features/contract-summary.yaml", _BAD_FEATURE, expect=("AIL304",), title="Azure alias, auto-upgrade, three regions"),
         Example("litellm/config.yaml", _GOOD, title="stable version pinned in both regions"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import ClassVar
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import duration_seconds
 from aiinfralint.model.retrieval import LifecyclePolicy, VectorIndex, VectorStore
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 _WINDOW_SECONDS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000, "quarterly": 7776000, "yearly": 31536000}
 
@@ -156,6 +156,10 @@ class DateShardedVectorIndex(Rule):
                 extra_files=(("search/embeddings-daily.json", _BAD_POLICY),)),
         Example("db/schema.sql", _BAD_SQL, expect=("AIL401",), title="pgvector table partitioned by month"),
         Example("search/embeddings-template.json", _GOOD, title="one index, tenant as a filter field"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the cost is recall or latency, which the configuration does not price"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes answer quality or latency, not energy"),
     )
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:

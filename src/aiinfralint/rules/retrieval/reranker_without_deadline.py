@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, Reranker
-from aiinfralint.rules.base import Example, Rule, RuleContext
+from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 # Milliseconds per scored document (cross-encoders are linear in candidates), from
 # published measurements (domain facts 6.5). (pattern, device) -> (ms/doc, basis).
@@ -116,6 +116,10 @@ class RerankerWithoutDeadline(Rule):
     examples = (
         Example("features/support-answers.yaml", _BAD, expect=("AIL402",), title="bge-reranker over top-100 on CPU, no timeout"),
         Example("features/support-answers.yaml", _GOOD, title="fewer candidates, 150 ms deadline, fallback to retrieval order"),
+    )
+    unpriced: ClassVar[tuple[Unpriced, ...]] = (
+        Unpriced("usd", "no $ figure: the cost is recall or latency, which the configuration does not price"),
+        Unpriced("kgco2e", "no kgCO2e figure: the failure changes answer quality or latency, not energy"),
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
