@@ -9,9 +9,13 @@ How (`_Supervisor`): the workers are forked from this process after the common p
 imported, so they start with them loaded (a fork costs about a millisecond; see
 ``docs/benchmark.md``). Each worker gets a range of the files to parse over a pipe and
 sends back, over another pipe, one pickled result per file, in order; so the parent always
-knows which file a worker is on and since when. A worker still on the same file when its
-time is up is killed (SIGKILL) and that file reported; a worker whose pipe closes died on
-its current file. In both cases a new worker is forked for the rest of its range. A file
+knows which file a worker is on and since when. The limit is processor time: the worker
+arms ``ITIMER_PROF`` before each file, and SIGPROF's default action ends it (a regular
+expression stuck in C code included), so a busy CI runner does not turn a slow file into a
+finding; the parent reads the cause from the wait status. A worker that gets no processor
+time at all is killed (SIGKILL) after ``WALL_FACTOR`` times the limit of wall-clock time.
+Either way that file is reported; a worker whose pipe closes otherwise died on its current
+file. In both cases a new worker is forked for the rest of its range. A file
 whose worker crashed is tried once more in a fresh worker before it is reported, so a
 worker killed for reasons of its own (memory pressure) costs nothing. The pickles come only
 from our own child, over a pipe nobody else holds.
@@ -58,6 +62,9 @@ PIPE_BYTES = 1 << 20  # unprivileged maximum (/proc/sys/fs/pipe-max-size) by def
 DEFAULT_PARSE_TIMEOUT = 10.0
 MAX_PARSE_TIMEOUT = 3600.0
 TIMEOUT_ENV = "AIINFRALINT_PARSE_TIMEOUT"  # overrides `parse-timeout` (seconds)
+# the limit counts the worker's processor time; a worker that gets none (a starved machine,
+# a blocked read) is stopped after this many times the limit of wall-clock time
+WALL_FACTOR = 3
 
 Item = tuple[int, str, str]  # (index in candidates, absolute path, display path)
 Parsed = tuple[int, "str | None", "FileResult"]  # (index in candidates, cache key, result)
@@ -268,7 +275,8 @@ class _Supervisor:
         self.todo = todo
         self.given = given  # content by position, for what is not a file
         self.with_key = with_key
-        self.timeout = timeout
+        self.timeout = timeout  # processor seconds per file, enforced in the worker
+        self.wall_limit = timeout * WALL_FACTOR  # the backstop, for a worker that gets no CPU
         self.tick = tick
         self.workers: dict[int, _Worker] = {}  # by result fd
         self.pending: deque[tuple[int, int]] = deque()
@@ -381,14 +389,14 @@ class _Supervisor:
                     self._finish_here()
                     break
                 continue
-            wait = max(0.0, min(w.since for w in busy) + self.timeout - time.monotonic())
+            wait = max(0.0, min(w.since for w in busy) + self.wall_limit - time.monotonic())
             for key, _ in self.sel.select(wait):
                 live = self.workers.get(key.fd)
                 if live is not None and live is key.data:  # not one killed (its fd reused) meanwhile
                     self._read(live)
             now = time.monotonic()
             for w in list(self.workers.values()):
-                if w.busy and now - w.since > self.timeout:
+                if w.busy and now - w.since > self.wall_limit:  # starved or blocked, not computing
                     self._kill(w)
                     pos = w.lo
                     self._record(pos, None, _timed_out(self.todo[pos][2], self.timeout))
@@ -396,6 +404,7 @@ class _Supervisor:
 
     def _read(self, w: _Worker) -> None:
         import pickle
+        import signal
         import struct
 
         while True:
@@ -406,7 +415,11 @@ class _Supervisor:
             except OSError:
                 chunk = b""
             if not chunk:  # the worker is gone: it died on its current file
-                self._kill(w)
+                status = self._kill(w)
+                if w.busy and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
+                    self._record(w.lo, None, _timed_out(self.todo[w.lo][2], self.timeout))
+                    self._resume(w.lo + 1, w.hi)
+                    return
                 if w.busy:
                     pos = w.lo
                     self.crashes[pos] = self.crashes.get(pos, 0) + 1
@@ -446,7 +459,8 @@ class _Supervisor:
         if self.pending:
             self._start(*self.pending.popleft())
 
-    def _kill(self, w: _Worker) -> None:
+    def _kill(self, w: _Worker) -> int:
+        """Stop and reap a worker; its wait status (0 if it could not be had)."""
         import signal
 
         self.workers.pop(w.res, None)
@@ -466,10 +480,9 @@ class _Supervisor:
             pass
         while True:
             try:
-                os.waitpid(w.pid, 0)
-                break
+                return os.waitpid(w.pid, 0)[1]
             except ChildProcessError:
-                break
+                return 0
             except InterruptedError:
                 continue
 
@@ -565,6 +578,9 @@ def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: l
             lo, hi = struct.unpack(_RANGE, got)
             for pos in range(lo, hi):
                 _, path, display = job.todo[pos]
+                # the limit is processor time, so a busy machine does not make a file time out:
+                # SIGPROF's default action ends this process, the parent reads why from its status
+                signal.setitimer(signal.ITIMER_PROF, job.timeout)
                 try:
                     if job.given is not None and pos in job.given:
                         from aiinfralint.engine import parse_data
@@ -575,6 +591,7 @@ def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: l
                     body = pickle.dumps((pos, key, fr), pickle.HIGHEST_PROTOCOL)
                 except BaseException as exc:  # a parser bug (RecursionError, MemoryError): this file only
                     body = pickle.dumps((pos, type(exc).__name__, None), pickle.HIGHEST_PROTOCOL)
+                signal.setitimer(signal.ITIMER_PROF, 0)
                 _write_all(res, struct.pack(_HEADER, len(body)) + body)
     except BaseException:
         code = 1
