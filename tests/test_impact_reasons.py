@@ -24,7 +24,7 @@ def test_reasons_added_for_missing_figures():
 def test_rule_reasons_are_kept_and_complete_impacts_untouched():
     own = Impact(unpriced=("GPU model unknown: price and energy not computed",))
     assert explain_missing_figures(_declared("AIL203"), own) == own
-    full = Impact(usd_per_month=Decimal("10"), kgco2e_per_month=Decimal("1"))
+    full = Impact(usd_per_month=Decimal(10), kgco2e_per_month=Decimal(1))
     assert explain_missing_figures(_declared("AIL101"), full) == full
 
 

@@ -62,8 +62,8 @@ def render_options(rule: type[Rule]) -> str:
         return ""
     out = [
         "## Options",
-        f"Under `[tool.aiinfralint.rules.{rule.code}]` or `[tool.aiinfralint.rules.{rule.slug}]` "
-        "(kebab-case or snake_case; an unknown option or a wrong type is an error):",
+        (f"Under `[tool.aiinfralint.rules.{rule.code}]` or `[tool.aiinfralint.rules.{rule.slug}]` "
+         "(kebab-case or snake_case; an unknown option or a wrong type is an error):"),
         "",
     ]
     for name, info in fields.items():
