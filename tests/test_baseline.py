@@ -133,7 +133,8 @@ def test_unused_only_judged_for_rules_that_ran(run_check):
 
 def test_partly_used_suppression_reports_the_unused_code():
     from aiinfralint.rules.registry import all_rules
-    from aiinfralint.suppress import judge_suppressions, parse_suppressions
+    from aiinfralint.suppress import parse_suppressions
+    from aiinfralint.suppression_findings import judge_suppressions
 
     sup = parse_suppressions("kind: Job  # aiinfralint: ignore[AIL000, shared-batch-realtime-gpu-pool] old\n")
     assert sup.match("AIL000", "parse-error", 1) is not None

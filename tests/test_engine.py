@@ -6,7 +6,8 @@ import pytest
 
 from aiinfralint.config import Config
 from aiinfralint.rules.core.engine_finding import EngineFinding, is_engine_finding
-from aiinfralint.rules.registry import all_rules, find_rule, selector_matches
+from aiinfralint.rules.registry import all_rules, find_rule
+from aiinfralint.selectors import selector_matches
 
 SERVICE = """apiVersion: v1
 kind: Service

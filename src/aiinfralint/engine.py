@@ -24,8 +24,10 @@ from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
 from aiinfralint.rules.core.parse_error import ParseError
-from aiinfralint.rules.registry import all_rules, matches, selector_matches
-from aiinfralint.suppress import FileSuppressions, judge_suppressions, parse_suppressions
+from aiinfralint.rules.registry import all_rules, matches
+from aiinfralint.selectors import selector_matches
+from aiinfralint.suppress import FileSuppressions, parse_suppressions
+from aiinfralint.suppression_findings import judge_suppressions
 
 
 class InternalError(Exception):

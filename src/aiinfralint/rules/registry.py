@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from aiinfralint.rules.base import Rule
+from aiinfralint.selectors import selector_matches
 
 FAMILIES: tuple[str, ...] = (
     "aiinfralint.rules.core",
@@ -60,18 +61,6 @@ def find_rule(name: str) -> type[Rule] | None:
         if rule.code.upper() == key.upper() or rule.slug == key.lower():
             return rule
     return None
-
-
-def selector_matches(selector: str, code: str, slug: str) -> bool:
-    """Whether one selector names a rule: ``ALL``, its slug, its code or a code prefix (``AIL2``).
-
-    The one definition used by ``--select``/``--ignore``, ``per-file-ignores``, inline
-    suppressions and ``aiinfralint/ignore`` annotations. An empty selector names nothing.
-    """
-    s = selector.strip()
-    if not s:
-        return False
-    return s.upper() == "ALL" or s.lower() == slug or code.upper().startswith(s.upper())
 
 
 def matches(rule: type[Rule], selectors: Iterable[str]) -> bool:

@@ -2,7 +2,7 @@
 
 AIL000 (a file that cannot be parsed), AIL001 and AIL002 (suppressions that silence
 nothing or have expired) are not about the model, so no rule can find them: the engine
-reports them while parsing and after suppressing (`engine.run`, `suppress.judge`). They
+reports them while parsing and after suppressing (`engine.run`, `suppression_findings.judge_suppressions`). They
 are declared here, with code, slug, severity, docs and examples, so that `rules`,
 `explain`, `--select`/`--ignore`, severity overrides and the rule pages treat them like
 any rule. The engine never runs them: it leaves every `EngineFinding` out of the rules it
