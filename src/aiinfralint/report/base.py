@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfralint import __version__
 from aiinfralint.model.finding import Finding, Impact
+from aiinfralint.model.totals import Totals as Totals, totals as totals
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult
@@ -23,39 +24,6 @@ class ReportOptions:
     show_skipped: bool = False
     quiet: bool = False
     version: str = __version__
-
-
-@dataclass
-class Totals:
-    usd_per_month: Decimal = Decimal(0)
-    kgco2e_per_month: Decimal = Decimal(0)
-    kwh_per_month: Decimal = Decimal(0)
-    gpu_hours_per_month: Decimal = Decimal(0)
-    latency_ms_max: float | None = None
-    priced: int = 0
-    unpriced: int = 0
-
-
-def totals(findings: list[Finding]) -> Totals:
-    t = Totals()
-    for f in findings:
-        imp = f.impact
-        if imp is None:
-            continue
-        if imp.usd_per_month is not None:
-            t.usd_per_month += imp.usd_per_month
-            t.priced += 1
-        elif imp.unpriced:
-            t.unpriced += 1
-        if imp.kgco2e_per_month is not None:
-            t.kgco2e_per_month += imp.kgco2e_per_month
-        if imp.kwh_per_month is not None:
-            t.kwh_per_month += imp.kwh_per_month
-        if imp.gpu_hours_per_month is not None:
-            t.gpu_hours_per_month += imp.gpu_hours_per_month
-        if imp.latency_ms is not None:
-            t.latency_ms_max = max(t.latency_ms_max or 0.0, imp.latency_ms)
-    return t
 
 
 def _num(d: Decimal | None, places: str = "0.01") -> float | None:
