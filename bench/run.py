@@ -117,6 +117,7 @@ def generate(n: int) -> Path:
 
 # --- running and measuring ----------------------------------------------------------------
 
+
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -141,7 +142,9 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int,
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        sys.stderr.write(f"warning: {' '.join(cmd[:3])} exited {proc.returncode}: {err[-500:].decode(errors='replace')}\n")
+        sys.stderr.write(
+            f"warning: {' '.join(cmd[:3])} exited {proc.returncode}: {err[-500:].decode(errors='replace')}\n"
+        )
     return wall, usage.ru_maxrss // 1024, proc.returncode
 
 
@@ -156,14 +159,24 @@ def timed(label: str, cmd: list[str], cwd: Path, runs: int, env: dict[str, str],
         wall, peak, _rc = measure(cmd, cwd, env)
         walls.append(wall)
         peaks.append(peak)
-    row = {"label": label, "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-           "peak_mib": max(peaks), "runs": runs}
-    print(f"  {label:<34} median {row['median_s']:7.3f} s  (min {row['min_s']:.3f}, max {row['max_s']:.3f})  "
-          f"peak {row['peak_mib']:5d} MiB", flush=True)
+    row = {
+        "label": label,
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "peak_mib": max(peaks),
+        "runs": runs,
+    }
+    print(
+        f"  {label:<34} median {row['median_s']:7.3f} s  (min {row['min_s']:.3f}, max {row['max_s']:.3f})  "
+        f"peak {row['peak_mib']:5d} MiB",
+        flush=True,
+    )
     return row
 
 
 # --- the tools ----------------------------------------------------------------------------
+
 
 def aiinfralint_bin() -> list[str]:
     exe = Path(sys.executable).parent / "aiinfralint"
@@ -210,10 +223,15 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict, 
     # what the run found, so a broken setup (0 files checked) cannot pass for a fast one
     proc = subprocess.run([*ail, *common, "--no-cache"], cwd=OUT, env=env, capture_output=True, text=True)
     summary = json.loads(proc.stdout)["summary"] if proc.stdout.strip().startswith("{") else {}
-    print(f"  aiinfralint: {summary.get('files_scanned', '?')} files scanned, {summary.get('files_checked', '?')} checked, "
-          f"{summary.get('objects', '?')} objects, findings {summary.get('by_code', '?')}", flush=True)
+    print(
+        f"  aiinfralint: {summary.get('files_scanned', '?')} files scanned, {summary.get('files_checked', '?')} checked, "
+        f"{summary.get('objects', '?')} objects, findings {summary.get('by_code', '?')}",
+        flush=True,
+    )
     rows = {}
-    rows["aiinfralint cold"] = timed("aiinfralint check (cold, --no-cache)", [*ail, *common, "--no-cache"], OUT, runs, env)
+    rows["aiinfralint cold"] = timed(
+        "aiinfralint check (cold, --no-cache)", [*ail, *common, "--no-cache"], OUT, runs, env
+    )
 
     def wipe() -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
@@ -232,20 +250,33 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict, 
             victim.write_text(original + f"# edit {next(counter)}\n", encoding="utf-8")
 
         try:
-            rows["aiinfralint edited"] = timed("aiinfralint check (warm: 1 file edited)", [*ail, *common], OUT, runs,
-                                               env, prepare=touch)
+            rows["aiinfralint edited"] = timed(
+                "aiinfralint check (warm: 1 file edited)", [*ail, *common], OUT, runs, env, prepare=touch
+            )
         finally:
             victim.write_text(original, encoding="utf-8")
     if isinstance(peers.get("checkov"), list):
         rows["checkov"] = timed(
             "checkov --framework kubernetes",
-            [*peers["checkov"], "-d", str(tree), "--framework", "kubernetes", "-o", "json", "--quiet",
-             "--skip-download"],
-            OUT, runs, env,
+            [
+                *peers["checkov"],
+                "-d",
+                str(tree),
+                "--framework",
+                "kubernetes",
+                "-o",
+                "json",
+                "--quiet",
+                "--skip-download",
+            ],
+            OUT,
+            runs,
+            env,
         )
     if isinstance(peers.get("yamllint"), list):
-        rows["yamllint"] = timed("yamllint -d relaxed", [*peers["yamllint"], "-d", "relaxed", "-f", "parsable", str(tree)],
-                                 OUT, runs, env)
+        rows["yamllint"] = timed(
+            "yamllint -d relaxed", [*peers["yamllint"], "-d", "relaxed", "-f", "parsable", str(tree)], OUT, runs, env
+        )
     cold = rows["aiinfralint cold"]["median_s"]
     ratios = {"warm / cold": rows["aiinfralint warm"]["median_s"] / cold}
     if "aiinfralint edited" in rows:
@@ -255,8 +286,13 @@ def bench_tree(name: str, tree: Path, runs: int, jobs: int | None, peers: dict, 
             ratios[f"{peer} / aiinfralint cold"] = rows[peer]["median_s"] / cold
     for k, v in ratios.items():
         print(f"  {k:<34} {v:7.2f}x" if "/ aiinfralint" in k else f"  {k:<34} {v:7.2f}", flush=True)
-    return {"tree": str(tree), "files": sum(1 for _ in tree.rglob("*") if _.is_file()), "rows": rows, "ratios": ratios,
-            "aiinfralint_summary": summary}
+    return {
+        "tree": str(tree),
+        "files": sum(1 for _ in tree.rglob("*") if _.is_file()),
+        "rows": rows,
+        "ratios": ratios,
+        "aiinfralint_summary": summary,
+    }
 
 
 def bench_one_file(runs: int) -> dict:  # type: ignore[type-arg]
@@ -268,11 +304,18 @@ def bench_one_file(runs: int) -> dict:  # type: ignore[type-arg]
     env = _env({"AIINFRALINT_CACHE_DIR": str(cache_dir)})
     rows = {
         "python -c pass": timed("python -c pass (interpreter floor)", [sys.executable, "-c", "pass"], OUT, runs, env),
-        "import pydantic": timed("python -c 'import pydantic'", [sys.executable, "-c", "import pydantic"], OUT, runs, env),
+        "import pydantic": timed(
+            "python -c 'import pydantic'", [sys.executable, "-c", "import pydantic"], OUT, runs, env
+        ),
         "--version": timed("aiinfralint --version", [*ail, "--version"], OUT, runs, env),
         "rules": timed("aiinfralint rules", [*ail, "rules"], OUT, runs, env),
-        "cold": timed("aiinfralint check FILE --no-cache", [*ail, "check", str(f), "--fail-on", "never", "--no-cache"],
-                      OUT, runs, env),
+        "cold": timed(
+            "aiinfralint check FILE --no-cache",
+            [*ail, "check", str(f), "--fail-on", "never", "--no-cache"],
+            OUT,
+            runs,
+            env,
+        ),
         "warm": timed("aiinfralint check FILE (warm)", [*ail, "check", str(f), "--fail-on", "never"], OUT, runs, env),
     }
     return rows
@@ -284,7 +327,18 @@ def bench_memory(sizes: list[int], runs: int, jobs: int | None) -> dict:  # type
     out = {}
     for n in sizes:
         tree = generate(n)
-        cmd = [*ail, "check", str(tree), "--format", "json", "--fail-on", "never", "--no-cache", "--no-progress", *EXTRA_ARGS]
+        cmd = [
+            *ail,
+            "check",
+            str(tree),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-cache",
+            "--no-progress",
+            *EXTRA_ARGS,
+        ]
         if jobs:
             cmd += ["--jobs", str(jobs)]
         out[n] = timed(f"N={n}", cmd, OUT, runs, _env())
@@ -301,7 +355,7 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "cpu": model,
         "python": platform.python_version(),
@@ -315,10 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=5, help="timed runs per measurement; the median is reported")
     p.add_argument("--jobs", type=int, default=None, help="pass --jobs to aiinfralint (default: all cores)")
     p.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="a real tree to run on too, if it exists")
-    p.add_argument("--memory-sizes", default="100,500,2000", help="comma-separated N for the memory series ('' to skip)")
+    p.add_argument(
+        "--memory-sizes", default="100,500,2000", help="comma-separated N for the memory series ('' to skip)"
+    )
     p.add_argument("--no-peers", action="store_true", help="time aiinfralint only")
     p.add_argument("--no-one-file", action="store_true", help="skip the one-file (pre-commit) timings")
-    p.add_argument("--ail-args", default="", help="extra arguments for every `aiinfralint check`, e.g. '--ignore AIL201'")
+    p.add_argument(
+        "--ail-args", default="", help="extra arguments for every `aiinfralint check`, e.g. '--ignore AIL201'"
+    )
     args = p.parse_args(argv)
     EXTRA_ARGS[:] = args.ail_args.split()
 
@@ -332,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), flush=True)
 
     results: dict = {"machine": info, "versions": versions, "ail_args": EXTRA_ARGS}  # type: ignore[type-arg]
-    results["synthetic"] = bench_tree(f"synthetic-{args.n}", generate(args.n), args.runs, args.jobs, peers, editable=True)
+    results["synthetic"] = bench_tree(
+        f"synthetic-{args.n}", generate(args.n), args.runs, args.jobs, peers, editable=True
+    )
     corpus = Path(args.corpus)
     if corpus.is_dir():
         results["corpus"] = bench_tree("corpus", corpus, args.runs, args.jobs, peers)

@@ -24,7 +24,9 @@ def run_check(tmp_path: Path):
                 p.write_bytes(content)
             else:
                 p.write_text(content, encoding="utf-8")
-        return run(RunOptions(paths=["."], config=config or Config(), cwd=tmp_path, select=select, use_cache=False, jobs=1))
+        return run(
+            RunOptions(paths=["."], config=config or Config(), cwd=tmp_path, select=select, use_cache=False, jobs=1)
+        )
 
     os.environ.setdefault("AIINFRALINT_NO_CACHE", "1")
     return _run

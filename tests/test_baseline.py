@@ -29,7 +29,9 @@ def test_write_then_use(project, capsys):
     doc = json.loads((project / "baseline.json").read_text(encoding="utf-8"))
     assert doc["version"] == 1
     [entry] = doc["findings"]
-    assert entry["code"] == "AIL000" and entry["path"] == "legacy/old.yaml" and entry["message"] and entry["fingerprint"]
+    assert (
+        entry["code"] == "AIL000" and entry["path"] == "legacy/old.yaml" and entry["message"] and entry["fingerprint"]
+    )
 
     # the legacy finding is hidden, even after lines move above it
     (project / "legacy" / "old.yaml").write_text("# header\n\n" + BROKEN, encoding="utf-8")
@@ -48,7 +50,9 @@ def test_stale_entries_are_counted(project, capsys):
     from aiinfralint.cli import main
 
     main(["check", "--write-baseline", "baseline.json"])
-    (project / "legacy" / "old.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n", encoding="utf-8")
+    (project / "legacy" / "old.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n", encoding="utf-8"
+    )
     capsys.readouterr()
     assert main(["check", "--baseline", "baseline.json", "--no-progress"]) == 0
     assert "1 baseline entry matched nothing" in capsys.readouterr().out
@@ -116,13 +120,16 @@ def test_dated_suppression_expires(run_check, monkeypatch):
 def test_unreadable_date_never_silences(run_check):
     result = run_check({"v.yaml": "# aiinfralint: ignore-file[AIL000] vendored until=2026-02-30\n" + BROKEN})
     assert sorted(f.code for f in result.findings) == ["AIL000", "AIL002"]
-    assert "unreadable date `until=2026-02-30`" in [f for f in result.findings if f.code == "AIL002"][0].message
+    assert "unreadable date `until=2026-02-30`" in next(f for f in result.findings if f.code == "AIL002").message
 
 
 def test_unused_only_judged_for_rules_that_ran(run_check):
     text = SERVICE.replace("name: chat", "name: chat  # aiinfralint: ignore[AIL000, AIL201] old")
     result = run_check({"s.yaml": text})
-    assert sorted(f.message.split("silences no ")[1][:6] for f in result.findings if f.code == "AIL001") == ["AIL000", "AIL201"]
+    assert sorted(f.message.split("silences no ")[1][:6] for f in result.findings if f.code == "AIL001") == [
+        "AIL000",
+        "AIL201",
+    ]
     result = run_check({"s.yaml": text}, select=["AIL000", "AIL001"])
     assert [f.message for f in result.findings if f.code == "AIL001"] == [
         "Suppression `ignore[AIL000, AIL201]` silences no AIL000 finding on line 4."

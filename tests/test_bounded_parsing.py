@@ -43,7 +43,9 @@ def test_unclosed_template_tag_is_ail000_at_the_opener(name, text, opener, line,
 
 
 def test_closed_templates_and_raw_blocks_report_nothing():
-    assert problems("a.j2", "{% raw %}{{ not a tag {%{% endraw %}\nHi {{ name }} {# c #} {% if x %}y{% endif %}\n") == []
+    assert (
+        problems("a.j2", "{% raw %}{{ not a tag {%{% endraw %}\nHi {{ name }} {# c #} {% if x %}y{% endif %}\n") == []
+    )
     assert problems("a.mustache", "{{{ html }}} {{! comment }} {{#s}}x{{/s}}\n") == []
     # a literal `{` (JSON in a prompt) is not a tag opener
     assert problems("a.j2", 'Answer as {"a": 1} for {{ user }}\n') == []
@@ -57,7 +59,9 @@ def test_raw_block_text_is_text_not_slots():
 
 
 def test_double_tags_match_the_regex_they_replace():
-    old = re.compile(r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.DOTALL)
+    old = re.compile(
+        r"\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.DOTALL
+    )
     rng = random.Random(7)
     alphabet = ["{", "}", "{{", "}}", "{%", "%}", "{#", "#}", "{{{", "}}}", "a", "\n", "%", "#", " "]
     for _ in range(20000):
@@ -140,7 +144,9 @@ def test_invalid_cron_schedule_is_ail000_at_the_schedule_line(schedule, why):
     assert len(out.objects) == 1  # the job is still checked
 
 
-@pytest.mark.parametrize("schedule", ["0 2 * * *", "@daily", "@every 2h", "${NIGHTLY}", "*/15 8-18 * * 1-5", "0 0 31 2 *"])
+@pytest.mark.parametrize(
+    "schedule", ["0 2 * * *", "@daily", "@every 2h", "${NIGHTLY}", "*/15 8-18 * * 1-5", "0 0 31 2 *"]
+)
 def test_valid_or_templated_cron_schedules_report_nothing(schedule):
     assert parse_bytes("cron.yaml", CRONJOB.format(schedule=schedule).encode()).problems == []
 
@@ -174,8 +180,7 @@ def test_python_within_the_bounds_is_read():
     code = (
         "import openai\n"
         "x = a" + ".b" * 150 + "\n"
-        "if a:\n    pass\n" + "elif a:\n    pass\n" * 150 +
-        'y = f"Hello. World. {user.name} {{literal}}"\n'
+        "if a:\n    pass\n" + "elif a:\n    pass\n" * 150 + 'y = f"Hello. World. {user.name} {{literal}}"\n'
         "z = 1.\nfoo = 2\n"
         "client = openai.OpenAI()\n"
         'client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": "Be brief."}])\n'
@@ -199,10 +204,10 @@ def test_suppression_marker_is_read_as_before():
 
 def test_console_request_body_positions_are_file_lines():
     text = (
-        "# setup\n\nPUT _index_template/docs\n{\n  \"index_patterns\": [\"docs-*\"],\n"
-        "  \"template\": {\"mappings\": {\"properties\": {\"v\": {\"type\": \"dense_vector\", \"dims\": 3}}}}\n}\n\n"
-        "PUT docs-1\n{\"mappings\": {\"properties\": {\"v\": {\"type\": \"dense_vector\"}}}}\n"
-        "PUT docs-2\n{\"mappings\": \"dense_vector\" [\n"
+        '# setup\n\nPUT _index_template/docs\n{\n  "index_patterns": ["docs-*"],\n'
+        '  "template": {"mappings": {"properties": {"v": {"type": "dense_vector", "dims": 3}}}}\n}\n\n'
+        'PUT docs-1\n{"mappings": {"properties": {"v": {"type": "dense_vector"}}}}\n'
+        'PUT docs-2\n{"mappings": "dense_vector" [\n'
     )
     out = parse_bytes("setup.http", text.encode())
     assert [o.span.line for o in out.objects] == [3, 9]

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from manifests import CRON, DEPLOY
 
 from aiinfralint import cache as cache_mod
 from aiinfralint.cache import ParseCache
@@ -15,7 +16,6 @@ from aiinfralint.config import Config
 from aiinfralint.engine import RunOptions, run
 from aiinfralint.report import get_reporter
 from aiinfralint.report.base import ReportOptions
-from manifests import CRON, DEPLOY
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from manifests import CRON, DEPLOY
 
 import aiinfralint
 from aiinfralint import cache as cache_mod
 from aiinfralint import cachecodec, cachedir, cli
 from aiinfralint import replay as replay_mod
 from aiinfralint.cache import ParseCache
-from manifests import CRON, DEPLOY
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,7 +88,9 @@ class _Boom:
 
 @pytest.mark.parametrize("explicit", [False, True], ids=["default location", "AIINFRALINT_CACHE_DIR in checkout"])
 @pytest.mark.parametrize("name", ["v1", "replay-v1", cache_mod.FORMAT, cachedir.PROJECTS])
-def test_committed_cache_symlink_to_outside_is_neither_written_nor_pruned(tmp_path, monkeypatch, capsys, explicit, name):
+def test_committed_cache_symlink_to_outside_is_neither_written_nor_pruned(
+    tmp_path, monkeypatch, capsys, explicit, name
+):
     """A PR commits `.aiinfralint_cache/<name> -> ../../..`: the run must not write a cache
     there nor prune the directories it finds there (sibling checkouts, runner tool caches)."""
     from aiinfralint import cache as cm
@@ -262,14 +264,27 @@ def test_forged_replay_entry_in_the_checkout_is_ignored(cached, monkeypatch, cap
     secret = cache_mod._secret()
     assert secret is not None
     request = replay_mod.CheckRequest(
-        paths=(".",), fmt="json", output=None, output_formats=(), select=None, ignore=(), fail_on=None,
-        config=None, quiet=False, show_skipped=False, to_tty=False,
+        paths=(".",),
+        fmt="json",
+        output=None,
+        output_formats=(),
+        select=None,
+        ignore=(),
+        fail_on=None,
+        config=None,
+        quiet=False,
+        show_skipped=False,
+        to_tty=False,
     )
     plan = replay_mod.Replay.plan(request, project)
     assert plan is not None
     lie = {
-        "key": plan.key, "discovery": {"exclude": [], "respect_gitignore": True}, "inputs": "x",
-        "code": [], "writes": [["-", '{"findings": []}\n']], "exit": 0,
+        "key": plan.key,
+        "discovery": {"exclude": [], "respect_gitignore": True},
+        "inputs": "x",
+        "code": [],
+        "writes": [["-", '{"findings": []}\n']],
+        "exit": 0,
     }
     body = json.dumps(lie).encode()
     signed = cache_mod.sign(secret, plan.key, body) + body

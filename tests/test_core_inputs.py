@@ -103,7 +103,9 @@ def test_unknown_tags_are_inert_data(run_check, tmp_path):
 
 
 def test_inline_suppression_and_file_suppression(run_check):
-    broken = "# aiinfralint: ignore-file[AIL000] fixture kept broken on purpose\napiVersion: v1\nkind: Service\n  bad: [\n"
+    broken = (
+        "# aiinfralint: ignore-file[AIL000] fixture kept broken on purpose\napiVersion: v1\nkind: Service\n  bad: [\n"
+    )
     result = run_check({"a.yaml": broken})
     assert result.findings == [] and len(result.suppressed) == 1
 
@@ -149,7 +151,7 @@ def test_kubernetes_annotation_suppresses(run_check):
 
     text = (
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
-        "    aiinfralint/ignore: \"AIL201, AIL501\"\nspec:\n  template:\n    spec:\n"
+        '    aiinfralint/ignore: "AIL201, AIL501"\nspec:\n  template:\n    spec:\n'
         "      containers:\n      - name: c\n        image: busybox\n"
     )
     result = run_check({"job.yaml": text})

@@ -144,8 +144,9 @@ spec:
 
 
 def test_unknown_gpu_is_listed_unpriced_with_the_reason(tmp_path: Path) -> None:
-    inv = _inventory(tmp_path, {"serving.yaml": _p5("").replace(
-        "node.kubernetes.io/instance-type: p5.48xlarge", "pool: gpu")})
+    inv = _inventory(
+        tmp_path, {"serving.yaml": _p5("").replace("node.kubernetes.io/instance-type: p5.48xlarge", "pool: gpu")}
+    )
     (item,) = inv.of("gpu-workload")
     assert item.usd_per_month is None and item.kgco2e_per_month is None
     assert any("GPU model unknown" in r for r in item.unpriced)
@@ -156,7 +157,8 @@ def test_unknown_gpu_is_listed_unpriced_with_the_reason(tmp_path: Path) -> None:
 
 def test_stated_annotation_wins_in_the_totals(tmp_path: Path) -> None:
     text = _p5("topology.kubernetes.io/region: us-east-1").replace(
-        "  namespace: llm\n", '  namespace: llm\n  annotations:\n    aiinfralint/carbon-kgco2e-per-month: "900"\n', 1)
+        "  namespace: llm\n", '  namespace: llm\n  annotations:\n    aiinfralint/carbon-kgco2e-per-month: "900"\n', 1
+    )
     inv = _inventory(tmp_path, {"serving.yaml": text})
     (item,) = inv.of("gpu-workload")
     assert item.kgco2e_per_month == D(900) and item.carbon_basis == "stated"
@@ -178,7 +180,7 @@ def test_4000_token_cached_prefix_at_200000_calls_a_day(model: str, cached_price
 
 def test_prompt_inventory_uses_configured_calls_and_cache_price(tmp_path: Path) -> None:
     system = "You are the support assistant of Acme Travel. " * 160
-    prompt = f"---\nname: support\nmodel: gpt-4o\n---\n{{{{#role \"system\"}}}}\n{system}\n{{{{/role}}}}\n{{{{#role \"user\"}}}}\n{{{{question}}}}\n{{{{/role}}}}\n"
+    prompt = f'---\nname: support\nmodel: gpt-4o\n---\n{{{{#role "system"}}}}\n{system}\n{{{{/role}}}}\n{{{{#role "user"}}}}\n{{{{question}}}}\n{{{{/role}}}}\n'
     cfg = Config(traffic=TrafficConfig(prompts={"support": 200_000}))
     inv = _inventory(tmp_path, {"prompts/support.prompt": prompt}, cfg)
     (item,) = inv.of("prompt")
@@ -190,7 +192,7 @@ def test_prompt_inventory_uses_configured_calls_and_cache_price(tmp_path: Path) 
 
 
 def test_prefix_below_cache_minimum_is_billed_as_input(tmp_path: Path) -> None:
-    prompt = "---\nname: short\nmodel: gpt-4o\n---\n{{#role \"system\"}}\nAnswer briefly.\n{{/role}}\n{{#role \"user\"}}\n{{q}}\n{{/role}}\n"
+    prompt = '---\nname: short\nmodel: gpt-4o\n---\n{{#role "system"}}\nAnswer briefly.\n{{/role}}\n{{#role "user"}}\n{{q}}\n{{/role}}\n'
     inv = _inventory(tmp_path, {"prompts/short.prompt": prompt}, Config(traffic=TrafficConfig(prompts={"short": 1000})))
     (item,) = inv.of("prompt")
     tokens = item.estimate.tokens
@@ -248,8 +250,11 @@ def test_per_user_functional_unit_has_no_per_request_figure(tmp_path: Path) -> N
 
 
 def test_vendor_without_energy_disclosure_is_unpriced_then_configurable(tmp_path: Path) -> None:
-    text = FEATURE.replace("gpt-4o-2024-08-06", "claude-sonnet-4-5").replace("azure", "anthropic").replace(
-        "[eastus]", "[us-east-1]")
+    text = (
+        FEATURE.replace("gpt-4o-2024-08-06", "claude-sonnet-4-5")
+        .replace("azure", "anthropic")
+        .replace("[eastus]", "[us-east-1]")
+    )
     inv = _inventory(tmp_path, {"features.yaml": text})
     (item,) = inv.of("feature")
     assert item.kgco2e_per_month is None
@@ -293,8 +298,16 @@ def test_cost_command_json(project: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_cost_command_text_and_markdown(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cost", "--no-cache"]) == 0
     text = capsys.readouterr().out
-    for needle in ("GPU workloads", "Deployment llm/chat-70b", "$40,179.20", "1,069.1", "AI features", "Totals per month",
-                   "$89,866.70", "Prompts: none found"):
+    for needle in (
+        "GPU workloads",
+        "Deployment llm/chat-70b",
+        "$40,179.20",
+        "1,069.1",
+        "AI features",
+        "Totals per month",
+        "$89,866.70",
+        "Prompts: none found",
+    ):
         assert needle in text, needle
     out = project / "cost.md"
     assert main(["cost", ".", "--format", "markdown", "--output", str(out), "--no-cache"]) == 0

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from aiinfralint.cron import parse_cron
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_fields_lists_ranges_steps_names():
@@ -23,7 +23,16 @@ def test_sunday_is_0_and_7():
     assert parse_cron("0 0 * * sun").weekdays == {0}
 
 
-@pytest.mark.parametrize("macro,expr", [("@daily", "0 0 * * *"), ("@hourly", "0 * * * *"), ("@weekly", "0 0 * * 0"), ("@monthly", "0 0 1 * *"), ("@yearly", "0 0 1 1 *")])
+@pytest.mark.parametrize(
+    "macro,expr",
+    [
+        ("@daily", "0 0 * * *"),
+        ("@hourly", "0 * * * *"),
+        ("@weekly", "0 0 * * 0"),
+        ("@monthly", "0 0 1 * *"),
+        ("@yearly", "0 0 1 1 *"),
+    ],
+)
 def test_macros(macro, expr):
     a, b = parse_cron(macro), parse_cron(expr)
     assert (a.minutes, a.hours, a.days, a.months, a.weekdays) == (b.minutes, b.hours, b.days, b.months, b.weekdays)
@@ -63,7 +72,21 @@ def test_never_fires():
     assert parse_cron("0 0 30 2 *").next_run(datetime(2026, 1, 1, tzinfo=UTC), UTC) is None
 
 
-@pytest.mark.parametrize("bad", ["", "* * * *", "61 * * * *", "* 24 * * *", "5-1 * * * *", "*/0 * * * *", "@often", "0 0 * foo *", "TZ=Mars/Olympus 0 0 * * *", "1,,2 * * * *"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "* * * *",
+        "61 * * * *",
+        "* 24 * * *",
+        "5-1 * * * *",
+        "*/0 * * * *",
+        "@often",
+        "0 0 * foo *",
+        "TZ=Mars/Olympus 0 0 * * *",
+        "1,,2 * * * *",
+    ],
+)
 def test_bad_cron(bad):
     with pytest.raises(ValueError):
         parse_cron(bad)

@@ -37,7 +37,9 @@ class FakePrompt(ModelObject):
 
 def _parse_prompt(f: FileInput) -> ParseOutput:
     static = f.text.split("{{", 1)[0]
-    obj = FakePrompt(span=Span(path=f.path, line=1, column=1), name=f.pure.stem, static_prefix_tokens=len(static.split()))
+    obj = FakePrompt(
+        span=Span(path=f.path, line=1, column=1), name=f.pure.stem, static_prefix_tokens=len(static.split())
+    )
     return ParseOutput(objects=[obj], claimed=True)
 
 
@@ -170,7 +172,11 @@ def repo(tmp_path: Path) -> Path:
     git(r, "commit", "-q", "-m", "change")
     # uncommitted part: the training job doubles its GPUs, the prompt's static prefix grows
     write(r, "deploy/train.yaml", job("train", 4))
-    write(r, "prompts/support.prompt", "You are a support agent for ACME. Always answer politely and cite policy.\n{{ question }}\n")
+    write(
+        r,
+        "prompts/support.prompt",
+        "You are a support agent for ACME. Always answer politely and cite policy.\n{{ question }}\n",
+    )
     return r
 
 
@@ -309,7 +315,11 @@ def test_prefix_tokens_of_real_prompt_templates(tmp_path, monkeypatch):
         pytest.skip("the prompt reader is not registered yet")
     git(r, "add", "-A")
     git(r, "commit", "-q", "-m", "base")
-    write(r, "prompts/support.j2", "You are a support agent for ACME. Cite the policy section.\n\nQuestion: {{ question }}\n")
+    write(
+        r,
+        "prompts/support.j2",
+        "You are a support agent for ACME. Cite the policy section.\n\nQuestion: {{ question }}\n",
+    )
     result = run_gate(RunOptions(paths=["."], cwd=r, use_cache=False, jobs=1), diff_base="HEAD")
     [p] = result.diff.delta.prompts
     assert p.path == "prompts/support.j2" and p.head > p.base and p.delta == p.head - p.base

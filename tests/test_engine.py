@@ -66,7 +66,10 @@ def test_every_finding_goes_through_the_same_finalisation(run_check):
     assert set(by_code) == {("AIL000", "b.yaml"), ("AIL001", "a.yaml")}
     assert by_code["AIL001", "a.yaml"].severity.value == "error"
     assert by_code["AIL000", "b.yaml"].severity.value == "info"
-    assert sorted((f.code, f.span.path) for f in result.suppressed) == [("AIL000", "ignored/c.yaml"), ("AIL001", "ignored/d.yaml")]
+    assert sorted((f.code, f.span.path) for f in result.suppressed) == [
+        ("AIL000", "ignored/c.yaml"),
+        ("AIL001", "ignored/d.yaml"),
+    ]
     fingerprints = [f.fingerprint for f in result.findings + result.suppressed]
     assert all(fingerprints) and len(set(fingerprints)) == len(fingerprints)
 

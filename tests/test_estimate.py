@@ -193,8 +193,13 @@ def test_unknown_model_is_unpriced_with_reason(est: Estimator) -> None:
 
 
 def test_token_cost(est: Estimator) -> None:
-    cost = est.token_cost("claude-sonnet-4-5", input_tokens=1_000_000, cached_input_tokens=2_000_000,
-                          cache_write_tokens=1_000_000, output_tokens=100_000)
+    cost = est.token_cost(
+        "claude-sonnet-4-5",
+        input_tokens=1_000_000,
+        cached_input_tokens=2_000_000,
+        cache_write_tokens=1_000_000,
+        output_tokens=100_000,
+    )
     assert cost.usd == D("3.00") + 2 * D("0.30") + D("3.75") + D("1.50")
     one_hour = est.token_cost("claude-sonnet-4-5", cache_write_tokens=1_000_000, cache_ttl="1h")
     assert one_hour.usd == D("6.00")
@@ -235,9 +240,20 @@ def test_grid_and_pue(est: Estimator) -> None:
 
 @pytest.mark.parametrize(
     ("region", "provider"),
-    [("us-east-1", "aws"), ("ap-southeast-2", "aws"), ("us-gov-west-1", "aws"), ("us-central1", "gcp"),
-     ("europe-west4", "gcp"), ("us-central1-a", "gcp"), ("eastus", "azure"), ("westeurope", "azure"),
-     ("swedencentral", "azure"), ("East US 2", "azure"), ("on-prem", None), (None, None)],
+    [
+        ("us-east-1", "aws"),
+        ("ap-southeast-2", "aws"),
+        ("us-gov-west-1", "aws"),
+        ("us-central1", "gcp"),
+        ("europe-west4", "gcp"),
+        ("us-central1-a", "gcp"),
+        ("eastus", "azure"),
+        ("westeurope", "azure"),
+        ("swedencentral", "azure"),
+        ("East US 2", "azure"),
+        ("on-prem", None),
+        (None, None),
+    ],
 )
 def test_provider_for_region(est: Estimator, region: str | None, provider: str | None) -> None:
     assert est.provider_for_region(region) == provider
@@ -263,7 +279,10 @@ def test_region_from_config() -> None:
 def test_overrides_replace_and_add_rows() -> None:
     cfg = Config(
         pricing=PricingConfig(
-            models={"gpt-4o": {"input": 2.0, "cached_input": 1.0}, "acme-llm": {"input": 1, "cached_input": "0.5", "output": 4}},
+            models={
+                "gpt-4o": {"input": 2.0, "cached_input": 1.0},
+                "acme-llm": {"input": 1, "cached_input": "0.5", "output": 4},
+            },
             gpus={"H100-SXM": {"usd_per_hour": 4.0}, "nvidia-l40s": {"usd_per_hour": 1.5}},
             grid={"aws/us-east-1": {"g_per_kwh": 300}, "eu-north-1": {"g_per_kwh": 20}},
             pue={"aws": 1.1},
@@ -292,8 +311,13 @@ def test_overrides_replace_and_add_rows() -> None:
 
 
 def test_override_adds_instance_type() -> None:
-    est = Estimator(Config(pricing=PricingConfig(
-        instances={"my-h100-box": {"provider": "aws", "gpu": "h100", "count": 8, "usd_per_hour": 30}})))
+    est = Estimator(
+        Config(
+            pricing=PricingConfig(
+                instances={"my-h100-box": {"provider": "aws", "gpu": "h100", "count": 8, "usd_per_hour": 30}}
+            )
+        )
+    )
     imp = est.gpu_workload(None, 8, 100, instance_type="MY-H100-BOX", region="us-east-1", utilisation=1)
     assert imp.usd_per_month == D(3000)
     assert imp.kwh_per_month == D(8) * 700 * 100 / 1000 * D("1.15")
@@ -383,9 +407,11 @@ def test_import_is_cheap() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, aiinfralint.estimate; "
-            "bad = [m for m in ('rich', 'libcst', 'tiktoken', 'ruamel.yaml') if m in sys.modules]; "
-            "print(','.join(bad))")
+    code = (
+        "import sys, aiinfralint.estimate; "
+        "bad = [m for m in ('rich', 'libcst', 'tiktoken', 'ruamel.yaml') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

@@ -53,7 +53,9 @@ def _write(root: Path, files: dict[str, str]) -> None:
 def _git(root: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false", *args],
-        cwd=root, check=True, capture_output=True,
+        cwd=root,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -169,7 +171,9 @@ def test_standard_input_has_the_same_time_limit(monkeypatch):
     assert [p.message for p in fr.output.problems] == ["parsing took longer than 0.5 s; not checked"]
     assert parallel.cut_short([fr])
     # and `check -` goes through it
-    result = run(RunOptions(stdin_text=MANIFEST.encode(), stdin_filename="stdin.yaml", config=Config(parse_timeout=0.5)))
+    result = run(
+        RunOptions(stdin_text=MANIFEST.encode(), stdin_filename="stdin.yaml", config=Config(parse_timeout=0.5))
+    )
     assert _problems(result, "stdin.yaml") == ["parsing took longer than 0.5 s; not checked"]
 
 
@@ -213,7 +217,7 @@ def _children(pid: int) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if int(fields[1]) == pid and fields[0] != "Z":
             out.append(int(entry))
     return out
@@ -224,7 +228,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rfind(")") + 2:].split()[0] != "Z"
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
 
 
 def _wait_for(predicate, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
@@ -290,7 +294,9 @@ def _diff_repo(root: Path) -> None:
 
 
 @needs_fork
-@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+@pytest.mark.parametrize(
+    ("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
+)
 def test_signal_during_diff_removes_the_base_tree(tmp_path, sig, code, word):
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -423,7 +429,11 @@ def test_symlink_to_a_file_outside_is_skipped_and_never_quoted(tmp_path, monkeyp
         outputs.append(capsys.readouterr().out)
     assert not any(SECRET in out for out in outputs)
     report = json.loads(outputs[1])
-    skipped = {s["path"]: s["reason"] for s in report["skipped"]} if isinstance(report["skipped"], list) and report["skipped"] and isinstance(report["skipped"][0], dict) else dict(report["skipped"])
+    skipped = (
+        {s["path"]: s["reason"] for s in report["skipped"]}
+        if isinstance(report["skipped"], list) and report["skipped"] and isinstance(report["skipped"][0], dict)
+        else dict(report["skipped"])
+    )
     assert skipped["k8s/leak.yaml"] == "symlink to a file outside the checked directory (not read)"
     assert skipped["k8s/rel.yaml"] == "symlink to a file outside the checked directory (not read)"
     disc = discover(["."], cwd=project)
@@ -473,8 +483,13 @@ def test_fifo_and_socket_are_listed_and_never_opened(tmp_path):
             print(json.dumps({"files": [f.path for f in a.files], "a": a.skipped, "b": b.skipped}))
         """
         proc = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-            env=dict(os.environ, AIINFRALINT_NO_CACHE="1"), check=False,
+            [sys.executable, "-c", textwrap.dedent(code)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, AIINFRALINT_NO_CACHE="1"),
+            check=False,
         )
     finally:
         sock.close()

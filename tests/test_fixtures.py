@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES
 from fixture_harness import actual_findings, expected_markers, fixture_cases
 
@@ -24,7 +23,7 @@ def test_every_rule_has_bad_and_good_fixture():
 
     flagged = set()
     for case in CASES:
-        for (_, _, code) in expected_markers(case):
+        for _, _, code in expected_markers(case):
             flagged.add(code)
     good_cases = [c for c in CASES if not expected_markers(c)]
     missing = [r.code for r in builtin_rules() if r.code not in flagged]

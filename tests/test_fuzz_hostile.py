@@ -62,14 +62,21 @@ def test_python_tags_are_inert_data(tmp_path, tag):
     evil = MANIFEST.replace("image: vllm/vllm-openai:v0.6.3", "image: " + tag.format(marker=marker))
     (tmp_path / "deploy.yaml").write_text(evil)
     (tmp_path / "app.py").write_text(f"import openai\nimport os\nos.system('touch {marker}')\n")
-    (tmp_path / "p.json").write_text(json.dumps({"messages": [{"role": "system", "content": tag.format(marker=marker)}]}))
+    (tmp_path / "p.json").write_text(
+        json.dumps({"messages": [{"role": "system", "content": tag.format(marker=marker)}]})
+    )
     result = _run(tmp_path)
     assert not marker.exists()
     assert len(result.files) == 3
 
 
 def test_billion_laughs_fails_fast(tmp_path):
-    lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: lol}', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: lol}",
+        'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     for i in range(1, 12):
         prev = f"*a{i - 1}"
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")

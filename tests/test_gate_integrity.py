@@ -61,23 +61,48 @@ def test_nan_pue_is_exit_two_naming_the_key(project, capsys):
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ("[tool.aiinfralint.traffic]\ncalls-per-day = 10000000000000000000000000000000000000000\n",
-         "[tool.aiinfralint.traffic] calls-per-day: must be at most 1,000,000,000,000 (a sane maximum), got a 41-digit number"),
+        (
+            "[tool.aiinfralint.traffic]\ncalls-per-day = 10000000000000000000000000000000000000000\n",
+            "[tool.aiinfralint.traffic] calls-per-day: must be at most 1,000,000,000,000 (a sane maximum), got a 41-digit number",
+        ),
         ("[tool.aiinfralint.traffic]\ngpu-utilisation = inf\n", "gpu-utilisation: must be a finite number, got inf"),
         ("[tool.aiinfralint.traffic]\ncalls-per-day = -5\n", "calls-per-day: must not be negative, got -5"),
-        ("[tool.aiinfralint.traffic]\nprompts = { support = 1e300 }\n", "[tool.aiinfralint.traffic.prompts] support: must be at most"),
-        ('[tool.aiinfralint.pricing.gpus.H100-SXM]\nusd-per-hour = "nan"\n', "usd-per-hour: must be a finite number, got NaN"),
-        ('[tool.aiinfralint.pricing.grid."aws/us-east-1"]\ng_per_kwh = -1\n',
-         '[tool.aiinfralint.pricing.grid."aws/us-east-1"] g_per_kwh: must not be negative'),
-        ("[tool.aiinfralint.pricing.models.gpt-4o]\ninput = 1e12\n", "input: must be at most 1,000,000,000 (a sane maximum)"),
+        (
+            "[tool.aiinfralint.traffic]\nprompts = { support = 1e300 }\n",
+            "[tool.aiinfralint.traffic.prompts] support: must be at most",
+        ),
+        (
+            '[tool.aiinfralint.pricing.gpus.H100-SXM]\nusd-per-hour = "nan"\n',
+            "usd-per-hour: must be a finite number, got NaN",
+        ),
+        (
+            '[tool.aiinfralint.pricing.grid."aws/us-east-1"]\ng_per_kwh = -1\n',
+            '[tool.aiinfralint.pricing.grid."aws/us-east-1"] g_per_kwh: must not be negative',
+        ),
+        (
+            "[tool.aiinfralint.pricing.models.gpt-4o]\ninput = 1e12\n",
+            "input: must be at most 1,000,000,000 (a sane maximum)",
+        ),
         ("[tool.aiinfralint.prompt]\ntoken-budget = 1.5\n", "token-budget: must be a whole number, got 1.5"),
-        ("[tool.aiinfralint.rules.AIL203]\nload-bandwidth-gb-s = nan\n", "[tool.aiinfralint.rules.AIL203] load-bandwidth-gb-s: must be a finite number"),
+        (
+            "[tool.aiinfralint.rules.AIL203]\nload-bandwidth-gb-s = nan\n",
+            "[tool.aiinfralint.rules.AIL203] load-bandwidth-gb-s: must be a finite number",
+        ),
         ('[tool.aiinfralint.rules.AIL201]\nscope = "galaxy"\n', "scope: must be one of 'directory', 'tree', 'project'"),
-        ('[tool.aiinfralint.peak-windows]\nrealtime = "08:00-20:00 Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
-        ('[tool.aiinfralint.peak-windows]\nrealtime = "8 to 5"\n', "[tool.aiinfralint.peak-windows] realtime: invalid window"),
+        (
+            '[tool.aiinfralint.peak-windows]\nrealtime = "08:00-20:00 Mars/Olympus"\n',
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            '[tool.aiinfralint.peak-windows]\nrealtime = "8 to 5"\n',
+            "[tool.aiinfralint.peak-windows] realtime: invalid window",
+        ),
         ('[tool.aiinfralint]\nrespect-gitignore = "no"\n', 'respect-gitignore: must be true or false, got "no"'),
         ('[tool.aiinfralint]\nexclude = "build"\n', "exclude: must be an array"),
-        ('[tool.aiinfralint]\nseverity = { AIL201 = "fatal" }\n', "[tool.aiinfralint.severity] AIL201: must be one of 'error', 'warning', 'info'"),
+        (
+            '[tool.aiinfralint]\nseverity = { AIL201 = "fatal" }\n',
+            "[tool.aiinfralint.severity] AIL201: must be one of 'error', 'warning', 'info'",
+        ),
     ],
 )
 def test_bad_values_are_exit_two_with_one_line(project, capsys, body, needle):
@@ -101,11 +126,22 @@ def test_hostile_toml_is_exit_two(project, capsys, body):
     ("body", "needle"),
     [
         ('[tool.aiinfralint]\nignor = ["ALL"]\n', "[tool.aiinfralint] ignor: unknown key; did you mean ignore?"),
-        ("[tool.aiinfralint.traffic]\ncalls-per-dya = 5\n", "[tool.aiinfralint.traffic] calls-per-dya: unknown key; did you mean calls-per-day?"),
-        ("[tool.aiinfralint.pricing.gpus.H100-SXM]\nusd-per-hr = 5\n",
-         "[tool.aiinfralint.pricing.gpus.H100-SXM] usd-per-hr: unknown key; did you mean usd-per-hour?"),
-        ("[tool.aiinfralint.pricing.pue]\ngcp = { pue = 1.2 }\n", "[tool.aiinfralint.pricing.pue] gcp: must be a number"),
-        ("[tool.aiinfralint.rules.AIL203]\nload-bandwidth = 2\n", "load-bandwidth: unknown key; did you mean load-bandwidth-gb-s?"),
+        (
+            "[tool.aiinfralint.traffic]\ncalls-per-dya = 5\n",
+            "[tool.aiinfralint.traffic] calls-per-dya: unknown key; did you mean calls-per-day?",
+        ),
+        (
+            "[tool.aiinfralint.pricing.gpus.H100-SXM]\nusd-per-hr = 5\n",
+            "[tool.aiinfralint.pricing.gpus.H100-SXM] usd-per-hr: unknown key; did you mean usd-per-hour?",
+        ),
+        (
+            "[tool.aiinfralint.pricing.pue]\ngcp = { pue = 1.2 }\n",
+            "[tool.aiinfralint.pricing.pue] gcp: must be a number",
+        ),
+        (
+            "[tool.aiinfralint.rules.AIL203]\nload-bandwidth = 2\n",
+            "load-bandwidth: unknown key; did you mean load-bandwidth-gb-s?",
+        ),
         ('[tool.aiinfralint.peak-windows]\nrealtme = "08:00-20:00"\n', "realtme: unknown key; did you mean realtime?"),
         ('[tool.aiinfralint]\nfail-on = "sometimes"\n', "fail-on: must be one of"),
     ],
@@ -121,9 +157,12 @@ def test_unknown_keys_get_a_did_you_mean(project, capsys, body, needle):
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ('[tool.aiinfralint]\nseverity = { AIL2O1 = "info" }\n', "[tool.aiinfralint.severity] AIL2O1: unknown rule; did you mean AIL201?"),
+        (
+            '[tool.aiinfralint]\nseverity = { AIL2O1 = "info" }\n',
+            "[tool.aiinfralint.severity] AIL2O1: unknown rule; did you mean AIL201?",
+        ),
         ("[tool.aiinfralint.rules.AIL104]\nbudget = 3\n", "rule AIL104 takes no options"),
-        ('[tool.aiinfralint.per-file-ignores]\n"legacy/*" = ["AIL9"]\n', "unknown rule selector \"AIL9\""),
+        ('[tool.aiinfralint.per-file-ignores]\n"legacy/*" = ["AIL9"]\n', 'unknown rule selector "AIL9"'),
     ],
 )
 def test_rule_names_in_the_configuration_must_exist(project, capsys, body, needle):
@@ -211,7 +250,11 @@ def test_fifo_baseline_is_exit_two_without_hanging(project):
     _pyproject(project, '[tool.aiinfralint]\nbaseline = "baseline.pipe"\n')
     proc = subprocess.run(
         [sys.executable, "-m", "aiinfralint", "check", ".", "--no-cache"],
-        cwd=project, capture_output=True, text=True, timeout=60, check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 2, proc.stderr
     assert "not a regular file" in proc.stderr and "Traceback" not in proc.stderr
@@ -310,7 +353,10 @@ def test_crash_in_the_cost_inventory_is_exit_two(project, monkeypatch, capsys):
 def git(repo: Path, *args: str) -> str:
     proc = subprocess.run(
         ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return proc.stdout
 
@@ -339,10 +385,19 @@ def _all_formats(repo: Path, *extra: str) -> tuple[int, dict[str, str]]:
     from aiinfralint.cli import main
 
     out = {fmt: repo.parent / f"report.{fmt}" for fmt in ("text", "json", "sarif", "github", "markdown")}
-    code = main([
-        "check", ".", "--diff", "base", "--no-progress", "--output", str(out["text"]),
-        *(f"--output-format={fmt}:{path}" for fmt, path in out.items() if fmt != "text"), *extra,
-    ])
+    code = main(
+        [
+            "check",
+            ".",
+            "--diff",
+            "base",
+            "--no-progress",
+            "--output",
+            str(out["text"]),
+            *(f"--output-format={fmt}:{path}" for fmt, path in out.items() if fmt != "text"),
+            *extra,
+        ]
+    )
     return code, {fmt: path.read_text(encoding="utf-8") for fmt, path in out.items()}
 
 
@@ -362,7 +417,12 @@ def test_pr_adding_ignore_all_is_reported_and_fails(repo):
     assert "changes the configuration" in md and "ignore += ALL" in md and "switches off every rule" in md
     gate = json.loads(reports["json"])["gate"]["diff"]
     assert gate["config_switches_off"] is True
-    assert {"key": "ignore", "change": "ignore += ALL", "effect": "switches off every rule", "switches_off": True} in gate["config_changes"]
+    assert {
+        "key": "ignore",
+        "change": "ignore += ALL",
+        "effect": "switches off every rule",
+        "switches_off": True,
+    } in gate["config_changes"]
     sarif = json.loads(reports["sarif"])["runs"][0]["properties"]["gate"]["diff"]
     assert sarif["config_switches_off"] is True and sarif["config_changes"][0]["change"] == "ignore += ALL"
 
@@ -404,7 +464,10 @@ def test_pr_demoting_a_severity_below_the_threshold_fails(repo):
     _pyproject(repo, '[tool.aiinfralint]\nfail-on = "warning"\nseverity = { AIL000 = "info" }\n')
     code, reports = _all_formats(repo)
     assert code == 1
-    assert "severity AIL000 (default error) → info (AIL000 findings no longer fail the gate at fail-on warning)" in reports["text"]
+    assert (
+        "severity AIL000 (default error) → info (AIL000 findings no longer fail the gate at fail-on warning)"
+        in reports["text"]
+    )
 
 
 @needs_git

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import CORPUS
 
 from aiinfralint.config import Config
@@ -53,7 +52,15 @@ def _codes(result, code):
     return [f for f in result.findings if f.code == code]
 
 
-def _pair(run_check, job_extra="", deploy_extra="", job_res="nvidia.com/gpu", deploy_res="nvidia.com/gpu", more=None, names=("a/job.yaml", "a/deploy.yaml")):
+def _pair(
+    run_check,
+    job_extra="",
+    deploy_extra="",
+    job_res="nvidia.com/gpu",
+    deploy_res="nvidia.com/gpu",
+    more=None,
+    names=("a/job.yaml", "a/deploy.yaml"),
+):
     files = {
         names[0]: JOB.format(extra=job_extra, res=job_res),
         names[1]: DEPLOY.format(extra=deploy_extra, res=deploy_res),
@@ -221,8 +228,11 @@ def test_llm_engine(image, args, engine):
     from aiinfralint.analysis.workloads import llm_engine
 
     arg_yaml = f"\n        args: [{', '.join(repr(a) for a in args.split())}]" if args else ""
-    w = _workload(DEPLOY.format(extra="", res="nvidia.com/gpu").replace("vllm/vllm-openai:v0.6.3", image).replace(
-        '\n        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]', arg_yaml))
+    w = _workload(
+        DEPLOY.format(extra="", res="nvidia.com/gpu")
+        .replace("vllm/vllm-openai:v0.6.3", image)
+        .replace('\n        args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]', arg_yaml)
+    )
     got = llm_engine(w)
     assert (got is None and engine is None) or (engine is not None and got is not None and got.startswith(engine))
 
@@ -242,7 +252,11 @@ def test_llm_engine(image, args, engine):
 def test_model_size(model, gb):
     from aiinfralint.analysis.workloads import model_size
 
-    w = _workload(DEPLOY.format(extra="", res="nvidia.com/gpu").replace('args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]', "args: []"))
+    w = _workload(
+        DEPLOY.format(extra="", res="nvidia.com/gpu").replace(
+            'args: ["--model", "meta-llama/Llama-3.1-8B-Instruct"]', "args: []"
+        )
+    )
     got = model_size(model, w).gigabytes
     assert got == pytest.approx(gb) if gb is not None else got is None
 
@@ -263,8 +277,12 @@ def test_model_size(model, gb):
 def test_agent_reason(name, image, agent):
     from aiinfralint.analysis.workloads import agent_reason
 
-    text = DEPLOY.format(extra="", res="cpu").replace("name: chat\n", f"name: {name}\n", 1).replace(
-        "vllm/vllm-openai:v0.6.3", image).replace("- name: vllm", "- name: main")
+    text = (
+        DEPLOY.format(extra="", res="cpu")
+        .replace("name: chat\n", f"name: {name}\n", 1)
+        .replace("vllm/vllm-openai:v0.6.3", image)
+        .replace("- name: vllm", "- name: main")
+    )
     assert (agent_reason(_workload(text)) is not None) == agent
 
 
@@ -279,7 +297,8 @@ def test_kueue_label_on_cronjob_job_template():
 
 def test_cron_tz_prefix_and_unknown_zone_do_not_crash(run_check):
     text = JOB.replace("kind: Job", "kind: CronJob").replace(
-        "spec:\n  template:", "spec:\n  schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * *'\n  timeZone: Mars/Olympus\n  jobTemplate:\n    spec:\n      template:"
+        "spec:\n  template:",
+        "spec:\n  schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * *'\n  timeZone: Mars/Olympus\n  jobTemplate:\n    spec:\n      template:",
     )
     result = run_check({"c.yaml": text.format(extra="", res="nvidia.com/gpu")})
     assert not [f for f in result.findings if f.code == "AIL000"]

@@ -267,7 +267,10 @@ def test_cost_text_json_markdown(hostile, capsys):
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.email=ci@example.com", "-c", "user.name=CI", "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
@@ -335,13 +338,19 @@ def _bad_result(tmp_path: Path):  # type: ignore[no-untyped-def]
 
     (tmp_path / os.fsencode(BAD).decode("utf-8", "surrogateescape")).write_text(manifest(), encoding="utf-8")
     finding = Finding(
-        code="AIL206", slug="agent-scratch-volume-unbounded", severity=Severity.WARNING,
-        span=Span(path=BAD, line=19, column=9), message=f"{BAD}: Job ml/agent writes scratch data",
-        remediation="Bound it.", logical_location=f"Job ml/{BAD}", fingerprint="f",
+        code="AIL206",
+        slug="agent-scratch-volume-unbounded",
+        severity=Severity.WARNING,
+        span=Span(path=BAD, line=19, column=9),
+        message=f"{BAD}: Job ml/agent writes scratch data",
+        remediation="Bound it.",
+        logical_location=f"Job ml/{BAD}",
+        fingerprint="f",
         impact=Impact(usd_per_month=Decimal(3), assumptions=(f"read from {BAD}",)),
     )
-    return RunResult(findings=[finding], suppressed=[], skipped=[(BAD, "not a manifest")], files=[],
-                     project=Project(), rules=[])
+    return RunResult(
+        findings=[finding], suppressed=[], skipped=[(BAD, "not a manifest")], files=[], project=Project(), rules=[]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown"])
@@ -482,7 +491,11 @@ def test_fifo_report_path_does_not_hang(checkout, reader):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "aiinfralint", "check", "--no-cache", "--output-format", "markdown:comment.md"],
-            cwd=project, capture_output=True, text=True, timeout=60, check=False,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
     finally:
         if fd is not None:
@@ -507,7 +520,9 @@ def _action_step(name: str) -> str:
     return step["run"]
 
 
-def _run_step(tmp_path: Path, script: str, env: dict[str, str], stub: str) -> tuple[subprocess.CompletedProcess[str], str, str]:
+def _run_step(
+    tmp_path: Path, script: str, env: dict[str, str], stub: str
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "aiinfralint").write_text("#!/bin/sh\n" + stub, encoding="utf-8")
@@ -516,13 +531,26 @@ def _run_step(tmp_path: Path, script: str, env: dict[str, str], stub: str) -> tu
     summary.write_text("", encoding="utf-8")
     output.write_text("", encoding="utf-8")
     full_env = {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path / "runner-temp"), "PATHS": ".",
-        "BASE_REF": "", "FAIL_ON": "warning", "BASELINE": "", **env,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+        "PATHS": ".",
+        "BASE_REF": "",
+        "FAIL_ON": "warning",
+        "BASELINE": "",
+        **env,
     }
     (tmp_path / "runner-temp").mkdir(exist_ok=True)
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                          cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return proc, summary.read_text(encoding="utf-8"), output.read_text(encoding="utf-8")
 
 
@@ -530,7 +558,9 @@ def _run_step(tmp_path: Path, script: str, env: dict[str, str], stub: str) -> tu
 def test_action_reads_back_only_a_regular_report_after_exit_0_or_1(tmp_path):
     gate = _action_step("Gate on what the change adds")
     report = tmp_path / "runner-temp" / "comment.md"
-    writes = 'for a in "$@"; do case "$a" in markdown:*) printf "%s\\n" "## the comment" > "${a#markdown:}";; esac; done\n'
+    writes = (
+        'for a in "$@"; do case "$a" in markdown:*) printf "%s\\n" "## the comment" > "${a#markdown:}";; esac; done\n'
+    )
     proc, summary, output = _run_step(tmp_path, gate, {"MARKDOWN": str(report)}, writes + "exit 1\n")
     assert proc.returncode == 1 and summary == "## the comment\n" and "exit-code=1" in output
 

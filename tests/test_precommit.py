@@ -15,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
@@ -93,7 +92,17 @@ def test_try_repo_runs_the_hook(tmp_path):
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     proc = subprocess.run(
-        [exe, "try-repo", str(ROOT), "aiinfralint", "--ref", "HEAD", "--files", "deploy/vendored.yaml", "deploy/ok.yaml"],
+        [
+            exe,
+            "try-repo",
+            str(ROOT),
+            "aiinfralint",
+            "--ref",
+            "HEAD",
+            "--files",
+            "deploy/vendored.yaml",
+            "deploy/ok.yaml",
+        ],
         cwd=repo,
         env=env,
         capture_output=True,

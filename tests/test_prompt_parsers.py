@@ -19,11 +19,23 @@ def templates(path: str, text: str) -> list[PromptTemplate]:
 @pytest.mark.parametrize(
     "expr,cls",
     [
-        ("datetime.now()", TIME), ("date.today().isoformat()", TIME), ("current_date", TIME), ("time.Date", TIME),
-        ("user.tier", IDENTITY), ("tenant_id", IDENTITY), ("customer.firstName", IDENTITY),
-        ("uuid.uuid4()", REQUEST), ("request_id", REQUEST), ("random.choice(greetings)", REQUEST),
-        ("variant", EXPERIMENT), ("json.dumps(flags)", EXPERIMENT), ("promo_banner", EXPERIMENT),
-        ("question", UNKNOWN), ("context", UNKNOWN), ("update_notes", UNKNOWN), ("candidate", UNKNOWN),
+        ("datetime.now()", TIME),
+        ("date.today().isoformat()", TIME),
+        ("current_date", TIME),
+        ("time.Date", TIME),
+        ("user.tier", IDENTITY),
+        ("tenant_id", IDENTITY),
+        ("customer.firstName", IDENTITY),
+        ("uuid.uuid4()", REQUEST),
+        ("request_id", REQUEST),
+        ("random.choice(greetings)", REQUEST),
+        ("variant", EXPERIMENT),
+        ("json.dumps(flags)", EXPERIMENT),
+        ("promo_banner", EXPERIMENT),
+        ("question", UNKNOWN),
+        ("context", UNKNOWN),
+        ("update_notes", UNKNOWN),
+        ("candidate", UNKNOWN),
     ],
 )
 def test_volatility_classes(expr, cls):
@@ -50,14 +62,18 @@ def test_dotprompt_role_helpers():
 
 
 def test_chat_templates_ansible_and_config_templates_are_not_prompts():
-    assert templates("chat_templates/x.jinja", "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}") == []
-    assert templates("roles/x/templates/motd.j2", "Host {{ inventory_hostname }} built {{ ansible_date_time.date }}") == []
+    assert (
+        templates("chat_templates/x.jinja", "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}") == []
+    )
+    assert (
+        templates("roles/x/templates/motd.j2", "Host {{ inventory_hostname }} built {{ ansible_date_time.date }}") == []
+    )
     assert parse_text(FileInput("deploy/payload.json.j2", '{"id": "{{ request_id }}"}')).objects == []
     assert parse_text(FileInput("docs/prompts/README.md", "Today {{ date }}")).objects == []
 
 
 def test_single_brace_text_prompts():
-    [t] = templates("app/prompts/summary.txt", "Summarise for {customer_name} on ${today}: {\"a\": 1}")
+    [t] = templates("app/prompts/summary.txt", 'Summarise for {customer_name} on ${today}: {"a": 1}')
     slots = [s.text for s in t.segments if s.kind == "slot"]
     assert slots == ["customer_name", "today"]
 
@@ -66,7 +82,7 @@ def test_yaml_messages_with_cache_control():
     text = (
         "model: claude-sonnet-4-5\nmessages:\n  - role: system\n    content:\n      - type: text\n"
         "        text: |\n          Static rules.\n          User: {{ user.name }}\n"
-        "        cache_control: {type: ephemeral}\n  - role: user\n    content: \"{{ q }}\"\n"
+        '        cache_control: {type: ephemeral}\n  - role: user\n    content: "{{ q }}"\n'
     )
     [t] = templates("prompts/x.yaml", text)
     assert t.model == "claude-sonnet-4-5" and len(t.breakpoints) == 1
@@ -81,7 +97,7 @@ def test_invalid_front_matter_is_a_parse_problem():
     assert out.problems and out.problems[0].line >= 2
 
 
-PY_ANTHROPIC = '''\
+PY_ANTHROPIC = """\
 import anthropic
 from datetime import date
 
@@ -100,7 +116,7 @@ def ask(user, q):
         system=[{"type": "text", "text": build(user), "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
         messages=[{"role": "user", "content": q}],
     )
-'''
+"""
 
 
 def test_python_follows_helpers_locals_and_constants():
@@ -113,7 +129,7 @@ def test_python_follows_helpers_locals_and_constants():
     assert t.breakpoints[0].ttl == "1h" and t.breakpoints[0].span.line == 16
 
 
-PY_FORMATS = '''\
+PY_FORMATS = """\
 import openai
 
 TEMPLATE = "Hello {name}, your id is {uid}. Rules follow."
@@ -125,7 +141,7 @@ def run(name, uid, items):
     system += " Use %s and %(x)s." % ("x",) if False else ""
     system += " Tools: " + json.dumps(TOOLS) + " " + ", ".join(set(items))
     return openai.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": system}])
-'''
+"""
 
 
 def test_python_format_concat_constants_and_nondeterminism():
@@ -140,7 +156,7 @@ def test_python_format_concat_constants_and_nondeterminism():
 
 
 def test_python_langchain_and_gemini():
-    src = '''\
+    src = """\
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.messages import SystemMessage, HumanMessage
 from google import genai
@@ -156,7 +172,7 @@ def gem(client, q, user):
 
 def lc(llm, q):
     return llm.invoke([SystemMessage(content="Static."), HumanMessage(content=q)])
-'''
+"""
     ts = {t.name: t for t in templates("lc.py", src)}
     assert set(ts) == {"prompt", "gem()", "lc()"}
     assert ts["prompt"].segments[1].text == "tenant" and ts["prompt"].segments[1].volatility == IDENTITY

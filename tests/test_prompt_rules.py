@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import CORPUS
 
 from aiinfralint.config import Config
@@ -36,7 +35,9 @@ def test_volatile_slot_early_is_reported_with_cost(run_check):
 
 
 def test_unknown_value_first_is_not_blamed_on_a_later_volatile_one(run_check):
-    result = run_check({"prompts/r.prompty": prompty(f"Context: {{{{ context }}}}\nToday is {{{{ today }}}}.\n{POLICY}")})
+    result = run_check(
+        {"prompts/r.prompty": prompty(f"Context: {{{{ context }}}}\nToday is {{{{ today }}}}.\n{POLICY}")}
+    )
     assert codes(result) == []
 
 
@@ -65,7 +66,7 @@ def test_python_suppression_comment(run_check):
         "from openai import OpenAI\nfrom datetime import datetime\nclient = OpenAI()\n"
         f"POLICY = {POLICY!r}\n\n"
         "def ask(q):\n"
-        "    system = f\"Now: {datetime.now()}. \" + POLICY  # aiinfralint: ignore[AIL101] audit trail\n"
+        '    system = f"Now: {datetime.now()}. " + POLICY  # aiinfralint: ignore[AIL101] audit trail\n'
         "    return client.chat.completions.create(model='gpt-4o', messages=[{'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
     )
     result = run_check({"ask.py": src})
@@ -86,7 +87,9 @@ def test_corpus_runs_quietly(tmp_path):
 
     # speed is measured by bench/run.py against the corpus, not asserted here (a loaded CI
     # machine would make a wall-clock limit flaky); a rule crash raises out of run()
-    result = run(RunOptions(paths=[str(CORPUS)], config=Config(), cwd=tmp_path, select=["AIL1"], use_cache=False, jobs=1))
+    result = run(
+        RunOptions(paths=[str(CORPUS)], config=Config(), cwd=tmp_path, select=["AIL1"], use_cache=False, jobs=1)
+    )
     internal = [f for f in result.findings if "internal error" in f.message]
     assert not internal, [f.message for f in internal]
     # model chat templates are never prompts

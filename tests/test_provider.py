@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from conftest import CORPUS
 
-from aiinfralint.model.provider import AIFeature, LiteLLMConfig, QuotaContract, duration_seconds
 from aiinfralint.analysis.provider import pin_status
+from aiinfralint.model.provider import AIFeature, LiteLLMConfig, QuotaContract, duration_seconds
 
 
 def _codes(result, code=None):
@@ -88,9 +87,18 @@ def test_own_kind_errors_point_at_the_key(run_check):
 @pytest.mark.parametrize(
     "body,needle",
     [
-        ("kind: QuotaContract\nmetadata: {name: q}\nspec: {provider: x, budget: {amount: -1}}", "greater than or equal to 0"),
-        ("kind: QuotaContract\nmetadata: {name: q}\nspec: {provider: x, budget: {amount: 1, reset: {at: '24:30'}}}", "HH:MM"),
-        ("kind: AIFeature\nmetadata: {name: f}\nspec: {model: m, traffic: {peakWindows: ['08:00-08:00']}}", "start and end"),
+        (
+            "kind: QuotaContract\nmetadata: {name: q}\nspec: {provider: x, budget: {amount: -1}}",
+            "greater than or equal to 0",
+        ),
+        (
+            "kind: QuotaContract\nmetadata: {name: q}\nspec: {provider: x, budget: {amount: 1, reset: {at: '24:30'}}}",
+            "HH:MM",
+        ),
+        (
+            "kind: AIFeature\nmetadata: {name: f}\nspec: {model: m, traffic: {peakWindows: ['08:00-08:00']}}",
+            "start and end",
+        ),
         ("kind: AIFeature\nspec: {model: m}", "metadata.name is required"),
         ("kind: VectorIndex\nmetadata: {name: v}\nspec: {engine: faiss}", "spec.engine"),
         ("kind: VectorIndex\nmetadata: {name: v}\nspec: [1, 2]", "spec must be a mapping"),
@@ -201,7 +209,9 @@ def test_litellm_retry_only_for_hosted_providers(run_check):
 
 
 def test_litellm_broken_section_is_a_parse_error(run_check):
-    result = run_check({"config.yaml": "model_list:\n  - model_name: m\n    litellm_params: {model: gpt-4o}\nrouter_settings: 3\n"})
+    result = run_check(
+        {"config.yaml": "model_list:\n  - model_name: m\n    litellm_params: {model: gpt-4o}\nrouter_settings: 3\n"}
+    )
     assert [(f.code, f.span.line) for f in result.findings] == [("AIL000", 4)]
 
 
@@ -243,7 +253,9 @@ def test_litellm_corpus_parses():
     from aiinfralint.config import Config
     from aiinfralint.engine import RunOptions, run
 
-    result = run(RunOptions(paths=["."], config=Config(), cwd=LITELLM_CORPUS, use_cache=False, jobs=1, select=["AIL000", "AIL3"]))
+    result = run(
+        RunOptions(paths=["."], config=Config(), cwd=LITELLM_CORPUS, use_cache=False, jobs=1, select=["AIL000", "AIL3"])
+    )
     broken = {f.span.path for f in result.findings if f.code == "AIL000"}
     assert broken <= KNOWN_BROKEN
     configs = list(result.project.of_type(LiteLLMConfig))

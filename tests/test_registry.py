@@ -72,8 +72,13 @@ def test_a_kubernetes_file_loads_only_the_handlers_its_text_needs():
     assert proc.returncode == 0, proc.stderr[-2000:]
     mods = set(json.loads(proc.stdout))
     assert "aiinfralint.parsers.kubernetes" in mods
-    assert not mods & {"aiinfralint.parsers.litellm", "aiinfralint.parsers.ownkinds", "aiinfralint.model.provider",
-                       "aiinfralint.parsers.vector_search", "aiinfralint.model.retrieval"}
+    assert not mods & {
+        "aiinfralint.parsers.litellm",
+        "aiinfralint.parsers.ownkinds",
+        "aiinfralint.model.provider",
+        "aiinfralint.parsers.vector_search",
+        "aiinfralint.model.retrieval",
+    }
 
 
 def test_file_parsers_claim_only_their_declared_suffixes():
@@ -84,7 +89,7 @@ def test_file_parsers_claim_only_their_declared_suffixes():
 
     # text that trips every reader's content test: LLM client, pgvector, search console
     bait = (
-        "PUT _index_template/docs\n{\"mappings\": {\"properties\": {\"v\": {\"type\": \"dense_vector\"}}}}\n"
+        'PUT _index_template/docs\n{"mappings": {"properties": {"v": {"type": "dense_vector"}}}}\n'
         "CREATE TABLE t (embedding vector(3)) PARTITION BY RANGE (created_at);\n"
         "import openai\nclient = openai.OpenAI()\nclient.chat.completions.create(messages=[])\n"
         "You are a helpful assistant. Today is {{ today }}.\n"

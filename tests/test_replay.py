@@ -10,11 +10,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from manifests import CRON, DEPLOY
 
 from aiinfralint import cache as cache_mod
 from aiinfralint import cli
 from aiinfralint import replay as replay_mod
-from manifests import CRON, DEPLOY
 
 
 @pytest.fixture
@@ -105,7 +105,9 @@ def test_options_and_config_are_part_of_the_key(project, runs, capsys):
 
 
 def test_the_date_is_part_of_the_key(project, runs, capsys, monkeypatch):
-    (project / "cron.yaml").write_text(CRON.replace("kind: CronJob", "kind: CronJob  # aiinfralint: ignore[AIL201] until=2027-01-31"))
+    (project / "cron.yaml").write_text(
+        CRON.replace("kind: CronJob", "kind: CronJob  # aiinfralint: ignore[AIL201] until=2027-01-31")
+    )
     monkeypatch.setenv("AIINFRALINT_TODAY", "2027-01-31")
     silenced = json.loads(check(capsys, "--format", "json")[1])
     monkeypatch.setenv("AIINFRALINT_TODAY", "2027-02-01")
@@ -200,15 +202,18 @@ def test_a_replay_imports_no_model_rule_or_parser(project, capsys):
         print(json.dumps({"rc": rc, "out": out.getvalue(), "mods": sorted(sys.modules)}))
         """
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["rc"] == 1 and json.loads(got["out"])["findings"]
     mods = set(got["mods"])
     assert not {m.split(".")[0] for m in mods} & {"pydantic", "pydantic_core", "ruamel", "yaml", "rich", "libcst"}
-    assert not any(m.startswith(("aiinfralint.model", "aiinfralint.rules", "aiinfralint.parsers", "aiinfralint.engine"))
-                   for m in mods)
+    assert not any(
+        m.startswith(("aiinfralint.model", "aiinfralint.rules", "aiinfralint.parsers", "aiinfralint.engine"))
+        for m in mods
+    )
 
 
 def test_a_miss_walks_the_tree_once(project, capsys, monkeypatch):

@@ -47,7 +47,9 @@ def test_escaping():
 
 def test_annotation_shape(tmp_path):
     line = annotation(_finding(), ReportOptions(cwd=tmp_path))
-    assert line.startswith("::error file=deploy/a%2Cb%3Ac.yaml,line=12,col=5,title=AIL201 shared-batch-realtime-gpu-pool::")
+    assert line.startswith(
+        "::error file=deploy/a%2Cb%3Ac.yaml,line=12,col=5,title=AIL201 shared-batch-realtime-gpu-pool::"
+    )
     body = line.split("::", 2)[2]
     assert "\n" not in line
     # a line break inside input text is shown, not obeyed; ':' and ',' are fine in the message
@@ -80,7 +82,10 @@ def test_markdown_escapes_hostile_text(tmp_path):
 
 
 def test_markdown_table_and_totals(tmp_path):
-    md = render_markdown(_result([_finding(), _finding(severity=Severity.WARNING, fingerprint="x")], tmp_path), ReportOptions(cwd=tmp_path))
+    md = render_markdown(
+        _result([_finding(), _finding(severity=Severity.WARNING, fingerprint="x")], tmp_path),
+        ReportOptions(cwd=tmp_path),
+    )
     assert "## aiinfralint: 2 findings (1 error, 1 warning)" in md
     assert "| error | AIL201 `shared-batch-realtime-gpu-pool` | `deploy/a,b:c.yaml:12` |" in md
     assert "**$2,469.00/month**" in md

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import CORPUS
 
 from aiinfralint.model.retrieval import LifecyclePolicy, VectorStore
@@ -29,9 +28,18 @@ def test_blank_keeps_offsets_and_hides_comments_and_strings():
 @pytest.mark.parametrize(
     "ddl,granularity",
     [
-        ("PARTITION BY RANGE (created_at);\nCREATE TABLE d_1 PARTITION OF d FOR VALUES FROM ('2025-01-01') TO ('2025-01-02');", "daily"),
-        ("PARTITION BY RANGE (created_at);\nCREATE TABLE d_1 PARTITION OF d FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');", "monthly"),
-        ("PARTITION BY RANGE (created_at);\nSELECT partman.create_parent('public.d', 'created_at', 'native', '1 week');", "weekly"),
+        (
+            "PARTITION BY RANGE (created_at);\nCREATE TABLE d_1 PARTITION OF d FOR VALUES FROM ('2025-01-01') TO ('2025-01-02');",
+            "daily",
+        ),
+        (
+            "PARTITION BY RANGE (created_at);\nCREATE TABLE d_1 PARTITION OF d FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');",
+            "monthly",
+        ),
+        (
+            "PARTITION BY RANGE (created_at);\nSELECT partman.create_parent('public.d', 'created_at', 'native', '1 week');",
+            "weekly",
+        ),
         ("PARTITION BY RANGE (created_at);", None),
     ],
 )
@@ -57,13 +65,26 @@ def test_pgvector_not_time_partitioned(ddl):
 
 
 def test_pgvector_ignores_tables_without_vectors():
-    assert _stores("CREATE TABLE logs (at timestamptz) PARTITION BY RANGE (at);\nCREATE INDEX ON x USING hnsw (v vector_l2_ops);") == []
+    assert (
+        _stores(
+            "CREATE TABLE logs (at timestamptz) PARTITION BY RANGE (at);\nCREATE INDEX ON x USING hnsw (v vector_l2_ops);"
+        )
+        == []
+    )
 
 
 def test_ism_policy_links_by_index_pattern(run_check):
-    policy = {"policy": {"policy_id": "p", "states": [{"name": "hot", "actions": [{"rollover": {"min_index_age": "1d"}}]}],
-                         "ism_template": {"index_patterns": ["vec-*"]}}}
-    mapping = {"index_patterns": ["vec-*"], "template": {"mappings": {"properties": {"v": {"type": "knn_vector", "dimension": 4}}}}}
+    policy = {
+        "policy": {
+            "policy_id": "p",
+            "states": [{"name": "hot", "actions": [{"rollover": {"min_index_age": "1d"}}]}],
+            "ism_template": {"index_patterns": ["vec-*"]},
+        }
+    }
+    mapping = {
+        "index_patterns": ["vec-*"],
+        "template": {"mappings": {"properties": {"v": {"type": "knn_vector", "dimension": 4}}}},
+    }
     result = run_check({"policy.json": json.dumps(policy, indent=1), "tmpl.json": json.dumps(mapping, indent=1)})
     assert [(f.code, f.span.path) for f in result.findings] == [("AIL401", "tmpl.json")]
     pol = next(result.project.of_type(LifecyclePolicy))
@@ -72,7 +93,10 @@ def test_ism_policy_links_by_index_pattern(run_check):
 
 def test_size_only_rollover_is_silent(run_check):
     policy = {"policy": {"phases": {"hot": {"actions": {"rollover": {"max_primary_shard_size": "50gb"}}}}}}
-    mapping = {"settings": {"index": {"lifecycle": {"name": "size"}}}, "mappings": {"properties": {"v": {"type": "dense_vector"}}}}
+    mapping = {
+        "settings": {"index": {"lifecycle": {"name": "size"}}},
+        "mappings": {"properties": {"v": {"type": "dense_vector"}}},
+    }
     result = run_check({"size.json": json.dumps(policy), "idx.json": json.dumps(mapping)})
     assert not result.findings
     store = next(result.project.of_type(VectorStore))
@@ -91,10 +115,14 @@ def test_console_policy_named_by_path(run_check):
 
 
 def test_collections(run_check):
-    weaviate = {"classes": [{"class": "Docs_2025_01", "vectorizer": "none"}, {"class": "Docs_2025_02", "vectorizer": "none"}]}
+    weaviate = {
+        "classes": [{"class": "Docs_2025_01", "vectorizer": "none"}, {"class": "Docs_2025_02", "vectorizer": "none"}]
+    }
     qdrant = {"collection_name": "faq", "vectors": {"size": 384, "distance": "Cosine"}}
     milvus = "collection_name: tickets\nschema:\n  fields:\n    - {name: v, dtype: FLOAT_VECTOR, dim: 8}\n    - {name: created_day, dtype: INT64, is_partition_key: true}\n"
-    result = run_check({"weaviate.json": json.dumps(weaviate, indent=1), "qdrant.json": json.dumps(qdrant), "milvus.yaml": milvus})
+    result = run_check(
+        {"weaviate.json": json.dumps(weaviate, indent=1), "qdrant.json": json.dumps(qdrant), "milvus.yaml": milvus}
+    )
     got = sorted((f.span.path, f.span.line) for f in result.findings)
     assert got == [("milvus.yaml", 5), ("weaviate.json", 4)]
 
@@ -117,9 +145,16 @@ def test_tiny_reranker_without_deadline_is_silent(run_check):
     assert not run_check({"f.yaml": text}, select=["AIL402"]).findings
 
 
-VECTOR_CORPORA = ("pgvector__pgvector", "opensearch-project__neural-search", "opensearch-project__index-management",
-                  "elastic__elasticsearch-labs", "qdrant__qdrant", "qdrant__vector-db-benchmark",
-                  "milvus-io__milvus-helm", "weaviate__weaviate-helm")
+VECTOR_CORPORA = (
+    "pgvector__pgvector",
+    "opensearch-project__neural-search",
+    "opensearch-project__index-management",
+    "elastic__elasticsearch-labs",
+    "qdrant__qdrant",
+    "qdrant__vector-db-benchmark",
+    "milvus-io__milvus-helm",
+    "weaviate__weaviate-helm",
+)
 
 
 @pytest.mark.parametrize("name", VECTOR_CORPORA)

@@ -28,7 +28,9 @@ def test_every_option_has_a_description_and_the_page_lists_it():
 
 
 def test_rules_read_typed_options():
-    cfg = Config.model_validate({"rules": {"scale-to-zero-llm-serving": {"load-gbps": 4}, "AIL203": {"start-overhead-seconds": 5}}})
+    cfg = Config.model_validate(
+        {"rules": {"scale-to-zero-llm-serving": {"load-gbps": 4}, "AIL203": {"start-overhead-seconds": 5}}}
+    )
     rule = find_rule("AIL203")
     options = cfg.options_for(rule)
     assert options.bandwidth() == 4.0 and options.start_overhead_seconds == 5.0
@@ -36,7 +38,9 @@ def test_rules_read_typed_options():
 
 
 def test_a_code_table_wins_over_the_slug_table():
-    cfg = Config.model_validate({"rules": {"streaming-proxy-timeout": {"min-timeout-seconds": 10}, "AIL205": {"min_timeout_seconds": 20}}})
+    cfg = Config.model_validate(
+        {"rules": {"streaming-proxy-timeout": {"min-timeout-seconds": 10}, "AIL205": {"min_timeout_seconds": 20}}}
+    )
     assert cfg.rule_options("AIL205", "streaming-proxy-timeout").min_timeout_seconds == 20
 
 
@@ -48,15 +52,23 @@ def test_a_bad_option_built_in_code_is_a_config_error():
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ("[tool.aiinfralint.rules.AIL202]\ndefault-run-hour = 2\n",
-         "pyproject.toml: [tool.aiinfralint.rules.AIL202] default-run-hour: unknown key; did you mean default-run-hours?"),
-        ('[tool.aiinfralint.rules.AIL101]\nmin-static-tokens-after = "many"\n',
-         "[tool.aiinfralint.rules.AIL101] min-static-tokens-after: must be a whole number, got \"many\""),
-        ("[tool.aiinfralint.rules.missing-carbon-line-item]\nmin-kgco2e-per-month = -1\n",
-         "[tool.aiinfralint.rules.missing-carbon-line-item] min-kgco2e-per-month: must be at least 0, got -1"),
+        (
+            "[tool.aiinfralint.rules.AIL202]\ndefault-run-hour = 2\n",
+            "pyproject.toml: [tool.aiinfralint.rules.AIL202] default-run-hour: unknown key; did you mean default-run-hours?",
+        ),
+        (
+            '[tool.aiinfralint.rules.AIL101]\nmin-static-tokens-after = "many"\n',
+            '[tool.aiinfralint.rules.AIL101] min-static-tokens-after: must be a whole number, got "many"',
+        ),
+        (
+            "[tool.aiinfralint.rules.missing-carbon-line-item]\nmin-kgco2e-per-month = -1\n",
+            "[tool.aiinfralint.rules.missing-carbon-line-item] min-kgco2e-per-month: must be at least 0, got -1",
+        ),
         ("[tool.aiinfralint.rules.AIL999]\nx = 1\n", "[tool.aiinfralint.rules] AIL999: unknown rule"),
-        ("[tool.aiinfralint.rules.scale-to-zero-llm-servng]\nload-gbps = 1\n",
-         "unknown rule; did you mean scale-to-zero-llm-serving?"),
+        (
+            "[tool.aiinfralint.rules.scale-to-zero-llm-servng]\nload-gbps = 1\n",
+            "unknown rule; did you mean scale-to-zero-llm-serving?",
+        ),
     ],
 )
 def test_bad_rule_options_are_exit_two_naming_the_key(tmp_path, monkeypatch, capsys, body, needle):

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, ROOT
 from fixture_harness import fixture_cases
 
@@ -120,7 +119,10 @@ def test_paths_are_relative_to_the_repository_root(tmp_path):
 def test_fingerprints_survive_lines_inserted_above(tmp_path):
     a = tmp_path / "a"
     b = tmp_path / "b"
-    for d, text in ((a, MANIFEST), (b, "# moved down\n\n\n\n" + MANIFEST.replace("kind: CronJob", "kind: CronJob\n\n"))):
+    for d, text in (
+        (a, MANIFEST),
+        (b, "# moved down\n\n\n\n" + MANIFEST.replace("kind: CronJob", "kind: CronJob\n\n")),
+    ):
         (d / "deploy").mkdir(parents=True)
         (d / "deploy" / "train.yaml").write_text(text, encoding="utf-8")
         (d / "deploy" / "broken.yaml").write_text(("\n\n" if d is b else "") + BROKEN, encoding="utf-8")

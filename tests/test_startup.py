@@ -86,11 +86,17 @@ def test_importing_the_engine_is_light():
 def test_python_file_that_talks_to_an_llm_is_parsed(tmp_path):
     """The other side of the lazy import: the parser still runs when it is needed (in a
     worker process, so the process that writes the report never imports libcst)."""
-    (tmp_path / "app.py").write_text("import openai\nclient = openai.OpenAI()\n"
-                                     "client.chat.completions.create(model='gpt-4o', messages=[{'role': 'system', 'content': 'x'}])\n")
+    (tmp_path / "app.py").write_text(
+        "import openai\nclient = openai.OpenAI()\n"
+        "client.chat.completions.create(model='gpt-4o', messages=[{'role': 'system', 'content': 'x'}])\n"
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "aiinfralint", "check", "app.py", "--format", "json", "--fail-on", "never"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=dict(os.environ, AIINFRALINT_NO_CACHE="1"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, AIINFRALINT_NO_CACHE="1"),
     )
     summary = json.loads(proc.stdout)["summary"]
     assert (summary["files_checked"], summary["objects"]) == (1, 1)

@@ -19,9 +19,7 @@ from hypothesis import strategies as st
 from aiinfralint.parsers import yamlload
 from aiinfralint.parsers.yamlload import MAX_DEPTH, YamlError, YList, YMap, load_documents
 
-needs_libyaml = pytest.mark.skipif(
-    yamlload._libyaml_loader_class() is None, reason="PyYAML is built without libyaml"
-)
+needs_libyaml = pytest.mark.skipif(yamlload._libyaml_loader_class() is None, reason="PyYAML is built without libyaml")
 pytestmark = needs_libyaml
 
 FUZZ = settings(
@@ -100,7 +98,7 @@ VALID = {
     "bom": "\ufeffa: 1\nb: [x]\n",
     "bom json": '\ufeff{"a": 1}\n',
     "crlf": "a: 1\r\nb:\r\n  - x\r\n  - y: 2\r\n    z: 3\r\n",
-    "tabs": "a:\t1\nb: [1,\t2]\nc: \"x\ty\"\nd: x\ty\n",
+    "tabs": 'a:\t1\nb: [1,\t2]\nc: "x\ty"\nd: x\ty\n',
     "block scalars": "a: |\n  line\n   more\nb: >-\n  folded\n  text\n\nc: |2+\n    kept\n\nd: |-\n  yes\n",
     "multiline plain": "a: this is\n  continued\n  yes\nb: 'single\n  quoted'\n",
     "complex keys": "? [a, b]\n: c\n? {d: e}\n: f\n1: int key\n0x1F: hex key\nnull: null key\ntrue: bool key\n",
@@ -108,9 +106,9 @@ VALID = {
     "unicode": "name: café\nemoji: 😀 x\ncjk: 中文\nnel: 'a\x85b'\nsep: 'x\u2028y'\nkey😀: v\n",
     "k8s": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n  labels: {app: chat}\nspec:\n"
     "  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: vllm:v0.6.3\n"
-    "          args: [\"--port\", \"8000\"]\n          resources:\n            limits:\n"
+    '          args: ["--port", "8000"]\n          resources:\n            limits:\n'
     "              nvidia.com/gpu: 1\n              memory: 16Gi\n          env:\n"
-    "            - {name: X, value: \"0\"}\n  schedule: \"0 2 * * *\"\n",
+    '            - {name: X, value: "0"}\n  schedule: "0 2 * * *"\n',
     "scalar documents": "--- 1\n--- .inf\n--- ~\n--- yes\n--- '2'\n--- 2001-01-01\n",
     "special plain": "a: =\nb: <<\nc: -x\nd: .\ne: +\nf: '-'\ng: 1.2.3\nh: 1e3e3\ni: 0x\nj: 0o\nk: 0b\nl: 0b2\n",
     "empty": "",
@@ -261,13 +259,81 @@ def _resolvers() -> tuple[Callable[[str], str], Callable[[str], str]]:
 
 
 PLAIN = [
-    "", "~", "null", "Null", "NULL", "nUll", "true", "True", "TRUE", "tRue", "false", "yes", "no", "on",
-    "off", "y", "n", "0", "-0", "+0", "00", "017", "0o17", "0O17", "0o", "0x1F", "0x", "0b1", "0b",
-    "1_000", "_", "__", "+5", "-", "+", ".", "1.", ".5", "1.5", "1e3", "1E3", "1e+3", "1.5e-3", ".5e3",
-    ".5e+3", "-.5e+3", "1e", "e3", ".inf", "-.inf", "+.Inf", ".INF", ".nan", ".NaN", "-.nan", "1:30",
-    "190:20:30.15", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
-    "2001-12-14T21:59:43Z", "2002-1-1", "2001-12-14 21:59:43", "<<", "<", "=", "==", "!", "&", "*",
-    "1.2.3", "09", "0_8", "0x_", "12345678901234567890",
+    "",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nUll",
+    "true",
+    "True",
+    "TRUE",
+    "tRue",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "0",
+    "-0",
+    "+0",
+    "00",
+    "017",
+    "0o17",
+    "0O17",
+    "0o",
+    "0x1F",
+    "0x",
+    "0b1",
+    "0b",
+    "1_000",
+    "_",
+    "__",
+    "+5",
+    "-",
+    "+",
+    ".",
+    "1.",
+    ".5",
+    "1.5",
+    "1e3",
+    "1E3",
+    "1e+3",
+    "1.5e-3",
+    ".5e3",
+    ".5e+3",
+    "-.5e+3",
+    "1e",
+    "e3",
+    ".inf",
+    "-.inf",
+    "+.Inf",
+    ".INF",
+    ".nan",
+    ".NaN",
+    "-.nan",
+    "1:30",
+    "190:20:30.15",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "2001-12-14 21:59:43.10 -5",
+    "2001-12-14T21:59:43Z",
+    "2002-1-1",
+    "2001-12-14 21:59:43",
+    "<<",
+    "<",
+    "=",
+    "==",
+    "!",
+    "&",
+    "*",
+    "1.2.3",
+    "09",
+    "0_8",
+    "0x_",
+    "12345678901234567890",
 ]
 
 
@@ -289,9 +355,40 @@ def test_random_plain_scalar_tags_match_ruamel(value):
     pieces=st.lists(
         st.sampled_from(
             [
-                "a", "b", ": ", ":", "- ", "\n", "\n  ", "[", "]", "{", "}", ", ", "&x ", "*x", "<<: ", "!!str ",
-                "!Ref ", "? ", "---\n", "'q'", '"d"', "# c", "yes", "017", "1:30", "~", ".inf", "1e3",
-                "2001-12-14", "|\n  t\n", "\t", "\r\n", "\ufeff", "%YAML 1.1\n---\n",
+                "a",
+                "b",
+                ": ",
+                ":",
+                "- ",
+                "\n",
+                "\n  ",
+                "[",
+                "]",
+                "{",
+                "}",
+                ", ",
+                "&x ",
+                "*x",
+                "<<: ",
+                "!!str ",
+                "!Ref ",
+                "? ",
+                "---\n",
+                "'q'",
+                '"d"',
+                "# c",
+                "yes",
+                "017",
+                "1:30",
+                "~",
+                ".inf",
+                "1e3",
+                "2001-12-14",
+                "|\n  t\n",
+                "\t",
+                "\r\n",
+                "\ufeff",
+                "%YAML 1.1\n---\n",
             ]
         ),
         max_size=24,
@@ -353,7 +450,7 @@ def test_deepest_allowed_nesting_loads():
 
 
 def test_nothing_but_yamlerror_escapes():
-    for text in ("\ud800: x\n", "a: \"\\ud800\"\n", "\x00", "\ufffe", "%YAML 1.1\n%YAML 1.1\n---\n"):
+    for text in ("\ud800: x\n", 'a: "\\ud800"\n', "\x00", "\ufffe", "%YAML 1.1\n%YAML 1.1\n---\n"):
         try:
             list(load_documents(text))
         except YamlError:

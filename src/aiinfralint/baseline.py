@@ -78,7 +78,7 @@ def write_baseline(path: str | Path, findings: Sequence[Finding]) -> int:
                 raise BaselineError(f"cannot write baseline {path}: not a regular file")
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
     except OSError as exc:
@@ -124,7 +124,9 @@ def load_baseline(path: str | Path) -> Baseline:
         if not isinstance(row, dict) or not isinstance(row.get("fingerprint"), str):
             raise BaselineError(f"{where} has no 'fingerprint' string")
         entries.append(
-            BaselineEntry(row["fingerprint"], _text(row, "code", where), _text(row, "path", where), _text(row, "message", where))
+            BaselineEntry(
+                row["fingerprint"], _text(row, "code", where), _text(row, "path", where), _text(row, "message", where)
+            )
         )
     return Baseline(entries, str(p))
 

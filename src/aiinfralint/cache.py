@@ -81,7 +81,11 @@ def _secret() -> bytes | None:
         else:
             try:
                 st = os.fstat(fd)
-                if stat.S_ISREG(st.st_mode) and (not hasattr(os, "getuid") or st.st_uid == os.getuid()) and not st.st_mode & 0o077:
+                if (
+                    stat.S_ISREG(st.st_mode)
+                    and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+                    and not st.st_mode & 0o077
+                ):
                     key = os.read(fd, 64)
                     if len(key) == 32:
                         return key
@@ -301,7 +305,7 @@ class ParseCache:
             return
         try:
             gens = [g for g in base.entries(GENERATION, dirs=True) if g[0] != self.fingerprint]
-            for old in cachedir.newest_first(gens)[KEEP_GENERATIONS - 1:]:
+            for old in cachedir.newest_first(gens)[KEEP_GENERATIONS - 1 :]:
                 base.remove_tree(old, (SHARD,), ENTRY)
         finally:
             base.close()

@@ -324,7 +324,7 @@ def project_dir(
         made = projects.child(name, create=True)
         if made is not None:
             others = [e for e in projects.entries(_PROJECT_DIR, dirs=True) if e[0] != name]
-            for old in newest_first(others)[KEEP_PROJECTS - 1:]:
+            for old in newest_first(others)[KEEP_PROJECTS - 1 :]:
                 projects.remove_tree(old, *layout)
         return made
     finally:

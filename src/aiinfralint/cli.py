@@ -47,17 +47,28 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", "-o", default=None, help="write the report to FILE instead of stdout")
     c.add_argument("--select", type=_csv, default=None, help="codes, slugs or prefixes to check (comma separated)")
     c.add_argument("--ignore", type=_csv, default=[], help="codes, slugs or prefixes to skip (comma separated)")
-    c.add_argument("--fail-on", choices=FAIL_ON, default=None, help="lowest severity that makes the exit code 1 (default: warning)")
+    c.add_argument(
+        "--fail-on", choices=FAIL_ON, default=None, help="lowest severity that makes the exit code 1 (default: warning)"
+    )
     c.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
     c.add_argument("--stdin-filename", default=None, help="name to use for input read from stdin")
-    c.add_argument("--quiet", "-q", action="store_true", help="findings only: no source lines, assumptions or summary noise")
+    c.add_argument(
+        "--quiet", "-q", action="store_true", help="findings only: no source lines, assumptions or summary noise"
+    )
     c.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     c.add_argument("--show-skipped", action="store_true", help="list skipped files with reasons (text format)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="parallel parser processes (default: all cores)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
     c.add_argument("--baseline", default=None, metavar="FILE", help="hide findings recorded in this baseline file")
-    c.add_argument("--write-baseline", default=None, metavar="FILE", help="record every current finding in FILE and report none")
-    c.add_argument("--diff", default=None, metavar="BASE_REF", help="report only findings the change since BASE_REF adds, with the cost/carbon/token delta")
+    c.add_argument(
+        "--write-baseline", default=None, metavar="FILE", help="record every current finding in FILE and report none"
+    )
+    c.add_argument(
+        "--diff",
+        default=None,
+        metavar="BASE_REF",
+        help="report only findings the change since BASE_REF adds, with the cost/carbon/token delta",
+    )
     c.add_argument(
         "--output-format",
         action="append",
@@ -66,10 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write a report in FORMAT to PATH (repeatable; PATH '-' is stdout), e.g. sarif:results.sarif",
     )
 
-    sub.add_parser("rules", help="table of every rule").add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_parser("rules", help="table of every rule").add_argument(
+        "--format", choices=("text", "json"), default="text"
+    )
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule", help="code or slug, e.g. AIL201 or shared-batch-realtime-gpu-pool")
-    co = sub.add_parser("cost", help="inventory: every GPU workload, prompt and AI feature with $/month and kgCO2e/month")
+    co = sub.add_parser(
+        "cost", help="inventory: every GPU workload, prompt and AI feature with $/month and kgCO2e/month"
+    )
     co.add_argument("paths", nargs="*", default=None, help="files or directories (default: .)")
     co.add_argument("--format", choices=COST_FORMATS, default="text", help="output format (default: text)")
     co.add_argument("--output", "-o", default=None, help="write the inventory to FILE instead of stdout")
@@ -112,9 +127,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         from aiinfralint.replay import CheckRequest, Replay
 
         request = CheckRequest(
-            paths=tuple(paths), fmt=fmt, output=args.output, output_formats=tuple(args.output_format),
-            select=tuple(args.select) if args.select is not None else None, ignore=tuple(args.ignore),
-            fail_on=args.fail_on, config=args.config, quiet=args.quiet, show_skipped=args.show_skipped,
+            paths=tuple(paths),
+            fmt=fmt,
+            output=args.output,
+            output_formats=tuple(args.output_format),
+            select=tuple(args.select) if args.select is not None else None,
+            ignore=tuple(args.ignore),
+            fail_on=args.fail_on,
+            config=args.config,
+            quiet=args.quiet,
+            show_skipped=args.show_skipped,
             to_tty=to_tty,
         )
         replay = Replay.plan(request, cwd)
@@ -140,7 +162,9 @@ def _check(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_t
         gc.set_threshold(*saved)
 
 
-def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None) -> int:
+def _check_run(
+    args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None
+) -> int:
     from aiinfralint.engine import RunOptions, RunResult, run
     from aiinfralint.model.finding import Severity
     from aiinfralint.report import get_reporter
@@ -184,7 +208,10 @@ def _check_run(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, 
             from aiinfralint.diffmode import run_gate
 
             result: RunResult = run_gate(
-                options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline,
+                options,
+                diff_base=args.diff,
+                baseline=baseline_file,
+                write_baseline=args.write_baseline,
                 fail_on=args.fail_on,
             )
         else:

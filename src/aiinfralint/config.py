@@ -94,8 +94,9 @@ def show(value: Any) -> str:
 # --- value types ---------------------------------------------------------------------------
 
 
-def _number_check(lo: float, hi: float, *, integer: bool = False, strings: bool = False,
-                  lo_open: bool = False) -> Callable[[Any], Any]:
+def _number_check(
+    lo: float, hi: float, *, integer: bool = False, strings: bool = False, lo_open: bool = False
+) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if strings and isinstance(value, str):
             try:
@@ -169,7 +170,9 @@ SeverityValue = Annotated[Severity, BeforeValidator(_severity_check)]
 
 
 def _suggest(key: str, known: Sequence[str]) -> str:
-    style = (lambda k: k) if "_" in key else (lambda k: k.replace("_", "-"))
+    def style(k: str) -> str:
+        return k if "_" in key else k.replace("_", "-")
+
     import difflib  # only on an error: ~1.5 ms at start-up otherwise
 
     close = difflib.get_close_matches(key.replace("-", "_").lower(), list(known), n=1, cutoff=0.6)
@@ -259,18 +262,41 @@ _COMMON: dict[str, Callable[[Any], Any]] = {"note": _text_check, "source": _text
 # The columns an override row may set, per table (the columns of estimate/data/*.yaml).
 PRICING_COLUMNS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "models": {
-        "provider": _text_check, "aliases": _strings, "deprecation_date": _date_or_text,
-        **dict.fromkeys(("input", "cached_input", "cache_write_5m", "cache_write_1h", "output",
-                         "input_above_200k", "cached_input_above_200k", "output_above_200k"), _AMOUNT),
+        "provider": _text_check,
+        "aliases": _strings,
+        "deprecation_date": _date_or_text,
+        **dict.fromkeys(
+            (
+                "input",
+                "cached_input",
+                "cache_write_5m",
+                "cache_write_1h",
+                "output",
+                "input_above_200k",
+                "cached_input_above_200k",
+                "output_above_200k",
+            ),
+            _AMOUNT,
+        ),
         **_COMMON,
     },
     "gpus": {
-        "watts": _AMOUNT, "idle_watts": _AMOUNT, "usd_per_hour": _AMOUNT, "memory_gb": _AMOUNT,
-        "price_basis": _text_check, "aliases": _strings, **_COMMON,
+        "watts": _AMOUNT,
+        "idle_watts": _AMOUNT,
+        "usd_per_hour": _AMOUNT,
+        "memory_gb": _AMOUNT,
+        "price_basis": _text_check,
+        "aliases": _strings,
+        **_COMMON,
     },
     "instances": {
-        "provider": _text_check, "gpu": _text_check, "region": _text_check, "usd_per_hour": _AMOUNT,
-        "count": _number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True), "region_prices": _amounts, **_COMMON,
+        "provider": _text_check,
+        "gpu": _text_check,
+        "region": _text_check,
+        "usd_per_hour": _AMOUNT,
+        "count": _number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True),
+        "region_prices": _amounts,
+        **_COMMON,
     },
     "grid": {"g_per_kwh": _AMOUNT, **_COMMON},
     "inference_energy": {"wh_per_request": _AMOUNT, "includes_overhead": _flag, **_COMMON},
@@ -428,8 +454,10 @@ class Config(_Section):
         """`rule.Options` from the rule's tables; a bad key or value is a `ConfigError` naming it."""
         model: type[RuleOptions] = getattr(rule, "Options", RuleOptions)
         merged: dict[str, Any] = {}
-        tables = sorted((k for k in self.rules if k.upper() == rule.code or k.lower() == rule.slug),
-                        key=lambda k: k.upper() == rule.code)  # the code's table wins
+        tables = sorted(
+            (k for k in self.rules if k.upper() == rule.code or k.lower() == rule.slug),
+            key=lambda k: k.upper() == rule.code,
+        )  # the code's table wins
         for key in tables:
             options = self.rules[key]
             if options and not model.model_fields:
@@ -439,7 +467,9 @@ class Config(_Section):
             try:
                 model.model_validate(options)
             except ValidationError as exc:
-                raise ConfigError(f"{self._shown()}{describe(exc, options, model, (*self._prefix(), 'rules', key))}") from None
+                raise ConfigError(
+                    f"{self._shown()}{describe(exc, options, model, (*self._prefix(), 'rules', key))}"
+                ) from None
             finally:
                 _VALIDATING.reset(token)
             merged.update({name.replace("-", "_"): value for name, value in options.items()})
@@ -529,7 +559,10 @@ def _message(err: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     if kind == "extra_forbidden":
         return "unknown key", ()
     if kind in ("greater_than_equal", "greater_than"):
-        return f"must be {'at least' if kind.endswith('equal') else 'greater than'} {_bound(ctx.get('ge', ctx.get('gt')))}, got {got}", ()
+        return (
+            f"must be {'at least' if kind.endswith('equal') else 'greater than'} {_bound(ctx.get('ge', ctx.get('gt')))}, got {got}",
+            (),
+        )
     if kind in ("less_than_equal", "less_than"):
         return f"must be at most {_bound(ctx.get('le', ctx.get('lt')))} (a sane maximum), got {got}", ()
     if kind == "literal_error":  # expected: "'a', 'b' or 'c'"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from aiinfralint.timeutil import zone
 
@@ -26,7 +26,10 @@ MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-_MONTHS = {n: i for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    n: i
+    for i, n in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _DAYS = {n: i for i, n in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
@@ -108,11 +111,7 @@ class CronSchedule:
         return dom or dow
 
     def matches(self, moment: datetime) -> bool:
-        return (
-            moment.minute in self.minutes
-            and moment.hour in self.hours
-            and self.day_matches(moment.date())
-        )
+        return moment.minute in self.minutes and moment.hour in self.hours and self.day_matches(moment.date())
 
     def times_of_day(self) -> list[time]:
         return [time(h, m) for h in sorted(self.hours) for m in sorted(self.minutes)]
@@ -183,7 +182,9 @@ def _parse_cron(text: str) -> CronSchedule:
         raise ValueError(f"invalid cron schedule {text!r}: unknown macro {body.split()[0]!r}")
     parts = body.split()
     if len(parts) != 5:
-        raise ValueError(f"invalid cron schedule {text!r}: expected 5 fields (minute hour day month weekday), got {len(parts)}")
+        raise ValueError(
+            f"invalid cron schedule {text!r}: expected 5 fields (minute hour day month weekday), got {len(parts)}"
+        )
     (minutes, _), (hours, _), (days, dom_star), (months, _), (weekdays, dow_star) = (
         _field(p, i, text) for i, p in enumerate(parts)
     )

@@ -28,16 +28,19 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from aiinfralint import baseline as bl
-from aiinfralint.config import MAX_CONFIG_BYTES, Config, ConfigError, defaults, find_config, parse_text, show
+from aiinfralint.config import Config, ConfigError, defaults, find_config, parse_text, show
+from aiinfralint.configfile import MAX_CONFIG_BYTES
 from aiinfralint.discovery import CANDIDATE_SUFFIXES, discover
 from aiinfralint.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
 from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
 from aiinfralint.model.finding import Severity
 from aiinfralint.model.totals import totals
+
+# the CLI imports these two from here
+from aiinfralint.report.gate import gate_switched_off as gate_switched_off
+from aiinfralint.report.gate import text_summary as text_summary
 from aiinfralint.rules.registry import all_rules, matches
 from aiinfralint.tokens import count_tokens
-# the CLI imports these two from here
-from aiinfralint.report.gate import gate_switched_off as gate_switched_off, text_summary as text_summary
 
 if TYPE_CHECKING:
     from aiinfralint.model.project import Project
@@ -259,8 +262,12 @@ def run_gate(
         assert base_config is not None
         gate.diff.fail_on = fail_on or base_config.config.fail_on
         gate.diff.config_changes = config_changes(
-            base_config, options.config, head, options, fail_on=fail_on, cli_baseline=baseline is not None
-            and baseline != options.config.baseline_path()
+            base_config,
+            options.config,
+            head,
+            options,
+            fail_on=fail_on,
+            cli_baseline=baseline is not None and baseline != options.config.baseline_path(),
         )
     if baseline is not None:
         loaded = bl.load_baseline(baseline)
@@ -268,7 +275,9 @@ def run_gate(
         gate.baseline_path = baseline
         if gate.diff is not None and gate.baselined:
             gate.diff.config_changes = [
-                replace(c, effect=f"hides {len(gate.baselined)} finding(s)", switches_off=True) if c.key == "baseline" else c
+                replace(c, effect=f"hides {len(gate.baselined)} finding(s)", switches_off=True)
+                if c.key == "baseline"
+                else c
                 for c in gate.diff.config_changes
             ]
     return gate
@@ -307,6 +316,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
 
     Read straight from git (never from the temporary tree), within the same size cap.
     """
+
     def rel(path: Path) -> str | None:
         try:
             return path.resolve().relative_to(root).as_posix()
@@ -390,7 +400,9 @@ def _list_change(key: str, before: Sequence[str], after: Sequence[str]) -> str |
     if added:
         parts.append(f"+= {', '.join(_v(x) for x in added[:MAX_LISTED])}{', ...' if len(added) > MAX_LISTED else ''}")
     if removed:
-        parts.append(f"-= {', '.join(_v(x) for x in removed[:MAX_LISTED])}{', ...' if len(removed) > MAX_LISTED else ''}")
+        parts.append(
+            f"-= {', '.join(_v(x) for x in removed[:MAX_LISTED])}{', ...' if len(removed) > MAX_LISTED else ''}"
+        )
     return f"{_kebab(key)} {'; '.join(parts)}" if parts else None
 
 
@@ -417,14 +429,21 @@ def config_changes(
     out: list[ConfigChange] = []
     head_where = _repo_relative(head.source, options.cwd)
     if base_cfg.problem:
-        out.append(ConfigChange("configuration file", f"the base configuration is unusable ({base_cfg.problem}); compared with the defaults"))
+        out.append(
+            ConfigChange(
+                "configuration file",
+                f"the base configuration is unusable ({base_cfg.problem}); compared with the defaults",
+            )
+        )
     if base_cfg.where != head_where:
         if base_cfg.where is None:
             out.append(ConfigChange("configuration file", f"configuration file {_v(head_where)} added"))
         elif head_where is None:
             out.append(ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} removed"))
         else:
-            out.append(ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} → {_v(head_where)}"))
+            out.append(
+                ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} → {_v(head_where)}")
+            )
 
     def ran(cfg: Config) -> set[str]:
         return {r.code for r in selected_rules(cfg, options.select, options.ignore)}
@@ -479,7 +498,11 @@ def config_changes(
         if lost and not head_files:
             out.append(ConfigChange("exclude", text, "no file is checked", True))
         elif lost:
-            out.append(ConfigChange("exclude", text, f"{len(lost)} file(s) no longer checked: {_listed([_v(p) for p in lost])}", True))
+            out.append(
+                ConfigChange(
+                    "exclude", text, f"{len(lost)} file(s) no longer checked: {_listed([_v(p) for p in lost])}", True
+                )
+            )
         else:
             out.append(ConfigChange("exclude", text))
 
@@ -497,7 +520,11 @@ def config_changes(
         old = (b_sev or default or Severity.INFO).rank
         new = (h_sev or default or Severity.INFO).rank
         if rule is not None and rule.code in ran(head) and threshold != "never" and old >= rank[threshold] > new:
-            out.append(ConfigChange("severity", text, f"{rule.code} findings no longer fail the gate at fail-on {threshold}", True))
+            out.append(
+                ConfigChange(
+                    "severity", text, f"{rule.code} findings no longer fail the gate at fail-on {threshold}", True
+                )
+            )
         else:
             out.append(ConfigChange("severity", text))
 
@@ -506,7 +533,11 @@ def config_changes(
         if fail_on is not None:
             out.append(ConfigChange("fail-on", text, f"overridden by --fail-on {fail_on}"))
         elif rank[head.fail_on] > rank[base.fail_on]:
-            effect = "no finding fails the gate" if head.fail_on == "never" else f"{base.fail_on} findings no longer fail the gate"
+            effect = (
+                "no finding fails the gate"
+                if head.fail_on == "never"
+                else f"{base.fail_on} findings no longer fail the gate"
+            )
             out.append(ConfigChange("fail-on", text, effect, True))
         else:
             out.append(ConfigChange("fail-on", text))
@@ -515,14 +546,26 @@ def config_changes(
         text = f"baseline {_v(base.baseline)} → {_v(head.baseline)}"
         out.append(ConfigChange("baseline", text, "overridden by --baseline" if cli_baseline else ""))
 
-    handled = {"select", "extend_select", "ignore", "per_file_ignores", "exclude", "respect_gitignore", "severity",
-               "fail_on", "baseline", "source"}
+    handled = {
+        "select",
+        "extend_select",
+        "ignore",
+        "per_file_ignores",
+        "exclude",
+        "respect_gitignore",
+        "severity",
+        "fail_on",
+        "baseline",
+        "source",
+    }
     b_flat = _flatten(base.model_dump(exclude=handled, mode="json"), "")
     h_flat = _flatten(head.model_dump(exclude=handled, mode="json"), "")
     for key in sorted(set(b_flat) | set(h_flat)):
         if b_flat.get(key) != h_flat.get(key):
             top = key.split(".", 1)[0]
-            shown = ".".join(_kebab(p) if i == 0 or top not in Config.DATA_KEYS else _v(p) for i, p in enumerate(key.split(".")))
+            shown = ".".join(
+                _kebab(p) if i == 0 or top not in Config.DATA_KEYS else _v(p) for i, p in enumerate(key.split("."))
+            )
             out.append(ConfigChange(top, f"{shown} {_v(b_flat.get(key))} → {_v(h_flat.get(key))}"))
     return out
 

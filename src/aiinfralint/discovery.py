@@ -47,19 +47,42 @@ from pathlib import Path
 # extensions we may have a parser for; everything else is ignored silently
 CANDIDATE_SUFFIXES = frozenset(
     {
-        ".yaml", ".yml", ".json",
-        ".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache",
-        ".txt", ".md",
-        ".py", ".sql",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".prompt",
+        ".prompty",
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".mustache",
+        ".txt",
+        ".md",
+        ".py",
+        ".sql",
     }
 )
 # skipped (and listed) only where no .gitignore decides: outside git, or with
 # respect-gitignore off
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
-        ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aiinfralint_cache", ".terraform",
-        "site-packages", ".eggs", "dist", "build",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".aiinfralint_cache",
+        ".terraform",
+        "site-packages",
+        ".eggs",
+        "dist",
+        "build",
     }
 )
 GIT_DIR = ".git"  # never entered, never listed
@@ -102,7 +125,11 @@ def _matches(display: str, globs: Sequence[str]) -> bool:
         g = g.rstrip("/")
         if fnmatch.fnmatch(display, g) or fnmatch.fnmatch(name, g):
             return True
-        if fnmatch.fnmatch(display, g + "/*") or fnmatch.fnmatch(display, "*/" + g + "/*") or fnmatch.fnmatch(display, "*/" + g):
+        if (
+            fnmatch.fnmatch(display, g + "/*")
+            or fnmatch.fnmatch(display, "*/" + g + "/*")
+            or fnmatch.fnmatch(display, "*/" + g)
+        ):
             return True
     return False
 

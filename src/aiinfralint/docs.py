@@ -16,7 +16,17 @@ from pydantic.fields import FieldInfo
 
 from aiinfralint.rules.base import Rule
 
-_LANG = {".py": "python", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".sql": "sql", ".j2": "jinja", ".jinja": "jinja", ".jinja2": "jinja", ".toml": "toml"}
+_LANG = {
+    ".py": "python",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".sql": "sql",
+    ".j2": "jinja",
+    ".jinja": "jinja",
+    ".jinja2": "jinja",
+    ".toml": "toml",
+}
 
 
 def page_name(rule: type[Rule]) -> str:
@@ -62,13 +72,17 @@ def render_options(rule: type[Rule]) -> str:
         return ""
     out = [
         "## Options",
-        (f"Under `[tool.aiinfralint.rules.{rule.code}]` or `[tool.aiinfralint.rules.{rule.slug}]` "
-         "(kebab-case or snake_case; an unknown option or a wrong type is an error):"),
+        (
+            f"Under `[tool.aiinfralint.rules.{rule.code}]` or `[tool.aiinfralint.rules.{rule.slug}]` "
+            "(kebab-case or snake_case; an unknown option or a wrong type is an error):"
+        ),
         "",
     ]
     for name, info in fields.items():
-        out.append(f"- `{name.replace('_', '-')}` ({_type_name(info.annotation)}, default {_default(info.default)}"
-                   f"{_bounds(info)}): {info.description or ''}.")
+        out.append(
+            f"- `{name.replace('_', '-')}` ({_type_name(info.annotation)}, default {_default(info.default)}"
+            f"{_bounds(info)}): {info.description or ''}."
+        )
     return "\n".join(out)
 
 

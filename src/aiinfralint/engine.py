@@ -41,7 +41,9 @@ class InternalError(Exception):
         detail = " ".join(str(exc).split())
         if len(detail) > 300:
             detail = detail[:300] + "..."
-        super().__init__(f"internal error in {what}: {type(exc).__name__}{': ' + detail if detail else ''} (a bug in aiinfralint; please report it)")
+        super().__init__(
+            f"internal error in {what}: {type(exc).__name__}{': ' + detail if detail else ''} (a bug in aiinfralint; please report it)"
+        )
         self.what = what
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiinfralint.analysis.prompt import calls_per_day, choose_model
@@ -167,7 +167,8 @@ class Inventory:
             kgco2e_per_month=sum((i.kgco2e_per_month for i in items if i.kgco2e_per_month is not None), Decimal(0)),
             gpu_hours_per_month=sum(
                 (i.estimate.gpu_hours_per_month for i in items if i.estimate.gpu_hours_per_month is not None),
-                Decimal(0)),
+                Decimal(0),
+            ),
             usd_unpriced=sum(1 for i in items if i.usd_per_month is None),
             carbon_unpriced=sum(1 for i in items if i.kgco2e_per_month is None),
             reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -225,7 +226,7 @@ _NOT_DEVICES = re.compile(r"^nvidia\.com/gpu[a-z]")  # HAMi vGPU cores/memory: n
 
 def pod_gpus(pod: Any) -> float:
     """GPU devices a pod asks for; HAMi's `nvidia.com/gpucores`/`gpumem` are shares, not devices."""
-    return sum(v for k, v in pod.gpus.items() if not _NOT_DEVICES.match(k))
+    return float(sum(v for k, v in pod.gpus.items() if not _NOT_DEVICES.match(k)))
 
 
 def workload_hours(project: Project, w: Any) -> tuple[Decimal, Decimal, str, list[str]]:
@@ -251,12 +252,18 @@ def workload_hours(project: Project, w: Any) -> tuple[Decimal, Decimal, str, lis
     else:
         gpus = total
         reps = {p.replicas for p in gpu_pods}
-        how = f"{next(iter(reps))} replica{'s' if next(iter(reps)) != 1 else ''}" if len(reps) == 1 else "replicas as declared"
+        how = (
+            f"{next(iter(reps))} replica{'s' if next(iter(reps)) != 1 else ''}"
+            if len(reps) == 1
+            else "replicas as declared"
+        )
     role = "serving" if w.role == "serving" else "always on"
     basis = f"{role}: {how} × {_fmt(per_replica)} GPU{'s' if per_replica != 1 else ''} × 730 h"
     assumptions.append(f"{role}: {how}; runs 730 h/month (8,760 h / 12)")
     if (w.min_replicas is not None or scaled is not None) and gpus == 0:
-        assumptions.append("scales to zero: only the idle floor is counted, which is nothing; busy hours are not in the manifest")
+        assumptions.append(
+            "scales to zero: only the idle floor is counted, which is nothing; busy hours are not in the manifest"
+        )
     elif w.min_replicas is not None or scaled is not None:
         assumptions.append("autoscaled: the minimum is counted; replicas added under load are not")
     return gpus, HOURS_PER_MONTH, basis, assumptions
@@ -318,20 +325,35 @@ def workload_item(project: Project, w: Any, est: Estimator) -> Item:
     hw = hardware(*[p for p in w.pods if pod_gpus(p) > 0])
     count = int(gpus.to_integral_value()) if gpus == gpus.to_integral_value() else int(gpus) + 1
     if count == 0 or hours == 0:
-        imp = Impact(usd_per_month=Decimal(0), kgco2e_per_month=Decimal(0), kwh_per_month=Decimal(0),
-                     gpu_hours_per_month=Decimal(0), assumptions=tuple(notes))
+        imp = Impact(
+            usd_per_month=Decimal(0),
+            kgco2e_per_month=Decimal(0),
+            kwh_per_month=Decimal(0),
+            gpu_hours_per_month=Decimal(0),
+            assumptions=tuple(notes),
+        )
     else:
         try:
             imp = est.gpu_workload(
-                hw.gpu, count, hours, instance_type=hw.instance_type, region=hw.region, provider=hw.provider,
+                hw.gpu,
+                count,
+                hours,
+                instance_type=hw.instance_type,
+                region=hw.region,
+                provider=hw.provider,
             )
         except (OSError, KeyError, ValueError, LookupError) as exc:  # tables missing or broken
-            imp = Impact(unpriced=(f"cost: estimate tables unavailable: {exc}",
-                                   f"energy and carbon: estimate tables unavailable: {exc}"))
+            imp = Impact(
+                unpriced=(
+                    f"cost: estimate tables unavailable: {exc}",
+                    f"energy and carbon: estimate tables unavailable: {exc}",
+                )
+            )
         imp = imp.model_copy(update={"assumptions": (*notes, f"GPU model: {hw.source}", *imp.assumptions)})
     stated, _ = stated_carbon_of_workload(w)
-    return Item("gpu-workload", w.display_name, w.span.path, w.span_of("kind").line, basis, imp,
-                stated or Stated(), obj=w)
+    return Item(
+        "gpu-workload", w.display_name, w.span.path, w.span_of("kind").line, basis, imp, stated or Stated(), obj=w
+    )
 
 
 def gpu_workloads(project: Project) -> list[Any]:
@@ -367,19 +389,25 @@ def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
         notes.append(f"no instruction prefix ({where})")
     minimum = est.cache_minimum(choice_model)
     if cached_n and minimum.min_tokens is not None and cached_n < minimum.min_tokens:
-        notes.append(f"{cached_n} tokens is below the {minimum.provider or 'provider'} cache minimum of "
-                     f"{minimum.min_tokens}: billed as uncached input")
+        notes.append(
+            f"{cached_n} tokens is below the {minimum.provider or 'provider'} cache minimum of "
+            f"{minimum.min_tokens}: billed as uncached input"
+        )
         rest_n, cached_n = rest_n + cached_n, 0
     elif cached_n and minimum.min_tokens is None:
         notes.append(f"no prompt-cache rule known for {choice_model}: billed as uncached input")
         rest_n, cached_n = rest_n + cached_n, 0
     imp = est.prefix_cost(choice_model, cached_n, rest_n, calls)
-    imp = imp.model_copy(update={
-        "assumptions": (*notes, *imp.assumptions),
-        "unpriced": (*imp.unpriced,
-                     "energy and carbon: not estimated for a prompt prefix (vendors publish energy per whole "
-                     "request, not per token); describe the traffic as an AIFeature to estimate it"),
-    })
+    imp = imp.model_copy(
+        update={
+            "assumptions": (*notes, *imp.assumptions),
+            "unpriced": (
+                *imp.unpriced,
+                "energy and carbon: not estimated for a prompt prefix (vendors publish energy per whole "
+                "request, not per token); describe the traffic as an AIFeature to estimate it",
+            ),
+        }
+    )
     basis = f"{_fmt(calls)} calls/day × {cached_n + rest_n} prefix tokens on {choice_model}"
     return Item("prompt", t.display_name, t.span.path, t.span.line, basis, imp, obj=t)
 
@@ -419,15 +447,22 @@ def feature_item(f: Any, est: Estimator) -> Item:
         else:
             if tokens.cached_input <= tokens.input:
                 uncached = tokens.input - tokens.cached_input
-                notes.append(f"per request: {tokens.input} input tokens of which {tokens.cached_input} cached "
-                             f"(billed at the cached price), {tokens.output} output")
+                notes.append(
+                    f"per request: {tokens.input} input tokens of which {tokens.cached_input} cached "
+                    f"(billed at the cached price), {tokens.output} output"
+                )
             else:
                 uncached = tokens.input
-                notes.append(f"per request: {tokens.input} uncached input, {tokens.cached_input} cached input, "
-                             f"{tokens.output} output tokens")
-            cost = est.token_cost(spec.model, input_tokens=uncached * month,
-                                  cached_input_tokens=tokens.cached_input * month,
-                                  output_tokens=tokens.output * month)
+                notes.append(
+                    f"per request: {tokens.input} uncached input, {tokens.cached_input} cached input, "
+                    f"{tokens.output} output tokens"
+                )
+            cost = est.token_cost(
+                spec.model,
+                input_tokens=uncached * month,
+                cached_input_tokens=tokens.cached_input * month,
+                output_tokens=tokens.output * month,
+            )
             sources = cost.sources
             if cost.usd is None:
                 unpriced.append(f"cost: {cost.reason_unpriced}")
@@ -453,24 +488,36 @@ def feature_item(f: Any, est: Estimator) -> Item:
             notes.append(f"stated {kwh} kWh/month × {grid.basis}")
             unpriced = [u for u in unpriced if not u.startswith("energy and carbon:")]
             sources = (*sources, grid.source)
-    imp = Impact(usd_per_month=usd, kgco2e_per_month=kg, kwh_per_month=kwh, assumptions=tuple(notes),
-                 sources=tuple(dict.fromkeys(sources)), unpriced=tuple(unpriced))
+    imp = Impact(
+        usd_per_month=usd,
+        kgco2e_per_month=kg,
+        kwh_per_month=kwh,
+        assumptions=tuple(notes),
+        sources=tuple(dict.fromkeys(sources)),
+        unpriced=tuple(unpriced),
+    )
     stated = Stated(
         usd_per_month=spec.cost.usd_per_month if spec.cost else None,
         kgco2e_per_month=spec.carbon.kgco2e_per_month if spec.carbon else None,
         kwh_per_month=spec.carbon.kwh_per_month if spec.carbon else None,
-        source="; ".join(x for x in (
-            spec.cost.source if spec.cost else None,
-            (spec.carbon.source or spec.carbon.method) if spec.carbon else None,
-        ) if x) or None,
+        source="; ".join(
+            x
+            for x in (
+                spec.cost.source if spec.cost else None,
+                (spec.carbon.source or spec.carbon.method) if spec.carbon else None,
+            )
+            if x
+        )
+        or None,
     )
     unit_note = None
     fu = spec.functional_unit
     if fu:
         words = {w.strip(".,;:()").lower() for w in fu.split()}
         if words & set(_PER_PERSON):
-            unit_note = (f"functional unit '{fu}' is not a request and the feature states only requests/day: "
-                         f"no per-unit figure")
+            unit_note = (
+                f"functional unit '{fu}' is not a request and the feature states only requests/day: no per-unit figure"
+            )
             units = None
         elif units is not None:
             unit_note = f"one request = one '{fu}'"

@@ -147,7 +147,7 @@ def unreadable(display: str, reason: str) -> FileResult:
     from aiinfralint.discovery import CANDIDATE_SUFFIXES
 
     name = display.rsplit("/", 1)[-1]
-    suffix = name[name.rfind("."):].lower() if "." in name else ""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
     if reason.startswith("cannot read") and suffix in CANDIDATE_SUFFIXES:
         return _result(display, problem=f"{reason}; not checked")
     return _result(display, skipped=reason)
@@ -435,10 +435,10 @@ class _Supervisor:
                 if len(w.buf) < 8 + size:
                     break
                 try:
-                    pos, key, fr = pickle.loads(w.buf[8:8 + size])
+                    pos, key, fr = pickle.loads(w.buf[8 : 8 + size])
                 except Exception:  # cannot happen with our own child; still only this file
                     pos, key, fr = w.lo, "unreadable result", None
-                del w.buf[:8 + size]
+                del w.buf[: 8 + size]
                 if fr is None:  # a Python exception escaped the parser (key: its name)
                     fr = _crashed(self.todo[pos][2], f" ({key})" if key else "")
                     key = None
@@ -540,7 +540,7 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: list[int], mask: set[int]) -> None:

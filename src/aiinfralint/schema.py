@@ -59,7 +59,12 @@ def kind_schema(kind: str) -> dict[str, Any]:
     defs[f"{kind}Spec"] = spec
     defs["Metadata"] = _metadata()
     doc = _document(kind, f"#/$defs/{kind}Spec")
-    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID.replace("v1.json", f"v1-{kind}.json"), **doc, "$defs": dict(sorted(defs.items()))}
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SCHEMA_ID.replace("v1.json", f"v1-{kind}.json"),
+        **doc,
+        "$defs": dict(sorted(defs.items())),
+    }
 
 
 def _metadata() -> dict[str, Any]:
@@ -67,7 +72,7 @@ def _metadata() -> dict[str, Any]:
 
     schema = Metadata.model_json_schema(by_alias=True)
     schema.pop("$defs", None)
-    schema["description"] = "name (required), namespace, labels and annotations (aiinfralint/ignore: \"AIL301\")"
+    schema["description"] = 'name (required), namespace, labels and annotations (aiinfralint/ignore: "AIL301")'
     return schema
 
 

@@ -98,10 +98,10 @@ def parse_suppressions(text: str) -> FileSuppressions:
         close = line.find("]", m.end())
         if close < 0:
             continue
-        codes = tuple(c.strip() for c in re.split(r"[,\s]+", line[m.end():close]) if c.strip())
+        codes = tuple(c.strip() for c in re.split(r"[,\s]+", line[m.end() : close]) if c.strip())
         if not codes:
             continue
-        reason = line[close + 1:].strip().rstrip("#}->").strip()
+        reason = line[close + 1 :].strip().rstrip("#}->").strip()
         alone = bool(_COMMENT_ONLY.match(line))
         applies = (lineno, lineno + 1) if alone else (lineno,)
         until, until_text = _until(reason)
@@ -129,4 +129,3 @@ def _until(reason: str) -> tuple[datetime.date | None, str | None]:
         return datetime.date.fromisoformat(text), text
     except ValueError:
         return None, text
-

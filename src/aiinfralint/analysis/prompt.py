@@ -11,9 +11,9 @@ from aiinfralint.model.prompt import VOLATILITY_LABELS, PromptTemplate, Segment
 from aiinfralint.tokens import TokenCount, count_tokens
 
 if TYPE_CHECKING:
+    from aiinfralint.analysis.context import Context
     from aiinfralint.config import Config
     from aiinfralint.estimate import Estimator
-    from aiinfralint.analysis.context import Context
 
 # stated defaults when neither the prompt nor the config names a model
 DEFAULT_MODEL = "gpt-4o"
@@ -37,8 +37,10 @@ def choose_model(t: PromptTemplate, config: Config) -> ModelChoice:
         return ModelChoice(config.prompt.models[0], "first of [tool.aiinfralint.prompt] models; the prompt names none")
     anthropic = t.provider == "anthropic" or any(b.source == "cache_control" for b in t.breakpoints)
     if anthropic:
-        return ModelChoice(DEFAULT_ANTHROPIC_MODEL,
-                           "stated default for prompts with Anthropic cache_control; set [tool.aiinfralint.prompt] models")
+        return ModelChoice(
+            DEFAULT_ANTHROPIC_MODEL,
+            "stated default for prompts with Anthropic cache_control; set [tool.aiinfralint.prompt] models",
+        )
     return ModelChoice(DEFAULT_MODEL, "stated default; the prompt names no model; set [tool.aiinfralint.prompt] models")
 
 

@@ -11,9 +11,29 @@ from aiinfralint.timeutil import Window
 # Providers whose API is metered by the provider (quotas, spend caps, shared peaks).
 HOSTED_PROVIDERS = frozenset(
     {
-        "openai", "azure", "azure_ai", "azure-openai", "anthropic", "bedrock", "bedrock_converse", "vertex_ai",
-        "vertex_ai_beta", "vertex-ai", "gemini", "google", "mistral", "cohere", "cohere_chat", "groq",
-        "together_ai", "fireworks_ai", "deepseek", "xai", "perplexity", "openrouter", "text-completion-openai",
+        "openai",
+        "azure",
+        "azure_ai",
+        "azure-openai",
+        "anthropic",
+        "bedrock",
+        "bedrock_converse",
+        "vertex_ai",
+        "vertex_ai_beta",
+        "vertex-ai",
+        "gemini",
+        "google",
+        "mistral",
+        "cohere",
+        "cohere_chat",
+        "groq",
+        "together_ai",
+        "fireworks_ai",
+        "deepseek",
+        "xai",
+        "perplexity",
+        "openrouter",
+        "text-completion-openai",
     }
 )
 
@@ -32,7 +52,7 @@ def bare_model(model: str) -> str:
     name = _GEO.sub("", name)
     for vendor in ("anthropic.", "meta.", "mistral.", "amazon.", "cohere.", "ai21.", "google."):
         if name.startswith(vendor):
-            name = name[len(vendor):]
+            name = name[len(vendor) :]
     return name.removeprefix("models/")
 
 
@@ -68,9 +88,8 @@ def is_hosted(provider: str | None, model: str = "", api_base: str | None = None
     p = provider.lower()
     if p not in HOSTED_PROVIDERS:
         return False
-    if p == "openai" and api_base and "api.openai.com" not in api_base:
-        return False  # an OpenAI-compatible server of someone else (vLLM, a mock, a proxy)
-    return True
+    # not an OpenAI-compatible server of someone else (vLLM, a mock, a proxy)
+    return not (p == "openai" and api_base and "api.openai.com" not in api_base)
 
 
 def option_float(options: dict[str, Any], default: float, name: str) -> float:

@@ -7,8 +7,8 @@ in the job's zone) so results are deterministic and every weekday is covered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from aiinfralint.cron import CronSchedule, parse_cron
@@ -99,7 +99,9 @@ def scheduled_overlap(sched: CronSchedule, tz: tzinfo, run_hours: float, window:
             break
     if len(runs) > MAX_RUNS:
         hours = window.hours() * REFERENCE_DAYS
-        return PeakOverlap(len(runs), run_hours, hours, start, ("runs more than 100 times a day: treated as always on",))
+        return PeakOverlap(
+            len(runs), run_hours, hours, start, ("runs more than 100 times a day: treated as always on",)
+        )
     total = 0.0
     first = None
     for r in runs:

@@ -26,8 +26,16 @@ if TYPE_CHECKING:
 
 # (engine, substrings of the image, substrings of command/args) — lower-case
 LLM_ENGINES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("vLLM", ("vllm", "kubeai-engine:vllm", "kserve-runtime:vllm", "/llm-d/", "/llm-d:"), ("vllm serve", "vllm.entrypoints", "vllm ")),
-    ("TGI", ("text-generation-inference", "huggingface/text-generation", "tgi-gaudi", "tgi-"), ("text-generation-launcher",)),
+    (
+        "vLLM",
+        ("vllm", "kubeai-engine:vllm", "kserve-runtime:vllm", "/llm-d/", "/llm-d:"),
+        ("vllm serve", "vllm.entrypoints", "vllm "),
+    ),
+    (
+        "TGI",
+        ("text-generation-inference", "huggingface/text-generation", "tgi-gaudi", "tgi-"),
+        ("text-generation-launcher",),
+    ),
     ("SGLang", ("sglang",), ("sglang.launch_server", "sglang serve")),
     ("TensorRT-LLM", ("tensorrt-llm", "tensorrtllm", "trtllm"), ("trtllm-serve", "tensorrt_llm", "trtllm")),
     ("NVIDIA NIM", ("nvcr.io/nim/",), ()),
@@ -35,7 +43,11 @@ LLM_ENGINES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("llama.cpp", ("llama.cpp", "llama-cpp", "llamacpp"), ("llama-server", "llama_cpp.server")),
     ("LMDeploy", ("lmdeploy",), ("lmdeploy serve",)),
     ("JetStream", ("jetstream", "maxtext"), ("jetstream", "maxengine_server")),
-    ("KServe Hugging Face runtime", ("kserve/huggingfaceserver", "kserve-runtime:huggingface", "huggingfaceserver"), ("huggingfaceserver",)),
+    (
+        "KServe Hugging Face runtime",
+        ("kserve/huggingfaceserver", "kserve-runtime:huggingface", "huggingfaceserver"),
+        ("huggingfaceserver",),
+    ),
     ("KubeAI engine", ("kubeai-engine:",), ()),
     ("LoRAX", ("lorax",), ("lorax-launcher",)),
     ("LocalAI", ("localai",), ()),
@@ -70,10 +82,35 @@ def llm_engine(w: Workload) -> str | None:
 # whole tokens of names, images and labels that mark an agent/document/RAG/sandbox worker
 AGENT_TOKENS = frozenset(
     {
-        "agent", "agents", "agentic", "langgraph", "langchain", "crewai", "autogen", "llamaindex",
-        "rag", "retriever", "ingest", "ingestion", "ingestor", "docling", "unstructured",
-        "pdf", "ocr", "document", "documents", "doc-parser", "sandbox", "code-interpreter",
-        "interpreter", "browser-use", "computer-use", "e2b", "openhands", "swe-agent", "toolrunner",
+        "agent",
+        "agents",
+        "agentic",
+        "langgraph",
+        "langchain",
+        "crewai",
+        "autogen",
+        "llamaindex",
+        "rag",
+        "retriever",
+        "ingest",
+        "ingestion",
+        "ingestor",
+        "docling",
+        "unstructured",
+        "pdf",
+        "ocr",
+        "document",
+        "documents",
+        "doc-parser",
+        "sandbox",
+        "code-interpreter",
+        "interpreter",
+        "browser-use",
+        "computer-use",
+        "e2b",
+        "openhands",
+        "swe-agent",
+        "toolrunner",
     }
 )
 # phrases matched inside the joined text (for names like "codeinterpreter")
@@ -83,18 +120,84 @@ AGENT_ENV_PREFIXES = ("LANGCHAIN_", "LANGSMITH_", "LANGGRAPH_", "CREWAI_", "LLAM
 # infrastructure that calls itself an agent but handles no user data
 NOT_AGENT_TOKENS = frozenset(
     {
-        "datadog", "dd", "otel", "opentelemetry", "collector", "fluent", "fluentd", "fluent-bit", "promtail",
-        "vector", "node-exporter", "exporter", "dcgm", "csi", "driver", "gpu-operator", "device-plugin",
-        "nvidia", "monitoring", "prometheus", "splunk", "newrelic", "dynatrace", "jaeger", "vault",
-        "consul", "elastic", "filebeat", "metricbeat", "kube-proxy", "calico", "cilium", "istio",
-        "linkerd", "falco", "tetragon", "sysdig", "twistlock", "velero", "argocd", "flux",
+        "datadog",
+        "dd",
+        "otel",
+        "opentelemetry",
+        "collector",
+        "fluent",
+        "fluentd",
+        "fluent-bit",
+        "promtail",
+        "vector",
+        "node-exporter",
+        "exporter",
+        "dcgm",
+        "csi",
+        "driver",
+        "gpu-operator",
+        "device-plugin",
+        "nvidia",
+        "monitoring",
+        "prometheus",
+        "splunk",
+        "newrelic",
+        "dynatrace",
+        "jaeger",
+        "vault",
+        "consul",
+        "elastic",
+        "filebeat",
+        "metricbeat",
+        "kube-proxy",
+        "calico",
+        "cilium",
+        "istio",
+        "linkerd",
+        "falco",
+        "tetragon",
+        "sysdig",
+        "twistlock",
+        "velero",
+        "argocd",
+        "flux",
         # benchmarks and load tests write metrics, not user data
-        "benchmark", "bench", "loadtest", "perf",
+        "benchmark",
+        "bench",
+        "loadtest",
+        "perf",
         # CI and security/observability agents
-        "jenkins", "buildkite", "teamcity", "azure-pipelines", "gitlab", "runner", "actions-runner",
-        "spire", "cloudwatch", "instana", "sumologic", "logdna", "wazuh", "crowdstrike", "falcon", "aqua",
-        "kubearmor", "zabbix", "telegraf", "grafana", "alloy", "beyla", "pixie", "tailscale", "teleport",
-        "ssm-agent", "omsagent", "ama-logs", "portworx", "newrelic-infrastructure", "kiam",
+        "jenkins",
+        "buildkite",
+        "teamcity",
+        "azure-pipelines",
+        "gitlab",
+        "runner",
+        "actions-runner",
+        "spire",
+        "cloudwatch",
+        "instana",
+        "sumologic",
+        "logdna",
+        "wazuh",
+        "crowdstrike",
+        "falcon",
+        "aqua",
+        "kubearmor",
+        "zabbix",
+        "telegraf",
+        "grafana",
+        "alloy",
+        "beyla",
+        "pixie",
+        "tailscale",
+        "teleport",
+        "ssm-agent",
+        "omsagent",
+        "ama-logs",
+        "portworx",
+        "newrelic-infrastructure",
+        "kiam",
     }
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
@@ -153,7 +256,11 @@ GPU_MODEL_KEYS = (
     "accelerator",
     "gpu-type",
 )
-INSTANCE_TYPE_KEYS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-type")
+INSTANCE_TYPE_KEYS = (
+    "node.kubernetes.io/instance-type",
+    "beta.kubernetes.io/instance-type",
+    "karpenter.k8s.aws/instance-type",
+)
 REGION_KEYS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
 # node-label prefixes that tell which cloud a pod is meant for
 PROVIDER_PREFIXES = (
@@ -233,7 +340,7 @@ def gpu_resources(pod: PodTemplate) -> dict[str, float]:
 
 
 def gpu_summary(w: Workload) -> str:
-    """"8 × nvidia.com/gpu" (summed over GPU pods and replicas)."""
+    """ "8 × nvidia.com/gpu" (summed over GPU pods and replicas)."""
     totals: dict[str, float] = {}
     for p in w.gpu_pods:
         for k, v in p.gpus.items():
@@ -304,7 +411,7 @@ def model_size(model_ref: str | None, w: Workload) -> ModelSize:
                 src = f"{value:g}B parameters parsed from `{tail}`"
                 if experts:
                     src += " (experts × size: an upper bound)"
-                elif re.search(r"\d+e(?![a-z])", tail[m.end():]):
+                elif re.search(r"\d+e(?![a-z])", tail[m.end() :]):
                     src += " (active parameters of a mixture-of-experts model: the weights to load are larger, so this is a lower bound)"
                     lower = True
                 break
@@ -332,8 +439,12 @@ def gpu_impact(
     n = max(int(round(count)), 1)
     try:
         imp = estimator(ctx).gpu_workload(
-            hw.gpu, n, Decimal(str(round(hours, 3))), instance_type=hw.instance_type,
-            region=hw.region, provider=hw.provider,
+            hw.gpu,
+            n,
+            Decimal(str(round(hours, 3))),
+            instance_type=hw.instance_type,
+            region=hw.region,
+            provider=hw.provider,
         )
     except (OSError, KeyError, ValueError, LookupError) as exc:  # data tables missing or broken
         return Impact(

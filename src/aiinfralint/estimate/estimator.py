@@ -165,9 +165,7 @@ class Estimator:
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config if config is not None else Config()
-        self.override_source = (
-            f"configuration ({self.config.source})" if self.config.source else "configuration"
-        )
+        self.override_source = f"configuration ({self.config.source})" if self.config.source else "configuration"
         self._tables: dict[str, Table] = {}
         self._indexes: dict[str, dict[str, str]] = {}
         # a fleet repeats the same hardware and hours: each distinct GPU estimate is made
@@ -271,8 +269,10 @@ class Estimator:
 
     def _model_unknown(self, model: str) -> str:
         t = self.table("models")
-        return (f"model {model!r} is not in {t.label} (also tried without provider prefix, "
-                f"date/version suffix and `-latest`); add it under [tool.aiinfralint.pricing.models]")
+        return (
+            f"model {model!r} is not in {t.label} (also tried without provider prefix, "
+            f"date/version suffix and `-latest`); add it under [tool.aiinfralint.pricing.models]"
+        )
 
     @staticmethod
     def _match_note(model: str, prices: ModelPrices) -> str:
@@ -305,8 +305,7 @@ class Estimator:
     def _gpu_unknown(self, gpu: str | None) -> str:
         if gpu is None or not str(gpu).strip():
             return "GPU model unknown: nothing names an accelerator (node selector, instance type or label)"
-        return (f"GPU {gpu!r} is not in {self.table('gpus').label}; "
-                f"add it under [tool.aiinfralint.pricing.gpus]")
+        return f"GPU {gpu!r} is not in {self.table('gpus').label}; add it under [tool.aiinfralint.pricing.gpus]"
 
     # instances
 
@@ -385,20 +384,32 @@ class Estimator:
                 gpu_key = gpu_key or inst_gpu
                 n = int(row.get("count") or 1)
                 price, price_region = self._instance_price(row, region)
-                gpu_overridden = gpu_key is not None and gpu_key in gpus.overridden and \
-                    gpus.rows[gpu_key].get("usd_per_hour") is not None
+                gpu_overridden = (
+                    gpu_key is not None
+                    and gpu_key in gpus.overridden
+                    and gpus.rows[gpu_key].get("usd_per_hour") is not None
+                )
                 if price is not None and not (gpu_overridden and ikey not in insts.overridden):
                     per_gpu = price / n
-                    basis = (f"{ikey} on-demand {fmt_usd(price)}/h"
-                             f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
-                             f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey))
+                    basis = (
+                        f"{ikey} on-demand {fmt_usd(price)}/h"
+                        f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
+                        f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey)
+                    )
                     if region and price_region and names.region_key(region) != price_region:
                         basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
                     return PriceLookup(
-                        usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]),
-                        source=insts.cite(ikey), table_version=insts.version, as_of=insts.as_of,
-                        gpu=gpu_key, count=count, usd_per_gpu_hour=per_gpu, instance_type=ikey,
-                        provider=row.get("provider"), price_region=price_region,
+                        usd_per_hour=per_gpu * count,
+                        basis="; ".join([*notes, basis]),
+                        source=insts.cite(ikey),
+                        table_version=insts.version,
+                        as_of=insts.as_of,
+                        gpu=gpu_key,
+                        count=count,
+                        usd_per_gpu_hour=per_gpu,
+                        instance_type=ikey,
+                        provider=row.get("provider"),
+                        price_region=price_region,
                     )
                 if price is None:
                     notes.append(f"{ikey} has no on-demand price in {insts.label}")
@@ -408,8 +419,16 @@ class Estimator:
             reason = self._gpu_unknown(gpu)
             if instance_type and not gpu:
                 reason = "; ".join(notes) or reason
-            return PriceLookup(None, "; ".join(notes) or reason, gpus.label, gpus.version, gpus.as_of,
-                               reason_unpriced=reason, count=count, instance_type=instance_type)
+            return PriceLookup(
+                None,
+                "; ".join(notes) or reason,
+                gpus.label,
+                gpus.version,
+                gpus.as_of,
+                reason_unpriced=reason,
+                count=count,
+                instance_type=instance_type,
+            )
 
         grow = gpus.rows[gpu_key]
         configured = gpu_key in gpus.overridden and grow.get("usd_per_hour") is not None
@@ -418,30 +437,59 @@ class Estimator:
             best = self._cheapest_instance(gpu_key, names.provider_key(provider), region)
             if best is not None:
                 ikey, per_gpu, n, price, price_region = best
-                basis = (f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
-                         f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
-                         f" = {fmt_usd(per_gpu)}/GPU-hour")
+                basis = (
+                    f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
+                    f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
+                    f" = {fmt_usd(per_gpu)}/GPU-hour"
+                )
                 return PriceLookup(
-                    usd_per_hour=per_gpu * count, basis="; ".join([*notes, basis]),
-                    source=insts.cite(ikey), table_version=insts.version, as_of=insts.as_of,
-                    gpu=gpu_key, count=count, usd_per_gpu_hour=per_gpu, instance_type=ikey,
-                    provider=names.provider_key(provider), price_region=price_region,
+                    usd_per_hour=per_gpu * count,
+                    basis="; ".join([*notes, basis]),
+                    source=insts.cite(ikey),
+                    table_version=insts.version,
+                    as_of=insts.as_of,
+                    gpu=gpu_key,
+                    count=count,
+                    usd_per_gpu_hour=per_gpu,
+                    instance_type=ikey,
+                    provider=names.provider_key(provider),
+                    price_region=price_region,
                 )
         # 3. the GPU row's indicative price
         row_price = to_decimal(grow.get("usd_per_hour"))
         if row_price is None:
-            reason = (f"no on-demand price for {gpu_key} in {gpus.label} or {insts.label}; "
-                      f"set [tool.aiinfralint.pricing.gpus.{gpu_key}] usd_per_hour")
-            return PriceLookup(None, "; ".join([*notes, reason]), gpus.cite(gpu_key), gpus.version,
-                               gpus.as_of, reason_unpriced=reason, gpu=gpu_key, count=count)
-        how = "configured price" if configured else f"indicative on-demand price ({grow.get('price_basis', 'see source')})"
+            reason = (
+                f"no on-demand price for {gpu_key} in {gpus.label} or {insts.label}; "
+                f"set [tool.aiinfralint.pricing.gpus.{gpu_key}] usd_per_hour"
+            )
+            return PriceLookup(
+                None,
+                "; ".join([*notes, reason]),
+                gpus.cite(gpu_key),
+                gpus.version,
+                gpus.as_of,
+                reason_unpriced=reason,
+                gpu=gpu_key,
+                count=count,
+            )
+        how = (
+            "configured price"
+            if configured
+            else f"indicative on-demand price ({grow.get('price_basis', 'see source')})"
+        )
         if provider and not configured:
             notes.append(f"no {names.provider_key(provider)} instance price listed for {gpu_key}")
         basis = f"{gpu_key} {how} {fmt_usd(row_price)}/GPU-hour"
         return PriceLookup(
-            usd_per_hour=row_price * count, basis="; ".join([*notes, basis]), source=gpus.cite(gpu_key),
-            table_version=gpus.version, as_of=gpus.as_of, gpu=gpu_key, count=count,
-            usd_per_gpu_hour=row_price, provider=names.provider_key(provider),
+            usd_per_hour=row_price * count,
+            basis="; ".join([*notes, basis]),
+            source=gpus.cite(gpu_key),
+            table_version=gpus.version,
+            as_of=gpus.as_of,
+            gpu=gpu_key,
+            count=count,
+            usd_per_gpu_hour=row_price,
+            provider=names.provider_key(provider),
         )
 
     @staticmethod
@@ -454,8 +502,9 @@ class Estimator:
                     return to_decimal(p), rk
         return to_decimal(row.get("usd_per_hour")), price_region
 
-    def _cheapest_instance(self, gpu_key: str, provider: str | None, region: str | None
-                           ) -> tuple[str, Decimal, int, Decimal, str | None] | None:
+    def _cheapest_instance(
+        self, gpu_key: str, provider: str | None, region: str | None
+    ) -> tuple[str, Decimal, int, Decimal, str | None] | None:
         insts = self.table("instances")
         best: tuple[str, Decimal, int, Decimal, str | None] | None = None
         for ikey, row in insts.rows.items():
@@ -493,8 +542,7 @@ class Estimator:
         t = self.table("grid")
         fallback_key = "any/unknown"
         if region:
-            key = self._resolve_grid_key_in(t)(
-                f"{names.provider_key(provider)}/{region}" if provider else region)
+            key = self._resolve_grid_key_in(t)(f"{names.provider_key(provider)}/{region}" if provider else region)
             if key is not None and key in t.rows:
                 g = to_decimal(t.rows[key]["g_per_kwh"])
                 assert g is not None
@@ -542,8 +590,13 @@ class Estimator:
         found = self._gpu_memo.get(key)
         if found is None:
             found = self._gpu_memo[key] = self._gpu_workload(
-                gpu, count, hours_per_month, instance_type=instance_type, region=region,
-                provider=provider, utilisation=utilisation,
+                gpu,
+                count,
+                hours_per_month,
+                instance_type=instance_type,
+                region=region,
+                provider=provider,
+                utilisation=utilisation,
             )
         return found
 
@@ -592,8 +645,9 @@ class Estimator:
         assumptions.insert(0, f"{what} for {fmt_num(hours)} h/month = {fmt_num(gpu_hours)} GPU-hours")
 
         # money
-        price = self.gpu_price_per_hour(gpu_name, instance_type=instance_type, count=count,
-                                        provider=provider, region=region)
+        price = self.gpu_price_per_hour(
+            gpu_name, instance_type=instance_type, count=count, provider=provider, region=region
+        )
         usd: Decimal | None = None
         if price.usd_per_hour is not None:
             usd = price.usd_per_hour * hours
@@ -608,8 +662,10 @@ class Estimator:
         if gpu_key is None:
             why = self._gpu_unknown(gpu_name)
             if instance_type and ikey is None and not gpu_name:
-                why = (f"GPU model unknown: instance type {instance_type!r} is not in "
-                       f"{self.table('instances').label} and nothing else names an accelerator")
+                why = (
+                    f"GPU model unknown: instance type {instance_type!r} is not in "
+                    f"{self.table('instances').label} and nothing else names an accelerator"
+                )
             unpriced.append(f"energy and carbon: {why}")
         else:
             watts, idle, psrc = self.gpu_power_watts(gpu_key)
@@ -620,16 +676,19 @@ class Estimator:
                     avg_w = idle + u * (watts - idle)
                     assumptions.append(
                         f"power per GPU {fmt_num(idle)} W idle + {fmt_num(u * 100)}% × ({fmt_num(watts)} − "
-                        f"{fmt_num(idle)}) W = {fmt_num(avg_w)} W")
+                        f"{fmt_num(idle)}) W = {fmt_num(avg_w)} W"
+                    )
                 else:
                     avg_w = watts * u
                     assumptions.append(
                         f"power per GPU {fmt_num(watts)} W board power × {fmt_num(u * 100)}% = {fmt_num(avg_w)} W "
-                        f"(idle power unknown)")
+                        f"(idle power unknown)"
+                    )
                 pue, pue_src = self.pue(provider)
                 kwh = Decimal(count) * avg_w * hours / 1000 * pue
-                assumptions.append(f"PUE {fmt_num(pue)} ({provider or 'provider unknown'}); "
-                                   f"energy {fmt_num(kwh, 1)} kWh/month")
+                assumptions.append(
+                    f"PUE {fmt_num(pue)} ({provider or 'provider unknown'}); energy {fmt_num(kwh, 1)} kWh/month"
+                )
                 grid = self.grid_intensity(region, provider)
                 kg = kwh * grid.g_per_kwh / 1000
                 assumptions.append(grid.basis)
@@ -666,7 +725,12 @@ class Estimator:
         total = Decimal(0)
         missing: list[str] = []
 
-        def add(tokens: float | Decimal, price: Decimal | None, label: str, fallback: tuple[Decimal | None, str] | None = None) -> None:
+        def add(
+            tokens: float | Decimal,
+            price: Decimal | None,
+            label: str,
+            fallback: tuple[Decimal | None, str] | None = None,
+        ) -> None:
             nonlocal total
             if not tokens:
                 return
@@ -681,16 +745,25 @@ class Estimator:
             parts.append(f"{fmt_num(n)} {label} tokens × {fmt_usd(price)}/1M")
 
         add(input_tokens, prices.input, "input")
-        add(cached_input_tokens, prices.cached_input, "cached input",
-            (prices.input, "no cached price listed; billed as input"))
+        add(
+            cached_input_tokens,
+            prices.cached_input,
+            "cached input",
+            (prices.input, "no cached price listed; billed as input"),
+        )
         write = prices.cache_write_1h if cache_ttl == "1h" else prices.cache_write_5m
-        add(cache_write_tokens, write, f"cache write ({cache_ttl})",
-            (prices.input, "no write fee listed; billed as input"))
+        add(
+            cache_write_tokens,
+            write,
+            f"cache write ({cache_ttl})",
+            (prices.input, "no write fee listed; billed as input"),
+        )
         add(output_tokens, prices.output, "output")
         if missing:
             reason = "; ".join(missing)
-            return CostLookup(None, "; ".join([*parts, reason]), (prices.source,), reason, prices.key,
-                              t.version, t.as_of)
+            return CostLookup(
+                None, "; ".join([*parts, reason]), (prices.source,), reason, prices.key, t.version, t.as_of
+            )
         return CostLookup(total, "; ".join(parts), (prices.source,), None, prices.key, t.version, t.as_of)
 
     def prefix_cache_loss(
@@ -706,8 +779,10 @@ class Estimator:
         assumptions: list[str] = []
         if calls_per_day is None:
             calls_per_day = self.config.traffic.calls_per_day
-            assumptions.append(f"{fmt_num(calls_per_day)} calls/day (default traffic; set "
-                               f"[tool.aiinfralint.traffic] calls_per_day or prompts)")
+            assumptions.append(
+                f"{fmt_num(calls_per_day)} calls/day (default traffic; set "
+                f"[tool.aiinfralint.traffic] calls_per_day or prompts)"
+            )
         else:
             assumptions.append(f"{fmt_num(calls_per_day)} calls/day")
         tokens_month = _dec(tokens_lost) * _dec(calls_per_day) * days
@@ -715,24 +790,36 @@ class Estimator:
         assumptions.append(f"{days} days/month → {fmt_num(tokens_month)} tokens/month")
         prices = self.model_prices(model)
         if prices is None:
-            return Impact(tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(t.label,),
-                          unpriced=(self._model_unknown(model),))
+            return Impact(
+                tokens=int(tokens_lost),
+                assumptions=tuple(assumptions),
+                sources=(t.label,),
+                unpriced=(self._model_unknown(model),),
+            )
         if prices.input is None or prices.cached_input is None:
             missing = "input" if prices.input is None else "cached-input"
-            return Impact(tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(prices.source,),
-                          unpriced=(f"{prices.key} has no {missing} price in {t.label} "
-                                    f"(the provider may not discount cached input)",))
+            return Impact(
+                tokens=int(tokens_lost),
+                assumptions=tuple(assumptions),
+                sources=(prices.source,),
+                unpriced=(
+                    f"{prices.key} has no {missing} price in {t.label} (the provider may not discount cached input)",
+                ),
+            )
         delta = prices.input - prices.cached_input
         usd = tokens_month * delta / MILLION
         assumptions.append(
             f"{self._match_note(model, prices)}: input {fmt_usd(prices.input)}/1M − cached "
-            f"{fmt_usd(prices.cached_input)}/1M = {fmt_usd(delta)}/1M")
+            f"{fmt_usd(prices.cached_input)}/1M = {fmt_usd(delta)}/1M"
+        )
         if prices.cache_write_5m is not None and prices.input and prices.cache_write_5m > prices.input:
             assumptions.append(
                 f"with explicit cache breakpoints each miss also pays a cache write "
-                f"({fmt_usd(prices.cache_write_5m)}/1M), not counted here")
-        return Impact(usd_per_month=usd, tokens=int(tokens_lost), assumptions=tuple(assumptions),
-                      sources=(prices.source,))
+                f"({fmt_usd(prices.cache_write_5m)}/1M), not counted here"
+            )
+        return Impact(
+            usd_per_month=usd, tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(prices.source,)
+        )
 
     def prefix_cost(
         self,
@@ -752,8 +839,10 @@ class Estimator:
         month_calls = calls * days
         assumptions = [f"{fmt_num(calls)} calls/day × {days} days = {fmt_num(month_calls)} calls/month"]
         if cached_tokens:
-            assumptions.append(f"{fmt_num(cached_tokens)} prefix tokens read from the prompt cache on every call "
-                               f"(steady traffic keeps it warm; cache writes not counted)")
+            assumptions.append(
+                f"{fmt_num(cached_tokens)} prefix tokens read from the prompt cache on every call "
+                f"(steady traffic keeps it warm; cache writes not counted)"
+            )
         if uncached_tokens:
             assumptions.append(f"{fmt_num(uncached_tokens)} static tokens billed as uncached input on every call")
         cost = self.token_cost(
@@ -763,8 +852,12 @@ class Estimator:
         )
         tokens = int(cached_tokens) + int(uncached_tokens)
         if cost.usd is None:
-            return Impact(tokens=tokens, assumptions=tuple(assumptions), sources=cost.sources,
-                          unpriced=(f"cost: {cost.reason_unpriced}",))
+            return Impact(
+                tokens=tokens,
+                assumptions=tuple(assumptions),
+                sources=cost.sources,
+                unpriced=(f"cost: {cost.reason_unpriced}",),
+            )
         assumptions.append(cost.basis)
         return Impact(usd_per_month=cost.usd, tokens=tokens, assumptions=tuple(assumptions), sources=cost.sources)
 
@@ -792,25 +885,35 @@ class Estimator:
         if vendor is None or vendor.lower() not in rows:
             who = f"vendor {vendor!r}" if vendor else f"the vendor of {model!r}"
             return Impact(
-                assumptions=tuple(assumptions), sources=(t.label,),
-                unpriced=(f"energy and carbon: {who} publishes no energy per request in {t.label}; "
-                          f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",),
+                assumptions=tuple(assumptions),
+                sources=(t.label,),
+                unpriced=(
+                    f"energy and carbon: {who} publishes no energy per request in {t.label}; "
+                    f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",
+                ),
             )
         key = rows[vendor.lower()]
         row = t.rows[key]
         wh = to_decimal(row.get("wh_per_request"))
         if wh is None:
-            return Impact(sources=(t.cite(key),),
-                          unpriced=(f"energy and carbon: {key} row has no wh_per_request in {t.label}",))
+            return Impact(
+                sources=(t.cite(key),), unpriced=(f"energy and carbon: {key} row has no wh_per_request in {t.label}",)
+            )
         kwh = requests * wh / 1000
         assumptions.append(
             f"{fmt_num(requests)} requests/month × {fmt_num(wh)} Wh/request ({key}'s disclosed figure for a typical "
-            f"chat prompt, not scaled by token counts) = {fmt_num(kwh, 1)} kWh")
+            f"chat prompt, not scaled by token counts) = {fmt_num(kwh, 1)} kWh"
+        )
         sources = [t.cite(key)]
         # host cloud of the API: the region names it when the provider does not
         cloud = names.provider_key(provider) if provider else None
-        cloud = {"vertex_ai": "gcp", "vertex-ai": "gcp", "gemini": "gcp", "bedrock": "aws", "azure-openai": "azure"}.get(
-            cloud or "", cloud)
+        cloud = {
+            "vertex_ai": "gcp",
+            "vertex-ai": "gcp",
+            "gemini": "gcp",
+            "bedrock": "aws",
+            "azure-openai": "azure",
+        }.get(cloud or "", cloud)
         if cloud not in ("aws", "gcp", "azure"):  # a model vendor, not a cloud: the region says which
             cloud = names.provider_for_region(region)
         overhead = row.get("includes_overhead")
@@ -825,8 +928,12 @@ class Estimator:
         kg = kwh * grid.g_per_kwh / 1000
         assumptions.append(grid.basis)
         sources.append(grid.source)
-        return Impact(kgco2e_per_month=kg, kwh_per_month=kwh, assumptions=tuple(assumptions),
-                      sources=tuple(dict.fromkeys(sources)))
+        return Impact(
+            kgco2e_per_month=kg,
+            kwh_per_month=kwh,
+            assumptions=tuple(assumptions),
+            sources=tuple(dict.fromkeys(sources)),
+        )
 
     # -- prompt-cache rules
 
@@ -843,8 +950,9 @@ class Estimator:
                     return self._cache_rule_from(t, key, rows[key])
         if provider and provider in rows:
             return self._cache_rule_from(t, provider, rows[provider])
-        return CacheRule(provider, None, None, None, None, None, None,
-                         f"no prompt-cache rule for {model!r} in {t.label}")
+        return CacheRule(
+            provider, None, None, None, None, None, None, f"no prompt-cache rule for {model!r} in {t.label}"
+        )
 
     @staticmethod
     def _cache_rule_from(t: Table, key: str, row: Mapping[str, Any]) -> CacheRule:

@@ -82,7 +82,7 @@ def gpu_key(name: str) -> str:
         changed = False
         for prefix in _GPU_VENDOR_PREFIXES:
             if s.startswith(prefix) and len(s) > len(prefix):
-                s = s[len(prefix):]
+                s = s[len(prefix) :]
                 changed = True
     return s
 
@@ -110,9 +110,7 @@ _AWS_REGION = re.compile(
     r"(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d+$"
 )
 _AWS_ZONE = re.compile(r"^(" + _AWS_REGION.pattern[1:-1] + r")[a-z]$")
-_GCP_REGION = re.compile(
-    r"^(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d+$"
-)
+_GCP_REGION = re.compile(r"^(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d+$")
 _GCP_ZONE = re.compile(r"^(" + _GCP_REGION.pattern[1:-1] + r")-[a-z]$")
 _AZURE_REGION = re.compile(
     r"^(?:east|west|north|south|central|northcentral|southcentral|westcentral|"
@@ -152,9 +150,20 @@ def provider_for_region(region: str | None) -> str | None:
 
 
 _PROVIDER_ALIASES = {
-    "aws": "aws", "amazon": "aws", "ec2": "aws", "eks": "aws", "bedrock": "aws",
-    "gcp": "gcp", "google": "gcp", "gce": "gcp", "gke": "gcp", "vertex_ai": "gcp", "vertex": "gcp",
-    "azure": "azure", "aks": "azure", "microsoft": "azure",
+    "aws": "aws",
+    "amazon": "aws",
+    "ec2": "aws",
+    "eks": "aws",
+    "bedrock": "aws",
+    "gcp": "gcp",
+    "google": "gcp",
+    "gce": "gcp",
+    "gke": "gcp",
+    "vertex_ai": "gcp",
+    "vertex": "gcp",
+    "azure": "azure",
+    "aks": "azure",
+    "microsoft": "azure",
 }
 
 

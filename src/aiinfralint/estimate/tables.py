@@ -95,7 +95,7 @@ def _frozen(rows: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, 
     return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in rows.items()})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_table(name: str) -> Table:
     """Load one shipped table (cached for the life of the process)."""
     if name not in TABLE_NAMES:
@@ -112,8 +112,7 @@ def load_table(name: str) -> Table:
     return _validate(name, docs[0] if len(docs) == 1 else None)
 
 
-def with_overrides(table: Table, overrides: Mapping[str, Mapping[str, Any]], source: str,
-                   resolve: Any = None) -> Table:
+def with_overrides(table: Table, overrides: Mapping[str, Mapping[str, Any]], source: str, resolve: Any = None) -> Table:
     """Return `table` with configuration rows merged in.
 
     `resolve(key) -> existing key | None` maps a user's spelling onto a shipped row (so

@@ -24,8 +24,7 @@ class Project:
                 self._by_type[cls].append(obj)
 
     def of_type(self, cls: type[T]) -> Iterator[T]:
-        for obj in self._by_type.get(cls, ()):
-            yield obj  # type: ignore[misc]
+        yield from self._by_type.get(cls, ())  # type: ignore[misc]
 
     def __len__(self) -> int:
         return len(self.objects)

@@ -56,9 +56,7 @@ def provider_of(model: str) -> str | None:
 class Spec(BaseModel):
     """Base of the own kinds' sections: camelCase keys, unknown keys rejected, frozen."""
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 
 def _check_zone(v: str | None) -> str | None:
@@ -93,7 +91,9 @@ class QuotaReset(Spec):
 
     at: str = Field("00:00", description="clock time of the reset, HH:MM")
     time_zone: str = Field("UTC", description="IANA time zone of `at`, e.g. UTC or America/New_York")
-    day_of_month: int | None = Field(None, ge=1, le=31, description="monthly periods: day the budget resets (default 1)")
+    day_of_month: int | None = Field(
+        None, ge=1, le=31, description="monthly periods: day the budget resets (default 1)"
+    )
     day_of_week: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = Field(
         None, description="weekly periods: day the budget resets (default monday)"
     )
@@ -135,9 +135,13 @@ class QuotaAlert(Spec):
         description="burn-rate: spend rate over `window` vs the rate that lasts the period; "
         "budget-used: fraction of the budget consumed; forecast: projected exhaustion before reset",
     )
-    threshold: float = Field(..., gt=0, description="burn-rate multiple (e.g. 2 = twice the sustainable rate) or fraction used (0.8)")
+    threshold: float = Field(
+        ..., gt=0, description="burn-rate multiple (e.g. 2 = twice the sustainable rate) or fraction used (0.8)"
+    )
     window: str | None = Field(None, description="look-back for burn-rate alerts, e.g. '1h'")
-    channels: list[str] = Field(default_factory=list, description="where the alert goes, e.g. 'slack:#llm-ops', 'pagerduty:ai-platform'")
+    channels: list[str] = Field(
+        default_factory=list, description="where the alert goes, e.g. 'slack:#llm-ops', 'pagerduty:ai-platform'"
+    )
 
     _win = field_validator("window")(_check_duration)
 
@@ -153,7 +157,8 @@ class Backoff(Spec):
 
 class RetryPolicy(Spec):
     retry_on: list[str | int] = Field(
-        default_factory=list, description="HTTP statuses or error codes that are retried, e.g. 429, 503, rate_limit_exceeded"
+        default_factory=list,
+        description="HTTP statuses or error codes that are retried, e.g. 429, 503, rate_limit_exceeded",
     )
     do_not_retry_on: list[str | int] = Field(
         default_factory=list,
@@ -164,7 +169,9 @@ class RetryPolicy(Spec):
 
 
 class Throttle(Spec):
-    start_at: float = Field(..., gt=0, le=1, description="fraction of the budget at which client-side throttling starts")
+    start_at: float = Field(
+        ..., gt=0, le=1, description="fraction of the budget at which client-side throttling starts"
+    )
     max_requests_per_minute: int | None = Field(None, ge=0)
 
 
@@ -254,7 +261,8 @@ class AIFeatureSpec(Spec):
     provider: str | None = None
     regions: list[str] = Field(default_factory=list)
     model_version_upgrade: str | None = Field(
-        None, description="Azure versionUpgradeOption of the deployments (OnceNewDefaultVersionAvailable, NoAutoUpgrade ...)"
+        None,
+        description="Azure versionUpgradeOption of the deployments (OnceNewDefaultVersionAvailable, NoAutoUpgrade ...)",
     )
     fallback_models: list[str] = Field(default_factory=list)
     traffic: Traffic = Field(default_factory=lambda: Traffic.model_validate({}))

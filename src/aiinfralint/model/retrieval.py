@@ -20,7 +20,9 @@ TIME_GRANULARITIES = ("hourly", "daily", "weekly", "monthly", "quarterly", "year
 
 class Sharding(Spec):
     key: str | None = Field(None, description="field the index is split on, e.g. created_at or tenant_id")
-    granularity: Literal["none", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "tenant", "hash"] = "none"
+    granularity: Literal["none", "hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "tenant", "hash"] = (
+        "none"
+    )
     retention: str | None = Field(None, description="how long shards are kept, e.g. '90d'")
 
     _r = field_validator("retention")(_check_duration)
@@ -79,7 +81,9 @@ class VectorStore(ModelObject):
 
     @property
     def display_name(self) -> str:
-        noun = {"pgvector": "table", "milvus": "collection", "qdrant": "collection", "weaviate": "class"}.get(self.engine, "index")
+        noun = {"pgvector": "table", "milvus": "collection", "qdrant": "collection", "weaviate": "class"}.get(
+            self.engine, "index"
+        )
         return f"{self.engine} {noun} {self.name}"
 
 

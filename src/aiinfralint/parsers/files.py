@@ -20,7 +20,9 @@ from aiinfralint.parsers.registry import (
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
 # `{{ .Values.x }}`, `{{- include "x" . }}`, `{{ template ... }}`: Go/Helm templates.
-_GO_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|toYaml\b|tpl\b|end\b|else\b|printf\b|required\b|default\b|-)")
+_GO_TEMPLATE = re.compile(
+    r"\{\{-?\s*(?:\.|\$|include\b|template\b|if\b|range\b|with\b|define\b|toYaml\b|tpl\b|end\b|else\b|printf\b|required\b|default\b|-)"
+)
 
 
 def is_go_template(path: str, text: str) -> bool:
@@ -153,7 +155,7 @@ def _describe(exc: BaseException) -> str:
     exception from deep inside a parser can recurse when formatted)."""
     try:
         text = str(exc)
-    except Exception:  # noqa: BLE001 - RecursionError and friends: the type is enough
+    except Exception:
         text = ""
     if len(text) > 300:
         text = text[:300] + "..."

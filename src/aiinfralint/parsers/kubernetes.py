@@ -33,8 +33,9 @@ from aiinfralint.model.k8s import (
 )
 from aiinfralint.parsers.base import FileInput, ParseProblem
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
+from aiinfralint.parsers.values import as_int as _int
+from aiinfralint.parsers.values import node_span as _span
 from aiinfralint.parsers.yamlload import YList, YMap
-from aiinfralint.parsers.values import as_int as _int, node_span as _span
 
 IGNORE_ANNOTATION = "aiinfralint/ignore"
 ROLE_KEY = "aiinfralint/role"
@@ -42,25 +43,60 @@ QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
 BATCH_KINDS = frozenset(
     {
-        "Job", "CronJob", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob",
-        "TrainJob", "RayJob", "JobSet", "Workflow", "CronWorkflow",
+        "Job",
+        "CronJob",
+        "PyTorchJob",
+        "TFJob",
+        "MPIJob",
+        "XGBoostJob",
+        "PaddleJob",
+        "JAXJob",
+        "TrainJob",
+        "RayJob",
+        "JobSet",
+        "Workflow",
+        "CronWorkflow",
     }
 )
 SERVING_KINDS = frozenset(
     {
-        "Deployment", "StatefulSet", "ReplicaSet", "LeaderWorkerSet", "InferenceService",
-        "LLMInferenceService", "RayService", "Rollout", "InferencePool",
+        "Deployment",
+        "StatefulSet",
+        "ReplicaSet",
+        "LeaderWorkerSet",
+        "InferenceService",
+        "LLMInferenceService",
+        "RayService",
+        "Rollout",
+        "InferencePool",
     }
 )
 # pod-template holders that are templates for other objects, not running workloads
 TEMPLATE_KINDS = frozenset(
-    {"ServingRuntime", "ClusterServingRuntime", "TrainingRuntime", "ClusterTrainingRuntime", "PodTemplate", "LLMInferenceServiceConfig"}
+    {
+        "ServingRuntime",
+        "ClusterServingRuntime",
+        "TrainingRuntime",
+        "ClusterTrainingRuntime",
+        "PodTemplate",
+        "LLMInferenceServiceConfig",
+    }
 )
 SKIP_WALK_KINDS = frozenset({"CustomResourceDefinition", "ConfigMap", "Secret", "ClusterPolicy", "NVIDIADriver"})
 KSERVE_COMPONENTS = ("predictor", "transformer", "explainer")
 KSERVE_FRAMEWORKS = (
-    "model", "huggingface", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx",
-    "lightgbm", "paddle", "pmml", "custom",
+    "model",
+    "huggingface",
+    "sklearn",
+    "xgboost",
+    "tensorflow",
+    "pytorch",
+    "triton",
+    "onnx",
+    "lightgbm",
+    "paddle",
+    "pmml",
+    "custom",
 )
 MAX_WALK_DEPTH = 12
 
@@ -198,7 +234,17 @@ def _volumes(spec: YMap, f: FileInput) -> tuple[Volume, ...]:
                 res = spec2.get("resources")
                 if isinstance(res, dict) and isinstance(res.get("requests"), dict):
                     size = _s(res["requests"].get("storage")) or None
-        out.append(Volume(name=name, type=str(vtype), size_limit=size, medium=medium, host_path=host, storage_class=sc, span=_span(f, v)))
+        out.append(
+            Volume(
+                name=name,
+                type=str(vtype),
+                size_limit=size,
+                medium=medium,
+                host_path=host,
+                storage_class=sc,
+                span=_span(f, v),
+            )
+        )
     return tuple(out)
 
 
@@ -227,12 +273,23 @@ def _affinity_terms(spec: YMap) -> tuple[NodeTerm, ...]:
 
 def _pod(spec: YMap, f: FileInput, path: str, replicas: int, meta: Any) -> PodTemplate:
     containers = tuple(_container(c, f) for c in spec.get("containers") or [] if isinstance(c, YMap))
-    inits = tuple(_container(c, f) for c in spec.get("initContainers") or [] if isinstance(c, YMap)) if isinstance(spec.get("initContainers"), list) else ()
+    inits = (
+        tuple(_container(c, f) for c in spec.get("initContainers") or [] if isinstance(c, YMap))
+        if isinstance(spec.get("initContainers"), list)
+        else ()
+    )
     tols = []
     if isinstance(spec.get("tolerations"), list):
         for t in spec["tolerations"]:
             if isinstance(t, dict):
-                tols.append(Toleration(key=_s(t.get("key")), operator=_s(t.get("operator")) or "Equal", value=_s(t.get("value")), effect=_s(t.get("effect"))))
+                tols.append(
+                    Toleration(
+                        key=_s(t.get("key")),
+                        operator=_s(t.get("operator")) or "Equal",
+                        value=_s(t.get("value")),
+                        effect=_s(t.get("effect")),
+                    )
+                )
     return PodTemplate(
         path=path,
         replicas=replicas,
@@ -267,7 +324,11 @@ def _find_pods(node: Any, f: FileInput, path: str, replicas: int, depth: int, ou
         for k, v in node.items():
             if k in ("status", "metadata"):
                 continue
-            if isinstance(v, YMap) and isinstance(v.get("spec"), YMap) and isinstance(v["spec"].get("containers"), list):
+            if (
+                isinstance(v, YMap)
+                and isinstance(v.get("spec"), YMap)
+                and isinstance(v["spec"].get("containers"), list)
+            ):
                 mult = here * size if (size and k == "workerTemplate") else here
                 out.append(_pod(v["spec"], f, f"{path}.{k}.spec", mult, v.get("metadata")))
                 continue
@@ -334,7 +395,15 @@ def _kserve_pods(spec: YMap, f: FileInput) -> list[PodTemplate]:
                 image = container.image or f"kserve-runtime:{_s(c.get('runtime')) or fmt_name or fw}"
                 container = container.model_copy(update={"image": image, "name": container.name or fw})
                 shell = YMap(body.line, body.column)
-                for k in ("nodeSelector", "tolerations", "affinity", "priorityClassName", "schedulerName", "volumes", "runtimeClassName"):
+                for k in (
+                    "nodeSelector",
+                    "tolerations",
+                    "affinity",
+                    "priorityClassName",
+                    "schedulerName",
+                    "volumes",
+                    "runtimeClassName",
+                ):
                     if k in body:
                         shell[k] = body[k]
                 pod = _pod(shell, f, f"spec.{comp}.{fw}", _int(body.get("minReplicas")) or 1, None)
@@ -359,8 +428,23 @@ def _kubeai_pods(spec: YMap, f: FileInput) -> list[PodTemplate]:
             gpus[res] = n
             selector["kubeai.org/resource-profile"] = name
     engine = _s(spec.get("engine")).lower() or "vllm"
-    container = Container(name="server", image=f"kubeai-engine:{engine}", args=tuple(_s(a) for a in spec.get("args") or []) if isinstance(spec.get("args"), list) else (), gpus=gpus, span=_span(f, spec))
-    return [PodTemplate(path="spec", replicas=max(_int(spec.get("minReplicas")) or 0, 1), containers=(container,), node_selector=selector, priority_class=_s(spec.get("priorityClassName")) or None, span=_span(f, spec))]
+    container = Container(
+        name="server",
+        image=f"kubeai-engine:{engine}",
+        args=tuple(_s(a) for a in spec.get("args") or []) if isinstance(spec.get("args"), list) else (),
+        gpus=gpus,
+        span=_span(f, spec),
+    )
+    return [
+        PodTemplate(
+            path="spec",
+            replicas=max(_int(spec.get("minReplicas")) or 0, 1),
+            containers=(container,),
+            node_selector=selector,
+            priority_class=_s(spec.get("priorityClassName")) or None,
+            span=_span(f, spec),
+        )
+    ]
 
 
 def _role(kind: str, api: str, doc: YMap, labels: dict[str, str], annotations: dict[str, str]) -> Role:
@@ -378,7 +462,11 @@ def _role(kind: str, api: str, doc: YMap, labels: dict[str, str], annotations: d
     if kind == "Model" and api.startswith("kubeai.org"):
         return "serving"
     if kind == "Workspace" and api.startswith("kaito"):
-        return "batch" if isinstance(doc.get("tuning"), dict) or isinstance(_sub(doc, "spec").get("tuning"), dict) else "serving"
+        return (
+            "batch"
+            if isinstance(doc.get("tuning"), dict) or isinstance(_sub(doc, "spec").get("tuning"), dict)
+            else "serving"
+        )
     return "other"
 
 
@@ -394,8 +482,8 @@ def _model_ref(pods: list[PodTemplate], spec: YMap) -> str | None:
                 c = body.get(fw)
                 if isinstance(c, dict) and c.get("storageUri"):
                     return _s(c.get("storageUri"))
-    if isinstance(spec, dict) and isinstance(spec.get("url"), str):
-        return spec["url"]
+    if isinstance(spec, dict) and isinstance(url := spec.get("url"), str):
+        return url
     if isinstance(spec, dict) and isinstance(spec.get("model"), dict) and spec["model"].get("uri"):
         return _s(spec["model"].get("uri"))
     for pod in pods:
@@ -407,7 +495,13 @@ def _model_ref(pods: list[PodTemplate], spec: YMap) -> str | None:
                         return tokens[i + 1]
                     if tok.startswith(flag + "="):
                         return tok.split("=", 1)[1]
-                if tok == "serve" and i + 1 < len(tokens) and not tokens[i + 1].startswith("-") and i > 0 and "vllm" in tokens[i - 1]:
+                if (
+                    tok == "serve"
+                    and i + 1 < len(tokens)
+                    and not tokens[i + 1].startswith("-")
+                    and i > 0
+                    and "vllm" in tokens[i - 1]
+                ):
                     return tokens[i + 1]
             for key in _MODEL_ENVS:
                 if c.env.get(key):
@@ -428,7 +522,13 @@ def _knative_scale(spec: YMap) -> tuple[int | None, str | None, str | None, str 
                 return _int(ann.get(key)), f"annotation {key}", cls, metric, (ann, key)
     if cls and cls.startswith("hpa"):
         return 1, "HPA class (no scale to zero)", cls, metric, None
-    return 0, "no autoscaling.knative.dev/min-scale annotation, so the Knative Pod Autoscaler's default of 0 applies", cls, metric, (meta if isinstance(meta, YMap) else tmpl, None)
+    return (
+        0,
+        "no autoscaling.knative.dev/min-scale annotation, so the Knative Pod Autoscaler's default of 0 applies",
+        cls,
+        metric,
+        (meta if isinstance(meta, YMap) else tmpl, None),
+    )
 
 
 # --- the handler --------------------------------------------------------------------
@@ -450,8 +550,14 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject | ParseProblem
     span = _span(f, doc)
     spec = _sub(doc, "spec", doc.line, doc.column)
     base: dict[str, Any] = dict(
-        span=span, ignore=ignore, api_version=api, kind=kind, name=name, namespace=namespace,
-        labels=labels, annotations=annotations,
+        span=span,
+        ignore=ignore,
+        api_version=api,
+        kind=kind,
+        name=name,
+        namespace=namespace,
+        labels=labels,
+        annotations=annotations,
     )
     spans: dict[str, Span] = {"kind": _span(f, doc, "kind")}
     ann_node = meta.get("annotations")
@@ -465,16 +571,38 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject | ParseProblem
     if kind == "Ingress":
         return [_ingress(spec, f, base, spans)]
     if kind == "Service" and not api.startswith("serving.knative.dev"):
-        return [Service(**base, field_spans=spans, selector=_str_map(spec.get("selector")), service_type=_s(spec.get("type")) or "ClusterIP")]
+        return [
+            Service(
+                **base,
+                field_spans=spans,
+                selector=_str_map(spec.get("selector")),
+                service_type=_s(spec.get("type")) or "ClusterIP",
+            )
+        ]
     if kind == "PriorityClass":
         value = _int(doc.get("value"))
         if "value" in doc and value is None:
             line, col = doc.pos("value")
             raise DocumentError(f"PriorityClass {name}: value must be an integer", line, col)
         spans["value"] = _span(f, doc, "value")
-        return [PriorityClass(**base, field_spans=spans, value=value or 0, global_default=bool(doc.get("globalDefault")), preemption_policy=_s(doc.get("preemptionPolicy")) or "PreemptLowerPriority")]
+        return [
+            PriorityClass(
+                **base,
+                field_spans=spans,
+                value=value or 0,
+                global_default=bool(doc.get("globalDefault")),
+                preemption_policy=_s(doc.get("preemptionPolicy")) or "PreemptLowerPriority",
+            )
+        ]
     if kind in ("LocalQueue", "ClusterQueue") and "kueue" in api:
-        return [Queue(**base, field_spans=spans, cluster_queue=_s(spec.get("clusterQueue")) or None, cohort=_s(spec.get("cohort") or spec.get("cohortName")) or None)]
+        return [
+            Queue(
+                **base,
+                field_spans=spans,
+                cluster_queue=_s(spec.get("clusterQueue")) or None,
+                cohort=_s(spec.get("cohort") or spec.get("cohortName")) or None,
+            )
+        ]
     if kind == "Queue" and "volcano" in api:
         return [Queue(**base, field_spans=spans)]
     if kind in SKIP_WALK_KINDS:
@@ -506,7 +634,17 @@ def _schedule_problem(spec: YMap, name: str) -> ParseProblem | None:
     return None
 
 
-def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Span], kind: str, api: str, labels: dict[str, str], annotations: dict[str, str]) -> K8sObject:
+def _workload(
+    doc: YMap,
+    spec: YMap,
+    f: FileInput,
+    base: dict[str, Any],
+    spans: dict[str, Span],
+    kind: str,
+    api: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+) -> K8sObject:
     pods: list[PodTemplate] = []
     extra: dict[str, Any] = {}
     if kind in ("InferenceService",) and api.startswith("serving.kserve.io"):
@@ -534,7 +672,9 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
     elif kind == "Model" and api.startswith("kubeai.org"):
         pods = _kubeai_pods(spec, f)
         extra["min_replicas"] = _int(spec.get("minReplicas")) if "minReplicas" in spec else 0
-        extra["min_replicas_source"] = "spec.minReplicas" if "minReplicas" in spec else "no spec.minReplicas, so KubeAI's default of 0 applies"
+        extra["min_replicas_source"] = (
+            "spec.minReplicas" if "minReplicas" in spec else "no spec.minReplicas, so KubeAI's default of 0 applies"
+        )
         extra["max_replicas"] = _int(spec.get("maxReplicas"))
         if "minReplicas" in spec:
             spans["minReplicas"] = _span(f, spec, "minReplicas")
@@ -596,11 +736,17 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
         extra["active_deadline_seconds"] = spec["activeDeadlineSeconds"]
     if "replicas" in spec:
         extra["replicas"] = _int(spec.get("replicas"))
-    queue = labels.get(QUEUE_LABEL) or annotations.get(QUEUE_LABEL) or next((p.labels.get(QUEUE_LABEL) for p in pods if p.labels.get(QUEUE_LABEL)), None)
+    queue = (
+        labels.get(QUEUE_LABEL)
+        or annotations.get(QUEUE_LABEL)
+        or next((p.labels.get(QUEUE_LABEL) for p in pods if p.labels.get(QUEUE_LABEL)), None)
+    )
     if queue is None and kind == "CronJob" and isinstance(spec.get("jobTemplate"), dict):
         jmeta = spec["jobTemplate"].get("metadata")
         if isinstance(jmeta, dict):
-            queue = _str_map(jmeta.get("labels")).get(QUEUE_LABEL) or _str_map(jmeta.get("annotations")).get(QUEUE_LABEL)
+            queue = _str_map(jmeta.get("labels")).get(QUEUE_LABEL) or _str_map(jmeta.get("annotations")).get(
+                QUEUE_LABEL
+            )
     if queue is None and "volcano" in api and spec.get("queue"):
         queue = _s(spec.get("queue"))
     if queue is None and annotations.get("scheduling.volcano.sh/queue-name"):
@@ -616,7 +762,13 @@ def _workload(doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: 
     role = _role(kind, api, doc, labels, annotations)
     if not pods and role == "other" and kind not in ("Workspace",):
         return GenericObject(**base, field_spans=spans)
-    return Workload(**base, field_spans=spans, pods=tuple(pods), role=role, **{k: v for k, v in extra.items() if v is not None or k in ("min_replicas",)})
+    return Workload(
+        **base,
+        field_spans=spans,
+        pods=tuple(pods),
+        role=role,
+        **{k: v for k, v in extra.items() if v is not None or k in ("min_replicas",)},
+    )
 
 
 def _autoscaling_metric(block: Any) -> str | None:
@@ -692,7 +844,9 @@ def _ingress(spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Sp
             pval = _s(port.get("number") or port.get("name")) if isinstance(port, dict) else ""
             backends.append(IngressBackend(service=_s(svc.get("name")), port=pval, host=host, path=path))
         elif b.get("serviceName"):  # extensions/v1beta1
-            backends.append(IngressBackend(service=_s(b.get("serviceName")), port=_s(b.get("servicePort")), host=host, path=path))
+            backends.append(
+                IngressBackend(service=_s(b.get("serviceName")), port=_s(b.get("servicePort")), host=host, path=path)
+            )
 
     backend(spec.get("defaultBackend") or spec.get("backend"), "", "")
     for rule in spec.get("rules") or []:

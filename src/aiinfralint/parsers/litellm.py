@@ -14,18 +14,46 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.provider import LiteLLMConfig, LiteLLMDeployment, provider_of
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
+from aiinfralint.parsers.values import as_int as _int
+from aiinfralint.parsers.values import node_span as _span
 from aiinfralint.parsers.yamlload import YList, YMap
-from aiinfralint.parsers.values import as_int as _int, node_span as _span
 
 SECTIONS = ("model_list", "litellm_settings", "router_settings", "general_settings")
 
 # Azure regions as they appear in resource host names (my-eastus2.openai.azure.com)
 AZURE_REGIONS = (
-    "australiaeast", "brazilsouth", "canadacentral", "canadaeast", "centralus", "eastus2", "eastus",
-    "francecentral", "germanywestcentral", "japaneast", "japanwest", "koreacentral", "northcentralus",
-    "norwayeast", "polandcentral", "southafricanorth", "southcentralus", "southindia", "spaincentral",
-    "swedencentral", "switzerlandnorth", "switzerlandwest", "uaenorth", "uksouth", "westeurope",
-    "westus3", "westus2", "westus", "italynorth", "northeurope", "eastasia", "southeastasia",
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "canadaeast",
+    "centralus",
+    "eastus2",
+    "eastus",
+    "francecentral",
+    "germanywestcentral",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "northcentralus",
+    "norwayeast",
+    "polandcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southindia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "uaenorth",
+    "uksouth",
+    "westeurope",
+    "westus3",
+    "westus2",
+    "westus",
+    "italynorth",
+    "northeurope",
+    "eastasia",
+    "southeastasia",
 )
 _BEDROCK_GEO = re.compile(r"^(us|eu|apac|jp|au|ca|us-gov|global)\.")
 _REGION_KEYS = ("vertex_location", "vertex_ai_location", "aws_region_name", "region_name")

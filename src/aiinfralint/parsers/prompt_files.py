@@ -26,10 +26,35 @@ from aiinfralint.parsers.registry import FileParser
 TEMPLATE_SUFFIXES = frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache"})
 JINJA_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2"})
 # `name.<inner>.j2` renders a file of type <inner>: these are configuration, not prompts
-CONFIG_INNER_SUFFIXES = frozenset({
-    ".json", ".yaml", ".yml", ".conf", ".cfg", ".ini", ".xml", ".html", ".htm", ".sh", ".py", ".toml", ".env",
-    ".properties", ".service", ".tf", ".hcl", ".sql", ".js", ".ts", ".css", ".csv", ".repo", ".list", ".rules",
-})
+CONFIG_INNER_SUFFIXES = frozenset(
+    {
+        ".json",
+        ".yaml",
+        ".yml",
+        ".conf",
+        ".cfg",
+        ".ini",
+        ".xml",
+        ".html",
+        ".htm",
+        ".sh",
+        ".py",
+        ".toml",
+        ".env",
+        ".properties",
+        ".service",
+        ".tf",
+        ".hcl",
+        ".sql",
+        ".js",
+        ".ts",
+        ".css",
+        ".csv",
+        ".repo",
+        ".list",
+        ".rules",
+    }
+)
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 PROMPT_DIRS = frozenset({"prompts", "prompt"})
 _ANSIBLE = re.compile(r"\bansible_\w+|\binventory_hostname\b|\bhostvars\b")
@@ -69,8 +94,15 @@ def _model_from(front: Any) -> tuple[str | None, str | None, tuple[int, int] | N
     if isinstance(value, dict):
         provider = value.get("provider") if isinstance(value.get("provider"), str) else None
         conf = value.get("configuration") or value.get("connection") or {}
-        for holder, key in ((value, "id"), (value, "name"), (value, "model"),
-                            (conf, "azure_deployment"), (conf, "model"), (conf, "name"), (conf, "deployment")):
+        for holder, key in (
+            (value, "id"),
+            (value, "name"),
+            (value, "model"),
+            (conf, "azure_deployment"),
+            (conf, "model"),
+            (conf, "name"),
+            (conf, "deployment"),
+        ):
             if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key].strip():
                 m = holder[key].strip()
                 if m.startswith("${"):

@@ -66,8 +66,9 @@ class _Builder:
         self.search_budget = 32 * len(f.text) + 1_000_000
         self.block_scalar: dict[int, bool] = {}
 
-    def _place(self, key_line: int, rel: Span, expr: str, cursor: list[int], literal_start: int | None,
-               indent: int) -> Span:
+    def _place(
+        self, key_line: int, rel: Span, expr: str, cursor: list[int], literal_start: int | None, indent: int
+    ) -> Span:
         if literal_start is not None:
             return Span(path=self.f.path, line=literal_start + rel.line - 1, column=indent + rel.column)
         if not self.json and expr:
@@ -130,22 +131,35 @@ class _Builder:
                         self.add_text(text, role, block.pos("text"))
                     elif block.get("type") not in (None, "text"):
                         line, col = block.line, block.column
-                        self.segments.append(Segment(kind="tag", text=str(block.get("type")), role=role,
-                                                     message=self.message,
-                                                     span=Span(path=self.f.path, line=line, column=col)))
+                        self.segments.append(
+                            Segment(
+                                kind="tag",
+                                text=str(block.get("type")),
+                                role=role,
+                                message=self.message,
+                                span=Span(path=self.f.path, line=line, column=col),
+                            )
+                        )
                     if "cache_control" in block:
                         self._breakpoint(block)
         elif content is not None:
             line, col = holder.pos(key)
-            raise DocumentError(f"message content must be a string or a list of content blocks, not "
-                                f"{type(content).__name__}", line, col)
+            raise DocumentError(
+                f"message content must be a string or a list of content blocks, not {type(content).__name__}", line, col
+            )
 
     def _breakpoint(self, block: YMap) -> None:
         cc = block.get("cache_control")
         ttl = cc.get("ttl") if isinstance(cc, YMap) and isinstance(cc.get("ttl"), str) else None
         line, col = block.pos("cache_control")
-        self.breakpoints.append(CacheBreakpoint(after=len(self.segments) - 1, span=Span(path=self.f.path, line=line, column=col),
-                                                ttl=ttl, source="cache_control"))
+        self.breakpoints.append(
+            CacheBreakpoint(
+                after=len(self.segments) - 1,
+                span=Span(path=self.f.path, line=line, column=col),
+                ttl=ttl,
+                source="cache_control",
+            )
+        )
 
 
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
@@ -192,6 +206,4 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
     ]
 
 
-HANDLER = DocumentHandler(
-    name="prompt-messages", claims=claims, parse=parse, claims_text=claims_text
-)
+HANDLER = DocumentHandler(name="prompt-messages", claims=claims, parse=parse, claims_text=claims_text)

@@ -28,6 +28,7 @@ from aiinfralint.model.prompt import (
     UNKNOWN,
     CacheBreakpoint,
     Segment,
+    SegmentKind,
 )
 
 # (class, calls (substrings of the lower-cased expression), words, joined identifiers)
@@ -36,38 +37,172 @@ from aiinfralint.model.prompt import (
 VOLATILITY_TABLE: tuple[tuple[str, tuple[str, ...], frozenset[str], frozenset[str]], ...] = (
     (
         TIME,
-        ("datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time(", "time.strftime",
-         "time.localtime", "time.gmtime", "strftime_now", "now()", "utcnow(", "timezone.now", "arrow.now",
-         "pendulum.now", "time.monotonic", "time.time_ns", "localtime()"),
-        frozenset({"today", "now", "utcnow", "timestamp", "datetime", "date", "time", "clock", "year", "month",
-                   "weekday", "hour", "minute", "strftime", "isoformat", "epoch", "tomorrow", "yesterday"}),
+        (
+            "datetime.now",
+            "datetime.utcnow",
+            "datetime.today",
+            "date.today",
+            "time.time(",
+            "time.strftime",
+            "time.localtime",
+            "time.gmtime",
+            "strftime_now",
+            "now()",
+            "utcnow(",
+            "timezone.now",
+            "arrow.now",
+            "pendulum.now",
+            "time.monotonic",
+            "time.time_ns",
+            "localtime()",
+        ),
+        frozenset(
+            {
+                "today",
+                "now",
+                "utcnow",
+                "timestamp",
+                "datetime",
+                "date",
+                "time",
+                "clock",
+                "year",
+                "month",
+                "weekday",
+                "hour",
+                "minute",
+                "strftime",
+                "isoformat",
+                "epoch",
+                "tomorrow",
+                "yesterday",
+            }
+        ),
         frozenset({"currentdate", "currenttime", "todaysdate", "curdate", "ts"}),
     ),
     (
         REQUEST,
         ("uuid4", "uuid1", "uuid.uuid", "random.", "secrets.", "urandom", "ulid", "nanoid", "shortuuid"),
-        frozenset({"request", "req", "trace", "correlation", "uuid", "guid", "nonce", "random", "randint",
-                   "session", "idempotency"}),
-        frozenset({"requestid", "traceid", "spanid", "sessionid", "conversationid", "threadid", "messageid",
-                   "runid", "callid", "chatid"}),
+        frozenset(
+            {
+                "request",
+                "req",
+                "trace",
+                "correlation",
+                "uuid",
+                "guid",
+                "nonce",
+                "random",
+                "randint",
+                "session",
+                "idempotency",
+            }
+        ),
+        frozenset(
+            {
+                "requestid",
+                "traceid",
+                "spanid",
+                "sessionid",
+                "conversationid",
+                "threadid",
+                "messageid",
+                "runid",
+                "callid",
+                "chatid",
+            }
+        ),
     ),
     (
         EXPERIMENT,
         ("json.dumps(flags", "get_flag", "feature_flag", "is_enabled(", "variation("),
-        frozenset({"variant", "variants", "arm", "experiment", "experiments", "cohort", "bucket", "treatment",
-                   "promo", "promos", "promotion", "promotions", "banner", "flag", "flags", "rollout",
-                   "campaign", "offer", "offers", "deal", "deals", "ab", "abtest", "launchdarkly", "statsig"}),
+        frozenset(
+            {
+                "variant",
+                "variants",
+                "arm",
+                "experiment",
+                "experiments",
+                "cohort",
+                "bucket",
+                "treatment",
+                "promo",
+                "promos",
+                "promotion",
+                "promotions",
+                "banner",
+                "flag",
+                "flags",
+                "rollout",
+                "campaign",
+                "offer",
+                "offers",
+                "deal",
+                "deals",
+                "ab",
+                "abtest",
+                "launchdarkly",
+                "statsig",
+            }
+        ),
         frozenset({"featureflags", "abtest", "abvariant", "promobanner"}),
     ),
     (
         IDENTITY,
         (),
-        frozenset({"user", "users", "username", "userid", "uid", "tenant", "tenants", "customer", "customers",
-                   "account", "org", "organization", "organisation", "member", "subscriber", "tier", "profile",
-                   "email", "phone", "city", "employee", "patient", "student", "company", "firstname",
-                   "lastname", "fullname", "caller", "buyer", "shopper", "seller", "owner"}),
-        frozenset({"firstname", "lastname", "fullname", "username", "userid", "displayname", "emailaddress",
-                   "accountid", "tenantid", "customerid", "orgid", "usertier", "plan_tier"}),
+        frozenset(
+            {
+                "user",
+                "users",
+                "username",
+                "userid",
+                "uid",
+                "tenant",
+                "tenants",
+                "customer",
+                "customers",
+                "account",
+                "org",
+                "organization",
+                "organisation",
+                "member",
+                "subscriber",
+                "tier",
+                "profile",
+                "email",
+                "phone",
+                "city",
+                "employee",
+                "patient",
+                "student",
+                "company",
+                "firstname",
+                "lastname",
+                "fullname",
+                "caller",
+                "buyer",
+                "shopper",
+                "seller",
+                "owner",
+            }
+        ),
+        frozenset(
+            {
+                "firstname",
+                "lastname",
+                "fullname",
+                "username",
+                "userid",
+                "displayname",
+                "emailaddress",
+                "accountid",
+                "tenantid",
+                "customerid",
+                "orgid",
+                "usertier",
+                "plan_tier",
+            }
+        ),
     ),
     (
         LOCALE,
@@ -78,12 +213,51 @@ VOLATILITY_TABLE: tuple[tuple[str, tuple[str, ...], frozenset[str], frozenset[st
 )
 
 # words that never decide a class on their own (template filters, helpers, keywords)
-_NEUTRAL = frozenset({
-    "json", "dumps", "tojson", "upper", "lower", "title", "trim", "strip", "join", "format", "str", "int",
-    "default", "safe", "escape", "e", "length", "len", "list", "sorted", "sort", "dictsort", "if", "else",
-    "not", "and", "or", "in", "is", "for", "none", "true", "false", "self", "loop", "get", "items", "keys",
-    "values", "indent", "replace",
-})
+_NEUTRAL = frozenset(
+    {
+        "json",
+        "dumps",
+        "tojson",
+        "upper",
+        "lower",
+        "title",
+        "trim",
+        "strip",
+        "join",
+        "format",
+        "str",
+        "int",
+        "default",
+        "safe",
+        "escape",
+        "e",
+        "length",
+        "len",
+        "list",
+        "sorted",
+        "sort",
+        "dictsort",
+        "if",
+        "else",
+        "not",
+        "and",
+        "or",
+        "in",
+        "is",
+        "for",
+        "none",
+        "true",
+        "false",
+        "self",
+        "loop",
+        "get",
+        "items",
+        "keys",
+        "values",
+        "indent",
+        "replace",
+    }
+)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -169,8 +343,22 @@ ROLE_LINE = re.compile(
 _ROLE_NAMES = {"human": "user", "ai": "assistant", "model": "assistant"}
 _BREAKPOINT_MARK = re.compile(r"cache[_-]?control|cache[_-]?breakpoint", re.I)
 _STMT_CONTROL = frozenset({"if", "elif", "for", "with", "unless"})
-_STMT_END = frozenset({"else", "endif", "endfor", "endwith", "endblock", "endmacro", "endcall", "endfilter",
-                       "endset", "endraw", "endautoescape", "endunless"})
+_STMT_END = frozenset(
+    {
+        "else",
+        "endif",
+        "endfor",
+        "endwith",
+        "endblock",
+        "endmacro",
+        "endcall",
+        "endfilter",
+        "endset",
+        "endraw",
+        "endautoescape",
+        "endunless",
+    }
+)
 _HB_ROLE = re.compile(r"^#?role\s+[\"'](?P<role>\w+)[\"']\s*$")
 
 
@@ -231,7 +419,7 @@ def _double_tags(text: str, unclosed: list[tuple[int, str]]) -> list[_Tag]:
             if text.startswith(opener, s):
                 e = find(closer, s + len(opener))
                 if e >= 0:
-                    tags.append(_Tag(s, e + len(closer), kind, text[s + len(opener):e]))
+                    tags.append(_Tag(s, e + len(closer), kind, text[s + len(opener) : e]))
                     break
         else:
             if s != last_unmatched + 1:
@@ -248,7 +436,7 @@ def _double_tags(text: str, unclosed: list[tuple[int, str]]) -> list[_Tag]:
                 unclosed.append((tag.start, "{% raw %}"))
                 tags.append(_Tag(pos, len(text), "raw", text[pos:]))
                 break
-            tags.append(_Tag(pos, end.start(), "raw", text[pos:end.start()]))
+            tags.append(_Tag(pos, end.start(), "raw", text[pos : end.start()]))
             tags.append(_Tag(end.start(), end.end(), "stmt", "endraw"))
             pos = end.end()
     return tags
@@ -305,36 +493,47 @@ def segment_template(
         if roles:
             pos = 0
             for m in ROLE_LINE.finditer(chunk):
-                before = chunk[pos:m.start()]
+                before = chunk[pos : m.start()]
                 if before:
-                    segs.append(Segment(kind="text", text=before, role=state.role, message=state.message,
-                                        span=span(offset + pos)))
+                    segs.append(
+                        Segment(
+                            kind="text", text=before, role=state.role, message=state.message, span=span(offset + pos)
+                        )
+                    )
                 set_role(m.group("role"))
                 pos = m.end()
-                if chunk[pos:pos + 1] == "\n":
+                if chunk[pos : pos + 1] == "\n":
                     pos += 1
             chunk, offset = chunk[pos:], offset + pos
         if chunk:
-            segs.append(Segment(kind="text", text=chunk, role=state.role, message=state.message,
-                                span=span(offset)))
+            segs.append(Segment(kind="text", text=chunk, role=state.role, message=state.message, span=span(offset)))
 
-    def add_slot(kind: str, expr: str, offset: int) -> None:
+    def add_slot(kind: SegmentKind, expr: str, offset: int) -> None:
         vol, why = classify(expr)
-        segs.append(Segment(kind=kind, text=expr, role=state.role, message=state.message,  # type: ignore[arg-type]
-                            span=span(offset), volatility=vol, volatility_reason=why))
+        segs.append(
+            Segment(
+                kind=kind,
+                text=expr,
+                role=state.role,
+                message=state.message,
+                span=span(offset),
+                volatility=vol,
+                volatility_reason=why,
+            )
+        )
 
     pos = 0
     unclosed: list[tuple[int, str]] = []
     if syntax != "double":
         for m in _SINGLE.finditer(text):
-            add_text(text[pos:m.start()], pos)
+            add_text(text[pos : m.start()], pos)
             pos = m.end()
             expr = m.group("dollar") or m.group("fmt") or ""
             add_slot("slot", expr.strip(), m.start())
         add_text(text[pos:], pos)
         return Segmented(segs, bps)
     for tag in _double_tags(text, unclosed):
-        add_text(text[pos:tag.start], pos)
+        add_text(text[pos : tag.start], pos)
         pos = tag.end
         start = tag.start
         if tag.kind == "raw":  # `{% raw %}...{% endraw %}`: text, whatever it holds
@@ -348,10 +547,9 @@ def segment_template(
             stmt = _strip_ws_control(tag.inner)
             head = stmt.split(None, 1)[0] if stmt else ""
             if head in _STMT_CONTROL:
-                add_slot("control", stmt[len(head):].strip(), start)
+                add_slot("control", stmt[len(head) :].strip(), start)
             else:
-                segs.append(Segment(kind="tag", text=stmt, role=state.role, message=state.message,
-                                    span=span(start)))
+                segs.append(Segment(kind="tag", text=stmt, role=state.role, message=state.message, span=span(start)))
             continue
         expr = _strip_ws_control(tag.inner)
         if not expr:

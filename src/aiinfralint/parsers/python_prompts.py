@@ -42,19 +42,56 @@ _LLM_IMPORT = re.compile(
 )
 SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
 # callables that take a system prompt: SDK methods, agent and model constructors
-LLM_CALLS = frozenset({
-    "create", "acreate", "stream", "parse", "generate_content", "generate_content_stream", "completion",
-    "acompletion", "Agent", "GenerativeModel", "GenerateContentConfig", "count_tokens", "invoke", "ainvoke",
-    "send_message", "start_chat", "chat", "achat", "run", "run_sync", "respond", "batch_completion",
-    "text_completion", "responses", "ChatAnthropic", "ChatOpenAI", "ChatVertexAI", "ChatGoogleGenerativeAI",
-})
+LLM_CALLS = frozenset(
+    {
+        "create",
+        "acreate",
+        "stream",
+        "parse",
+        "generate_content",
+        "generate_content_stream",
+        "completion",
+        "acompletion",
+        "Agent",
+        "GenerativeModel",
+        "GenerateContentConfig",
+        "count_tokens",
+        "invoke",
+        "ainvoke",
+        "send_message",
+        "start_chat",
+        "chat",
+        "achat",
+        "run",
+        "run_sync",
+        "respond",
+        "batch_completion",
+        "text_completion",
+        "responses",
+        "ChatAnthropic",
+        "ChatOpenAI",
+        "ChatVertexAI",
+        "ChatGoogleGenerativeAI",
+    }
+)
 _MESSAGE_CLASSES = {
-    "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant", "ChatMessage": None,
-    "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
+    "SystemMessage": "system",
+    "HumanMessage": "user",
+    "AIMessage": "assistant",
+    "ChatMessage": None,
+    "SystemMessagePromptTemplate": "system",
+    "HumanMessagePromptTemplate": "user",
     "AIMessagePromptTemplate": "assistant",
 }
-_LC_ROLES = {"system": "system", "human": "user", "user": "user", "ai": "assistant", "assistant": "assistant",
-             "developer": "developer", "placeholder": "user"}
+_LC_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "ai": "assistant",
+    "assistant": "assistant",
+    "developer": "developer",
+    "placeholder": "user",
+}
 _FMT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][\w]*|\d*)(?:[.\[][^{}!:]*)?(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 # flags then width: possessive, since `0` is both (`%000...0x` was quadratic)
 _PCT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*+\d*+(?:\.\d+)?[sdifr]")
@@ -285,8 +322,9 @@ class _Reader:
                 self._collect(getattr(inner, "body", ()), scope, top=top)
                 orelse = getattr(stmt, "orelse", None)
                 if orelse is not None and hasattr(orelse, "body"):
-                    self._collect(getattr(orelse.body, "body", ()) if hasattr(orelse.body, "body") else (), scope,
-                                  top=top)
+                    self._collect(
+                        getattr(orelse.body, "body", ()) if hasattr(orelse.body, "body") else (), scope, top=top
+                    )
 
     def _collect_small(self, small: Any, scope: Scope) -> None:
         cst: Any = self.cst
@@ -294,8 +332,11 @@ class _Reader:
             scope.assigns.setdefault(small.targets[0].target.value, []).append((self._line(small), "=", small.value))
         elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
             scope.assigns.setdefault(small.target.value, []).append((self._line(small), "=", small.value))
-        elif (isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name)
-              and isinstance(small.operator, cst.AddAssign)):
+        elif (
+            isinstance(small, cst.AugAssign)
+            and isinstance(small.target, cst.Name)
+            and isinstance(small.operator, cst.AddAssign)
+        ):
             scope.assigns.setdefault(small.target.value, []).append((self._line(small), "+=", small.value))
 
     def scope_for(self, func: Any) -> Scope:
@@ -482,8 +523,12 @@ class _Reader:
             if method == "join" and node.args:
                 sep = self.render(func.value, scope, depth + 1)
                 target, tscope = self.resolve(node.args[0].value, scope)
-                if (len(sep) == 1 and sep[0].kind == "text" and isinstance(target, (cst.List, cst.Tuple))
-                        and not any(isinstance(e, cst.StarredElement) for e in target.elements)):
+                if (
+                    len(sep) == 1
+                    and sep[0].kind == "text"
+                    and isinstance(target, (cst.List, cst.Tuple))
+                    and not any(isinstance(e, cst.StarredElement) for e in target.elements)
+                ):
                     out: list[Piece] = []
                     for i, el in enumerate(target.elements):
                         if i:
@@ -514,7 +559,7 @@ class _Reader:
         for piece in tmpl:
             pos = 0
             for m in _FMT_FIELD.finditer(piece.text):
-                out.append(self._sub(piece, piece.text[pos:m.start()], pos))
+                out.append(self._sub(piece, piece.text[pos : m.start()], pos))
                 key = m.group(1)
                 value = None
                 if key == "":
@@ -560,7 +605,7 @@ class _Reader:
         for piece in tmpl:
             pos = 0
             for m in _PCT_FIELD.finditer(piece.text):
-                out.append(self._sub(piece, piece.text[pos:m.start()], pos))
+                out.append(self._sub(piece, piece.text[pos : m.start()], pos))
                 value = mapping.get(m.group(1)) if m.group(1) else (values[i] if i < len(values) else None)
                 if not m.group(1):
                     i += 1
@@ -609,13 +654,20 @@ class _Reader:
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return all(self._constant(e.value, scope, depth + 1) for e in node.elements)
         if isinstance(node, cst.Dict):
-            return all(isinstance(e, cst.DictElement) and self._constant(e.key, scope, depth + 1)
-                       and self._constant(e.value, scope, depth + 1) for e in node.elements)
+            return all(
+                isinstance(e, cst.DictElement)
+                and self._constant(e.key, scope, depth + 1)
+                and self._constant(e.value, scope, depth + 1)
+                for e in node.elements
+            )
         if isinstance(node, cst.Call):
             fn = self._code(node.func)
             if fn in ("json.dumps", "dumps", "str", "sorted", "len", "repr", "list", "tuple") or fn.endswith(".join"):
-                recv_ok = not isinstance(node.func, cst.Attribute) or fn in ("json.dumps",) or \
-                    self._constant(node.func.value, scope, depth + 1)
+                recv_ok = (
+                    not isinstance(node.func, cst.Attribute)
+                    or fn in ("json.dumps",)
+                    or self._constant(node.func.value, scope, depth + 1)
+                )
                 return recv_ok and all(self._constant(a.value, scope, depth + 1) for a in node.args)
             return False
         if isinstance(node, cst.Attribute):
@@ -644,8 +696,12 @@ class _Reader:
                     self.sorted_depth += 1
                     return True
                 if fn.endswith("dumps") and call.args:
-                    sort = any(a.keyword is not None and a.keyword.value == "sort_keys"
-                               and self.reader._code(a.value) != "False" for a in call.args)
+                    sort = any(
+                        a.keyword is not None
+                        and a.keyword.value == "sort_keys"
+                        and self.reader._code(a.value) != "False"
+                        for a in call.args
+                    )
                     arg, ascope = self.reader.resolve(call.args[0].value, tscope)
                     literal = isinstance(arg, (cst.Dict, cst.List, cst.Tuple)) and self.reader._constant(arg, ascope)
                     if not sort and not literal and not self.sorted_depth:
@@ -653,7 +709,7 @@ class _Reader:
                 if self.sorted_depth == 0:
                     if fn in ("set", "frozenset"):
                         found.insert(0, "iteration over a set (order changes between processes)")
-                    elif (isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and call.args):
+                    elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and call.args:
                         arg_code = self.reader._code(call.args[0].value)
                         if re.search(r"\.(keys|values|items)\(\)", arg_code) and "sorted(" not in arg_code:
                             found.append("a join over a dict view in insertion order")
@@ -717,8 +773,11 @@ class _Reader:
         for node in lists:
             if id(node) in self.consumed:
                 continue
-            if any(self._message_role(el.value, self._scope_of(node)) in ("system", "developer")
-                   for el in node.elements if not isinstance(el, cst.StarredElement)):
+            if any(
+                self._message_role(el.value, self._scope_of(node)) in ("system", "developer")
+                for el in node.elements
+                if not isinstance(el, cst.StarredElement)
+            ):
                 self._emit(node, None, node, self._scope_of(node), None)
 
     def _scope_of(self, node: Any) -> Scope:
@@ -752,7 +811,8 @@ class _Reader:
         if system is None:
             if msg_list is None or not any(
                 self._message_role(el.value, msg_list[1]) in ("system", "developer")
-                for el in msg_list[0].elements if not isinstance(el, cst.StarredElement)
+                for el in msg_list[0].elements
+                if not isinstance(el, cst.StarredElement)
             ):
                 return
         self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
@@ -772,8 +832,11 @@ class _Reader:
         node, scope = self.resolve(node, scope)
         if isinstance(node, cst.Dict):
             for el in node.elements:
-                if (isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)
-                        and el.key.evaluated_value == "role"):
+                if (
+                    isinstance(el, cst.DictElement)
+                    and isinstance(el.key, cst.SimpleString)
+                    and el.key.evaluated_value == "role"
+                ):
                     v = el.value
                     if isinstance(v, cst.SimpleString) and isinstance(v.evaluated_value, str):
                         return v.evaluated_value.lower()
@@ -893,8 +956,12 @@ class _Reader:
         while cur is not None:
             if isinstance(cur, cst.Call):
                 value = self._kw(cur, "model", "model_name")
-                if value is None and self._code(cur.func).endswith("GenerativeModel") and cur.args \
-                        and cur.args[0].keyword is None:
+                if (
+                    value is None
+                    and self._code(cur.func).endswith("GenerativeModel")
+                    and cur.args
+                    and cur.args[0].keyword is None
+                ):
                     value = cur.args[0].value
                 if value is not None:
                     target, _ = self.resolve(value, scope)
@@ -947,27 +1014,38 @@ class _Reader:
         name = f"{base}{suffix}" if n == 1 else f"{base}{suffix}#{n}"
         path = self.f.path
         segs = [
-            Segment(kind="text" if p.kind == "text" else "slot", text=p.text, role=role, message=msg,
-                    span=Span(path=path, line=p.line, column=p.col), volatility=p.volatility if p.kind == "slot" else None,
-                    volatility_reason=p.reason, nondeterministic=p.nondet)
+            Segment(
+                kind="text" if p.kind == "text" else "slot",
+                text=p.text,
+                role=role,
+                message=msg,
+                span=Span(path=path, line=p.line, column=p.col),
+                volatility=p.volatility if p.kind == "slot" else None,
+                volatility_reason=p.reason,
+                nondeterministic=p.nondet,
+            )
             for role, msg, p in b.segments_raw
         ]
-        bps = [CacheBreakpoint(after=after, span=Span(path=path, line=pl, column=pc), ttl=ttl)
-               for after, (pl, pc), ttl in b.breakpoints]
+        bps = [
+            CacheBreakpoint(after=after, span=Span(path=path, line=pl, column=pc), ttl=ttl)
+            for after, (pl, pc), ttl in b.breakpoints
+        ]
         provider = "anthropic" if bps else None
         field_spans = {"model": Span(path=path, line=mpos[0], column=mpos[1])} if mpos else {}
-        self.templates.append(PromptTemplate(
-            span=Span(path=path, line=line, column=col),
-            field_spans=field_spans,
-            name=name,
-            source_kind="python",
-            segments=tuple(segs),
-            breakpoints=tuple(bps),
-            model=model,
-            provider=provider,
-            model_source="call-site `model=`" if model else None,
-            call=self._code(site.func) if isinstance(site, self.cst.Call) else None,
-        ))
+        self.templates.append(
+            PromptTemplate(
+                span=Span(path=path, line=line, column=col),
+                field_spans=field_spans,
+                name=name,
+                source_kind="python",
+                segments=tuple(segs),
+                breakpoints=tuple(bps),
+                model=model,
+                provider=provider,
+                model_source="call-site `model=`" if model else None,
+                call=self._code(site.func) if isinstance(site, self.cst.Call) else None,
+            )
+        )
 
 
 class _Build:
@@ -1021,7 +1099,7 @@ def _template_slots(pieces: list[Piece]) -> list[Piece]:
             continue
         pos = 0
         for m in _FMT_FIELD.finditer(p.text):
-            out.append(_Reader._sub(p, p.text[pos:m.start()], pos))
+            out.append(_Reader._sub(p, p.text[pos : m.start()], pos))
             line, col = _offset_pos(p, m.start())
             vol, why = classify(m.group(1) or "value")
             out.append(Piece("slot", m.group(1) or m.group(0), line, col, vol, why))

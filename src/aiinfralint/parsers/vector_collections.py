@@ -18,10 +18,12 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.retrieval import TimePartitioning, VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
-from aiinfralint.parsers.yamlload import YList, YMap
 from aiinfralint.parsers.values import node_span as _span
+from aiinfralint.parsers.yamlload import YList, YMap
 
-_DATE_NAME = re.compile(r"(?<!\d)(?:19|20)\d{2}(?P<sep>[_\-.]?)(?:0[1-9]|1[0-2])(?:(?P=sep)(?:0[1-9]|[12]\d|3[01]))?(?!\d)")
+_DATE_NAME = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?P<sep>[_\-.]?)(?:0[1-9]|1[0-2])(?:(?P=sep)(?:0[1-9]|[12]\d|3[01]))?(?!\d)"
+)
 _DATE_FIELD = re.compile(r"(^|_)(date|day|month|week|year|created|ingested|timestamp|ts)($|_)", re.IGNORECASE)
 _VECTOR_DTYPES = re.compile(r"(float|float16|bfloat16|binary|int8|sparse_float)_?vector", re.IGNORECASE)
 
@@ -36,8 +38,10 @@ def _granularity(name: str) -> tuple[str, str]:
 def _milvus_fields(doc: YMap) -> YList | None:
     schema = doc.get("schema")
     for holder in (schema, doc):
-        if isinstance(holder, YMap) and isinstance(holder.get("fields"), YList):
-            return holder["fields"]
+        if isinstance(holder, YMap):
+            found = holder.get("fields")
+            if isinstance(found, YList):
+                return found
     return None
 
 
@@ -49,15 +53,22 @@ def _kind(doc: Any) -> str | None:
     if isinstance(name, str) and fields is not None:
         for fld in fields:
             if isinstance(fld, YMap) and (
-                "dim" in fld or _VECTOR_DTYPES.search(str(fld.get("dtype", fld.get("data_type", fld.get("dataType", "")))))
+                "dim" in fld
+                or _VECTOR_DTYPES.search(str(fld.get("dtype", fld.get("data_type", fld.get("dataType", "")))))
             ):
                 return "milvus"
     vectors = doc.get("vectors")
-    if isinstance(vectors, YMap) and ("size" in vectors or any(isinstance(v, YMap) and "size" in v for v in vectors.values())):
+    if isinstance(vectors, YMap) and (
+        "size" in vectors or any(isinstance(v, YMap) and "size" in v for v in vectors.values())
+    ):
         return "qdrant"
-    if isinstance(doc.get("class"), str) and ("vectorizer" in doc or "vectorIndexConfig" in doc or "vectorConfig" in doc):
+    if isinstance(doc.get("class"), str) and (
+        "vectorizer" in doc or "vectorIndexConfig" in doc or "vectorConfig" in doc
+    ):
         return "weaviate"
-    if isinstance(doc.get("classes"), YList) and any(isinstance(c, YMap) and isinstance(c.get("class"), str) for c in doc["classes"]):
+    if isinstance(doc.get("classes"), YList) and any(
+        isinstance(c, YMap) and isinstance(c.get("class"), str) for c in doc["classes"]
+    ):
         return "weaviate"
     return None
 
@@ -73,7 +84,9 @@ def _dated(names: list[tuple[str, Span]], what: str) -> TimePartitioning | None:
     name, span = dated[0]
     gran, window = _granularity(name)
     more = f" and {len(dated) - 1} more" if len(dated) > 1 else ""
-    return TimePartitioning(span=span, mechanism=f"{what} named by date ({name}{more})", granularity=gran, window=window)
+    return TimePartitioning(
+        span=span, mechanism=f"{what} named by date ({name}{more})", granularity=gran, window=window
+    )
 
 
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
@@ -87,7 +100,11 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
         vec = tuple(str(x.get("name")) for x in fields if isinstance(x, YMap) and ("dim" in x))
         part: TimePartitioning | None = None
         for i, fld in enumerate(fields):
-            if isinstance(fld, YMap) and fld.get("is_partition_key") is True and _DATE_FIELD.search(str(fld.get("name", ""))):
+            if (
+                isinstance(fld, YMap)
+                and fld.get("is_partition_key") is True
+                and _DATE_FIELD.search(str(fld.get("name", "")))
+            ):
                 part = TimePartitioning(
                     span=_span(f, fld, "is_partition_key"),
                     mechanism=f"partition key on date field {fld.get('name')}",
@@ -105,20 +122,37 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
             part = _dated(names, "partitions")
         if part is None:
             part = _dated([(name, _span(f, doc, key))], "collection")
-        out.append(VectorStore(span=_span(f, doc, key), engine="milvus", name=name, vector_fields=vec, partitioning=part))
+        out.append(
+            VectorStore(span=_span(f, doc, key), engine="milvus", name=name, vector_fields=vec, partitioning=part)
+        )
     elif kind == "qdrant":
         name = doc.get("collection_name") if isinstance(doc.get("collection_name"), str) else stem
         key = "collection_name" if "collection_name" in doc else "vectors"
         part = _dated([(str(name), _span(f, doc, key))], "collection")
-        out.append(VectorStore(span=_span(f, doc, key), engine="qdrant", name=str(name), vector_fields=("vectors",), partitioning=part))
+        out.append(
+            VectorStore(
+                span=_span(f, doc, key), engine="qdrant", name=str(name), vector_fields=("vectors",), partitioning=part
+            )
+        )
     elif kind == "weaviate":
-        classes = [doc] if isinstance(doc.get("class"), str) else [c for c in doc["classes"] if isinstance(c, YMap) and isinstance(c.get("class"), str)]
+        classes = (
+            [doc]
+            if isinstance(doc.get("class"), str)
+            else [c for c in doc["classes"] if isinstance(c, YMap) and isinstance(c.get("class"), str)]
+        )
         names = [(str(c["class"]), _span(f, c, "class")) for c in classes]
         part = _dated(names, "classes")
         first = classes[0]
         base = re.sub(r"[_\-]?" + _DATE_NAME.pattern + r".*$", "", str(first["class"])) or str(first["class"])
-        out.append(VectorStore(span=_span(f, first, "class"), engine="weaviate", name=base if part else str(first["class"]),
-                               vector_fields=("vector",), partitioning=part))
+        out.append(
+            VectorStore(
+                span=_span(f, first, "class"),
+                engine="weaviate",
+                name=base if part else str(first["class"]),
+                vector_fields=("vector",),
+                partitioning=part,
+            )
+        )
     return out
 
 

@@ -52,7 +52,7 @@ def parse(f: FileInput) -> ParseOutput:
         # body line 1 is file line `delta + 1`; positions are moved after loading, not by padding
         # the body with newlines (which made each request cost as much as the file before it)
         delta = newlines + text.count("\n", m.start(), m.end())
-        body = text[m.end():end]
+        body = text[m.end() : end]
         path = unquote(raw_path).split("?", 1)[0]
         docs: list[object] = []
         if body.strip():

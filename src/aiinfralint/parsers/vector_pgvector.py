@@ -32,9 +32,18 @@ _PARTITION_OF = re.compile(
 _PARTITION_BY = re.compile(r"\bpartition\s+by\s+(?P<how>range|list|hash)\s*\((?P<cols>[^)]{0,400})\)", re.IGNORECASE)
 _CREATE_PARENT = re.compile(r"create_parent\s*\(", re.IGNORECASE)
 _TIME_TYPES = re.compile(r"^(timestamp|timestamptz|date|time\b|timestamp\s+with)", re.IGNORECASE)
-_TIME_NAME = re.compile(r"(^|_)(date|day|time|timestamp|ts|at|month|week|year|created|ingested|updated|inserted)($|_)", re.IGNORECASE)
-_INTERVAL_WORDS = (("hour", "hourly"), ("dai", "daily"), ("day", "daily"), ("week", "weekly"), ("month", "monthly"),
-                   ("quarter", "quarterly"), ("year", "yearly"))
+_TIME_NAME = re.compile(
+    r"(^|_)(date|day|time|timestamp|ts|at|month|week|year|created|ingested|updated|inserted)($|_)", re.IGNORECASE
+)
+_INTERVAL_WORDS = (
+    ("hour", "hourly"),
+    ("dai", "daily"),
+    ("day", "daily"),
+    ("week", "weekly"),
+    ("month", "monthly"),
+    ("quarter", "quarterly"),
+    ("year", "yearly"),
+)
 _DATE_LIT = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # what `blank` stops at: a line comment, a block comment, a string, or a dollar quote `$tag$`
 # (no identifier character before its `$`)
@@ -146,7 +155,7 @@ def _columns(body: str) -> dict[str, str]:
         elif ch == ")":
             depth -= 1
         elif depth == 0:
-            parts.append(body[start:punct.start()])
+            parts.append(body[start : punct.start()])
             start = punct.end()
     parts.append(body[start:])
     for p in parts:
@@ -157,7 +166,12 @@ def _columns(body: str) -> dict[str, str]:
         if name.lower() in ("constraint", "primary", "unique", "foreign", "check", "exclude", "like"):
             continue
         ty = " ".join(m.group(2).split())
-        ty = re.split(r"\s+(?:not|null|default|primary|references|check|generated|collate|constraint|unique)\b", ty, 1, re.IGNORECASE)[0]
+        ty = re.split(
+            r"\s+(?:not|null|default|primary|references|check|generated|collate|constraint|unique)\b",
+            ty,
+            maxsplit=1,
+            flags=re.IGNORECASE,
+        )[0]
         cols[name] = ty
     return cols
 
@@ -250,11 +264,21 @@ def parse(f: FileInput) -> ParseOutput:
             args_text = original[start + cp.end() : start + len(stmt)]
             args = re.findall(r"'([^']*)'", args_text)
             if args:
-                interval = next((a for a in args[1:] if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE) and a.lower() not in ("native", "partman")), "")
+                interval = next(
+                    (
+                        a
+                        for a in args[1:]
+                        if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE)
+                        and a.lower() not in ("native", "partman")
+                    ),
+                    "",
+                )
                 partman[_unquote(args[0])] = (start + cp.start(), interval)
     objects: list[ModelObject] = []
     for name, offset, cols, off, pm in tables:
-        vec = tuple(c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE))
+        vec = tuple(
+            c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE)
+        )
         if not vec:
             continue
         line, col = lines.pos(offset)
@@ -263,8 +287,10 @@ def parse(f: FileInput) -> ParseOutput:
             keys = [_unquote(k) for k in pm.group("cols").split(",")]
             key = keys[0] if keys else ""
             key_type = next((ty for c, ty in cols.items() if c.lower() == key.lower()), "")
-            is_time = bool(_TIME_TYPES.match(key_type)) or (not key_type and bool(_TIME_NAME.search(key))) or bool(
-                re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE)
+            is_time = (
+                bool(_TIME_TYPES.match(key_type))
+                or (not key_type and bool(_TIME_NAME.search(key)))
+                or bool(re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE))
             )
             if pm.group("how").lower() == "range" and is_time:
                 pl, pc = lines.pos(off)

@@ -17,8 +17,8 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.retrieval import LifecyclePolicy, TimePartitioning, VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
-from aiinfralint.parsers.yamlload import YList, YMap
 from aiinfralint.parsers.values import node_span as _span
+from aiinfralint.parsers.yamlload import YList, YMap
 
 VECTOR_TYPES = frozenset({"dense_vector", "knn_vector"})
 MAX_DEPTH = 12
@@ -27,8 +27,16 @@ MAX_DEPTH = 12
 _ANGLE_SEGMENT = re.compile(r"<[^<>]*+>")
 _DATE_MATH = re.compile(r"\{now(?:[+-]\d++[yMwdhHms])*+(?:/(?P<unit>[yMwdhH]))?(?:\{[^{}]*+\})?\}")
 _DATE_MATH_GRANULARITY = {"y": "yearly", "M": "monthly", "w": "weekly", "d": "daily", "h": "hourly", "H": "hourly"}
-_LIFECYCLE_KEYS = ("index.lifecycle.name", "plugins.index_state_management.policy_id", "opendistro.index_state_management.policy_id")
-_ALIAS_KEYS = ("index.lifecycle.rollover_alias", "plugins.index_state_management.rollover_alias", "opendistro.index_state_management.rollover_alias")
+_LIFECYCLE_KEYS = (
+    "index.lifecycle.name",
+    "plugins.index_state_management.policy_id",
+    "opendistro.index_state_management.policy_id",
+)
+_ALIAS_KEYS = (
+    "index.lifecycle.rollover_alias",
+    "plugins.index_state_management.rollover_alias",
+    "opendistro.index_state_management.rollover_alias",
+)
 
 
 def _vector_fields(props: Any, prefix: str = "", depth: int = 0) -> list[str]:
@@ -145,7 +153,12 @@ def _engine(f: FileInput, doc: YMap) -> str:
 
 @lru_cache(maxsize=4)  # asked once per index of a file: a console file may hold thousands
 def _engine_of(text: str, path: str) -> str:
-    if "knn_vector" in text or "index_state_management" in text or "opensearch" in path.lower() or "ism_template" in text:
+    if (
+        "knn_vector" in text
+        or "index_state_management" in text
+        or "opensearch" in path.lower()
+        or "ism_template" in text
+    ):
         return "opensearch"
     return "elasticsearch"
 
@@ -177,7 +190,7 @@ def policy_from(doc: YMap, p: YMap, f: FileInput, name: str | None = None, span:
                 break
     patterns: list[str] = []
     tmpl = p.get("ism_template")
-    for t in (tmpl if isinstance(tmpl, YList) else [tmpl]):
+    for t in tmpl if isinstance(tmpl, YList) else [tmpl]:
         if isinstance(t, YMap) and isinstance(t.get("index_patterns"), YList):
             patterns.extend(str(x) for x in t["index_patterns"])
     return LifecyclePolicy(
@@ -253,16 +266,16 @@ def store_from(doc: YMap, f: FileInput, name: str | None = None, span: Span | No
     if "index_patterns" in doc:
         spans["index_patterns"] = _span(f, doc, "index_patterns")
     return VectorStore(
-            span=span or _span(f, doc, "index_patterns" if "index_patterns" in doc else None),
-            field_spans=spans,
-            engine=_engine(f, doc),
-            name=name,
-            vector_fields=tuple(fields),
-            index_patterns=patterns,
-            lifecycle_policy=policy,
-            rollover_alias=alias,
-            partitioning=partitioning,
-        )
+        span=span or _span(f, doc, "index_patterns" if "index_patterns" in doc else None),
+        field_spans=spans,
+        engine=_engine(f, doc),
+        name=name,
+        vector_fields=tuple(fields),
+        index_patterns=patterns,
+        lifecycle_policy=policy,
+        rollover_alias=alias,
+        partitioning=partitioning,
+    )
 
 
 HANDLER = DocumentHandler(

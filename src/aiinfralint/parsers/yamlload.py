@@ -40,7 +40,7 @@ class YamlError(Exception):
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that remembers where it and each of its keys start (1-based)."""
 
-    __slots__ = ("line", "column", "key_pos")
+    __slots__ = ("column", "key_pos", "line")
 
     def __init__(self, line: int = 1, column: int = 1) -> None:
         super().__init__()
@@ -55,7 +55,7 @@ class YMap(dict):  # type: ignore[type-arg]
 class YList(list):  # type: ignore[type-arg]
     """A sequence that remembers where it and each item start (1-based)."""
 
-    __slots__ = ("line", "column", "item_pos")
+    __slots__ = ("column", "item_pos", "line")
 
     def __init__(self, line: int = 1, column: int = 1) -> None:
         super().__init__()
@@ -191,7 +191,7 @@ def _scalar(node: Any) -> Any:
         return value
     if not tag.startswith(_TAG_PREFIX):
         return value  # unknown or local tag (!Ref, !GetAtt ...): plain data
-    kind = tag[len(_TAG_PREFIX):]
+    kind = tag[len(_TAG_PREFIX) :]
     if kind == "int":
         text = value.replace("_", "")
         try:
@@ -231,9 +231,7 @@ def _expanded_sizes(root: Any) -> int:
             continue
         if depth > MAX_DEPTH:
             mark = node.start_mark
-            raise YamlError(
-                f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1
-            )
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1, mark.column + 1)
         value = node.value
         if node.id == "scalar":
             memo[nid] = 1
@@ -321,16 +319,16 @@ def _guard_nesting(text: str) -> None:
             elif depth:
                 depth -= 1
     if ("- " in text or "-\t" in text) and text.count("-") >= _GUARD_DEPTH:
-        for line in text.split("\n"):
-            if line.count("-") >= _GUARD_DEPTH and any(
-                run.group().count("-") >= _GUARD_DEPTH for run in _DASH_RUN.finditer(line)
+        for row in text.split("\n"):
+            if row.count("-") >= _GUARD_DEPTH and any(
+                run.group().count("-") >= _GUARD_DEPTH for run in _DASH_RUN.finditer(row)
             ):
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels")
 
 
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a UTF-8 byte offset, as libyaml's reader reports it."""
-    head = text.encode("utf-8", "surrogatepass")[:max(offset, 0)].decode("utf-8", "replace")
+    head = text.encode("utf-8", "surrogatepass")[: max(offset, 0)].decode("utf-8", "replace")
     head = head.removeprefix("\ufeff")  # libyaml's columns do not count a BOM
     return head.count("\n") + 1, len(head) - (head.rfind("\n") + 1) + 1
 

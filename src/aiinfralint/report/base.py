@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfralint import __version__
 from aiinfralint.model.finding import Finding, Impact
-from aiinfralint.model.totals import Totals as Totals, totals as totals
+from aiinfralint.model.totals import Totals as Totals
+from aiinfralint.model.totals import totals as totals
 
 if TYPE_CHECKING:
     from aiinfralint.engine import RunResult

@@ -40,11 +40,15 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
     ]
     for c, label, _ in categories(inv):
         t = inv.totals(c)
-        out.append(f"| {label} | {t.items} | {money(t.usd_per_month)} | {qty(t.kwh_per_month)} | "
-                   f"{qty(t.kgco2e_per_month)} | {t.usd_unpriced} ({share(t.usd_unpriced, t.items)}) | "
-                   f"{t.carbon_unpriced} ({share(t.carbon_unpriced, t.items)}) |")
-    out.append(f"| **total** | {overall.items} | **{money(overall.usd_per_month)}** | {qty(overall.kwh_per_month)} | "
-               f"**{qty(overall.kgco2e_per_month)}** | {overall.usd_unpriced} | {overall.carbon_unpriced} |")
+        out.append(
+            f"| {label} | {t.items} | {money(t.usd_per_month)} | {qty(t.kwh_per_month)} | "
+            f"{qty(t.kgco2e_per_month)} | {t.usd_unpriced} ({share(t.usd_unpriced, t.items)}) | "
+            f"{t.carbon_unpriced} ({share(t.carbon_unpriced, t.items)}) |"
+        )
+    out.append(
+        f"| **total** | {overall.items} | **{money(overall.usd_per_month)}** | {qty(overall.kwh_per_month)} | "
+        f"**{qty(overall.kgco2e_per_month)}** | {overall.usd_unpriced} | {overall.carbon_unpriced} |"
+    )
     out.append("")
     for c, label, items in categories(inv):
         out += [f"### {label}", ""]
@@ -55,8 +59,10 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         head = "| item | where | counted | $/month | kWh/month | kgCO2e/month |" + (" gCO2e/unit |" if unit_col else "")
         out += [head, "|---|---|---|---:|---:|---:|" + ("---:|" if unit_col else "")]
         for i in items:
-            row = (f"| {_cell(i.name)} | {md_code(f'{i.path}:{i.line}')} | {_cell(i.basis)} | {_usd(i)} | "
-                   f"{qty(i.kwh_per_month)} | {_co2(i)} |")
+            row = (
+                f"| {_cell(i.name)} | {md_code(f'{i.path}:{i.line}')} | {_cell(i.basis)} | {_usd(i)} | "
+                f"{qty(i.kwh_per_month)} | {_co2(i)} |"
+            )
             if unit_col:
                 unit = f"{i.g_per_unit:,.3f} per {i.functional_unit}" if i.g_per_unit is not None else "–"
                 row += f" {_cell(unit)} |"

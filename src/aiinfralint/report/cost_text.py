@@ -55,8 +55,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         for i in items:
             usd = money(i.usd_per_month) + (" s" if i.usd_basis == "stated" else "")
             co2 = qty(i.kgco2e_per_month) + (" s" if i.carbon_basis == "stated" else "")
-            row = [f"{_esc(i.name)}\n[dim]{_esc(i.path)}:{i.line}[/]", _esc(i.basis), usd,
-                   qty(i.kwh_per_month), co2]
+            row = [f"{_esc(i.name)}\n[dim]{_esc(i.path)}:{i.line}[/]", _esc(i.basis), usd, qty(i.kwh_per_month), co2]
             if unit_col:
                 row.append(f"{i.g_per_unit:,.3f}" if i.g_per_unit is not None else "–")
             table.add_row(*row)
@@ -71,15 +70,27 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         summary.add_column(col, justify="right" if col else "left", no_wrap=True)
     for c, label, _ in categories(inv):
         t = inv.totals(c)
-        summary.add_row(label, str(t.items), money(t.usd_per_month), qty(t.kwh_per_month),
-                        qty(t.kgco2e_per_month), qty(t.gpu_hours_per_month, 0),
-                        f"{t.usd_unpriced} ({share(t.usd_unpriced, t.items)})",
-                        f"{t.carbon_unpriced} ({share(t.carbon_unpriced, t.items)})")
+        summary.add_row(
+            label,
+            str(t.items),
+            money(t.usd_per_month),
+            qty(t.kwh_per_month),
+            qty(t.kgco2e_per_month),
+            qty(t.gpu_hours_per_month, 0),
+            f"{t.usd_unpriced} ({share(t.usd_unpriced, t.items)})",
+            f"{t.carbon_unpriced} ({share(t.carbon_unpriced, t.items)})",
+        )
     o = inv.totals()
-    summary.add_row("[bold]total[/]", str(o.items), f"[bold]{money(o.usd_per_month)}[/]", qty(o.kwh_per_month),
-                    f"[bold]{qty(o.kgco2e_per_month)}[/]", qty(o.gpu_hours_per_month, 0),
-                    f"{o.usd_unpriced} ({share(o.usd_unpriced, o.items)})",
-                    f"{o.carbon_unpriced} ({share(o.carbon_unpriced, o.items)})")
+    summary.add_row(
+        "[bold]total[/]",
+        str(o.items),
+        f"[bold]{money(o.usd_per_month)}[/]",
+        qty(o.kwh_per_month),
+        f"[bold]{qty(o.kgco2e_per_month)}[/]",
+        qty(o.gpu_hours_per_month, 0),
+        f"{o.usd_unpriced} ({share(o.usd_unpriced, o.items)})",
+        f"{o.carbon_unpriced} ({share(o.carbon_unpriced, o.items)})",
+    )
     con.print(summary)
     con.print("[dim]s = stated in the configuration (line item or annotation); other figures are estimates[/]")
     if not options.quiet:

@@ -74,16 +74,24 @@ def gate_summary(result: RunResult) -> dict[str, Any]:
             "base_ref": d.base_ref,
             "base_commit": d.base_commit,
             "added": len(d.added),
-            "fixed": [{"code": f.code, "path": f.span.path, "message": f.message, "fingerprint": f.fingerprint} for f in d.fixed],
+            "fixed": [
+                {"code": f.code, "path": f.span.path, "message": f.message, "fingerprint": f.fingerprint}
+                for f in d.fixed
+            ],
             "unchanged": d.unchanged,
-            "usd_per_month": {"base": _money(d.delta.usd_base), "head": _money(d.delta.usd_head), "delta": _money(d.delta.usd_per_month)},
+            "usd_per_month": {
+                "base": _money(d.delta.usd_base),
+                "head": _money(d.delta.usd_head),
+                "delta": _money(d.delta.usd_per_month),
+            },
             "kgco2e_per_month": {
                 "base": float(d.delta.kgco2e_base.quantize(Decimal("0.001"))),
                 "head": float(d.delta.kgco2e_head.quantize(Decimal("0.001"))),
                 "delta": float(d.delta.kgco2e_per_month.quantize(Decimal("0.001"))),
             },
             "prompt_prefix_tokens": [
-                {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta} for p in d.delta.prompts
+                {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta}
+                for p in d.delta.prompts
             ],
             "config_changes": [
                 {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
@@ -125,7 +133,9 @@ def text_summary(result: RunResult) -> str:
         )
         lines += config_change_lines(d)
         for p in d.delta.prompts:
-            lines.append(f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})")
+            lines.append(
+                f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})"
+            )
         for f in d.fixed:
             lines.append(f"  fixed: {f.code} {f.span.path}: {f.message}")
     if result.baseline_written:

@@ -128,7 +128,9 @@ def render(result: RunResult, options: ReportOptions) -> str:
     counts = Counter(f.severity.value for f in findings)
     noun = "new finding" if diff is not None else "finding"
     breakdown = ", ".join(
-        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info") if counts[s]
+        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+        for s in ("error", "warning", "info")
+        if counts[s]
     )
     head = f"## aiinfralint: {len(findings)} {noun}{'' if len(findings) == 1 else 's'}"
     if breakdown:
@@ -148,8 +150,14 @@ def render(result: RunResult, options: ReportOptions) -> str:
                 "",
             ]
     else:
-        out += ["No findings at any severity." if diff is None else "This change adds no findings." if not diff.config_changes
-                else "This change adds no findings, but it changes the configuration (see above).", ""]
+        out += [
+            "No findings at any severity."
+            if diff is None
+            else "This change adds no findings."
+            if not diff.config_changes
+            else "This change adds no findings, but it changes the configuration (see above).",
+            "",
+        ]
     if diff is not None and diff.fixed:
         out += [f"<details><summary>Fixed by this change ({len(diff.fixed)})</summary>", ""]
         out += findings_table(diff.fixed, options)

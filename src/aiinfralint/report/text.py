@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import TYPE_CHECKING
 
 from aiinfralint.report.base import ReportOptions, offending_line, totals
@@ -122,7 +122,7 @@ class _LineWriter:
             # What `rich.text.Text.wrap` does when every character is one cell wide.
             out = []
             bounds = [0, *_divide_line(plain, width), size]
-            for start, end in zip(bounds, bounds[1:]):
+            for start, end in pairwise(bounds):
                 if end - start > width:
                     space = _TRAILING_SPACE.search(plain, start, end)
                     if space is not None:

@@ -75,8 +75,9 @@ def _explained(impact: Impact, kind: str) -> bool:
 def explain_missing_figures(declared: Iterable[Unpriced], impact: Impact) -> Impact:
     """Add the rule's reason a $ or kgCO2e figure is absent, unless the impact gives one."""
     figures = {"usd": impact.usd_per_month, "kgco2e": impact.kgco2e_per_month}
-    extra = [u.reason for u in declared
-             if u.kind in figures and figures[u.kind] is None and not _explained(impact, u.kind)]
+    extra = [
+        u.reason for u in declared if u.kind in figures and figures[u.kind] is None and not _explained(impact, u.kind)
+    ]
     if not extra:
         return impact
     return impact.model_copy(update={"unpriced": (*impact.unpriced, *extra)})

@@ -194,9 +194,16 @@ class MissingCarbonLineItem(Rule):
     )
 
     class Options(RuleOptions):
-        min_kgco2e_per_month: float = Field(float(DEFAULT_MIN_KG), ge=0, le=10**9, allow_inf_nan=False, description=(
-            "GPU workloads estimated below this are not reported (a one-off Job of a few GPU-hours); "
-            "features are always reported"))
+        min_kgco2e_per_month: float = Field(
+            float(DEFAULT_MIN_KG),
+            ge=0,
+            le=10**9,
+            allow_inf_nan=False,
+            description=(
+                "GPU workloads estimated below this are not reported (a one-off Job of a few GPU-hours); "
+                "features are always reported"
+            ),
+        )
 
     options: Options
 
@@ -222,26 +229,40 @@ class MissingCarbonLineItem(Rule):
             return
         item = inventory.feature_item(f, est)
         imp = item.estimate
-        stated_cost = (f"a cost of ${_n(spec.cost.usd_per_month)}/month" if spec.cost.usd_per_month is not None
-                       else "a cost line item")
+        stated_cost = (
+            f"a cost of ${_n(spec.cost.usd_per_month)}/month"
+            if spec.cost.usd_per_month is not None
+            else "a cost line item"
+        )
         what = "no carbon line item" if carbon is None else "a carbon line item with no kgco2ePerMonth or kwhPerMonth"
         if imp.kgco2e_per_month is not None:
-            per_unit = (f", {item.g_per_unit.quantize(Decimal('0.01'))} gCO2e per {item.functional_unit}"
-                        if item.g_per_unit is not None else "")
-            estimate = (f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
-                        f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{per_unit})")
+            per_unit = (
+                f", {item.g_per_unit.quantize(Decimal('0.01'))} gCO2e per {item.functional_unit}"
+                if item.g_per_unit is not None
+                else ""
+            )
+            estimate = (
+                f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
+                f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{per_unit})"
+            )
             kwh = _round_for_copy(imp.kwh_per_month or Decimal(0))
-            line = (f"carbon: {{kgco2ePerMonth: {_round_for_copy(imp.kgco2e_per_month)}, kwhPerMonth: {kwh}, "
-                    f"method: \"aiinfralint estimate: vendor Wh/request x PUE x grid\"}}")
-            remediation = (f"Add `{line}` under spec next to `cost`, or replace the figure with the one your "
-                           f"provider or FinOps tooling reports, and say which method you used.")
+            line = (
+                f"carbon: {{kgco2ePerMonth: {_round_for_copy(imp.kgco2e_per_month)}, kwhPerMonth: {kwh}, "
+                f'method: "aiinfralint estimate: vendor Wh/request x PUE x grid"}}'
+            )
+            remediation = (
+                f"Add `{line}` under spec next to `cost`, or replace the figure with the one your "
+                f"provider or FinOps tooling reports, and say which method you used."
+            )
         else:
             why = "; ".join(r.split(": ", 1)[-1].split("; set [", 1)[0] for r in imp.unpriced if r.startswith("energy"))
             estimate = f"no estimate is possible: {why}"
-            remediation = ("Add a `carbon` line item under spec with `kgco2ePerMonth` (and `kwhPerMonth`) from "
-                           "your provider's sustainability report or a measured figure, with its `method`; or "
-                           "configure the vendor's energy per request in "
-                           "[tool.aiinfralint.pricing.inference_energy] so the estimate can be computed.")
+            remediation = (
+                "Add a `carbon` line item under spec with `kgco2ePerMonth` (and `kwhPerMonth`) from "
+                "your provider's sustainability report or a measured figure, with its `method`; or "
+                "configure the vendor's energy per request in "
+                "[tool.aiinfralint.pricing.inference_energy] so the estimate can be computed."
+            )
         yield self.finding(
             f,
             f"{f.display_name} states {stated_cost} but {what}; {estimate}.",
@@ -267,8 +288,10 @@ class MissingCarbonLineItem(Rule):
             return
         span = w.span_of(f"annotations.{inventory.CARBON_ANNOTATION}", "annotations", "kind")
         usd = f", ${_n(imp.usd_per_month)}/month" if imp.usd_per_month is not None else ""
-        figures = (f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
-                   f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{usd}) for {item.basis}")
+        figures = (
+            f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
+            f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{usd}) for {item.basis}"
+        )
         if invalid:
             message = f"{w.display_name} has {invalid}; {figures}."
         else:
@@ -276,14 +299,20 @@ class MissingCarbonLineItem(Rule):
         kg = _round_for_copy(imp.kgco2e_per_month)
         kwh = _round_for_copy(imp.kwh_per_month or Decimal(0))
         remediation = (
-            f"Add the annotations `{inventory.CARBON_ANNOTATION}: \"{kg}\"` and "
-            f"`{inventory.ENERGY_ANNOTATION}: \"{kwh}\"` to metadata.annotations, or better, a measured figure "
+            f'Add the annotations `{inventory.CARBON_ANNOTATION}: "{kg}"` and '
+            f'`{inventory.ENERGY_ANNOTATION}: "{kwh}"` to metadata.annotations, or better, a measured figure '
             f"(DCGM or Kepler energy counters × your grid intensity) with `{inventory.CARBON_SOURCE_ANNOTATION}` "
-            f"saying where it came from.")
+            f"saying where it came from."
+        )
         # the workload's bill is not the finding's cost: keep $ in the message, not in the totals
-        yield self.finding(w, message, remediation=remediation, impact=imp.model_copy(update={"usd_per_month": None}),
-                           span=span, key="workload")
-
+        yield self.finding(
+            w,
+            message,
+            remediation=remediation,
+            impact=imp.model_copy(update={"usd_per_month": None}),
+            span=span,
+            key="workload",
+        )
 
     def _threshold(self) -> Decimal:
         return Decimal(str(self.options.min_kgco2e_per_month))

@@ -3,15 +3,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from aiinfralint.analysis.workloads import agent_reason
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.workloads import agent_reason
 
 DECISION_ANNOTATIONS = ("aiinfralint/data-retention", "aiinfralint/scratch-encryption")
 # mounts that are not scratch for user data
 SYSTEM_PATH_PREFIXES = ("/dev", "/sys", "/proc", "/etc", "/lib/modules", "/run", "/var/run", "/var/log", "/usr")
-TEMPLATE_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime", "TrainingRuntime", "ClusterTrainingRuntime", "PodTemplate", "DaemonSet"})
+TEMPLATE_KINDS = frozenset(
+    {"ServingRuntime", "ClusterServingRuntime", "TrainingRuntime", "ClusterTrainingRuntime", "PodTemplate", "DaemonSet"}
+)
 
 _BAD = """\
 apiVersion: apps/v1
@@ -43,7 +45,7 @@ _GOOD = _BAD.replace(
     "        emptyDir:\n          sizeLimit: 2Gi\n",
 ).replace(
     "  namespace: agents\n",
-    "  namespace: agents\n  annotations:\n    aiinfralint/data-retention: \"deleted with the pod; uploads purged after parsing\"\n",
+    '  namespace: agents\n  annotations:\n    aiinfralint/data-retention: "deleted with the pod; uploads purged after parsing"\n',
 )
 
 
@@ -98,7 +100,12 @@ class AgentScratchVolumeUnbounded(Rule):
     inputs: ClassVar[str] = "Kubernetes workloads of agent, document, RAG and sandbox workers"
     summary: ClassVar[str] = "An agent or document worker writes user data to an unbounded, unowned scratch volume"
     examples = (
-        Example("k8s/rag-ingest.yaml", _BAD, expect=("AIL206",), title="emptyDir without sizeLimit on a RAG ingestion worker"),
+        Example(
+            "k8s/rag-ingest.yaml",
+            _BAD,
+            expect=("AIL206",),
+            title="emptyDir without sizeLimit on a RAG ingestion worker",
+        ),
         Example("k8s/rag-ingest.yaml", _GOOD, title="size limit and a recorded retention decision"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
@@ -125,7 +132,8 @@ class AgentScratchVolumeUnbounded(Rule):
                 elif vol.type != "hostPath":
                     continue
                 mounts = [
-                    path for c in (*pod.containers, *pod.init_containers)
+                    path
+                    for c in (*pod.containers, *pod.init_containers)
                     for name, path in c.mounts
                     if name == vol.name and name not in c.read_only
                 ]
@@ -140,15 +148,20 @@ class AgentScratchVolumeUnbounded(Rule):
         if vol.type == "hostPath":
             what = f"hostPath `{vol.name}` ({vol.host_path or 'path unknown'}) at {path}"
             problem = ", which outlives the pod on the node,"
-            extra = "hostPath data stays on the node after the pod is gone and is readable by the next pod that mounts it"
+            extra = (
+                "hostPath data stays on the node after the pod is gone and is readable by the next pod that mounts it"
+            )
         else:
             medium = " (memory-backed)" if (vol.medium or "").lower() == "memory" else ""
             what = f"emptyDir `{vol.name}`{medium} at {path}"
             problem = " with no sizeLimit,"
-            extra = ("memory-backed emptyDir without sizeLimit can take up to the node's memory share and counts against "
-                     "the container's memory limit" if medium else
-                     "emptyDir without sizeLimit can fill the node's ephemeral storage and evict neighbouring pods; files "
-                     "live until the pod leaves the node, encrypted only if the node disk is")
+            extra = (
+                "memory-backed emptyDir without sizeLimit can take up to the node's memory share and counts against "
+                "the container's memory limit"
+                if medium
+                else "emptyDir without sizeLimit can fill the node's ephemeral storage and evict neighbouring pods; files "
+                "live until the pod leaves the node, encrypted only if the node disk is"
+            )
         message = (
             f"{w.display_name} (agent/document worker: {reason}) writes scratch data to {what}{problem} "
             f"and no retention or encryption decision is recorded."

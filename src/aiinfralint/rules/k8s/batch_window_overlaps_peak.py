@@ -5,9 +5,6 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from aiinfralint.model.finding import Finding, Severity
-from aiinfralint.model.k8s import Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
@@ -17,6 +14,9 @@ from aiinfralint.analysis.schedule import (
     scheduled_overlap,
 )
 from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware
+from aiinfralint.model.finding import Finding, Severity
+from aiinfralint.model.k8s import Workload
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.timeutil import zone
 
 _BAD = """\
@@ -121,8 +121,13 @@ class BatchGpuWindowOverlapsPeak(Rule):
     )
 
     class Options(RuleOptions):
-        default_run_hours: float = Field(DEFAULT_RUN_HOURS, gt=0, le=24 * 366, allow_inf_nan=False,
-                                         description="run length assumed when a job sets no activeDeadlineSeconds")
+        default_run_hours: float = Field(
+            DEFAULT_RUN_HOURS,
+            gt=0,
+            le=24 * 366,
+            allow_inf_nan=False,
+            description="run length assumed when a job sets no activeDeadlineSeconds",
+        )
 
     options: Options
 
@@ -162,7 +167,9 @@ class BatchGpuWindowOverlapsPeak(Rule):
             span = w.span_of("activeDeadlineSeconds", "schedule")
         else:
             if hours_in > 0:
-                assumptions.append(f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)")
+                assumptions.append(
+                    f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)"
+                )
             else:
                 hours_in = float(ov.runs_per_month)
                 assumptions.append(

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, llm_engine, scale_target
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware, llm_engine, scale_target
 
 RESOURCE_METRICS = frozenset({"cpu", "memory"})
 # GPU framebuffer metrics: vLLM/TGI pre-allocate GPU memory, so these never fall
@@ -138,17 +138,29 @@ class CpuAutoscalingLlmServing(Rule):
     code: ClassVar[str] = "AIL204"
     slug: ClassVar[str] = "cpu-autoscaling-llm-serving"
     severity: ClassVar[Severity] = Severity.WARNING
-    inputs: ClassVar[str] = "HPAs, KEDA ScaledObjects, KServe InferenceServices, Knative Services and their targets (cross-file)"
+    inputs: ClassVar[str] = (
+        "HPAs, KEDA ScaledObjects, KServe InferenceServices, Knative Services and their targets (cross-file)"
+    )
     summary: ClassVar[str] = "A GPU LLM server is autoscaled on CPU or memory"
     examples = (
-        Example("k8s/hpa.yaml", _BAD_HPA, expect=("AIL204",), title="HPA on CPU for a vLLM Deployment",
-                extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
-        Example("k8s/hpa.yaml", _GOOD_HPA, title="HPA on the vLLM queue size",
-                extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+        Example(
+            "k8s/hpa.yaml",
+            _BAD_HPA,
+            expect=("AIL204",),
+            title="HPA on CPU for a vLLM Deployment",
+            extra_files=(("k8s/vllm.yaml", _DEPLOY),),
+        ),
+        Example(
+            "k8s/hpa.yaml", _GOOD_HPA, title="HPA on the vLLM queue size", extra_files=(("k8s/vllm.yaml", _DEPLOY),)
+        ),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: queueing delay from a mis-scaled server depends on traffic the config does not state"),
-        Unpriced("kgco2e", "no kgCO2e figure: scaling signals change latency, not the energy of the GPUs already running"),
+        Unpriced(
+            "usd", "no $ figure: queueing delay from a mis-scaled server depends on traffic the config does not state"
+        ),
+        Unpriced(
+            "kgco2e", "no kgCO2e figure: scaling signals change latency, not the energy of the GPUs already running"
+        ),
     )
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -164,10 +176,23 @@ class CpuAutoscalingLlmServing(Rule):
             engine = llm_engine(target)
             if engine is None:
                 continue
-            names = sorted({(t.lower() if t.lower() in RESOURCE_METRICS else n.lower()) if k == "resource" else n
-                            for (t, n), k in zip(a.metrics, kinds)})
-            yield self._report(ctx, a, target, engine, names, "gpu-memory" in kinds,
-                               a.max_replicas, a.min_replicas, a.span_of("metrics", "kind"))
+            names = sorted(
+                {
+                    (t.lower() if t.lower() in RESOURCE_METRICS else n.lower()) if k == "resource" else n
+                    for (t, n), k in zip(a.metrics, kinds)
+                }
+            )
+            yield self._report(
+                ctx,
+                a,
+                target,
+                engine,
+                names,
+                "gpu-memory" in kinds,
+                a.max_replicas,
+                a.min_replicas,
+                a.span_of("metrics", "kind"),
+            )
         for w in ctx.project.of_type(Workload):
             if w.kind not in ("InferenceService", "Service") or not w.scale_metric or not w.uses_gpu:
                 continue
@@ -179,11 +204,22 @@ class CpuAutoscalingLlmServing(Rule):
             engine = llm_engine(w)
             if engine is None:
                 continue
-            yield self._report(ctx, w, w, engine, [metric], False, w.max_replicas, w.min_replicas,
-                               w.span_of("scaleMetric", "kind"))
+            yield self._report(
+                ctx, w, w, engine, [metric], False, w.max_replicas, w.min_replicas, w.span_of("scaleMetric", "kind")
+            )
 
-    def _report(self, ctx: RuleContext, obj: Autoscaler | Workload, target: Workload, engine: str,
-                names: list[str], gpu_memory: bool, max_r: int | None, min_r: int | None, span: object) -> Finding:
+    def _report(
+        self,
+        ctx: RuleContext,
+        obj: Autoscaler | Workload,
+        target: Workload,
+        engine: str,
+        names: list[str],
+        gpu_memory: bool,
+        max_r: int | None,
+        min_r: int | None,
+        span: object,
+    ) -> Finding:
         items = [n for n in names if n]
         what = " and ".join(items) if len(items) <= 2 else ", ".join(items[:-1]) + f" and {items[-1]}"
         verb = "stays" if len(items) == 1 else "stay"
@@ -205,16 +241,27 @@ class CpuAutoscalingLlmServing(Rule):
             extra_replicas = max(max_r - max(lo, 1), 0)
             per_replica = sum(p.gpu_count for p in target.gpu_pods)
             hw = hardware(*target.gpu_pods)
-            impact = gpu_impact(
-                ctx, hw, per_replica * extra_replicas, 730.0,
-                extra=(f"GPU memory never drops, so the autoscaler holds maxReplicas {max_r} instead of "
-                       f"minReplicas {lo}: {extra_replicas} extra replicas × {per_replica:g} GPUs × 730 h/month",),
-            ) if extra_replicas else Impact(assumptions=("maxReplicas equals minReplicas: no extra replicas",))
+            impact = (
+                gpu_impact(
+                    ctx,
+                    hw,
+                    per_replica * extra_replicas,
+                    730.0,
+                    extra=(
+                        f"GPU memory never drops, so the autoscaler holds maxReplicas {max_r} instead of "
+                        f"minReplicas {lo}: {extra_replicas} extra replicas × {per_replica:g} GPUs × 730 h/month",
+                    ),
+                )
+                if extra_replicas
+                else Impact(assumptions=("maxReplicas equals minReplicas: no extra replicas",))
+            )
         else:
             impact = Impact(
                 assumptions=(f"autoscaling metric(s): {what}",),
-                unpriced=("latency: queueing delay grows with traffic and is not computable from the config; "
-                          "CPU and memory of an LLM server do not track its request queue",),
+                unpriced=(
+                    "latency: queueing delay grows with traffic and is not computable from the config; "
+                    "CPU and memory of an LLM server do not track its request queue",
+                ),
             )
         return self.finding(
             obj,
@@ -229,4 +276,3 @@ class CpuAutoscalingLlmServing(Rule):
             key=f"{obj.namespace}/{obj.name}",
             related=[target] if target is not obj else [],
         )
-

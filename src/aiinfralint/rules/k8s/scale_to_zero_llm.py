@@ -5,9 +5,6 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 from aiinfralint.analysis.workloads import (
     gpu_summary,
     llm_engine,
@@ -15,6 +12,9 @@ from aiinfralint.analysis.workloads import (
     scale_target,
     warm_replica_cost,
 )
+from aiinfralint.model.finding import Finding, Impact, Severity
+from aiinfralint.model.k8s import Autoscaler, K8sObject, Workload
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 
 DEFAULT_LOAD_GBPS = 1.0
 DEFAULT_OVERHEAD_S = 30.0
@@ -104,19 +104,38 @@ class ScaleToZeroLlmServing(Rule):
         Example("serving/llama-chat.yaml", _GOOD, title="one replica kept warm"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ loss: scale-to-zero saves money; the cost is the cold-start latency (the warm-replica price is in the message)"),
+        Unpriced(
+            "usd",
+            "no $ loss: scale-to-zero saves money; the cost is the cold-start latency (the warm-replica price is in the message)",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the finding is about latency, not energy"),
     )
 
     class Options(RuleOptions):
-        load_bandwidth_gb_s: float = Field(DEFAULT_LOAD_GBPS, gt=0, le=MAX_GB_S, allow_inf_nan=False,
-                                           description="weight-loading bandwidth in GB/s")
-        load_gbps: float | None = Field(None, gt=0, le=MAX_GB_S, allow_inf_nan=False,
-                                        description="older name of `load-bandwidth-gb-s` (used when that is not set)")
-        start_overhead_seconds: float = Field(DEFAULT_OVERHEAD_S, gt=0, le=MAX_SECONDS, allow_inf_nan=False,
-                                              description="fixed start cost added to the load")
-        unknown_cold_start_seconds: float = Field(DEFAULT_UNKNOWN_S, gt=0, le=MAX_SECONDS, allow_inf_nan=False,
-                                                  description="cold start used when the model size is unknown")
+        load_bandwidth_gb_s: float = Field(
+            DEFAULT_LOAD_GBPS, gt=0, le=MAX_GB_S, allow_inf_nan=False, description="weight-loading bandwidth in GB/s"
+        )
+        load_gbps: float | None = Field(
+            None,
+            gt=0,
+            le=MAX_GB_S,
+            allow_inf_nan=False,
+            description="older name of `load-bandwidth-gb-s` (used when that is not set)",
+        )
+        start_overhead_seconds: float = Field(
+            DEFAULT_OVERHEAD_S,
+            gt=0,
+            le=MAX_SECONDS,
+            allow_inf_nan=False,
+            description="fixed start cost added to the load",
+        )
+        unknown_cold_start_seconds: float = Field(
+            DEFAULT_UNKNOWN_S,
+            gt=0,
+            le=MAX_SECONDS,
+            allow_inf_nan=False,
+            description="cold start used when the model size is unknown",
+        )
 
         def bandwidth(self) -> float:
             if "load_bandwidth_gb_s" in self.model_fields_set or self.load_gbps is None:
@@ -147,7 +166,11 @@ class ScaleToZeroLlmServing(Rule):
             engine = llm_engine(target)
             if engine is None:
                 continue
-            src = "minReplicaCount 0" if "minReplicas" in a.field_spans else "no minReplicaCount, so KEDA's default of 0 applies"
+            src = (
+                "minReplicaCount 0"
+                if "minReplicas" in a.field_spans
+                else "no minReplicaCount, so KEDA's default of 0 applies"
+            )
             if a.kind == "HorizontalPodAutoscaler":
                 src = "minReplicas 0"
             yield self._report(ctx, a, target, engine, f"{a.kind} {a.name}: {src}", a.span_of("minReplicas", "kind"))
@@ -161,8 +184,11 @@ class ScaleToZeroLlmServing(Rule):
         gb = size.gigabytes
         if gb is not None:
             seconds = gb / bw + overhead
-            model_txt = f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.0f} GB)" if gb >= 1 else \
-                f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.2g} GB)"
+            model_txt = (
+                f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.0f} GB)"
+                if gb >= 1
+                else f"{(w.model_ref or '').rsplit('/', 1)[-1] or 'the model'} (~{gb:.2g} GB)"
+            )
             assumptions += [
                 f"model size: {size.source}, {size.dtype_note} = {gb:.1f} GB",
                 f"load at {bw:g} GB/s (option load-bandwidth-gb-s) + {overhead:g} s start overhead (option start-overhead-seconds) "
@@ -178,10 +204,17 @@ class ScaleToZeroLlmServing(Rule):
         assumptions.append("node provisioning and image pull are not included (they add more on a cold node)")
         warm_txt, warm = warm_replica_cost(ctx, w)
         per_replica = sum(p.gpu_count for p in w.gpu_pods)
-        assumptions.append(f"one warm replica ({per_replica:g} GPU{'s' if per_replica != 1 else ''} × 730 h/month) costs {warm_txt}: the saving scale-to-zero buys")
+        assumptions.append(
+            f"one warm replica ({per_replica:g} GPU{'s' if per_replica != 1 else ''} × 730 h/month) costs {warm_txt}: the saving scale-to-zero buys"
+        )
         assumptions.extend(a for a in warm.assumptions if a.startswith(("price:", "GPU model:")))
         assumptions.extend(f"warm replica {u}" for u in warm.unpriced if u.startswith("cost"))
-        impact = Impact(latency_ms=round(seconds * 1000), assumptions=tuple(assumptions), sources=warm.sources, unpriced=tuple(unpriced))
+        impact = Impact(
+            latency_ms=round(seconds * 1000),
+            assumptions=tuple(assumptions),
+            sources=warm.sources,
+            unpriced=tuple(unpriced),
+        )
         message = (
             f"{w.display_name} ({engine}, {gpu_summary(w)}) scales to zero ({why}), so the first request after an idle "
             f"period waits {'at least' if size.lower_bound else 'about'} {seconds:.0f} s for {model_txt} to load; one warm replica costs {warm_txt}."
@@ -190,9 +223,9 @@ class ScaleToZeroLlmServing(Rule):
             obj,
             message,
             remediation=(
-                "Keep one replica warm (`minReplicas: 1`, `autoscaling.knative.dev/min-scale: \"1\"` or "
+                'Keep one replica warm (`minReplicas: 1`, `autoscaling.knative.dev/min-scale: "1"` or '
                 "`minReplicaCount: 1`). If cold starts are acceptable for this model, say so with the annotation "
-                "`aiinfralint/ignore: \"AIL203\"`, and shorten the cold path with a local model cache and a pre-pulled image."
+                '`aiinfralint/ignore: "AIL203"`, and shorten the cold path with a local model cache and a pre-pulled image.'
             ),
             impact=impact,
             span=span,  # type: ignore[arg-type]

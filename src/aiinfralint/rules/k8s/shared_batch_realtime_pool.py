@@ -7,9 +7,6 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from aiinfralint.model.finding import Finding, Severity
-from aiinfralint.model.k8s import PodTemplate, PriorityClass, Workload
-from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
     fmt_hours,
@@ -19,11 +16,21 @@ from aiinfralint.analysis.schedule import (
     scheduled_overlap,
 )
 from aiinfralint.analysis.workloads import constraints, gpu_impact, gpu_summary, hardware, provider_of
+from aiinfralint.model.finding import Finding, Severity
+from aiinfralint.model.k8s import PodTemplate, PriorityClass, Workload
+from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 
 # taints every GPU node carries (or that the ExtendedResourceToleration admission adds):
 # tolerating them dedicates nothing
-GENERIC_TAINT_KEYS = frozenset({"nvidia.com/gpu", "amd.com/gpu", "gpu", "sku", "CriticalAddonsOnly", "ToBeDeletedByClusterAutoscaler"})
-GENERIC_TAINT_PREFIXES = ("node.kubernetes.io/", "node-role.kubernetes.io/", "node.cloudprovider.kubernetes.io/", "node.kubernetes.io")
+GENERIC_TAINT_KEYS = frozenset(
+    {"nvidia.com/gpu", "amd.com/gpu", "gpu", "sku", "CriticalAddonsOnly", "ToBeDeletedByClusterAutoscaler"}
+)
+GENERIC_TAINT_PREFIXES = (
+    "node.kubernetes.io/",
+    "node-role.kubernetes.io/",
+    "node.cloudprovider.kubernetes.io/",
+    "node.kubernetes.io",
+)
 
 _CRONJOB = """\
 apiVersion: batch/v1
@@ -146,12 +153,15 @@ class SharedBatchRealtimeGpuPool(Rule):
     summary: ClassVar[str] = "A batch GPU job and a serving workload share GPU nodes with nothing between them"
     examples = (
         Example(
-            "k8s/nightly-finetune.yaml", _CRONJOB, expect=("AIL201",),
+            "k8s/nightly-finetune.yaml",
+            _CRONJOB,
+            expect=("AIL201",),
             title="CronJob and Deployment in different files on the same L4 pool",
             extra_files=(("k8s/chat-inference.yaml", _SERVING),),
         ),
         Example(
-            "k8s/nightly-finetune.yaml", _QUEUED,
+            "k8s/nightly-finetune.yaml",
+            _QUEUED,
             title="the batch job is admitted by a Kueue queue",
             extra_files=(("k8s/chat-inference.yaml", _SERVING),),
         ),
@@ -159,9 +169,16 @@ class SharedBatchRealtimeGpuPool(Rule):
 
     class Options(RuleOptions):
         scope: Literal["directory", "tree", "project"] = Field(
-            "directory", description="which workloads are paired: same directory, same top-level tree, or the whole project")
-        default_run_hours: float = Field(DEFAULT_RUN_HOURS, gt=0, le=24 * 366, allow_inf_nan=False,
-                                         description="run length assumed when a job sets no activeDeadlineSeconds")
+            "directory",
+            description="which workloads are paired: same directory, same top-level tree, or the whole project",
+        )
+        default_run_hours: float = Field(
+            DEFAULT_RUN_HOURS,
+            gt=0,
+            le=24 * 366,
+            allow_inf_nan=False,
+            description="run length assumed when a job sets no activeDeadlineSeconds",
+        )
 
     options: Options
 
@@ -209,7 +226,9 @@ class SharedBatchRealtimeGpuPool(Rule):
                 hits, pool = [s for s, _ in pairs], pairs[0][1]
             yield self._report(b, hits, pool, related, ctx)
 
-    def _report(self, b: Workload, hits: list[Workload], pool: str, related: list[Workload], ctx: RuleContext) -> Finding:
+    def _report(
+        self, b: Workload, hits: list[Workload], pool: str, related: list[Workload], ctx: RuleContext
+    ) -> Finding:
         """`hits`: the serving workloads that can share nodes with `b`; `pool`: how the first does;
         `related`: those of them whose annotations may suppress the finding."""
         names = [f"{s.display_name} ({s.span.path})" for s in hits[:3]]
@@ -223,8 +242,11 @@ class SharedBatchRealtimeGpuPool(Rule):
         default_run = self.options.default_run_hours
         deadline = b.active_deadline_seconds
         run_hours = deadline / 3600 if deadline else default_run
-        run_note = (f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}" if deadline
-                    else f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)")
+        run_note = (
+            f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}"
+            if deadline
+            else f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)"
+        )
         sched = schedule_of(b)
         tz, tz_note = job_zone(b)
         window, window_note = peak_window(ctx, getattr(tz, "key", "UTC"))
@@ -265,7 +287,9 @@ class SharedBatchRealtimeGpuPool(Rule):
 
 
 # directories whose manifests are independent examples: pair only within one file there
-EXAMPLE_DIRS = frozenset({"samples", "sample", "examples", "example", "docs", "doc", "tutorials", "demo", "demos", "quickstart"})
+EXAMPLE_DIRS = frozenset(
+    {"samples", "sample", "examples", "example", "docs", "doc", "tutorials", "demo", "demos", "quickstart"}
+)
 
 
 def _near(a: str, b: str, scope: str) -> bool:
@@ -315,7 +339,9 @@ def _queued(w: Workload) -> bool:
     return any(p.scheduler_name and "volcano" in p.scheduler_name for p in w.pods)
 
 
-def _shared_pool(b: Workload, s: Workload, classes: dict[str, PriorityClass], default_pc: PriorityClass | None) -> str | None:
+def _shared_pool(
+    b: Workload, s: Workload, classes: dict[str, PriorityClass], default_pc: PriorityClass | None
+) -> str | None:
     """The pool both can use, described; None when something separates every GPU pod pair."""
     shared: str | None = None
     for bp in b.gpu_pods:
@@ -326,7 +352,9 @@ def _shared_pool(b: Workload, s: Workload, classes: dict[str, PriorityClass], de
     return shared
 
 
-def _separated(bp: PodTemplate, sp: PodTemplate, classes: dict[str, PriorityClass], default_pc: PriorityClass | None) -> bool:
+def _separated(
+    bp: PodTemplate, sp: PodTemplate, classes: dict[str, PriorityClass], default_pc: PriorityClass | None
+) -> bool:
     if not set(bp.gpus) & set(sp.gpus):
         return True
     pb, ps = provider_of(bp), provider_of(sp)
@@ -361,7 +389,9 @@ def _dedicated_taint(a: PodTemplate, other: PodTemplate) -> bool:
     return False
 
 
-def _priority_ordered(bp: PodTemplate, sp: PodTemplate, classes: dict[str, PriorityClass], default_pc: PriorityClass | None) -> bool:
+def _priority_ordered(
+    bp: PodTemplate, sp: PodTemplate, classes: dict[str, PriorityClass], default_pc: PriorityClass | None
+) -> bool:
     bn, sn = bp.priority_class, sp.priority_class
     if bn == sn:
         return False

@@ -6,16 +6,18 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from aiinfralint.analysis.workloads import llm_engine, pod_labels
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.k8s import Ingress, Service, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
-from aiinfralint.analysis.workloads import llm_engine, pod_labels
 
 DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"
 NGINX_INC = "nginx.org/"
 ALB = "alb.ingress.kubernetes.io/"
-_DURATION = re.compile(r"^\s*+(\d+(?:\.\d+)?)\s*+(ms|s|m|h|d)?\s*+$", re.IGNORECASE)  # possessive: no split of a blank run
+_DURATION = re.compile(
+    r"^\s*+(\d+(?:\.\d+)?)\s*+(ms|s|m|h|d)?\s*+$", re.IGNORECASE
+)  # possessive: no split of a blank run
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 _DEPLOY = """\
@@ -73,8 +75,8 @@ spec:
 
 _GOOD = _BAD.replace(
     "  namespace: llm\nspec:",
-    "  namespace: llm\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: \"3600\"\n"
-    "    nginx.ingress.kubernetes.io/proxy-send-timeout: \"3600\"\nspec:",
+    '  namespace: llm\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"\n'
+    '    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\nspec:',
 )
 
 
@@ -155,9 +157,16 @@ class StreamingProxyTimeout(Rule):
     inputs: ClassVar[str] = "Ingresses, Services and the LLM servers they route to (cross-file)"
     summary: ClassVar[str] = "An LLM server streams through an ingress with a short timeout or buffering"
     examples = (
-        Example("k8s/ingress.yaml", _BAD, expect=("AIL205",), title="ingress-nginx with the default 60 s read timeout",
-                extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
-        Example("k8s/ingress.yaml", _GOOD, title="timeouts raised for streaming", extra_files=(("k8s/vllm.yaml", _DEPLOY),)),
+        Example(
+            "k8s/ingress.yaml",
+            _BAD,
+            expect=("AIL205",),
+            title="ingress-nginx with the default 60 s read timeout",
+            extra_files=(("k8s/vllm.yaml", _DEPLOY),),
+        ),
+        Example(
+            "k8s/ingress.yaml", _GOOD, title="timeouts raised for streaming", extra_files=(("k8s/vllm.yaml", _DEPLOY),)
+        ),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
         Unpriced("usd", "no $ figure: the cost is cut streams and retries, not spend"),
@@ -165,8 +174,13 @@ class StreamingProxyTimeout(Rule):
     )
 
     class Options(RuleOptions):
-        min_timeout_seconds: float = Field(DEFAULT_MIN_TIMEOUT, gt=0, le=366 * 86_400, allow_inf_nan=False,
-                                           description="proxy timeouts below this are reported")
+        min_timeout_seconds: float = Field(
+            DEFAULT_MIN_TIMEOUT,
+            gt=0,
+            le=366 * 86_400,
+            allow_inf_nan=False,
+            description="proxy timeouts below this are reported",
+        )
 
     options: Options
 
@@ -176,7 +190,11 @@ class StreamingProxyTimeout(Rule):
             return
         services: dict[tuple[str, str], Service] = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
         workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
-        by_name = {(w.namespace, w.name): w for w in workloads if w.kind in ("InferenceService", "Service", "LLMInferenceService")}
+        by_name = {
+            (w.namespace, w.name): w
+            for w in workloads
+            if w.kind in ("InferenceService", "Service", "LLMInferenceService")
+        }
         threshold = self.options.min_timeout_seconds
         for ing in ingresses:
             ctrl = controller(ing)
@@ -195,13 +213,18 @@ class StreamingProxyTimeout(Rule):
                 continue
             text, timeout, span_key, assumptions = problem
             names = ", ".join(f"{w.display_name} ({e})" for w, e in servers[:3])
-            so = (f"a stream that sends nothing for {timeout:g} s (long prefill, tool call, reasoning) is cut"
-                  if timeout is not None else "streamed tokens are held back until a proxy buffer fills")
+            so = (
+                f"a stream that sends nothing for {timeout:g} s (long prefill, tool call, reasoning) is cut"
+                if timeout is not None
+                else "streamed tokens are held back until a proxy buffer fills"
+            )
             message = f"{ing.display_name} ({ctrl}) routes to {names} with {text}, so {so}."
             impact = Impact(
                 latency_ms=timeout * 1000 if timeout is not None else None,
                 assumptions=tuple(assumptions),
-                unpriced=() if timeout is not None else ("latency: buffering delay depends on token rate and buffer size",),
+                unpriced=()
+                if timeout is not None
+                else ("latency: buffering delay depends on token rate and buffer size",),
             )
             yield self.finding(
                 ing,
@@ -217,11 +240,11 @@ class StreamingProxyTimeout(Rule):
 _REMEDIATION = {
     "ingress-nginx": (
         "Set `nginx.ingress.kubernetes.io/proxy-read-timeout` and `nginx.ingress.kubernetes.io/proxy-send-timeout` "
-        "to the longest response you serve (for example \"3600\") and keep `nginx.ingress.kubernetes.io/proxy-buffering: "
-        "\"off\"`. Send keep-alive comments from the server during long prefills."
+        'to the longest response you serve (for example "3600") and keep `nginx.ingress.kubernetes.io/proxy-buffering: '
+        '"off"`. Send keep-alive comments from the server during long prefills.'
     ),
     "NGINX Ingress Controller (nginx.org)": (
-        "Set `nginx.org/proxy-read-timeout: \"3600s\"` and `nginx.org/proxy-buffering: \"False\"` on the Ingress so "
+        'Set `nginx.org/proxy-read-timeout: "3600s"` and `nginx.org/proxy-buffering: "False"` on the Ingress so '
         "streamed tokens pass through unbuffered and quiet gaps are not cut."
     ),
     "AWS Load Balancer Controller (ALB)": (
@@ -231,8 +254,13 @@ _REMEDIATION = {
 }
 
 
-def _resolve(ns: str, svc_name: str, services: dict[tuple[str, str], Service], workloads: list[Workload],
-             by_name: dict[tuple[str, str], Workload]) -> list[Workload]:
+def _resolve(
+    ns: str,
+    svc_name: str,
+    services: dict[tuple[str, str], Service],
+    workloads: list[Workload],
+    by_name: dict[tuple[str, str], Workload],
+) -> list[Workload]:
     svc = services.get((ns, svc_name))
     if svc is not None and svc.selector:
         out = []
@@ -274,7 +302,11 @@ def _problems(ing: Ingress, ctrl: str, threshold: float) -> tuple[str, float | N
             parts.append('proxy-buffering "on"')
             assumptions.append("proxy-buffering on: Server-Sent Events are held until a proxy buffer fills")
             span = span or (f"annotations.{NGINX}proxy-buffering",)
-        if ctrl == "ingress-nginx" and "nginx" == (ing.ingress_class or "") and not any(k.startswith(NGINX) for k in ann):
+        if (
+            ctrl == "ingress-nginx"
+            and (ing.ingress_class or "") == "nginx"
+            and not any(k.startswith(NGINX) for k in ann)
+        ):
             assumptions.append("ingressClassName nginx read as ingress-nginx (no controller-specific annotations)")
         if not parts:
             return None
@@ -308,5 +340,7 @@ def _problems(ing: Ingress, ctrl: str, threshold: float) -> tuple[str, float | N
     if idle is not None and idle >= threshold:
         return None
     timeout = idle if idle is not None else 60.0
-    text = f"ALB idle timeout {timeout:g} s" + (" (default: idle_timeout.timeout_seconds not set)" if idle is None else "")
+    text = f"ALB idle timeout {timeout:g} s" + (
+        " (default: idle_timeout.timeout_seconds not set)" if idle is None else ""
+    )
     return text, timeout, ((f"annotations.{key}",) if key in ann else ()), [f"ALB idle timeout {timeout:g} s: {cut}"]

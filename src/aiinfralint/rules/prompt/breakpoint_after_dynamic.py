@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import ClassVar
 
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, slot_label, tokens
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.prompt import calls_per_day, choose_model, slot_label, tokens
 
 _POLICY = (
     "You review pull requests for the payments service. Check every change for: missing idempotency keys on "
@@ -37,10 +37,9 @@ def review(diff: str, repo: str) -> str:
     return response.content[0].text
 '''
 
-_GOOD = _BAD.replace(
-    'f"Repository: {repo}\\n\\n{POLICY}"', "POLICY"
-).replace(
-    'messages=[{"role": "user", "content": diff}]', 'messages=[{"role": "user", "content": f"Repository: {repo}\\n\\n{diff}"}]'
+_GOOD = _BAD.replace('f"Repository: {repo}\\n\\n{POLICY}"', "POLICY").replace(
+    'messages=[{"role": "user", "content": diff}]',
+    'messages=[{"role": "user", "content": f"Repository: {repo}\\n\\n{diff}"}]',
 )
 
 
@@ -140,14 +139,24 @@ class CacheBreakpointAfterDynamic(Rule):
         assumptions = [
             f"static prefix up to the breakpoint: {described} written to the cache on every call (dynamic values not counted)",
             choice.assumption(),
-            f"{fmt_num(per_day)} calls/day" + (f" from {source}" if source else
-                                               " (default traffic; set [tool.aiinfralint.traffic] calls_per_day or prompts)"),
+            f"{fmt_num(per_day)} calls/day"
+            + (
+                f" from {source}"
+                if source
+                else " (default traffic; set [tool.aiinfralint.traffic] calls_per_day or prompts)"
+            ),
             f"{DAYS_PER_MONTH} days/month → {fmt_num(Decimal(month))} tokens/month",
         ]
         if write.usd is None or plain.usd is None:
-            return Impact(tokens=n, assumptions=tuple(assumptions), sources=tuple(write.sources),
-                          unpriced=tuple(r for r in (write.reason_unpriced, plain.reason_unpriced) if r))
+            return Impact(
+                tokens=n,
+                assumptions=tuple(assumptions),
+                sources=tuple(write.sources),
+                unpriced=tuple(r for r in (write.reason_unpriced, plain.reason_unpriced) if r),
+            )
         premium = write.usd - plain.usd
-        assumptions.append(f"cache write ({ttl_key}) {fmt_usd(write.usd)} − plain input {fmt_usd(plain.usd)} = "
-                           f"{fmt_usd(premium)}/month premium ({write.basis})")
+        assumptions.append(
+            f"cache write ({ttl_key}) {fmt_usd(write.usd)} − plain input {fmt_usd(plain.usd)} = "
+            f"{fmt_usd(premium)}/month premium ({write.basis})"
+        )
         return Impact(usd_per_month=premium, tokens=n, assumptions=tuple(assumptions), sources=tuple(write.sources))

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from aiinfralint.analysis.prompt import cache_loss, tokens
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.prompt import cache_loss, tokens
 
 _BAD = '''\
 import json

@@ -5,14 +5,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from aiinfralint.analysis.prompt import choose_model, tokens
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
-from aiinfralint.analysis.prompt import choose_model, tokens
 
 DEFAULT_MARGIN = 0.15
 
-_BAD = '''\
+_BAD = """\
 model: claude-sonnet-4-5
 messages:
   - role: system
@@ -24,7 +24,7 @@ messages:
         cache_control: {type: ephemeral}
   - role: user
     content: "{{ question }}"
-'''
+"""
 
 _LONG = "\n".join(
     f"          - Incident runbook step {i}: check the dashboard for region {i % 7}, compare the error rate with the "
@@ -89,8 +89,13 @@ class PrefixBelowCacheMinimum(Rule):
     )
 
     class Options(RuleOptions):
-        margin: float = Field(DEFAULT_MARGIN, ge=0, le=10, allow_inf_nan=False,
-                              description="fraction added to the cl100k count before comparing with the provider's minimum")
+        margin: float = Field(
+            DEFAULT_MARGIN,
+            ge=0,
+            le=10,
+            allow_inf_nan=False,
+            description="fraction added to the cl100k count before comparing with the provider's minimum",
+        )
 
     options: Options
 

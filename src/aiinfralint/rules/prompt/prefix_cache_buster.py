@@ -5,10 +5,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from aiinfralint.analysis.prompt import cache_loss, slot_label, tokens
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
-from aiinfralint.analysis.prompt import cache_loss, slot_label, tokens
 
 DEFAULT_MIN_TOKENS_AFTER = 64
 DEFAULT_CLASSES = (TIME, IDENTITY, REQUEST, EXPERIMENT)
@@ -108,7 +108,9 @@ class PrefixCacheBuster(Rule):
     inputs: ClassVar[str] = "prompt templates, YAML/JSON messages, Python prompt code"
     summary: ClassVar[str] = "A volatile value in the system prompt busts the provider's prefix cache"
     examples = (
-        Example("prompts/billing.prompty", _BAD, expect=("AIL101",), title="today's date at the top of the system prompt"),
+        Example(
+            "prompts/billing.prompty", _BAD, expect=("AIL101",), title="today's date at the top of the system prompt"
+        ),
         Example("prompts/billing.prompty", _GOOD, title="the date moved to the user turn"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
@@ -117,10 +119,16 @@ class PrefixCacheBuster(Rule):
     )
 
     class Options(RuleOptions):
-        min_static_tokens_after: int = Field(DEFAULT_MIN_TOKENS_AFTER, ge=0, le=10**9,
-                                             description="report only when at least this many static tokens follow the first volatile value")
-        classes: list[str] = Field(list(DEFAULT_CLASSES), description=(
-            'which volatility classes count; add "locale" or "unknown" to be stricter'))
+        min_static_tokens_after: int = Field(
+            DEFAULT_MIN_TOKENS_AFTER,
+            ge=0,
+            le=10**9,
+            description="report only when at least this many static tokens follow the first volatile value",
+        )
+        classes: list[str] = Field(
+            list(DEFAULT_CLASSES),
+            description=('which volatility classes count; add "locale" or "unknown" to be stricter'),
+        )
 
     options: Options
 
@@ -136,8 +144,9 @@ class PrefixCacheBuster(Rule):
             # nothing varies, or the cache already ends at a value this rule does not judge
             return
         # the cache would reach the next dynamic value that is not volatile (or the region's end)
-        stop = next((i for i in range(first + 1, end)
-                     if t.segments[i].dynamic and t.segments[i].volatility not in classes), end)
+        stop = next(
+            (i for i in range(first + 1, end) if t.segments[i].dynamic and t.segments[i].volatility not in classes), end
+        )
         volatile = [i for i in range(first, stop) if t.segments[i].dynamic]
         lost = tokens(t.static_text(first + 1, stop))
         if lost.tokens < minimum:
@@ -148,9 +157,7 @@ class PrefixCacheBuster(Rule):
         more = len(volatile) - 1 - len(others)
         if more > 0:
             also += f" and {more} more"
-        message = (
-            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost.describe()} of static text, so every call misses the provider's prefix cache for them{also}."
-        )
+        message = f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost.describe()} of static text, so every call misses the provider's prefix cache for them{also}."
         impact = cache_loss(ctx, t, lost, "static tokens after the first volatile value")
         yield self.finding(
             t,

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from aiinfralint.analysis.prompt import calls_per_day, choose_model, tokens
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.prompt import calls_per_day, choose_model, tokens
 
 _RULES = "\n".join(
     f"{i}. When a customer asks about order status, look up the order by its number, state the carrier, the "
@@ -85,10 +85,17 @@ class PrefixTokenBudget(Rule):
     slug: ClassVar[str] = "prefix-token-budget"
     severity: ClassVar[Severity] = Severity.WARNING
     targets = (PromptTemplate,)
-    inputs: ClassVar[str] = "prompt templates, YAML/JSON messages, Python prompt code; [tool.aiinfralint.prompt] token_budget"
+    inputs: ClassVar[str] = (
+        "prompt templates, YAML/JSON messages, Python prompt code; [tool.aiinfralint.prompt] token_budget"
+    )
     summary: ClassVar[str] = "The static prompt prefix exceeds the configured token budget"
     examples = (
-        Example("prompts/orders.prompty", _BAD, expect=("AIL104",), title="a 1,900-token system prompt over its 1,000-token budget"),
+        Example(
+            "prompts/orders.prompty",
+            _BAD,
+            expect=("AIL104",),
+            title="a 1,900-token system prompt over its 1,000-token budget",
+        ),
         Example("prompts/orders.prompty", _GOOD, title="a short system prompt under the budget"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
@@ -101,8 +108,7 @@ class PrefixTokenBudget(Rule):
         budget = t.token_budget or ctx.config.prompt.token_budget
         if budget is None:
             return
-        budget_source = ("the prompt's own token_budget" if t.token_budget
-                         else "[tool.aiinfralint.prompt] token_budget")
+        budget_source = "the prompt's own token_budget" if t.token_budget else "[tool.aiinfralint.prompt] token_budget"
         end, where = t.prefix_region()
         if end == 0:
             return
@@ -119,13 +125,21 @@ class PrefixTokenBudget(Rule):
         assumptions = (
             f"static prefix {where}: {count.describe()}; budget {budget:,} ({budget_source})",
             choice.assumption(),
-            f"{fmt_num(per_day)} calls/day" + (f" from {source}" if source else
-                                               " (default traffic; set [tool.aiinfralint.traffic] calls_per_day or prompts)"),
+            f"{fmt_num(per_day)} calls/day"
+            + (
+                f" from {source}"
+                if source
+                else " (default traffic; set [tool.aiinfralint.traffic] calls_per_day or prompts)"
+            ),
             f"{over:,} tokens over budget × {DAYS_PER_MONTH} days, all billed as cache hits (the cheapest case): {cost.basis}",
         )
-        impact = Impact(usd_per_month=cost.usd, tokens=count.tokens, assumptions=assumptions,
-                        sources=tuple(cost.sources),
-                        unpriced=(cost.reason_unpriced,) if cost.reason_unpriced else ())
+        impact = Impact(
+            usd_per_month=cost.usd,
+            tokens=count.tokens,
+            assumptions=assumptions,
+            sources=tuple(cost.sources),
+            unpriced=(cost.reason_unpriced,) if cost.reason_unpriced else (),
+        )
         first = next((s for s in t.segments[:end] if s.kind == "text" and s.text.strip()), t.segments[0])
         yield self.finding(
             t,

@@ -4,10 +4,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
+from aiinfralint.analysis.provider import HOSTED_PROVIDERS, fmt_hours, overlap_minutes
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, provider_of
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.provider import HOSTED_PROVIDERS, fmt_hours, overlap_minutes
 from aiinfralint.timeutil import parse_window
 
 DEFAULT_PROVIDER_PEAK = "08:00-14:00 America/New_York"
@@ -99,11 +99,16 @@ class PeakOverlapsProviderPeak(Rule):
     inputs: ClassVar[str] = "AIFeature traffic peaks, SLO, provider and fallbacks"
     summary: ClassVar[str] = "A latency-critical feature peaks while the shared model provider is at its own peak"
     examples = (
-        Example("features/checkout-assistant.yaml", _BAD, expect=("AIL305",), title="London afternoon peak meets US morning"),
+        Example(
+            "features/checkout-assistant.yaml", _BAD, expect=("AIL305",), title="London afternoon peak meets US morning"
+        ),
         Example("features/checkout-assistant.yaml", _GOOD, title="deadline on the model call and a fallback"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced(
+            "usd",
+            "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
@@ -138,7 +143,11 @@ class PeakOverlapsProviderPeak(Rule):
         added = p99 * PEAK_SLOWDOWN if p99 else None
         assumptions = [
             f"provider peak {provider_peak} on weekdays "
-            + ("(configuration peak-windows.provider)" if configured else "(default; reported for US-hosted model APIs)"),
+            + (
+                "(configuration peak-windows.provider)"
+                if configured
+                else "(default; reported for US-hosted model APIs)"
+            ),
             f"{fmt_hours(total)} of the feature's peak ({', '.join(str(x) for x in windows)}) overlap it on a reference "
             f"weekday ({REFERENCE_DAY:%Y-%m-%d})",
         ]

@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from aiinfralint.analysis.provider import fmt_hours
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import QuotaContract, QuotaContractSpec
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
-from aiinfralint.analysis.provider import fmt_hours
 from aiinfralint.timeutil import Window, zone
 
 DEFAULT_HOURS_BEFORE = 3.0
@@ -120,7 +120,9 @@ def better_reset(spec: QuotaContractSpec, limit_min: float, current: datetime) -
         key = (score, dist, cand)
         if best is None or key[:2] < best[:2]:
             best = key
-    if best is None or best[0] >= sum({si: spec.segments[si].share for si, _, _, _ in _flagged(spec, current, limit_min)}.values()):
+    if best is None or best[0] >= sum(
+        {si: spec.segments[si].share for si, _, _, _ in _flagged(spec, current, limit_min)}.values()
+    ):
         return None
     return best[2]
 
@@ -172,17 +174,30 @@ class QuotaResetMisaligned(Rule):
     inputs: ClassVar[str] = "QuotaContract budgets, reset instants and traffic segments"
     summary: ClassVar[str] = "A quota resets at an instant that falls at the end of a traffic segment's peak"
     examples = (
-        Example("quotas/openai-prod.yaml", _BAD, expect=("AIL301",), title="reset at 00:00 UTC, Tokyo morning peak ends at it"),
+        Example(
+            "quotas/openai-prod.yaml",
+            _BAD,
+            expect=("AIL301",),
+            title="reset at 00:00 UTC, Tokyo morning peak ends at it",
+        ),
         Example("quotas/openai-prod.yaml", _GOOD, title="reset moved to the trough"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced(
+            "usd",
+            "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
     class Options(RuleOptions):
-        hours_before_reset: float = Field(DEFAULT_HOURS_BEFORE, ge=0, le=24 * 366, allow_inf_nan=False,
-                                          description="a peak that ends this close before the reset counts as the exhausted end")
+        hours_before_reset: float = Field(
+            DEFAULT_HOURS_BEFORE,
+            ge=0,
+            le=24 * 366,
+            allow_inf_nan=False,
+            description="a peak that ends this close before the reset counts as the exhausted end",
+        )
 
     options: Options
 
@@ -195,7 +210,10 @@ class QuotaResetMisaligned(Rule):
         moment = reset_instant(spec)
         r = spec.budget.reset
         period = spec.budget.period
-        when = {"monthly": f"on day {r.day_of_month or 1} ", "weekly": f"on {(r.day_of_week or 'monday').title()} "}.get(period, "")
+        when = {
+            "monthly": f"on day {r.day_of_month or 1} ",
+            "weekly": f"on {(r.day_of_week or 'monday').title()} ",
+        }.get(period, "")
         suggestion = better_reset(spec, limit_min, moment)
         for si, wi, w, gap in _flagged(spec, moment, limit_min):
             seg = spec.segments[si]

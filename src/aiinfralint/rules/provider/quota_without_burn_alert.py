@@ -132,7 +132,10 @@ class QuotaWithoutBurnAlert(Rule):
         Example("quotas/anthropic.yaml", _GOOD, title="burn-rate and budget-used alerts, throttle, fallback"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced(
+            "usd",
+            "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
@@ -147,7 +150,8 @@ class QuotaWithoutBurnAlert(Rule):
         if spec.budget.amount <= 0:
             return
         early = [
-            a for a in spec.alerts
+            a
+            for a in spec.alerts
             if a.channels and (a.type in ("burn-rate", "forecast") or (a.type == "budget-used" and a.threshold < 1))
         ]
         if early or spec.throttle is not None:
@@ -200,15 +204,17 @@ class QuotaWithoutBurnAlert(Rule):
             if field == "max_budget" and not cfg.budget_duration:
                 assumptions.insert(0, "no budget_duration: the budget never resets; read here as a 30-day cap")
             if not cfg.has_database:
-                assumptions.append("no general_settings.database_url in this file: LiteLLM budgets need a Postgres "
-                                   "database (DATABASE_URL may be set in the environment)")
+                assumptions.append(
+                    "no general_settings.database_url in this file: LiteLLM budgets need a Postgres "
+                    "database (DATABASE_URL may be set in the environment)"
+                )
             yield self.finding(
                 cfg,
                 f"LiteLLM {what} ${amount:,.0f}"
                 + (f" per {duration}" if duration else "")
                 + f" has no budget alert ({why}), so callers learn about it from rejected requests.",
                 remediation=(
-                    "Set `general_settings.alerting: [\"slack\"]` (or email/webhook) with `SLACK_WEBHOOK_URL`, keep "
+                    'Set `general_settings.alerting: ["slack"]` (or email/webhook) with `SLACK_WEBHOOK_URL`, keep '
                     "`budget_alerts` in `alert_types`, and give teams and keys their own budgets so one caller cannot "
                     "spend everyone's."
                 ),

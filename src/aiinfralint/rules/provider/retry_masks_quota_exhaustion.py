@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from aiinfralint.analysis.provider import is_hosted
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.provider import is_hosted
 
 # 429 bodies that mean "out of budget until the reset", not "slow down"
 QUOTA_CODES = frozenset(
@@ -21,7 +21,15 @@ QUOTA_CODES = frozenset(
     }
 )
 RATE_LIMIT_MARKERS = frozenset(
-    {"429", "rate_limit", "rate_limit_error", "rate_limit_exceeded", "ratelimiterror", "throttlingexception", "too_many_requests"}
+    {
+        "429",
+        "rate_limit",
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        "ratelimiterror",
+        "throttlingexception",
+        "too_many_requests",
+    }
 )
 
 _BAD = """\
@@ -149,13 +157,20 @@ class RetryMasksQuotaExhaustion(Rule):
     inputs: ClassVar[str] = "QuotaContract retry policies; LiteLLM num_retries and retry_policy"
     summary: ClassVar[str] = "Retry logic treats 429 quota exhaustion like a transient rate limit"
     examples = (
-        Example("quotas/openai-prod.yaml", _BAD, expect=("AIL303",), title="429 retried six times, quota codes included"),
-        Example("litellm/config.yaml", _BAD_LITELLM, expect=("AIL303",), title="LiteLLM num_retries with no retry_policy"),
+        Example(
+            "quotas/openai-prod.yaml", _BAD, expect=("AIL303",), title="429 retried six times, quota codes included"
+        ),
+        Example(
+            "litellm/config.yaml", _BAD_LITELLM, expect=("AIL303",), title="LiteLLM num_retries with no retry_policy"
+        ),
         Example("quotas/openai-prod.yaml", _GOOD, title="quota codes excluded from retries"),
         Example("litellm/config.yaml", _GOOD_LITELLM, title="no retries on RateLimitError, fallback instead"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced(
+            "usd",
+            "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
@@ -212,7 +227,8 @@ class RetryMasksQuotaExhaustion(Rule):
             return
         retries = rl if rl is not None else cfg.num_retries
         how = (
-            f"retry_policy.RateLimitErrorRetries {rl}" if rl is not None
+            f"retry_policy.RateLimitErrorRetries {rl}"
+            if rl is not None
             else f"{cfg.num_retries_key} {cfg.num_retries} with no retry_policy for RateLimitError"
         )
         yield self.finding(

@@ -4,10 +4,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from aiinfralint.analysis.provider import pin_status
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.provider import AIFeature, LiteLLMConfig, LiteLLMDeployment
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
-from aiinfralint.analysis.provider import pin_status
 
 AUTO_UPGRADE = "oncenewdefaultversionavailable"
 
@@ -95,11 +95,19 @@ class UnpinnedModelMultiRegion(Rule):
     summary: ClassVar[str] = "One logical model is served in several regions by an alias without a pinned version"
     examples = (
         Example("litellm/config.yaml", _BAD, expect=("AIL304",), title="Gemini alias in two Vertex regions"),
-        Example("features/contract-summary.yaml", _BAD_FEATURE, expect=("AIL304",), title="Azure alias, auto-upgrade, three regions"),
+        Example(
+            "features/contract-summary.yaml",
+            _BAD_FEATURE,
+            expect=("AIL304",),
+            title="Azure alias, auto-upgrade, three regions",
+        ),
         Example("litellm/config.yaml", _GOOD, title="stable version pinned in both regions"),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
-        Unpriced("usd", "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend"),
+        Unpriced(
+            "usd",
+            "no $ figure: this failure costs refused or slow requests (429s, exhausted quota, latency), not extra spend",
+        ),
         Unpriced("kgco2e", "no kgCO2e figure: the failure changes when requests fail, not the energy they use"),
     )
 
@@ -128,7 +136,9 @@ class UnpinnedModelMultiRegion(Rule):
             if not floating:
                 continue
             first, why = floating[0]
-            models = sorted({(d.base_model if d.provider == "azure" and d.base_model else d.model) for d, _ in floating})
+            models = sorted(
+                {(d.base_model if d.provider == "azure" and d.base_model else d.model) for d, _ in floating}
+            )
             yield self.finding(
                 cfg,
                 f"Model group `{name}` is served in {len(regions)} regions ({', '.join(regions)}) through "
@@ -157,8 +167,12 @@ class UnpinnedModelMultiRegion(Rule):
         upgrade = (spec.model_version_upgrade or "").lower() == AUTO_UPGRADE
         if pinned is not False and not upgrade:
             return
-        reason = why if pinned is False else (
-            f"Azure deployments set to {spec.model_version_upgrade} move to each new default version region by region"
+        reason = (
+            why
+            if pinned is False
+            else (
+                f"Azure deployments set to {spec.model_version_upgrade} move to each new default version region by region"
+            )
         )
         extra = f" with {spec.model_version_upgrade}" if upgrade else ""
         yield self.finding(

@@ -10,7 +10,14 @@ from aiinfralint.model.provider import duration_seconds
 from aiinfralint.model.retrieval import LifecyclePolicy, VectorIndex, VectorStore
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
-_WINDOW_SECONDS = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000, "quarterly": 7776000, "yearly": 31536000}
+_WINDOW_SECONDS = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 604800,
+    "monthly": 2592000,
+    "quarterly": 7776000,
+    "yearly": 31536000,
+}
 
 _BAD = """\
 {
@@ -149,11 +156,20 @@ class DateShardedVectorIndex(Rule):
     code: ClassVar[str] = "AIL401"
     slug: ClassVar[str] = "date-sharded-vector-index"
     severity: ClassVar[Severity] = Severity.WARNING
-    inputs: ClassVar[str] = "Elasticsearch/OpenSearch templates and ILM/ISM policies, pgvector DDL, Milvus/Qdrant/Weaviate collections, VectorIndex"
-    summary: ClassVar[str] = "An embedding index is split by ingestion date, so recall depends on the shard a query reaches"
+    inputs: ClassVar[str] = (
+        "Elasticsearch/OpenSearch templates and ILM/ISM policies, pgvector DDL, Milvus/Qdrant/Weaviate collections, VectorIndex"
+    )
+    summary: ClassVar[str] = (
+        "An embedding index is split by ingestion date, so recall depends on the shard a query reaches"
+    )
     examples = (
-        Example("search/embeddings-template.json", _BAD, expect=("AIL401",), title="ILM rollover every day",
-                extra_files=(("search/embeddings-daily.json", _BAD_POLICY),)),
+        Example(
+            "search/embeddings-template.json",
+            _BAD,
+            expect=("AIL401",),
+            title="ILM rollover every day",
+            extra_files=(("search/embeddings-daily.json", _BAD_POLICY),),
+        ),
         Example("db/schema.sql", _BAD_SQL, expect=("AIL401",), title="pgvector table partitioned by month"),
         Example("search/embeddings-template.json", _GOOD, title="one index, tenant as a filter field"),
     )
@@ -236,7 +252,9 @@ class DateShardedVectorIndex(Rule):
         window_s = _WINDOW_SECONDS.get(sh.granularity)
         retention_s = duration_seconds(sh.retention) if sh.retention else None
         shards = _shards(window_s, retention_s)
-        assumptions = _recall_assumptions(sh.granularity.removesuffix("ly").replace("dai", "day"), shards, spec.query_routing)
+        assumptions = _recall_assumptions(
+            sh.granularity.removesuffix("ly").replace("dai", "day"), shards, spec.query_routing
+        )
         if shards and spec.per_shard_candidates:
             assumptions.append(
                 f"{spec.per_shard_candidates} candidates per shard × {shards} shards = "
@@ -245,7 +263,9 @@ class DateShardedVectorIndex(Rule):
         if spec.eval.source == "none":
             assumptions.append("no eval query source declared: recall is not measured")
         elif not spec.eval.covers_all_shards:
-            assumptions.append(f"eval queries ({spec.eval.source}, window {spec.eval.window or 'unstated'}) do not cover every shard")
+            assumptions.append(
+                f"eval queries ({spec.eval.source}, window {spec.eval.window or 'unstated'}) do not cover every shard"
+            )
         key_txt = f" on `{sh.key}`" if sh.key else ""
         if spec.query_routing == "latest":
             routing = "queries search only the newest shard"

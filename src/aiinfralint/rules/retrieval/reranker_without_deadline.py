@@ -11,14 +11,34 @@ from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 # Milliseconds per scored document (cross-encoders are linear in candidates), from
 # published measurements (domain facts 6.5). (pattern, device) -> (ms/doc, basis).
 PER_DOC_MS: tuple[tuple[str, str, float, str], ...] = (
-    (r"minilm", "cpu", 0.62, "MiniLM-L6 cross-encoder on CPU: 31 ms P95 for top-50 (raufibishov.com reranking benchmarks)"),
-    (r"minilm", "gpu", 7.4, "MiniLM-L6 cross-encoder: ≈740 ms for 100 documents (Metarank 2024, via hybridsearchbook.com)"),
+    (
+        r"minilm",
+        "cpu",
+        0.62,
+        "MiniLM-L6 cross-encoder on CPU: 31 ms P95 for top-50 (raufibishov.com reranking benchmarks)",
+    ),
+    (
+        r"minilm",
+        "gpu",
+        7.4,
+        "MiniLM-L6 cross-encoder: ≈740 ms for 100 documents (Metarank 2024, via hybridsearchbook.com)",
+    ),
     (r"electra", "cpu", 2.96, "Electra-base cross-encoder on CPU: 148 ms P95 for top-50 (raufibishov.com)"),
-    (r"bge-reranker|m3|large|mxbai|jina-reranker", "cpu", 18.75,
-     "bge-reranker-v2-m3 on CPU, max_length 512: 120-180 ms per batch of 8, midpoint 150 ms (blog.findaura.ai)"),
+    (
+        r"bge-reranker|m3|large|mxbai|jina-reranker",
+        "cpu",
+        18.75,
+        "bge-reranker-v2-m3 on CPU, max_length 512: 120-180 ms per batch of 8, midpoint 150 ms (blog.findaura.ai)",
+    ),
 )
-DEFAULT_CPU = (18.75, "no measurement for this model: bge-reranker-v2-m3 on CPU figure used (120-180 ms per batch of 8)")
-DEFAULT_GPU = (7.4, "no GPU measurement for this model: MiniLM-L6 figure used (≈740 ms per 100 documents), a lower bound for larger models")
+DEFAULT_CPU = (
+    18.75,
+    "no measurement for this model: bge-reranker-v2-m3 on CPU figure used (120-180 ms per batch of 8)",
+)
+DEFAULT_GPU = (
+    7.4,
+    "no GPU measurement for this model: MiniLM-L6 figure used (≈740 ms per 100 documents), a lower bound for larger models",
+)
 DEFAULT_SEARCH_BUDGET_MS = 500  # upper end of typical search p99 budgets (200-500 ms)
 
 _BAD = """\
@@ -114,8 +134,17 @@ class RerankerWithoutDeadline(Rule):
     inputs: ClassVar[str] = "AIFeature retrieval, reranker and SLO"
     summary: ClassVar[str] = "A reranker scores top-k candidates with no deadline or fallback that fits the SLO"
     examples = (
-        Example("features/support-answers.yaml", _BAD, expect=("AIL402",), title="bge-reranker over top-100 on CPU, no timeout"),
-        Example("features/support-answers.yaml", _GOOD, title="fewer candidates, 150 ms deadline, fallback to retrieval order"),
+        Example(
+            "features/support-answers.yaml",
+            _BAD,
+            expect=("AIL402",),
+            title="bge-reranker over top-100 on CPU, no timeout",
+        ),
+        Example(
+            "features/support-answers.yaml",
+            _GOOD,
+            title="fewer candidates, 150 ms deadline, fallback to retrieval order",
+        ),
     )
     unpriced: ClassVar[tuple[Unpriced, ...]] = (
         Unpriced("usd", "no $ figure: the cost is recall or latency, which the configuration does not price"),
@@ -133,14 +162,18 @@ class RerankerWithoutDeadline(Rule):
         candidates = r.candidates or retrieval.top_k
         p99 = f.spec.slo.p99_ms
         budget = p99 or DEFAULT_SEARCH_BUDGET_MS
-        budget_txt = f"p99 objective {p99} ms" if p99 else f"a {DEFAULT_SEARCH_BUDGET_MS} ms search budget (no slo.p99Ms set)"
+        budget_txt = (
+            f"p99 objective {p99} ms" if p99 else f"a {DEFAULT_SEARCH_BUDGET_MS} ms search budget (no slo.p99Ms set)"
+        )
         deadline = r.timeout_ms or retrieval.timeout_ms
         assumptions: list[str] = []
         added: float | None = None
         if r.type == "cross-encoder":
             ms, basis = per_doc_ms(r)
             added = ms * candidates
-            assumptions.append(f"{candidates} candidates × {ms:g} ms/document on {r.device.upper()} ≈ {added:,.0f} ms ({basis})")
+            assumptions.append(
+                f"{candidates} candidates × {ms:g} ms/document on {r.device.upper()} ≈ {added:,.0f} ms ({basis})"
+            )
         else:
             assumptions.append(f"{r.type} reranker: latency per document not estimated")
         assumptions.append(f"compared with {budget_txt}")
