@@ -56,7 +56,7 @@ class AgentScratchVolumeUnbounded(Rule):
     Finds agent, document-processing, RAG-ingestion and code-sandbox workers (recognised
     from workload, container and image names, `app`/`component` labels and agent-framework
     environment variables such as `LANGCHAIN_*`, from one keyword list in
-    `rules/k8s/_workloads.py`) that mount an `emptyDir` without `sizeLimit` or a `hostPath`
+    `analysis/workloads.py`) that mount an `emptyDir` without `sizeLimit` or a `hostPath`
     volume as writable scratch space, when the workload records no retention or encryption
     decision. The decision is recorded with an annotation on the workload or its pod
     template: `aiinfralint/data-retention` (how long files live and who deletes them) or

@@ -62,7 +62,7 @@ class ScaleToZeroLlmServing(Rule):
     An "LLM server" is recognised from the image, command, KServe runtime or KubeAI engine:
     vLLM, TGI, SGLang, TensorRT-LLM (and Triton with a TensorRT-LLM backend), NIM,
     Ollama, llama.cpp, LMDeploy, JetStream, the KServe Hugging Face runtime and others
-    (one shared list in `rules/k8s/_workloads.py`). CPU-only servers are not reported.
+    (one shared list in `analysis/workloads.py`). CPU-only servers are not reported.
 
     ## Why is this bad?
     A scaled-to-zero LLM server has to get a GPU node, pull a multi-gigabyte image, load
