@@ -30,6 +30,8 @@ import re
 import stat
 from pathlib import Path
 
+from aiinfralint.fileio import read_bytes
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -187,29 +189,7 @@ class SafeDir:
 
     def read(self, name: str, limit: int) -> bytes | None:
         """The bytes of the regular file `name` (at most `limit`), never through a symlink."""
-        try:
-            fd = os.open(name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0), dir_fd=self.fd)
-        except OSError:
-            return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return None
-            # sized reads: one for the whole entry (a buffer of `limit` bytes would cost
-            # more than the entry), one more to see the end
-            parts: list[bytes] = []
-            total = 0
-            while total <= limit:
-                chunk = os.read(fd, min(limit + 1 - total, max(st.st_size - total, 0) + 1))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                total += len(chunk)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        return b"".join(parts) if total <= limit else None
+        return read_bytes(name, limit, follow_symlinks=False, dir_fd=self.fd)[0]
 
     def write_atomic(self, name: str, *parts: bytes, mode: int = 0o600) -> None:
         """Write a temporary file next to `name` and rename it into place, so a concurrent

@@ -16,18 +16,23 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
 def read_bytes(
-    path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, follow_symlinks: bool = True
+    path: str | os.PathLike[str],
+    limit: int = MAX_FILE_BYTES,
+    *,
+    follow_symlinks: bool = True,
+    dir_fd: int | None = None,
 ) -> tuple[bytes | None, str | None]:
     """The bytes of a regular file of at most `limit` bytes, or (None, reason).
 
     Never blocks on a FIFO or device; with `follow_symlinks=False` a symlink is refused
-    (cache entries are only ever read as the regular files their writer created).
+    (cache entries are only ever read as the regular files their writer created); `dir_fd`
+    opens `path` relative to an open directory, as `os.open` does.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags, dir_fd=dir_fd)
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
     try:
@@ -36,14 +41,16 @@ def read_bytes(
             return None, "not a regular file"
         if st.st_size > limit:
             return None, f"larger than {limit // (1024 * 1024)} MiB"
+        # sized reads: one for the whole file, one more to see its end (a read into a buffer
+        # much larger than the file costs more than reading it)
         chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(limit + 1 - total, max(st.st_size - total, 0) + 1))
             if not chunk:
                 break
             chunks.append(chunk)
-            remaining -= len(chunk)
+            total += len(chunk)
         data = b"".join(chunks)
         if len(data) > limit:  # grew while being read
             return None, f"larger than {limit // (1024 * 1024)} MiB"
@@ -68,9 +75,10 @@ def write_text_nofollow(path: str | os.PathLike[str], text: str) -> None:
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # an undecodable file-name byte the report left in: \xNN
-        from aiinfralint.report.escape import no_surrogates
-
-        data = no_surrogates(text).encode("utf-8", "backslashreplace")
+        try:
+            data = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate that is no escaped byte: \udNNN
+            data = text.encode("utf-8", "backslashreplace")
     nofollow = getattr(os, "O_NOFOLLOW", 0)
     flags = os.O_WRONLY | os.O_CREAT | nofollow | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not nofollow and os.path.islink(path):  # no O_NOFOLLOW (Windows): the best check there is
