@@ -106,9 +106,7 @@ def _validate_selectors(selectors: Sequence[str], config: object = None) -> None
 
     rules = all_rules()
     for s in selectors:
-        if s.upper() == "ALL":
-            continue
-        if not any(matches(r, [s]) for r in rules):
+        if not any(matches(r, [s]) for r in rules):  # `ALL` matches every rule
             raise UsageError(f"unknown rule selector {s!r} (see `aiinfralint rules`)")
     if config is not None:
         from aiinfralint.config import check_rule_keys

@@ -510,11 +510,11 @@ def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
         return next((r for r in rules if key.upper() == r.code or key.lower() == r.slug), None)
 
     for code in config.extend_select:
-        if code.upper() != "ALL" and not any(matches(r, [code]) for r in rules):
+        if not any(matches(r, [code]) for r in rules):  # `ALL` matches every rule
             raise unknown("", "extend-select", code, f"rule selector {show(code)}")
     for glob, codes in config.per_file_ignores.items():
         for code in codes:
-            if code.upper() != "ALL" and not any(matches(r, [code]) for r in rules):
+            if not any(matches(r, [code]) for r in rules):  # `ALL` matches every rule
                 raise unknown("per-file-ignores", glob, code, f"rule selector {show(code)}")
     for key in config.severity:
         if exact(key) is None:
