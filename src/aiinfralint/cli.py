@@ -230,8 +230,8 @@ def _check_run(
     )
     text = reporter(result, ropts)
     if fmt == "text" and (args.diff or baseline_file or args.write_baseline):
-        from aiinfralint.diffmode import text_summary
         from aiinfralint.report.escape import printable_lines
+        from aiinfralint.report.gate import text_summary
 
         text += printable_lines(text_summary(result))
     writes: list[tuple[str, str]] = []
@@ -245,7 +245,7 @@ def _check_run(
         threshold = Severity(fail_on).rank
         code = 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
     if args.diff and code == 0:
-        from aiinfralint.diffmode import gate_switched_off
+        from aiinfralint.report.gate import gate_switched_off
 
         code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
     from aiinfralint.parallel import cut_short

@@ -35,10 +35,6 @@ from aiinfralint.engine import RunOptions, RunResult, parse_candidates, run, sel
 from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
 from aiinfralint.model.finding import Severity
 from aiinfralint.model.totals import totals
-
-# the CLI imports these two from here
-from aiinfralint.report.gate import gate_switched_off as gate_switched_off
-from aiinfralint.report.gate import text_summary as text_summary
 from aiinfralint.rules.registry import all_rules, matches
 from aiinfralint.tokens import count_tokens
 
