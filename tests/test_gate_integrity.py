@@ -463,7 +463,7 @@ def test_pr_setting_fail_on_never_in_the_config_fails(repo):
 def test_pr_demoting_a_severity_below_the_threshold_fails(repo):
     _pyproject(repo, '[tool.aiinfralint]\nfail-on = "warning"\nseverity = { AIL000 = "info" }\n')
     code, reports = _all_formats(repo)
-    assert code == 1
+    assert code == 1, reports["text"]
     assert (
         "severity AIL000 (default error) → info (AIL000 findings no longer fail the gate at fail-on warning)"
         in reports["text"]

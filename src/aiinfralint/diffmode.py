@@ -35,7 +35,8 @@ from aiinfralint.engine import RunOptions, RunResult, parse_candidates, run, sel
 from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
 from aiinfralint.model.finding import Severity
 from aiinfralint.model.totals import totals
-from aiinfralint.rules.registry import all_rules, matches
+from aiinfralint.rules import registry
+from aiinfralint.rules.registry import find_rule, matches
 from aiinfralint.tokens import count_tokens
 
 if TYPE_CHECKING:
@@ -468,7 +469,7 @@ def config_changes(
         else:
             out.append(ConfigChange(key, text))
 
-    head_rules = [r for r in all_rules() if r.code in ran(head)]
+    head_rules = [r for r in registry.all_rules() if r.code in ran(head)]
     head_files = [fr.path for fr in head_run.files if fr.output.claimed]
     for glob in sorted(set(base.per_file_ignores) | set(head.per_file_ignores)):
         b, h = base.per_file_ignores.get(glob, []), head.per_file_ignores.get(glob, [])
@@ -508,7 +509,7 @@ def config_changes(
         b_sev, h_sev = base.severity.get(key), head.severity.get(key)
         if b_sev == h_sev:
             continue
-        rule = next((r for r in all_rules() if key.upper() == r.code or key.lower() == r.slug), None)
+        rule = find_rule(key)
         default = rule.severity if rule is not None else None
         before = b_sev.value if b_sev else f"(default {default.value})" if default else "(default)"
         after = h_sev.value if h_sev else f"(default {default.value})" if default else "(default)"
