@@ -14,7 +14,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 def run_check(tmp_path: Path):
     """Write files into a temp project and run the engine on it."""
     from aiinfralint.config import Config
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     def _run(files: dict[str, str | bytes], config: Config | None = None, select=None):
         for name, content in files.items():
@@ -35,7 +35,7 @@ def run_check(tmp_path: Path):
 @pytest.fixture
 def cached(tmp_path, monkeypatch):
     """An empty project directory with the caches switched on and a private user cache home."""
-    from aiinfralint import cache as cache_mod
+    from aiinfralint.cache import parse as cache_mod
 
     monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
     monkeypatch.delenv("AIINFRALINT_CACHE_DIR", raising=False)

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from aiinfralint.config import Config, load_file
-from aiinfralint.engine import RunOptions, run
+from aiinfralint.pipeline.engine import RunOptions, run
 
 _MARK = re.compile(r"expect:\s*((?:AIL\d{3}[\s,]*)+)")
 

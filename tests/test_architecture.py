@@ -64,8 +64,8 @@ def test_a_plain_check_does_not_load_the_gate(fmt: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     loaded = set(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert "aiinfralint.report" in loaded
-    assert "aiinfralint.diffmode" not in loaded
-    assert "aiinfralint.gate_types" not in loaded
+    assert "aiinfralint.pipeline.diffmode" not in loaded
+    assert "aiinfralint.pipeline.gate_types" not in loaded
 
 
 def test_a_plain_result_has_no_gate_summary() -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aiinfralint.baseline import BaselineError, load_baseline
+from aiinfralint.pipeline.baseline import BaselineError, load_baseline
 
 BROKEN = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n spec: [broken\n"
 BROKEN2 = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n spec: {broken\n"
@@ -139,9 +139,9 @@ def test_unused_only_judged_for_rules_that_ran(run_check):
 
 
 def test_partly_used_suppression_reports_the_unused_code():
+    from aiinfralint.pipeline.suppress import parse_suppressions
+    from aiinfralint.pipeline.suppression_findings import judge_suppressions
     from aiinfralint.rules.registry import all_rules
-    from aiinfralint.suppress import parse_suppressions
-    from aiinfralint.suppression_findings import judge_suppressions
 
     sup = parse_suppressions("kind: Job  # aiinfralint: ignore[AIL000, shared-batch-realtime-gpu-pool] old\n")
     assert sup.match("AIL000", "parse-error", 1) is not None

@@ -13,7 +13,7 @@ import pytest
 
 from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.parsers.prompt_slots import _double_tags
-from aiinfralint.suppress import parse_suppressions
+from aiinfralint.pipeline.suppress import parse_suppressions
 
 
 def problems(name: str, text: str) -> list[tuple[str, int, int]]:

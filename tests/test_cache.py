@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from manifests import CRON, DEPLOY
 
-from aiinfralint import cache as cache_mod
-from aiinfralint.cache import ParseCache
+from aiinfralint.cache import parse as cache_mod
+from aiinfralint.cache.parse import ParseCache
 from aiinfralint.config import Config
-from aiinfralint.engine import RunOptions, run
+from aiinfralint.pipeline.engine import RunOptions, run
 from aiinfralint.report import get_reporter
 from aiinfralint.report.base import ReportOptions
 
@@ -121,8 +121,8 @@ def test_corrupt_entry_is_ignored_and_overwritten(cached, monkeypatch, damage):
 
 def test_forged_entry_is_a_miss(cached, monkeypatch):
     """An entry signed with another key (anyone's but this user's) is never decoded."""
-    from aiinfralint.cachecodec import encode
-    from aiinfralint.engine import parse_data
+    from aiinfralint.cache.codec import encode
+    from aiinfralint.pipeline.engine import parse_data
 
     (cached / "deploy.yaml").write_text(DEPLOY)
     expected = _check(cached)
@@ -209,7 +209,7 @@ def test_symlinked_entry_is_not_followed(cached, monkeypatch, tmp_path):
 
 
 def test_parallel_and_cached_runs_agree(cached, monkeypatch):
-    from aiinfralint import parallel
+    from aiinfralint.pipeline import parallel
 
     monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 1)
     for i in range(12):
@@ -239,7 +239,7 @@ def test_old_generations_are_pruned(cached):
 
 
 def _parse_results() -> list:  # type: ignore[type-arg]
-    from aiinfralint.engine import read_and_parse
+    from aiinfralint.pipeline.engine import read_and_parse
 
     root = FIXTURES.parent
     out = []
@@ -253,7 +253,7 @@ def _parse_results() -> list:  # type: ignore[type-arg]
 def test_entries_round_trip_every_fixture():
     """A parse result read back from its cache entry equals the one that was written, for
     every fixture and demo file: the same classes, the same values, nothing dropped."""
-    from aiinfralint.cachecodec import decode, encode
+    from aiinfralint.cache.codec import decode, encode
 
     results = _parse_results()
     assert sum(len(fr.output.objects) for fr in results) > 100

@@ -14,10 +14,12 @@ import pytest
 from manifests import CRON, DEPLOY
 
 import aiinfralint
-from aiinfralint import cache as cache_mod
-from aiinfralint import cachecodec, cachedir, cli
-from aiinfralint import replay as replay_mod
-from aiinfralint.cache import ParseCache
+from aiinfralint import cli
+from aiinfralint.cache import codec as cachecodec
+from aiinfralint.cache import parse as cache_mod
+from aiinfralint.cache import replay as replay_mod
+from aiinfralint.cache import store as cachedir
+from aiinfralint.cache.parse import ParseCache
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,7 +95,7 @@ def test_committed_cache_symlink_to_outside_is_neither_written_nor_pruned(
 ):
     """A PR commits `.aiinfralint_cache/<name> -> ../../..`: the run must not write a cache
     there nor prune the directories it finds there (sibling checkouts, runner tool caches)."""
-    from aiinfralint import cache as cm
+    from aiinfralint.cache import parse as cm
 
     monkeypatch.delenv("AIINFRALINT_NO_CACHE", raising=False)
     monkeypatch.delenv("AIINFRALINT_CACHE_DIR", raising=False)
@@ -321,7 +323,7 @@ def test_decoding_builds_only_allowed_classes():
 
 
 def _sample():  # type: ignore[no-untyped-def]
-    from aiinfralint.engine import parse_data
+    from aiinfralint.pipeline.engine import parse_data
 
     return parse_data("deploy.yaml", DEPLOY.encode())
 

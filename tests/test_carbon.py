@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from aiinfralint import inventory
 from aiinfralint.config import Config
+from aiinfralint.estimate import inventory
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

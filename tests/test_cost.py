@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfralint import inventory
 from aiinfralint.cli import main
 from aiinfralint.config import Config, PricingConfig, TrafficConfig
-from aiinfralint.engine import RunOptions, run
-from aiinfralint.estimate import Estimator
+from aiinfralint.estimate import Estimator, inventory
+from aiinfralint.pipeline.engine import RunOptions, run
 from aiinfralint.tokens import count_tokens
 
 P5_SERVING = """\

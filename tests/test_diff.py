@@ -101,8 +101,8 @@ class LongPrefix(Rule):
 
 @pytest.fixture
 def test_rules(monkeypatch, tmp_path):
-    from aiinfralint import engine
     from aiinfralint.parsers import files
+    from aiinfralint.pipeline import engine
     from aiinfralint.rules import registry
 
     rules = (GpuSpend, LongPrefix)
@@ -181,13 +181,13 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _options(cwd: Path, paths=(".",)):
-    from aiinfralint.engine import RunOptions
+    from aiinfralint.pipeline.engine import RunOptions
 
     return RunOptions(paths=list(paths), config=Config(), cwd=cwd, use_cache=False, jobs=1)
 
 
 def test_diff_reports_exactly_the_added_findings_and_the_delta(test_rules, repo):
-    from aiinfralint.diffmode import run_gate
+    from aiinfralint.pipeline.diffmode import run_gate
 
     result = run_gate(_options(repo), diff_base="base")
     d = result.diff
@@ -210,7 +210,7 @@ def test_diff_reports_exactly_the_added_findings_and_the_delta(test_rules, repo)
 
 
 def test_diff_from_a_subdirectory_matches_paths(test_rules, repo, monkeypatch):
-    from aiinfralint.diffmode import run_gate
+    from aiinfralint.pipeline.diffmode import run_gate
 
     result = run_gate(_options(repo / "deploy"), diff_base="base")
     assert [(f.code, f.span.path) for f in result.findings] == [("AIL991", "backfill.yaml")]
@@ -219,7 +219,7 @@ def test_diff_from_a_subdirectory_matches_paths(test_rules, repo, monkeypatch):
 
 
 def test_diff_with_explicit_new_file_and_missing_base_path(test_rules, repo):
-    from aiinfralint.diffmode import run_gate
+    from aiinfralint.pipeline.diffmode import run_gate
 
     result = run_gate(_options(repo, ["deploy/backfill.yaml", "deploy/train.yaml"]), diff_base="base")
     assert [f.span.path for f in result.findings] == ["deploy/backfill.yaml"]
@@ -268,7 +268,7 @@ def test_diff_text_summary(test_rules, repo, monkeypatch, capsys):
 
 
 def test_no_change_reports_nothing(test_rules, repo, monkeypatch):
-    from aiinfralint.diffmode import run_gate
+    from aiinfralint.pipeline.diffmode import run_gate
 
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "rest")
@@ -301,9 +301,9 @@ def test_outside_git_is_a_usage_error(test_rules, tmp_path, monkeypatch, capsys)
 def test_prefix_tokens_of_real_prompt_templates(tmp_path, monkeypatch):
     """With the real prompt reader (when present), a grown system prompt shows its token delta."""
     pytest.importorskip("aiinfralint.model.prompt")
-    from aiinfralint.diffmode import run_gate
-    from aiinfralint.engine import RunOptions, run
     from aiinfralint.model.prompt import PromptTemplate
+    from aiinfralint.pipeline.diffmode import run_gate
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     r = tmp_path / "repo"

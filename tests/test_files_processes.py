@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfralint import parallel
 from aiinfralint.config import Config
-from aiinfralint.discovery import discover
-from aiinfralint.engine import RunOptions, run
+from aiinfralint.pipeline import parallel
+from aiinfralint.pipeline.discovery import discover
+from aiinfralint.pipeline.engine import RunOptions, run
 
 MANIFEST = """apiVersion: apps/v1
 kind: Deployment
@@ -157,7 +157,7 @@ def test_an_exception_in_a_parser_costs_only_its_file(monkeypatch, tmp_path):
 
 @needs_fork
 def test_standard_input_has_the_same_time_limit(monkeypatch):
-    from aiinfralint import engine
+    from aiinfralint.pipeline import engine
 
     real = engine.parse_data
 
@@ -245,7 +245,7 @@ def _hanging_cli(args: list[str], marker: Path, when: str = "True") -> str:
     return textwrap.dedent(
         f"""
         import os, sys, time
-        from aiinfralint import parallel
+        from aiinfralint.pipeline import parallel
         real = parallel.parse_one
         def slow(path, display, with_key):
             if display.endswith("slow.yaml") and ({when}):
@@ -477,7 +477,7 @@ def test_fifo_and_socket_are_listed_and_never_opened(tmp_path):
     try:
         code = """
             import json
-            from aiinfralint.engine import RunOptions, run
+            from aiinfralint.pipeline.engine import RunOptions, run
             a = run(RunOptions(paths=["."], jobs=1, use_cache=False))
             b = run(RunOptions(paths=["pipe.yaml"], jobs=1, use_cache=False))
             print(json.dumps({"files": [f.path for f in a.files], "a": a.skipped, "b": b.skipped}))
@@ -529,7 +529,8 @@ def test_unreadable_recognised_file_is_ail000_at_line_1(monkeypatch, tmp_path, j
 
 
 def test_unreadable_file_through_read_and_parse(monkeypatch, tmp_path):
-    from aiinfralint import engine, fileio
+    from aiinfralint import fileio
+    from aiinfralint.pipeline import engine
 
     p = tmp_path / "secret.yaml"
     p.write_text(MANIFEST)

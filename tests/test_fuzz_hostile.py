@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aiinfralint.engine import RunOptions, run
 from aiinfralint.parsers.files import MAX_FILE_BYTES, parse_bytes
+from aiinfralint.pipeline.engine import RunOptions, run
 
 MANIFEST = """apiVersion: apps/v1
 kind: Deployment
@@ -122,7 +122,7 @@ def test_deep_nesting_does_not_kill_the_process(tmp_path, name, body):
     proc = _in_subprocess(
         """
         import json, sys
-        from aiinfralint.engine import RunOptions, run
+        from aiinfralint.pipeline.engine import RunOptions, run
         result = run(RunOptions(paths=["."], jobs=1, use_cache=False))
         print(json.dumps({"files": [[f.path, len(f.output.problems), f.output.skipped] for f in result.files]}))
         """,
@@ -142,8 +142,8 @@ def test_a_parser_crash_in_the_pool_fails_only_that_file(tmp_path):
     proc = _in_subprocess(
         """
         import json
-        from aiinfralint import parallel
-        from aiinfralint.engine import RunOptions, run
+        from aiinfralint.pipeline import parallel
+        from aiinfralint.pipeline.engine import RunOptions, run
         parallel.MIN_FILES_PER_WORKER = 1
         result = run(RunOptions(paths=["."], jobs=2, use_cache=False))
         print(json.dumps({f.path: [len(f.output.objects), [p.message for p in f.output.problems]] for f in result.files}))
@@ -202,7 +202,7 @@ def test_fifo_does_not_block(tmp_path):
     proc = _in_subprocess(
         """
         import json
-        from aiinfralint.engine import RunOptions, run
+        from aiinfralint.pipeline.engine import RunOptions, run
         a = run(RunOptions(paths=["."], jobs=1, use_cache=False))
         b = run(RunOptions(paths=["pipe.yaml", "deploy.yaml"], jobs=1, use_cache=False))
         print(json.dumps({"a": [f.path for f in a.files], "b": sorted(b.skipped)}))
@@ -231,7 +231,7 @@ def test_unreadable_file_is_a_finding(tmp_path):
 
 def test_unreadable_file_finding_via_read_error(tmp_path, monkeypatch):
     """Runs as root too: simulate the permission error at open()."""
-    from aiinfralint import parallel
+    from aiinfralint.pipeline import parallel
 
     (tmp_path / "deploy.yaml").write_text(MANIFEST)
     (tmp_path / "secret.yaml").write_text(MANIFEST)
@@ -254,7 +254,7 @@ def test_unlistable_directory_is_reported(tmp_path, monkeypatch):
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "deploy.yaml").write_text(MANIFEST)
     (tmp_path / "locked").mkdir()
-    import aiinfralint.discovery as discovery
+    import aiinfralint.pipeline.discovery as discovery
 
     real = discovery.os.scandir
 
@@ -281,7 +281,7 @@ def test_everything_hostile_at_once_each_file_fails_alone(tmp_path):
     (tmp_path / "app.py").write_text("import openai\ndef f(:\n")
     for i in range(6):
         (tmp_path / f"pad{i}.yaml").write_text(MANIFEST.replace("name: chat", f"name: chat-{i}"))
-    from aiinfralint import parallel
+    from aiinfralint.pipeline import parallel
 
     one = _run(tmp_path, jobs=1)
     saved = parallel.MIN_FILES_PER_WORKER

@@ -311,7 +311,7 @@ class _Boom:
 
 @pytest.fixture
 def crashing_rule(monkeypatch):
-    from aiinfralint import engine
+    from aiinfralint.pipeline import engine
     from aiinfralint.rules import registry
     from aiinfralint.rules.core.parse_error import ParseError
 
@@ -321,7 +321,7 @@ def crashing_rule(monkeypatch):
 
 
 def test_rule_crash_stops_the_run(project, crashing_rule):
-    from aiinfralint.engine import RuleError, RunOptions, run
+    from aiinfralint.pipeline.engine import RuleError, RunOptions, run
 
     with pytest.raises(RuleError, match="internal error in rule AIL990 test-crashing-rule: ValueError"):
         run(RunOptions(paths=["."], cwd=project, use_cache=False, jobs=1))
@@ -336,7 +336,7 @@ def test_rule_crash_is_exit_two_in_check(project, crashing_rule, capsys):
 
 
 def test_crash_in_the_cost_inventory_is_exit_two(project, monkeypatch, capsys):
-    from aiinfralint import inventory
+    from aiinfralint.estimate import inventory
 
     def boom(*args, **kwargs):
         raise ArithmeticError("boom")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
-from aiinfralint.suppress import parse_suppressions
+from aiinfralint.pipeline.suppress import parse_suppressions
 
 MIB = 1 << 20
 # (file name or "suppressions", Python expression building the text). Sizes are those of the
@@ -64,7 +64,7 @@ HARD_TIMEOUT_S = 60
 RUNNER = r"""
 import json, sys, time
 from aiinfralint.parsers.files import parse_bytes
-from aiinfralint.suppress import parse_suppressions
+from aiinfralint.pipeline.suppress import parse_suppressions
 MIB = 1 << 20
 name, expr = sys.argv[1], sys.argv[2]
 text = eval(expr)

@@ -39,7 +39,7 @@ def test_every_fixture_finding_with_an_impact_has_figures_or_reasons():
     from conftest import FIXTURES
 
     from aiinfralint.config import Config
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(RunOptions(paths=["."], config=Config(), cwd=FIXTURES, use_cache=False, jobs=1))
     for f in result.findings:

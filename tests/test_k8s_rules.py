@@ -183,7 +183,7 @@ def test_different_clouds_separate(run_check):
 def test_scope_directory_and_project(run_check, tmp_path):
     assert not _pair(run_check, names=("batch/job.yaml", "serving/deploy.yaml"))
     cfg = Config.model_validate({"rules": {"AIL201": {"scope": "tree"}}})
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(RunOptions(paths=["."], config=cfg, cwd=tmp_path, use_cache=False, jobs=1))
     assert _codes(result, "AIL201")
@@ -319,7 +319,7 @@ def test_bad_schedule_is_a_parse_error_not_a_peak_finding(run_check):
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="public corpus not present")
 def test_corpus_runs_without_internal_errors_and_few_findings():
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(RunOptions(paths=[str(CORPUS)], config=Config(), cwd=CORPUS, select=["AIL2"], use_cache=False, jobs=1))
     internal = [f for f in result.findings if f.span.path == "<engine>"]

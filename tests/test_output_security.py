@@ -206,7 +206,7 @@ def test_text(hostile, capsys):
 
 
 def test_text_in_colour_keeps_only_our_escape_sequences(hostile, monkeypatch):
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(RunOptions(paths=["."], cwd=hostile, use_cache=False, jobs=1))
     out = get_reporter("text")(result, ReportOptions(cwd=hostile, color=True))
@@ -334,7 +334,7 @@ BAD = "bad\udcff.yaml"  # os.fsdecode(b"bad\xff.yaml")
 
 
 def _bad_result(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
     (tmp_path / os.fsencode(BAD).decode("utf-8", "surrogateescape")).write_text(manifest(), encoding="utf-8")
     finding = Finding(
@@ -366,7 +366,7 @@ def test_undecodable_file_name_in_every_format(tmp_path, fmt):
             assert loc["uri"] == "bad%FF.yaml"  # the file's real bytes, percent-encoded
     else:
         assert "bad\\xff.yaml" in out
-    from aiinfralint.replay import perform
+    from aiinfralint.cache.replay import perform
 
     perform([(str(tmp_path / f"out.{fmt}"), out)])
     (tmp_path / f"out.{fmt}").read_bytes().decode("utf-8")

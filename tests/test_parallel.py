@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfralint import parallel
 from aiinfralint.config import Config
-from aiinfralint.discovery import discover
-from aiinfralint.engine import RunOptions, run
+from aiinfralint.pipeline import parallel
+from aiinfralint.pipeline.discovery import discover
+from aiinfralint.pipeline.engine import RunOptions, run
 from aiinfralint.report import get_reporter
 from aiinfralint.report.base import ReportOptions
 

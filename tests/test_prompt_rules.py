@@ -83,7 +83,7 @@ def test_token_budget_from_config(run_check):
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
 def test_corpus_runs_quietly(tmp_path):
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     # speed is measured by bench/run.py against the corpus, not asserted here (a loaded CI
     # machine would make a wall-clock limit flaky); a rule crash raises out of run()

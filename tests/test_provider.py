@@ -251,7 +251,7 @@ KNOWN_BROKEN = {"litellm/proxy/proxy_config.yaml"}
 @pytest.mark.skipif(not LITELLM_CORPUS.is_dir(), reason="corpus not present")
 def test_litellm_corpus_parses():
     from aiinfralint.config import Config
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(
         RunOptions(paths=["."], config=Config(), cwd=LITELLM_CORPUS, use_cache=False, jobs=1, select=["AIL000", "AIL3"])

@@ -83,9 +83,9 @@ def test_a_kubernetes_file_loads_only_the_handlers_its_text_needs():
 
 def test_file_parsers_claim_only_their_declared_suffixes():
     """The registry's suffix gate may skip a parser: it must never skip one that would claim."""
-    from aiinfralint.discovery import CANDIDATE_SUFFIXES
     from aiinfralint.parsers.base import FileInput
     from aiinfralint.parsers.registry import FILE_PARSER_MODULES, _parser
+    from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES
 
     # text that trips every reader's content test: LLM client, pgvector, search console
     bait = (

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from manifests import CRON, DEPLOY
 
-from aiinfralint import cache as cache_mod
 from aiinfralint import cli
-from aiinfralint import replay as replay_mod
+from aiinfralint.cache import parse as cache_mod
+from aiinfralint.cache import replay as replay_mod
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_changed_code_is_a_miss(project, runs, capsys, tmp_path, monkeypatch):
 
 
 def test_a_file_edited_during_the_run_is_not_stored(project, runs, capsys, monkeypatch):
-    from aiinfralint import engine
+    from aiinfralint.pipeline import engine
 
     real = engine.run
 
@@ -211,13 +211,13 @@ def test_a_replay_imports_no_model_rule_or_parser(project, capsys):
     mods = set(got["mods"])
     assert not {m.split(".")[0] for m in mods} & {"pydantic", "pydantic_core", "ruamel", "yaml", "rich", "libcst"}
     assert not any(
-        m.startswith(("aiinfralint.model", "aiinfralint.rules", "aiinfralint.parsers", "aiinfralint.engine"))
+        m.startswith(("aiinfralint.model", "aiinfralint.rules", "aiinfralint.parsers", "aiinfralint.pipeline.engine"))
         for m in mods
     )
 
 
 def test_a_miss_walks_the_tree_once(project, capsys, monkeypatch):
-    from aiinfralint import discovery, engine
+    from aiinfralint.pipeline import discovery, engine
 
     walks: list[int] = []
     real = discovery.discover

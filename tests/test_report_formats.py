@@ -35,7 +35,7 @@ def _finding(**kw) -> Finding:
 
 
 def _result(findings, tmp_path):
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
     return RunResult(findings=list(findings), suppressed=[], skipped=[], files=[], project=Project(), rules=[])
 

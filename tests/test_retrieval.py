@@ -163,7 +163,7 @@ def test_vector_corpora_stay_quiet(name):
     if not root.is_dir():
         pytest.skip("corpus not present")
     from aiinfralint.config import Config
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.pipeline.engine import RunOptions, run
 
     result = run(RunOptions(paths=["."], config=Config(), cwd=root, use_cache=False, jobs=1, select=["AIL000", "AIL4"]))
     # none of these projects splits an embedding index by date, and their configs parse

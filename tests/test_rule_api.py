@@ -89,8 +89,8 @@ def test_load_time_checks_still_refuse_absurd_values():
 
 
 def test_a_run_builds_one_estimator(monkeypatch):
-    from aiinfralint import engine
     from aiinfralint.estimate import estimator as module
+    from aiinfralint.pipeline import engine
 
     built: list[object] = []
     original = module.Estimator.__init__

@@ -10,7 +10,7 @@ from conftest import FIXTURES, ROOT
 from fixture_harness import fixture_cases
 
 from aiinfralint.config import Config, load_file
-from aiinfralint.engine import RunOptions, run
+from aiinfralint.pipeline.engine import RunOptions, run
 from aiinfralint.report.base import ReportOptions
 from aiinfralint.report.sarif import FINGERPRINT_KEY, build
 

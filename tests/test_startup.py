@@ -76,7 +76,7 @@ def test_rules_and_explain_do_not_import_parsers(project, argv):
 
 
 def test_importing_the_engine_is_light():
-    code = "import sys, json, aiinfralint.engine; print(json.dumps(sorted(sys.modules)))"
+    code = "import sys, json, aiinfralint.pipeline.engine; print(json.dumps(sorted(sys.modules)))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     mods = tops(set(json.loads(proc.stdout)))

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from aiinfralint.config import Config
-from aiinfralint.engine import RunOptions, RunResult, run
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.project import Project
+from aiinfralint.pipeline.engine import RunOptions, RunResult, run
 from aiinfralint.report import text
 from aiinfralint.report.base import ReportOptions, offending_line, totals
 from aiinfralint.report.escape import printable

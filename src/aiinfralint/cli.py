@@ -18,7 +18,7 @@ from aiinfralint import __version__
 from aiinfralint.configfile import ConfigError
 
 if TYPE_CHECKING:
-    from aiinfralint.replay import Replay
+    from aiinfralint.cache.replay import Replay
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -122,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     replay = None
     if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
         # an identical earlier run: replay its report before importing the model or any rule
-        from aiinfralint.replay import CheckRequest, Replay
+        from aiinfralint.cache.replay import CheckRequest, Replay
 
         request = CheckRequest(
             paths=tuple(paths),
@@ -163,8 +163,8 @@ def _check(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_t
 def _check_run(
     args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None
 ) -> int:
-    from aiinfralint.engine import RunOptions, RunResult, run
     from aiinfralint.model.finding import Severity
+    from aiinfralint.pipeline.engine import RunOptions, RunResult, run
     from aiinfralint.report import get_reporter
     from aiinfralint.report.base import ReportOptions
 
@@ -203,7 +203,7 @@ def _check_run(
     )
     try:
         if args.diff or baseline_file or args.write_baseline:
-            from aiinfralint.diffmode import run_gate
+            from aiinfralint.pipeline.diffmode import run_gate
 
             result: RunResult = run_gate(
                 options,
@@ -248,7 +248,7 @@ def _check_run(
         from aiinfralint.report.gate import gate_switched_off
 
         code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
-    from aiinfralint.parallel import cut_short
+    from aiinfralint.pipeline.parallel import cut_short
 
     # a file that timed out or crashed its worker may parse on an idle machine: not replayed
     if replay is not None and not cut_short(result.files):
@@ -257,7 +257,7 @@ def _check_run(
 
 
 def _perform(writes: Sequence[tuple[str, str]]) -> None:
-    from aiinfralint.replay import perform
+    from aiinfralint.cache.replay import perform
 
     try:
         perform(writes)
@@ -358,8 +358,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_cost(args: argparse.Namespace) -> int:
     import importlib
 
-    from aiinfralint import inventory
-    from aiinfralint.engine import RunOptions, run
+    from aiinfralint.estimate import inventory
+    from aiinfralint.pipeline.engine import RunOptions, run
     from aiinfralint.report.base import ReportOptions
 
     cwd = Path.cwd()
@@ -372,7 +372,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     try:
         inv = inventory.build(result.project, config)
     except Exception as exc:
-        from aiinfralint.engine import InternalError
+        from aiinfralint.pipeline.engine import InternalError
 
         raise InternalError("the cost inventory", exc) from exc
     to_tty = args.output is None and sys.stdout.isatty()
@@ -402,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`aiinfralint check | head`)
         return 0
     except Exception as exc:
-        internal = sys.modules.get("aiinfralint.engine")
+        internal = sys.modules.get("aiinfralint.pipeline.engine")
         if internal is None or not isinstance(exc, internal.InternalError):
             raise
         sys.stderr.write(f"aiinfralint: error: {exc}\n")  # a rule crashed: no report, never a pass

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from aiinfralint.config import Config
 from aiinfralint.estimate import names
 from aiinfralint.estimate.tables import Table, load_table, to_decimal, with_overrides
-from aiinfralint.model.finding import Impact
+from aiinfralint.model.finding import DefaultUsed, Impact
 
 MILLION = Decimal(1_000_000)
 HOURS_PER_MONTH = Decimal(730)  # 8,760 h / 12
@@ -179,6 +179,10 @@ class Estimator:
         state["_indexes"] = {}
         state["_gpu_memo"] = {}
         return state
+
+    def defaults_used(self) -> tuple[DefaultUsed, ...]:
+        """The defaults the estimates made so far relied on, each with the key that changes it."""
+        return ()
 
     # -- tables and overrides
 

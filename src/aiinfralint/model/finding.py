@@ -33,6 +33,15 @@ class Unpriced:
         return self.reason
 
 
+@dataclass(frozen=True)
+class DefaultUsed:
+    """A default an estimate relied on: the configuration key that changes it, its value, what it is."""
+
+    key: str
+    value: str
+    what: str
+
+
 class Impact(BaseModel):
     """What a finding costs, with the assumptions behind each number."""
 

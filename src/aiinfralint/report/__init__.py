@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.report.base import ReportOptions
 
 REPORTERS: dict[str, str] = {

@@ -14,7 +14,7 @@ from aiinfralint.model.totals import Totals as Totals
 from aiinfralint.model.totals import totals as totals
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
 
 @dataclass

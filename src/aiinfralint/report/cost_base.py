@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.inventory import CATEGORIES, CATEGORY_LABELS, CategoryTotals, Inventory, Item
+from aiinfralint.estimate.inventory import CATEGORIES, CATEGORY_LABELS, CategoryTotals, Inventory, Item
 from aiinfralint.report.base import impact_dict
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from aiinfralint.report.cost_base import categories, item_dict, totals_dict
 from aiinfralint.report.escape import json_text
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
-    from aiinfralint.inventory import Inventory
+    from aiinfralint.estimate.inventory import Inventory
+    from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.report.base import ReportOptions
 
 

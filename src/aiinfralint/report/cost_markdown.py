@@ -12,8 +12,8 @@ from aiinfralint.report.cost_base import categories, money, qty, share
 from aiinfralint.report.escape import md_code, md_text
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
-    from aiinfralint.inventory import Inventory, Item
+    from aiinfralint.estimate.inventory import Inventory, Item
+    from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.report.base import ReportOptions
 
 

@@ -13,8 +13,8 @@ from aiinfralint.report.cost_base import categories, money, qty, share
 from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
-    from aiinfralint.inventory import Inventory
+    from aiinfralint.estimate.inventory import Inventory
+    from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.report.base import ReportOptions
 
 

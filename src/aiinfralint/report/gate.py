@@ -1,6 +1,6 @@
 """The gate's outcome as text and data, for the text, github, markdown, json and SARIF reports.
 
-A gate result exists only after `diffmode` ran, which imports `aiinfralint.gate_types`; a
+A gate result exists only after `diffmode` ran, which imports `aiinfralint.pipeline.gate_types`; a
 plain check imports neither, so `gate_of` looks the type up by module presence.
 """
 
@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
-    from aiinfralint.gate_types import DiffReport, GateResult
+    from aiinfralint.pipeline.engine import RunResult
+    from aiinfralint.pipeline.gate_types import DiffReport, GateResult
 
 
 def gate_of(result: RunResult) -> GateResult | None:
     """The result as a gate result, or None on a plain check."""
-    types = sys.modules.get("aiinfralint.gate_types")  # loaded only by a gate run
+    types = sys.modules.get("aiinfralint.pipeline.gate_types")  # loaded only by a gate run
     return result if types is not None and isinstance(result, types.GateResult) else None
 
 

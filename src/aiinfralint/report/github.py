@@ -20,7 +20,7 @@ from aiinfralint.report.escape import gh_data, gh_plain_block, gh_property, prin
 from aiinfralint.report.gate import text_summary
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

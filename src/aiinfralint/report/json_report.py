@@ -14,7 +14,7 @@ from aiinfralint.report.escape import json_text
 from aiinfralint.report.gate import gate_summary
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
 
 def render(result: RunResult, options: ReportOptions) -> str:

@@ -21,8 +21,8 @@ from aiinfralint.report.escape import md_code, md_text
 from aiinfralint.report.gate import config_change_lines, gate_of, signed, signed_usd
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
-    from aiinfralint.gate_types import DiffReport
+    from aiinfralint.pipeline.engine import RunResult
+    from aiinfralint.pipeline.gate_types import DiffReport
 
 MARKER = "<!-- aiinfralint-report -->"
 MAX_ROWS = 100

@@ -25,7 +25,7 @@ from aiinfralint.report.escape import json_text, path_bytes, sarif_message
 from aiinfralint.report.gate import gate_summary
 
 if TYPE_CHECKING:
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

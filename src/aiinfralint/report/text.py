@@ -20,7 +20,7 @@ from aiinfralint.report.escape import printable
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from aiinfralint.engine import RunResult
+    from aiinfralint.pipeline.engine import RunResult
 
 _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

@@ -51,6 +51,11 @@ class RuleContext:
     _estimator: Estimator | None = field(default=None, repr=False)
 
     @property
+    def estimator_built(self) -> bool:
+        """Whether a rule used the estimator in this run."""
+        return self._estimator is not None
+
+    @property
     def estimator(self) -> Estimator:
         """The run's estimator (prices, energy, carbon), built on first use and shared by every rule."""
         if self._estimator is None:

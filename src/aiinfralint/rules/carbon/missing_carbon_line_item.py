@@ -208,7 +208,7 @@ class MissingCarbonLineItem(Rule):
     options: Options
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
-        from aiinfralint import inventory
+        from aiinfralint.estimate import inventory
 
         est = ctx.estimator
         for f in inventory.features(ctx.project):
@@ -219,7 +219,7 @@ class MissingCarbonLineItem(Rule):
     # -- AIFeature
 
     def _feature(self, f: Any, est: Any) -> Iterator[Finding]:
-        from aiinfralint import inventory
+        from aiinfralint.estimate import inventory
 
         spec = f.spec
         if spec.cost is None:
@@ -275,7 +275,7 @@ class MissingCarbonLineItem(Rule):
     # -- Kubernetes GPU workloads
 
     def _workload(self, ctx: RuleContext, w: Any, est: Any) -> Iterator[Finding]:
-        from aiinfralint import inventory
+        from aiinfralint.estimate import inventory
 
         stated, invalid = inventory.stated_carbon_of_workload(w)
         if stated is not None:

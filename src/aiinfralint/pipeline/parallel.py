@@ -49,8 +49,8 @@ from typing import TYPE_CHECKING
 from aiinfralint.fileio import read_bytes
 
 if TYPE_CHECKING:
-    from aiinfralint.discovery import Candidate
-    from aiinfralint.engine import FileResult, RunOptions
+    from aiinfralint.pipeline.discovery import Candidate
+    from aiinfralint.pipeline.engine import FileResult, RunOptions
 
 # fewer files than this per worker and fewer workers are faster: results come back pickled,
 # which costs about a third of parsing them. Measured on 2 idle cores, parse only, median
@@ -100,8 +100,8 @@ def can_fork() -> bool:
 
 
 def _result(display: str, *, skipped: str | None = None, problem: str | None = None) -> FileResult:
-    from aiinfralint.engine import FileResult
     from aiinfralint.parsers.base import ParseOutput, ParseProblem
+    from aiinfralint.pipeline.engine import FileResult
 
     if problem is not None:
         return FileResult(display, ParseOutput(problems=[ParseProblem(problem, line=1)], claimed=True))
@@ -130,7 +130,7 @@ def parse_given(display: str, data: bytes, options: RunOptions) -> FileResult:
     """Parse bytes that are not a file (standard input), in a worker with the same time limit."""
     timeout = parse_timeout(options)
     if not can_fork():
-        from aiinfralint.engine import parse_data
+        from aiinfralint.pipeline.engine import parse_data
 
         return parse_data(display, data)
     parsed = _Supervisor([(0, "", display)], False, timeout, lambda n: None, {0: data}).run(1, None, lambda: None)
@@ -144,7 +144,7 @@ def unreadable(display: str, reason: str) -> FileResult:
     cannot be opened (permission denied, an I/O error) is a finding at line 1, so a check
     that could not see a file never passes silently.
     """
-    from aiinfralint.discovery import CANDIDATE_SUFFIXES
+    from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES
 
     name = display.rsplit("/", 1)[-1]
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
@@ -155,14 +155,14 @@ def unreadable(display: str, reason: str) -> FileResult:
 
 def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, FileResult]:
     """Read and parse one file; with its cache key (of the very bytes parsed) if asked."""
-    from aiinfralint.engine import parse_data
+    from aiinfralint.pipeline.engine import parse_data
 
     data, reason = read_bytes(path)
     if data is None:
         return None, unreadable(display, reason or "cannot read")
     key = None
     if with_key:
-        from aiinfralint.cache import entry_key
+        from aiinfralint.cache.parse import entry_key
 
         key = entry_key(display, data)
     return key, parse_data(display, data)
@@ -184,7 +184,7 @@ def parse_all(
     candidates: Sequence[Candidate], options: RunOptions, while_waiting: Callable[[], None] | None = None
 ) -> list[FileResult]:
     """Parse every candidate; `while_waiting` runs in this process while workers parse."""
-    from aiinfralint.cache import ParseCache
+    from aiinfralint.cache.parse import ParseCache
 
     total = len(candidates)
     done = 0
@@ -297,7 +297,7 @@ class _Supervisor:
         preload_common()
         preload()
         if self.with_key:
-            from aiinfralint.cache import parser_fingerprint
+            from aiinfralint.cache.parse import parser_fingerprint
 
             parser_fingerprint()
         # about four ranges per worker balances uneven files without drowning in messages
@@ -583,7 +583,7 @@ def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: l
                 signal.setitimer(signal.ITIMER_PROF, job.timeout)
                 try:
                     if job.given is not None and pos in job.given:
-                        from aiinfralint.engine import parse_data
+                        from aiinfralint.pipeline.engine import parse_data
 
                         key, fr = None, parse_data(display, job.given[pos])
                     else:

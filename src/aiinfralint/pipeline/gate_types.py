@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from aiinfralint.engine import RunResult
 from aiinfralint.model.finding import Finding
+from aiinfralint.pipeline.engine import RunResult
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,20 @@ from pathlib import Path
 
 from aiinfralint import fileio
 from aiinfralint.config import Config
-from aiinfralint.discovery import Candidate, Discovery, discover
 from aiinfralint.model.base import Span
-from aiinfralint.model.finding import Finding
+from aiinfralint.model.finding import DefaultUsed, Finding
 from aiinfralint.model.project import Project
-from aiinfralint.parallel import parse_all, parse_given, unreadable
 from aiinfralint.parsers.base import ParseOutput
 from aiinfralint.parsers.files import parse_bytes
+from aiinfralint.pipeline.discovery import Candidate, Discovery, discover
+from aiinfralint.pipeline.parallel import parse_all, parse_given, unreadable
+from aiinfralint.pipeline.suppress import FileSuppressions, parse_suppressions
+from aiinfralint.pipeline.suppression_findings import judge_suppressions
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
 from aiinfralint.rules.core.parse_error import ParseError
 from aiinfralint.rules.registry import all_rules, matches
 from aiinfralint.selectors import selector_matches
-from aiinfralint.suppress import FileSuppressions, parse_suppressions
-from aiinfralint.suppression_findings import judge_suppressions
 
 
 class InternalError(Exception):
@@ -103,6 +103,8 @@ class RunResult:
     files: list[FileResult]
     project: Project
     rules: list[type[Rule]]
+    # the estimate defaults the rules relied on (listed once at the end of a report)
+    defaults_used: tuple[DefaultUsed, ...] = ()
 
     @property
     def files_checked(self) -> int:
@@ -252,7 +254,8 @@ def run(options: RunOptions) -> RunResult:
     project = Project([o for fr in results for o in fr.output.objects])
     rules = selected_rules(config, options.select, options.ignore)
     raw = _parse_error_findings(results) if ParseError in rules else []
-    raw += _run_rules(rules, RuleContext(project=project, config=config), config)
+    ctx = RuleContext(project=project, config=config)
+    raw += _run_rules(rules, ctx, config)
 
     done = _Finaliser(config, results)
     for f in sorted(raw, key=Finding.sort_key):
@@ -266,7 +269,8 @@ def run(options: RunOptions) -> RunResult:
     done.active.sort(key=Finding.sort_key)
     _keep_quoted_lines(results, done.active + done.suppressed)
     skipped.sort()
-    return RunResult(done.active, done.suppressed, skipped, results, project, rules)
+    used = ctx.estimator.defaults_used() if ctx.estimator_built else ()
+    return RunResult(done.active, done.suppressed, skipped, results, project, rules, used)
 
 
 def _keep_quoted_lines(results: Sequence[FileResult], findings: Sequence[Finding]) -> None:

@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aiinfralint.cachedir import SafeDir
-    from aiinfralint.discovery import Discovery
+    from aiinfralint.cache.store import SafeDir
+    from aiinfralint.pipeline.discovery import Discovery
 
 FORMAT = "replay-v2"
 KEEP_ENTRIES = 16  # one per set of options; the oldest go first
@@ -108,8 +108,8 @@ class Inputs:
 
 def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respect_gitignore: bool) -> Inputs:
     """Discover the files a check would read and hash what it would see of them."""
-    from aiinfralint.discovery import discover
     from aiinfralint.fileio import read_bytes
+    from aiinfralint.pipeline.discovery import discover
 
     disc = discover(paths, cwd=cwd, exclude=exclude, respect_gitignore=respect_gitignore)
     h = hashlib.sha256()
@@ -144,7 +144,7 @@ def _versioned_dirs() -> tuple[str, ...]:
 def code_files() -> list[list[Any]]:
     """[path, size, mtime_ns, sha256 or ""] of every module file this process imported and
     every file of the aiinfralint package; "" for files named by a version in the key."""
-    from aiinfralint.cache import file_digest, package_files
+    from aiinfralint.cache.parse import file_digest, package_files
 
     package = {full for _, full in package_files()}
     files: set[str] = set(package)
@@ -171,7 +171,7 @@ def code_files() -> list[list[Any]]:
 
 def _code_unchanged(recorded: Any) -> tuple[bool, bool]:
     """(every recorded file is as it was, some were verified by content: their stats are refreshed in place)."""
-    from aiinfralint.cache import file_digest
+    from aiinfralint.cache.parse import file_digest
 
     if not isinstance(recorded, list):
         return False, False
@@ -214,7 +214,7 @@ class Replay:
     def plan(cls, request: CheckRequest, cwd: Path) -> Replay | None:
         """The entry for this request, or None when replay cannot apply (cache off, no safe secret)."""
         from aiinfralint import __version__
-        from aiinfralint.cache import (
+        from aiinfralint.cache.parse import (
             _secret,
             disabled_by_env,
             installed_distributions,
@@ -222,7 +222,7 @@ class Replay:
         )
         from aiinfralint.configfile import MAX_CONFIG_BYTES, find_config
         from aiinfralint.fileio import read_bytes
-        from aiinfralint.suppress import today
+        from aiinfralint.pipeline.suppress import today
 
         if disabled_by_env():
             return None
@@ -254,7 +254,7 @@ class Replay:
         return cls(found[0], found[1], secret, key, request, cwd)
 
     def _dir(self, create: bool) -> SafeDir | None:
-        from aiinfralint.cachedir import project_dir
+        from aiinfralint.cache.store import project_dir
 
         project = project_dir(self.anchor, self.project, create, LAYOUT)
         if project is None:
@@ -269,7 +269,7 @@ class Replay:
     # lookup ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any] | None:
-        from aiinfralint.cache import sign
+        from aiinfralint.cache.parse import sign
 
         where = self._dir(create=False)
         if where is None:
@@ -346,7 +346,7 @@ class Replay:
         return self._write(entry)
 
     def _write(self, entry: dict[str, Any]) -> bool:
-        from aiinfralint.cache import sign
+        from aiinfralint.cache.parse import sign
 
         body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
         if len(body) > MAX_ENTRY_BYTES:
@@ -365,7 +365,7 @@ class Replay:
         return True
 
     def _prune(self, where: SafeDir) -> None:
-        from aiinfralint.cachedir import newest_first
+        from aiinfralint.cache.store import newest_first
 
         for old in newest_first(where.entries(ENTRY, dirs=False))[KEEP_ENTRIES:]:
             where.unlink_file(old)

@@ -43,11 +43,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiinfralint import cachedir
+from aiinfralint.cache import store as cachedir
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
-    from aiinfralint.engine import FileResult
+    from aiinfralint.pipeline.engine import FileResult
 
 FORMAT = "parse-v2"
 SUFFIX = ".msgpack"
@@ -268,7 +268,7 @@ class ParseCache:
         if not hmac.compare_digest(mac, sign(self.secret, key, body)):
             self.misses += 1
             return None
-        from aiinfralint.cachecodec import decode
+        from aiinfralint.cache.codec import decode
 
         try:
             value = decode(body)
@@ -281,7 +281,7 @@ class ParseCache:
     # write -----------------------------------------------------------------------------
 
     def put(self, key: str, value: FileResult) -> None:
-        from aiinfralint.cachecodec import CodecError, encode
+        from aiinfralint.cache.codec import CodecError, encode
 
         try:
             body = encode(value)

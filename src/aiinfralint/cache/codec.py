@@ -33,7 +33,7 @@ from typing import Any
 
 import msgspec  # safe, fast msgpack: decoding builds only dicts, lists and scalars
 
-from aiinfralint.engine import FileResult
+from aiinfralint.pipeline.engine import FileResult
 
 LIST, TUPLE, SET, FROZENSET, DECIMAL, DATE, DICT = range(7)
 CLASS = 16
@@ -51,7 +51,7 @@ def allowed_classes() -> tuple[type, ...]:
 
     from aiinfralint.model import base, finding, k8s, prompt, provider, retrieval
     from aiinfralint.parsers.base import ParseOutput, ParseProblem
-    from aiinfralint.suppress import FileSuppressions, Suppression
+    from aiinfralint.pipeline.suppress import FileSuppressions, Suppression
 
     models: list[type] = []
     for mod in (base, finding, k8s, prompt, provider, retrieval):

@@ -27,14 +27,14 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint import baseline as bl
 from aiinfralint.config import Config, ConfigError, defaults, find_config, parse_text, show
 from aiinfralint.configfile import MAX_CONFIG_BYTES
-from aiinfralint.discovery import CANDIDATE_SUFFIXES, discover
-from aiinfralint.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
-from aiinfralint.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
 from aiinfralint.model.finding import Severity
 from aiinfralint.model.totals import totals
+from aiinfralint.pipeline import baseline as bl
+from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES, discover
+from aiinfralint.pipeline.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
+from aiinfralint.pipeline.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
 from aiinfralint.rules import registry
 from aiinfralint.rules.registry import find_rule, matches
 from aiinfralint.tokens import count_tokens

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding
+from aiinfralint.pipeline.suppress import FileSuppressions, Suppression, today
 from aiinfralint.rules.base import Rule
 from aiinfralint.rules.core.expired_suppression import ExpiredSuppression
 from aiinfralint.rules.core.unused_suppression import UnusedSuppression
 from aiinfralint.rules.registry import all_rules, matches
-from aiinfralint.suppress import FileSuppressions, Suppression, today
 
 # the codes that judge suppressions: a suppression of only these is never itself unused
 META_CODES = (UnusedSuppression.code, ExpiredSuppression.code)

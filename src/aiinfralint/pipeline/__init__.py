@@ -1,0 +1,1 @@
+"""discover -> read (once) -> parse (worker pool, per-file time limit) -> engine -> gate."""
