@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from aiinfralint import schema as schema_mod
 from aiinfralint.model.provider import AIFeatureSpec, QuotaContractSpec
 from aiinfralint.model.retrieval import VectorIndexSpec
 from aiinfralint.parsers.files import parse_bytes
-from aiinfralint import schema as schema_mod
 from aiinfralint.schema import all_kinds_schema, kind_schema
 
 jsonschema = pytest.importorskip("jsonschema")
