@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 TABLE_NAMES: tuple[str, ...] = ("models", "cache_rules", "gpus", "instances", "grid", "pue", "inference_energy")
+# what a column holds, as a table file's `columns` header names it
+COLUMN_KINDS: frozenset[str] = frozenset({"amount", "gpu-count", "text", "texts", "date", "flag", "amounts"})
 
 
 class TableError(Exception):
@@ -30,6 +32,8 @@ class Table:
     rows: Mapping[str, Mapping[str, Any]]
     # keys of rows replaced or added by configuration
     overridden: frozenset[str] = field(default=frozenset())
+    # column -> kind (COLUMN_KINDS), from the file's `columns` header; empty: not overridable by column
+    columns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -74,12 +78,16 @@ def _validate(name: str, data: Any) -> Table:
     rows = data["rows"]
     if not isinstance(rows, dict):
         raise TableError(f"{name}.yaml: `rows` must be a mapping of key to columns")
+    columns = _columns(name, data.get("columns"))
     clean: dict[str, dict[str, Any]] = {}
     for key, row in rows.items():
         if not isinstance(row, dict):
             raise TableError(f"{name}.yaml: row {key!r} must be a mapping")
         if not row.get("source"):
             raise TableError(f"{name}.yaml: row {key!r} has no source")
+        undeclared = [str(c) for c in row if columns and str(c) not in columns]
+        if undeclared:
+            raise TableError(f"{name}.yaml: row {key!r} has columns the header does not declare: {undeclared}")
         clean[str(key)] = dict(row)
     return Table(
         name=name,
@@ -87,7 +95,32 @@ def _validate(name: str, data: Any) -> Table:
         as_of=str(data["as_of"]),
         source=str(data["source"]),
         rows=_frozen(clean),
+        columns=MappingProxyType(columns),
     )
+
+
+def _columns(name: str, header: Any) -> dict[str, str]:
+    """The `columns` header: column name -> kind."""
+    if header is None:
+        return {}
+    if not isinstance(header, dict):
+        raise TableError(f"{name}.yaml: `columns` must be a mapping of column to kind")
+    out = {str(col): str(kind) for col, kind in header.items()}
+    bad = sorted(c for c, k in out.items() if k not in COLUMN_KINDS)
+    if bad:
+        raise TableError(f"{name}.yaml: columns {bad} have a kind that is not one of {sorted(COLUMN_KINDS)}")
+    return out
+
+
+def override_columns(name: str) -> Mapping[str, str]:
+    """The columns a `[pricing.<name>]` override row may set, each with its kind (empty: none).
+
+    Taken from the shipped table's `columns` header, so a column added to the data is
+    accepted in configuration without a second list to keep in step.
+    """
+    if name not in TABLE_NAMES:
+        return {}
+    return load_table(name).columns
 
 
 def _frozen(rows: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
@@ -102,7 +135,7 @@ def load_table(name: str) -> Table:
         raise KeyError(f"no such table: {name}")
     # the project's own bounded YAML 1.2 loader (lazy: keep `import aiinfralint.estimate`
     # cheap); dates such as `as_of` and `deprecation_date` stay ISO text
-    from aiinfralint.parsers.yamlload import YamlError, load_documents
+    from aiinfralint.yamlsafe import YamlError, load_documents
 
     text = (resources.files("aiinfralint.estimate") / "data" / f"{name}.yaml").read_text(encoding="utf-8")
     try:
@@ -144,4 +177,5 @@ def with_overrides(table: Table, overrides: Mapping[str, Mapping[str, Any]], sou
         source=table.source,
         rows=_frozen(rows),
         overridden=frozenset(touched) | table.overridden,
+        columns=table.columns,
     )
