@@ -523,7 +523,10 @@ def test_broken_pyproject_that_names_aiinfralint_is_exit_2(tmp_path, monkeypatch
 def test_pyproject_without_aiinfralint_is_not_read_as_configuration(tmp_path, monkeypatch):
     from aiinfralint.configfile import find_config
 
-    (tmp_path / "pyproject.toml").write_text("[project\n", encoding="utf-8")  # broken, but not ours
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert find_config(tmp_path) is None
+    # invalid TOML cannot say whether it holds our table: loading it names the file (exit 2)
+    (tmp_path / "pyproject.toml").write_text("[project\n", encoding="utf-8")
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
     (tmp_path / "pyproject.toml").write_bytes(b"# aiinfralint\n" + b"x" * (2 * 1024 * 1024))
     assert find_config(tmp_path) == tmp_path / "pyproject.toml"  # too large: loading it says so

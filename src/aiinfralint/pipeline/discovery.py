@@ -257,66 +257,92 @@ def discover(
     exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
 ) -> Discovery:
-    out = Discovery()
-    ignore = _Ignore(respect_gitignore)
-    seen: set[str] = set()
-    here = cwd.resolve()
+    """The files to read under `paths`, and what was skipped on the way (with reasons).
 
-    def consider_file(p: Path, explicit: bool, roots: Sequence[Path], mode: int | None = None) -> None:
-        display = display_path(p, cwd)
-        if display in seen:
+    `exclude` applies to files named on the command line too: pre-commit passes file
+    names, and a file the project hook skips must not fail the per-file hook (ruff's
+    `--force-exclude`, always on). A directory named on the command line is walked even
+    if its own name is excluded: naming it asks for it.
+    """
+    walker = _Walker(cwd, exclude, respect_gitignore)
+    for raw in paths:
+        walker.start(raw)
+    out = walker.out
+    out.files.sort(key=lambda c: c.display)
+    out.skipped.sort()
+    return out
+
+
+class _Walker:
+    def __init__(self, cwd: Path, exclude: Sequence[str], respect_gitignore: bool) -> None:
+        self.cwd = cwd
+        self.exclude = exclude
+        self.respect_gitignore = respect_gitignore
+        self.out = Discovery()
+        self.ignore = _Ignore(respect_gitignore)
+        self.seen: set[str] = set()
+        self.here = cwd.resolve()
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.out.skipped.append((display_path(path, self.cwd), reason))
+
+    def excluded(self, display: str) -> bool:
+        return bool(self.exclude) and _matches(display, self.exclude)
+
+    def consider_file(self, p: Path, explicit: bool, roots: Sequence[Path], mode: int | None = None) -> None:
+        display = display_path(p, self.cwd)
+        if display in self.seen:
             return
-        seen.add(display)
+        self.seen.add(display)
         if p.is_symlink():
             try:
                 target = p.resolve(strict=True)
                 mode = target.stat().st_mode
             except (OSError, RuntimeError):
-                out.skipped.append((display, "broken or looping symlink"))
+                self.out.skipped.append((display, "broken or looping symlink"))
                 return
             if not _within(target, roots):
                 where = "the working directory" if explicit else "the checked directory"
-                out.skipped.append((display, f"symlink to a file outside {where} (not read)"))
+                self.out.skipped.append((display, f"symlink to a file outside {where} (not read)"))
                 return
             if not stat.S_ISREG(mode):
-                out.skipped.append((display, f"symlink to a non-regular file: {_kind_name(mode)}"))
+                self.out.skipped.append((display, f"symlink to a non-regular file: {_kind_name(mode)}"))
                 return
         elif mode is not None and not stat.S_ISREG(mode):
-            out.skipped.append((display, f"not a regular file: {_kind_name(mode)}"))
+            self.out.skipped.append((display, f"not a regular file: {_kind_name(mode)}"))
             return
-        if not explicit:
-            if p.suffix.lower() not in CANDIDATE_SUFFIXES:
-                return
-            if exclude and _matches(display, exclude):
-                out.skipped.append((display, "excluded by configuration"))
-                return
-        out.files.append(Candidate(p.absolute(), display))
+        if not explicit and p.suffix.lower() not in CANDIDATE_SUFFIXES:
+            return
+        if self.excluded(display):
+            self.out.skipped.append((display, "excluded by configuration"))
+            return
+        self.out.files.append(Candidate(p.absolute(), display))
 
-    def default_exclude_reason(kind: str) -> str | None:
+    def default_exclude_reason(self, kind: str) -> str | None:
         if kind == _PLAIN:
             return "not a git work tree"
-        if not respect_gitignore:
+        if not self.respect_gitignore:
             return "respect-gitignore is off"
         return None
 
-    for raw in paths:
-        root = (cwd / raw) if not os.path.isabs(raw) else Path(raw)
+    def start(self, raw: str) -> None:
+        root = (self.cwd / raw) if not os.path.isabs(raw) else Path(raw)
         if root.is_symlink() and root.is_dir():
             # the user named it: follow once, but never a symlinked dir inside the walk
             root = root.resolve()
         if root.exists() and not root.is_dir():
             try:
-                st_mode = os.lstat(root).st_mode
+                st_mode: int | None = os.lstat(root).st_mode
             except OSError:
                 st_mode = None
-            consider_file(root, True, (here, root.parent.resolve()), st_mode)
-            continue
+            self.consider_file(root, True, (self.here, root.parent.resolve()), st_mode)
+            return
         if not root.exists():
-            if root.is_symlink():
-                out.skipped.append((display_path(root, cwd), "broken or looping symlink"))
-            else:
-                out.skipped.append((display_path(root, cwd), "no such file or directory"))
-            continue
+            self.skip(root, "broken or looping symlink" if root.is_symlink() else "no such file or directory")
+            return
+        self.walk(root)
+
+    def walk(self, root: Path) -> None:
         boundary = (root.resolve(),)
         stack: list[tuple[Path, str]] = [(root, _tree_kind(root))]
         while stack:
@@ -324,7 +350,7 @@ def discover(
             try:
                 entries = sorted(os.scandir(d), key=lambda e: e.name)
             except OSError as exc:
-                out.skipped.append((display_path(Path(d), cwd), f"cannot list directory: {exc.strerror}"))
+                self.skip(Path(d), f"cannot list directory: {exc.strerror}")
                 continue
             names = {e.name for e in entries}
             if kind != _GIT and GIT_DIR in names:
@@ -334,51 +360,44 @@ def discover(
                     if not _has_tracked_files(d):
                         continue  # ours, and not part of the repository
                 elif kind == _PLAIN:
-                    out.skipped.append((display_path(d, cwd), "aiinfralint cache directory"))
+                    self.skip(d, "aiinfralint cache directory")
                     continue
-            defaults_why = default_exclude_reason(kind)
-            subdirs = []
+            subdirs: list[tuple[Path, str]] = []
             for e in entries:
-                p = Path(e.path)
                 try:
-                    if e.is_dir(follow_symlinks=False):
-                        if e.name == GIT_DIR:
-                            continue
-                        disp = display_path(p, cwd)
-                        if exclude and _matches(disp, exclude):
-                            out.skipped.append((disp, "excluded by configuration"))
-                            continue
-                        if defaults_why is not None and e.name in DEFAULT_EXCLUDED_DIRS:
-                            out.skipped.append((disp, f"default exclude: {e.name}/ ({defaults_why})"))
-                            continue
-                        if ignore.ignored(p):
-                            continue
-                        subdirs.append((p, kind))
-                    elif e.is_symlink():
-                        if os.path.isdir(e.path):
-                            if not ignore.ignored(p):
-                                out.skipped.append((display_path(p, cwd), "symlink to a directory not followed"))
-                            continue
-                        if p.suffix.lower() in CANDIDATE_SUFFIXES and not ignore.ignored(p):
-                            consider_file(p, False, boundary)
-                    elif e.is_file(follow_symlinks=False):
-                        if p.suffix.lower() not in CANDIDATE_SUFFIXES:
-                            continue
-                        if ignore.ignored(p):
-                            continue
-                        consider_file(p, False, boundary)
-                    else:  # a FIFO, socket or device: listed, never opened
-                        if ignore.ignored(p):
-                            continue
-                        disp = display_path(p, cwd)
-                        if exclude and _matches(disp, exclude):
-                            if p.suffix.lower() in CANDIDATE_SUFFIXES:
-                                out.skipped.append((disp, "excluded by configuration"))
-                            continue
-                        consider_file(p, True, boundary, e.stat(follow_symlinks=False).st_mode)
+                    self.entry(e, kind, boundary, subdirs)
                 except OSError as exc:
-                    out.skipped.append((display_path(p, cwd), f"cannot stat: {exc.strerror}"))
+                    self.skip(Path(e.path), f"cannot stat: {exc.strerror}")
             stack.extend(reversed(subdirs))
-    out.files.sort(key=lambda c: c.display)
-    out.skipped.sort()
-    return out
+
+    def entry(self, e: os.DirEntry[str], kind: str, boundary: Sequence[Path], subdirs: list[tuple[Path, str]]) -> None:
+        """One directory entry: a folder to walk, a file to read, or something listed as skipped."""
+        p = Path(e.path)
+        if e.is_dir(follow_symlinks=False):
+            if e.name == GIT_DIR:
+                return
+            disp = display_path(p, self.cwd)
+            defaults_why = self.default_exclude_reason(kind)
+            if self.excluded(disp):
+                self.out.skipped.append((disp, "excluded by configuration"))
+            elif defaults_why is not None and e.name in DEFAULT_EXCLUDED_DIRS:
+                self.out.skipped.append((disp, f"default exclude: {e.name}/ ({defaults_why})"))
+            elif not self.ignore.ignored(p):
+                subdirs.append((p, kind))
+        elif e.is_symlink():
+            if os.path.isdir(e.path):
+                if not self.ignore.ignored(p):
+                    self.skip(p, "symlink to a directory not followed")
+                return
+            if p.suffix.lower() in CANDIDATE_SUFFIXES and not self.ignore.ignored(p):
+                self.consider_file(p, False, boundary)
+        elif e.is_file(follow_symlinks=False):
+            if p.suffix.lower() in CANDIDATE_SUFFIXES and not self.ignore.ignored(p):
+                self.consider_file(p, False, boundary)
+        elif not self.ignore.ignored(p):  # a FIFO, socket or device: listed, never opened
+            disp = display_path(p, self.cwd)
+            if self.excluded(disp):
+                if p.suffix.lower() in CANDIDATE_SUFFIXES:
+                    self.out.skipped.append((disp, "excluded by configuration"))
+                return
+            self.consider_file(p, True, boundary, e.stat(follow_symlinks=False).st_mode)
