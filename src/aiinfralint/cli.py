@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,7 +21,8 @@ from aiinfralint.configfile import ConfigError
 if TYPE_CHECKING:
     from aiinfralint.cache.replay import Replay
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
+COLOR = ("auto", "always", "never")
 FAIL_ON = ("error", "warning", "info", "never")
 COST_FORMATS = ("text", "json", "markdown")
 
@@ -52,9 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
     c.add_argument("--stdin-filename", default=None, help="name to use for input read from stdin")
+    c.add_argument("--quiet", "-q", action="store_true", help="findings only: no summary, defaults or progress")
     c.add_argument(
-        "--quiet", "-q", action="store_true", help="findings only: no source lines, assumptions or summary noise"
+        "--show-assumptions",
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="under each finding, the assumptions, sources and missing figures behind its estimate (text format)",
     )
+    c.add_argument(
+        "--statistics", action="store_true", help="print findings, $/month and kgCO2e/month per rule instead"
+    )
+    c.add_argument("--color", choices=COLOR, default="auto", help="colour the text output (default: auto)")
     c.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     c.add_argument("--show-skipped", action="store_true", help="list skipped files with reasons (text format)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="parallel parser processes (default: all cores)")
@@ -82,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e = sub.add_parser("explain", help="show a rule's documentation")
     e.add_argument("rule", help="code or slug, e.g. AIL201 or shared-batch-realtime-gpu-pool")
+    e.add_argument("--color", choices=COLOR, default="auto", help="render the page for a terminal (default: auto)")
     co = sub.add_parser(
         "cost", help="inventory: every GPU workload, prompt and AI feature with $/month and kgCO2e/month"
     )
@@ -136,6 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             show_skipped=args.show_skipped,
             to_tty=to_tty,
+            presentation=_presentation(args, to_tty),
         )
         replay = Replay.plan(request, cwd)
         hit = replay.lookup() if replay is not None else None
@@ -221,12 +234,18 @@ def _check_run(
     # selector still fails the command (exit code 2) before anything is reported
     _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore], config)
     reporter = get_reporter(fmt)
+    if args.statistics:
+        from aiinfralint.report import statistics
+
+        reporter = statistics.render
+    color, width, _, _ = _presentation(args, to_tty)
     ropts = ReportOptions(
-        color=to_tty and os.environ.get("NO_COLOR") is None,
-        width=None,
+        color=color,
+        width=width,
         cwd=cwd,
         show_skipped=args.show_skipped,
         quiet=args.quiet,
+        show_assumptions=args.show_assumptions,
     )
     text = reporter(result, ropts)
     if fmt == "text" and (args.diff or baseline_file or args.write_baseline):
@@ -254,6 +273,16 @@ def _check_run(
     if replay is not None and not cut_short(result.files):
         replay.store(config.exclude, config.respect_gitignore, writes, code)
     return code
+
+
+def _presentation(args: argparse.Namespace, to_tty: bool) -> tuple[bool, int | None, bool, bool]:
+    """What the text formats also depend on: colour, width, assumptions shown, statistics instead."""
+    from aiinfralint.report.ansi import color_enabled
+
+    if args.statistics and (args.format or "text") not in ("text", "concise"):
+        raise UsageError("--statistics prints a table: use it with --format text or concise")
+    width = shutil.get_terminal_size().columns if to_tty else None
+    return color_enabled(args.color, to_tty, os.environ), width, args.show_assumptions, args.statistics
 
 
 def _perform(writes: Sequence[tuple[str, str]]) -> None:
@@ -333,13 +362,17 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from aiinfralint.docs import render_rule
+    from aiinfralint.docs import render_rule, render_terminal
+    from aiinfralint.report.ansi import color_enabled
     from aiinfralint.rules.registry import find_rule
 
     rule = find_rule(args.rule)
     if rule is None:
         raise UsageError(f"unknown rule {args.rule!r} (see `aiinfralint rules`)")
-    sys.stdout.write(render_rule(rule))
+    page = render_rule(rule)
+    if color_enabled(args.color, sys.stdout.isatty(), os.environ):
+        page = render_terminal(page, shutil.get_terminal_size().columns)
+    sys.stdout.write(page)
     return 0
 
 

@@ -7,6 +7,7 @@ a test fails when the committed pages differ from what the rules say.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from types import UnionType
@@ -14,6 +15,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic.fields import FieldInfo
 
+from aiinfralint.report.ansi import Styler, wrap
 from aiinfralint.rules.base import Rule
 
 _LANG = {
@@ -131,6 +133,86 @@ def render_rule(rule: type[Rule]) -> str:
             out.append(f"Expected: {', '.join(ex.expect)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+# `code` or **bold** inside a line of prose
+_INLINE = re.compile(r"(`+)(.+?)\1|\*\*(.+?)\*\*")
+_LIST_ITEM = re.compile(r"^(\s*)[-*] ")
+
+
+def _inline(text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The text of a Markdown line without its code and bold markers, and where each styled span is."""
+    plain: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    size = last = 0
+    for m in _INLINE.finditer(text):
+        plain.append(text[last : m.start()])
+        size += m.start() - last
+        inner, style = (m.group(2).strip(), "cyan") if m.group(1) else (m.group(3), "bold")
+        plain.append(inner)
+        spans.append((size, size + len(inner), style))
+        size += len(inner)
+        last = m.end()
+    plain.append(text[last:])
+    return "".join(plain), spans
+
+
+def _styled(plain: str, spans: list[tuple[int, int, str]], start: int, end: int, s: Styler) -> str:
+    """Characters start:end of `plain`, with the styled spans that fall in them styled."""
+    out: list[str] = []
+    pos = start
+    for a, b, style in spans:
+        a, b = max(a, start), min(b, end)
+        if a >= b:
+            continue
+        out.append(plain[pos:a])
+        out.append(s(plain[a:b], style))
+        pos = b
+    out.append(plain[pos:end])
+    return "".join(out)
+
+
+def _prose(line: str, width: int, s: Styler) -> list[str]:
+    """One Markdown line of prose or a list item, wrapped, with its inline markup as styles."""
+    item = _LIST_ITEM.match(line)
+    lead = f"{item.group(1)}  • " if item else ""
+    plain, spans = _inline(line[item.end() :] if item else line)
+    lines = wrap(plain, width - len(lead), "")
+    out = []
+    pos = 0
+    for n, content in enumerate(lines):
+        indent = lead if n == 0 else " " * len(lead)
+        if plain.startswith(content, pos):
+            out.append(indent + _styled(plain, spans, pos, pos + len(content), s))
+        else:  # doubled spaces at a break: shown unstyled rather than misplaced
+            out.append(indent + content)
+        pos += len(content)
+        if n < len(lines) - 1 and plain.startswith(" ", pos):
+            pos += 1
+    return out
+
+
+def render_terminal(page: str, width: int) -> str:
+    """A rule page (Markdown from `render_rule`) for a terminal: headings bold, code indented,
+    inline code coloured, prose wrapped to `width`; no `#`, backticks or asterisks left."""
+    s = Styler(True)
+    width = max(width, 40)
+    out: list[str] = []
+    fence = False
+    for line in page.splitlines():
+        if line.startswith("```"):
+            fence = not fence
+            continue
+        if fence:
+            out.append(f"    {line}")
+        elif line.startswith("#"):
+            title = _inline(line.lstrip("#").strip())[0]
+            out.append(s(title, "bold underline" if line.startswith("# ") else "bold"))
+        elif line.strip():
+            out.extend(_prose(line, width, s))
+        else:
+            out.append("")
+    return "\n".join(out) + "\n"
 
 
 def render_index(rules: tuple[type[Rule], ...]) -> str:

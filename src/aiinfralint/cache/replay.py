@@ -84,6 +84,7 @@ class CheckRequest:
     quiet: bool
     show_skipped: bool
     to_tty: bool
+    presentation: tuple[object, ...] = ()  # colour, width and other text-output options
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 REPORTERS: dict[str, str] = {
     "text": "aiinfralint.report.text",
+    "concise": "aiinfralint.report.concise",
     "json": "aiinfralint.report.json_report",
     "sarif": "aiinfralint.report.sarif",
     "github": "aiinfralint.report.github",

@@ -24,6 +24,7 @@ class ReportOptions:
     cwd: Path = field(default_factory=Path.cwd)
     show_skipped: bool = False
     quiet: bool = False
+    show_assumptions: bool = False
     version: str = __version__
 
 

@@ -1,285 +1,208 @@
-"""Human output: findings grouped by file with the offending line, then a summary table.
+"""Human output: one block per finding, then the totals and the defaults the estimates used.
 
-Text from the scanned files (paths, messages, source lines, assumptions, skip reasons) is
-made printable (``escape.printable``: no control characters, so no ANSI/OSC sequence or
-extra line reaches the terminal) and markup-escaped, and the console has emoji codes off,
-so input text prints exactly as written.
+Each finding reads like a compiler diagnostic::
+
+    path:line:col: CODE [severity] message
+      55 |   metrics:
+         |   ^
+        ≈ $844/month · 2,013 tokens · 31 kgCO2e/month
+        help: what to do instead
+
+``--show-assumptions`` adds the assumptions, sources and reasons a figure is missing under
+the impact line. The lines are written here as plain text, styled with SGR codes by
+`ansi.Styler`. Text from the scanned files (paths,
+messages, source lines, assumptions, skip reasons) goes through ``escape.printable`` before
+it is wrapped or styled, so no control character, ANSI/OSC sequence or extra line from the
+input reaches the terminal.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections import Counter
-from itertools import groupby, pairwise
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aiinfralint.report.base import ReportOptions, offending_line, totals
+from aiinfralint.report.ansi import Styler, cells, cut, wrap
+from aiinfralint.report.base import ReportOptions, totals
 from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
+    from aiinfralint.model.finding import DefaultUsed, Finding, Impact
     from aiinfralint.pipeline.engine import RunResult
 
-_SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-# rich.markup.RE_TAGS as a split pattern: odd items are tags (or escaped tags), even ones text.
-_TAG = re.compile(r"(\\*\[[a-z#/@][^\[\]]*\])")
-_STYLE_NAME = re.compile(r"[a-z]+(?: [a-z]+)*")
-# Anything rich's emoji replacement (`:name:`) could possibly act on.
-_EMOJI_CODE = re.compile(r":[^\s:]*:")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD = re.compile(r"\s*\S+\s*")  # rich's notion of a word, trailing space included
-_TRAILING_SPACE = re.compile(r"\s+$")
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+INDENT = "    "
+DEFAULT_WIDTH = 100
+_FRAME_MAX = 200  # characters of a source line quoted at most, whatever the width
 
 
-def _single_cell(text: str) -> bool:
-    """True if rich measures each character of `text` as exactly one cell, so cells == len()."""
-    if not text.isprintable():  # control codes, tabs, line breaks, zero-width joiners
-        return False
-    if text.isascii():
-        return True
-    from rich.cells import get_character_cell_size
-
-    return "\ufe0f" not in text and all(get_character_cell_size(c) == 1 for c in set(_NON_ASCII.findall(text)))
+def money(v: Decimal | float) -> str:
+    return f"${v:,.0f}" if v >= 100 else f"${v:,.2f}"
 
 
-def _divide_line(text: str, width: int) -> list[int]:
-    """`rich._wrap.divide_line(text, width, fold=True)` for text of one-cell characters."""
-    breaks: list[int] = []
-    offset = 0
-    for m in _WORD.finditer(text):
-        start, end = m.span()
-        word_length = len(m.group().rstrip())
-        if width - offset >= word_length:
-            offset += end - start
-        elif word_length > width:
-            # Folded into pieces of `width` characters, each starting a line.
-            breaks.extend(range(start or width, end, width))
-            offset = (end - start) % width or width
-        elif offset and start:
-            breaks.append(start)
-            offset = end - start
-    return breaks
+def quantity(v: Decimal | float) -> str:
+    if v >= 10:
+        return f"{v:,.0f}"
+    return f"{v:.1f}" if v >= Decimal("0.1") else f"{v:.2g}"
 
 
-class _LineWriter:
-    """Prints markup lines exactly as `Console.print` would, without rich's per-line cost.
+def impact_figures(imp: Impact) -> str:
+    """``$844/month · 2,013 tokens · 31 kgCO2e/month · +60.0 s latency``: the figures present."""
+    parts = []
+    if imp.usd_per_month is not None:
+        parts.append(f"{money(imp.usd_per_month)}/month")
+    if imp.tokens is not None:
+        parts.append(f"{imp.tokens:,} tokens")
+    if imp.kgco2e_per_month is not None:
+        parts.append(f"{quantity(imp.kgco2e_per_month)} kgCO2e/month")
+    if imp.latency_ms is not None:
+        parts.append(f"+{imp.latency_ms / 1000:,.1f} s latency")
+    return " · ".join(parts)
 
-    Printing one line through rich costs about 0.1 ms (markup parsing, word wrapping, cropping,
-    segment rendering), which dominates a run with thousands of findings. For a line of simple
-    markup (see `_runs`) whose text rich measures as one cell per character and which holds no
-    emoji code, rich's output is: the text word-wrapped as `rich._wrap.divide_line` does, each
-    wrapped line stripped of trailing whitespace beyond the width and cropped to it, and each
-    styled run wrapped in its style's ANSI codes. This class produces that directly, taking the
-    ANSI codes from the console itself so colour system, `no_color` and environment settings
-    behave as before. Every other line goes through rich.
-    """
 
-    def __init__(self, con: Console, buf: io.StringIO) -> None:
-        self._con = con
-        self._buf = buf
-        self._width = con.width
-        # Jupyter consoles display instead of writing to the file.
-        self._fast = not con.is_jupyter
-        self._emoji = bool(getattr(con, "_emoji", True))
-        self._styles: dict[str, tuple[str, str]] = {}
+def _blank(prefix: str) -> str:
+    """Spaces (tabs kept) as wide as `prefix`, to put a marker under the character after it."""
+    if prefix.isascii():
+        return "".join(c if c == "\t" else " " for c in prefix)
+    return "".join("\t" if c == "\t" else " " * cells(c) for c in prefix)
 
-    def _style(self, name: str) -> tuple[str, str]:
-        codes = self._styles.get(name)
-        if codes is None:
-            with self._con.capture() as cap:
-                self._con.print(f"[{name}]x[/]", end="")
-            before, _, after = cap.get().rpartition("x")
-            codes = self._styles[name] = (before, after)
-        return codes
 
-    def print(self, markup: str = "") -> None:
-        if self._fast and self._print_simple(markup):
+class _Writer:
+    """Builds the lines of one report."""
+
+    def __init__(self, result: RunResult, options: ReportOptions) -> None:
+        self.result = result
+        self.options = options
+        self.s = Styler(options.color)
+        self.width = max(options.width or DEFAULT_WIDTH, 40)
+        self.lines: list[str] = []
+
+    def finding(self, f: Finding) -> None:
+        s = self.s
+        out = self.lines
+        sev = f.severity.value
+        style = SEVERITY_STYLE[sev]
+        loc = f"{printable(f.span.path)}:{f.span.line}:{f.span.column}:"
+        head = f"{loc} {f.code} [{sev}]"
+        wrapped = wrap(f"{head} {printable(f.message)}", self.width, INDENT)
+        if wrapped[0].startswith(head):
+            wrapped[0] = f"{s(loc, 'bold')} {s(f.code, style)} {s(f'[{sev}]', style)}{wrapped[0][len(head) :]}"
+        out.extend(wrapped)
+        self.frame(f, style)
+        imp = f.impact
+        if imp is not None:
+            figures = impact_figures(imp)
+            if figures:
+                out.append(f"{INDENT}{s('≈ ' + figures, 'magenta')}")
+            if self.options.show_assumptions:
+                self.notes("unpriced", imp.unpriced, "magenta")
+                self.notes("assumes", imp.assumptions, "dim")
+                self.notes("source", imp.sources, "dim")
+        if f.remediation:
+            self.labelled("help", printable(f.remediation), "green")
+
+    def frame(self, f: Finding, style: str) -> None:
+        src = self.result.source_line(f)
+        if src is None or not src.strip():
             return
-        if markup:
-            self._con.print(markup)
-        else:
-            self._con.print()
+        num = str(f.span.line)
+        room = min(self.width - len(num) - 5, _FRAME_MAX)
+        text = printable(src.rstrip())
+        if cells(text) > room:
+            text = cut(text, room - 1)[0] + "…"
+        s = self.s
+        self.lines.append(f"  {s(num + ' |', 'dim')} {text}")
+        col = f.span.column
+        if col >= 1:
+            pad = _blank(printable(src[: col - 1]))
+            if len(pad) < len(text) or (col == 1 and text):
+                self.lines.append(f"  {' ' * len(num)} {s('|', 'dim')} {pad}{s('^', style)}")
 
-    def _print_simple(self, markup: str) -> bool:
-        """Write `markup` if it qualifies (see the class docstring); False, writing nothing, if not."""
-        # Checked on the whole markup: the printed text is a subset of its characters.
-        if not _single_cell(markup):
-            return False
-        emoji = self._emoji and ":" in markup and _EMOJI_CODE.search(markup) is not None
-        runs = self._runs(markup, emoji)
-        if runs is None:
-            return False
-        width = self._width
-        plain = "".join([text for _, text in runs])
-        size = len(plain)
-        if size <= width:
-            out = [text if style is None else self._styled(style, text) for style, text in runs]
-            out.append("\n")
-        else:
-            # What `rich.text.Text.wrap` does when every character is one cell wide.
-            out = []
-            bounds = [0, *_divide_line(plain, width), size]
-            for start, end in pairwise(bounds):
-                if end - start > width:
-                    space = _TRAILING_SPACE.search(plain, start, end)
-                    if space is not None:
-                        end -= min(space.end() - space.start(), end - start - width)
-                    end = min(end, start + width)
-                self._slice(runs, start, end, out)
-                out.append("\n")
-        self._buf.write("".join(out))
-        return True
+    def labelled(self, label: str, text: str, style: str) -> None:
+        wrapped = wrap(f"{label}: {text}", self.width - len(INDENT), " " * (len(label) + 2))
+        wrapped[0] = f"{self.s(label + ':', style)}{wrapped[0][len(label) + 1 :]}"
+        self.lines.extend(INDENT + line for line in wrapped)
 
-    @staticmethod
-    def _runs(markup: str, emoji: bool) -> list[tuple[str | None, str]] | None:
-        """The text of `markup` as (style, text) runs, parsed as `rich.markup.render` does.
-
-        None for markup this does not handle: anything but un-nested `[style]...[/]` tags,
-        backslashes before a tag other than one escaping it, or an emoji code rich would replace.
-        """
-        if emoji:
-            from rich.emoji import Emoji
-        runs: list[tuple[str | None, str]] = []
-        style: str | None = None
-        current = ""
-        parts = _TAG.split(markup)
-        for i in range(0, len(parts), 2):
-            if i:
-                tag = parts[i - 1]
-                if tag[0] == "\\":
-                    if tag[1] != "[":  # several backslashes: literal ones before the tag
-                        return None
-                    literal = tag[1:]  # an escaped tag is literal text
-                    if emoji and ":" in literal and Emoji.replace(literal) != literal:
-                        return None
-                    current += literal
-                elif tag == "[/]":
-                    if style is None:
-                        return None
-                    runs.append((style, current))
-                    style, current = None, ""
-                elif style is None and _STYLE_NAME.fullmatch(tag, 1, len(tag) - 1):
-                    if current:
-                        runs.append((None, current))
-                    style, current = tag[1:-1], ""
-                else:
-                    return None
-            text = parts[i]
-            if "\\" in text:
-                text = text.replace("\\[", "[")
-            if emoji and ":" in text and Emoji.replace(text) != text:
-                return None
-            current += text
-        if style is not None:
-            return None
-        if current:
-            runs.append((None, current))
-        return runs
-
-    def _styled(self, style: str, text: str) -> str:
-        if not text:  # rich emits no segment for an empty span
-            return ""
-        before, after = self._style(style)
-        return f"{before}{text}{after}"
-
-    def _slice(self, runs: list[tuple[str | None, str]], start: int, end: int, out: list[str]) -> None:
-        """Append characters start:end of the runs, styled."""
-        offset = 0
-        for style, text in runs:
-            run_end = offset + len(text)
-            if run_end > start and offset < end:
-                piece = text[max(start - offset, 0) : end - offset]
-                out.append(piece if style is None else self._styled(style, piece))
-            offset = run_end
-            if offset >= end:
-                break
+    def notes(self, label: str, items: tuple[object, ...], style: str) -> None:
+        for item in items:
+            self.labelled(label, printable(str(item)), style)
 
 
-def _money(v: object) -> str:
-    return f"${v:,.2f}"
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 or word == "info" else f"{n:,} {word}s"
+
+
+def totals_lines(result: RunResult, s: Styler) -> list[str]:
+    """How many findings of each severity in how many files, and what they add up to."""
+    findings = result.findings
+    counts = Counter(f.severity.value for f in findings)
+    by_sev = ", ".join(s(_plural(counts[k], k), SEVERITY_STYLE[k]) for k in ("error", "warning", "info") if counts[k])
+    scope = f"{result.files_checked:,} of {len(result.files):,} files checked, {len(result.project):,} objects"
+    if result.suppressed:
+        scope += f", {len(result.suppressed):,} suppressed"
+    if result.skipped:
+        scope += f", {len(result.skipped):,} skipped"
+    found = s(f"Found {_plural(len(findings), 'finding')}", "bold")
+    out = [f"{found}: {by_sev} ({scope})." if findings else f"{s('No findings', 'green')} ({scope})."]
+    t = totals(findings)
+    figures = []
+    if t.priced or t.unpriced:
+        figures.append(f"{money(t.usd_per_month)}/month ({t.priced} priced, {t.unpriced} unpriced)")
+    if t.kgco2e_per_month:
+        figures.append(f"{quantity(t.kgco2e_per_month)} kgCO2e/month")
+    if t.gpu_hours_per_month:
+        figures.append(f"{t.gpu_hours_per_month:,.0f} GPU-hours/month")
+    if t.latency_ms_max:
+        figures.append(f"worst added latency {t.latency_ms_max / 1000:,.1f} s")
+    if figures:
+        out.append(s("≈ " + " · ".join(figures), "magenta"))
+    return out
+
+
+def defaults_lines(defaults: tuple[DefaultUsed, ...], s: Styler) -> list[str]:
+    """The defaults the estimates relied on, once each, and how to change them."""
+    if not defaults:
+        return []
+    seen: dict[str, DefaultUsed] = {}
+    for d in defaults:
+        seen.setdefault(d.key, d)
+    out = [s("Defaults used", "bold")]
+    width = max(len(printable(f"{d.key} = {d.value}")) for d in seen.values())
+    for d in seen.values():
+        setting = printable(f"{d.key} = {d.value}")
+        out.append(f"  {setting.ljust(width)}  {s('(' + printable(d.what) + ')', 'dim')}")
+    out.append(
+        s(
+            "Set any of these keys under [tool.aiinfralint] in pyproject.toml (or in .aiinfralint.toml) to change it.",
+            "dim",
+        )
+    )
+    return out
+
+
+def _tail(w: _Writer) -> str:
+    """The totals, skipped files and the defaults the estimates used."""
+    result, options, s = w.result, w.options, w.s
+    lines = totals_lines(result, s)
+    if options.show_skipped and result.skipped:
+        lines.append(s("skipped", "bold"))
+        lines.extend(f"  {printable(p)}: {s(printable(r), 'dim')}" for p, r in result.skipped)
+    elif result.skipped:
+        reasons = Counter(r.split(";")[0].split("(")[0].strip() for _, r in result.skipped)
+        top = ", ".join(f"{n} {r}" for r, n in reasons.most_common(3))
+        lines.append(s(f"skipped {len(result.skipped)} files ({printable(top)}); --show-skipped lists them", "dim"))
+    defaults = defaults_lines(result.defaults_used, s)
+    if defaults:
+        lines.extend(["", *defaults])
+    return "\n".join(lines) + "\n"
 
 
 def render(result: RunResult, options: ReportOptions) -> str:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    buf = io.StringIO()
-    con = Console(
-        file=buf,
-        force_terminal=options.color,
-        no_color=not options.color,
-        width=options.width or 100,
-        highlight=False,
-        soft_wrap=False,
-        emoji=False,
-    )
-    out = _LineWriter(con, buf)
-    findings = result.findings
-    for path, group in groupby(findings, key=lambda f: f.span.path):
-        out.print(f"[bold underline]{escape(printable(path))}[/]")
-        for f in group:
-            sev = f.severity.value
-            out.print(
-                f"  [dim]{f.span.line}:{f.span.column}[/]  [{_SEV_STYLE[sev]}]{sev}[/]  "
-                f"[bold]{f.code}[/] [dim]{f.slug}[/]  {escape(printable(f.message))}"
-            )
-            if not options.quiet:
-                src = offending_line(result, f)
-                if src is not None and src.strip():
-                    out.print(f"      [dim]{f.span.line:>4} |[/] {escape(printable(src.rstrip()[:160]))}")
-                imp = f.impact
-                if imp is not None:
-                    parts = []
-                    if imp.usd_per_month is not None:
-                        parts.append(f"{_money(imp.usd_per_month)}/month")
-                    if imp.kgco2e_per_month is not None:
-                        parts.append(f"{imp.kgco2e_per_month:,.1f} kgCO2e/month")
-                    if imp.latency_ms is not None:
-                        parts.append(f"+{imp.latency_ms / 1000:,.1f} s latency")
-                    if imp.tokens is not None:
-                        parts.append(f"{imp.tokens:,} tokens")
-                    if parts:
-                        out.print(f"      [magenta]impact:[/] {escape(', '.join(parts))}")
-                    for why in imp.unpriced:
-                        out.print(f"      [magenta]unpriced:[/] {escape(printable(why))}")
-                    for a in imp.assumptions:
-                        out.print(f"      [dim]assumes: {escape(printable(a))}[/]")
-                if f.remediation:
-                    out.print(f"      [green]fix:[/] {escape(printable(f.remediation))}")
-        out.print()
-
-    t = totals(findings)
-    counts = Counter(f.severity.value for f in findings)
-    table = Table(title="aiinfralint summary", show_header=True, header_style="bold")
-    table.add_column("", style="bold")
-    table.add_column("value", justify="right")
-    table.add_row("files checked", f"{result.files_checked} of {len(result.files)} read")
-    table.add_row("objects", str(len(result.project)))
-    table.add_row("errors / warnings / info", f"{counts['error']} / {counts['warning']} / {counts['info']}")
-    if result.suppressed:
-        table.add_row("suppressed", str(len(result.suppressed)))
-    table.add_row("skipped files", str(len(result.skipped)))
-    if t.priced or t.unpriced:
-        table.add_row("estimated cost", f"{_money(t.usd_per_month)}/month ({t.priced} priced, {t.unpriced} unpriced)")
-    if t.kgco2e_per_month:
-        table.add_row("estimated carbon", f"{t.kgco2e_per_month:,.1f} kgCO2e/month")
-    if t.gpu_hours_per_month:
-        table.add_row("GPU-hours at stake", f"{t.gpu_hours_per_month:,.0f} h/month")
-    if t.latency_ms_max:
-        table.add_row("worst added latency", f"{t.latency_ms_max / 1000:,.1f} s")
-    con.print(table)
-    if options.show_skipped and result.skipped:
-        out.print("[bold]skipped[/]")
-        for p, r in result.skipped:
-            out.print(f"  {escape(printable(p))}: [dim]{escape(printable(r))}[/]")
-    elif result.skipped and not options.quiet:
-        reasons = Counter(r.split(";")[0].split("(")[0].strip() for _, r in result.skipped)
-        top = ", ".join(f"{n} {r}" for r, n in reasons.most_common(3))
-        out.print(f"[dim]skipped {len(result.skipped)} files ({escape(printable(top))}); --show-skipped lists them[/]")
-    if not findings:
-        out.print("[green]No findings.[/]")
-    return buf.getvalue()
+    w = _Writer(result, options)
+    for f in result.findings:
+        w.finding(f)
+        w.lines.append("")
+    body = "\n".join(w.lines) + "\n" if w.lines else ""
+    if options.quiet:
+        return body
+    return body + _tail(w)
