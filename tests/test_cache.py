@@ -122,7 +122,7 @@ def test_corrupt_entry_is_ignored_and_overwritten(cached, monkeypatch, damage):
 def test_forged_entry_is_a_miss(cached, monkeypatch):
     """An entry signed with another key (anyone's but this user's) is never decoded."""
     from aiinfralint.cache.codec import encode
-    from aiinfralint.pipeline.engine import parse_data
+    from aiinfralint.pipeline.read import parse_data
 
     (cached / "deploy.yaml").write_text(DEPLOY)
     expected = _check(cached)
@@ -239,7 +239,7 @@ def test_old_generations_are_pruned(cached):
 
 
 def _parse_results() -> list:  # type: ignore[type-arg]
-    from aiinfralint.pipeline.engine import read_and_parse
+    from aiinfralint.pipeline.read import read_and_parse
 
     root = FIXTURES.parent
     out = []

@@ -323,7 +323,7 @@ def test_decoding_builds_only_allowed_classes():
 
 
 def _sample():  # type: ignore[no-untyped-def]
-    from aiinfralint.pipeline.engine import parse_data
+    from aiinfralint.pipeline.read import parse_data
 
     return parse_data("deploy.yaml", DEPLOY.encode())
 

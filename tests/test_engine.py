@@ -115,7 +115,7 @@ def test_reporters_never_reread_the_file(run_check, tmp_path):
 
 def test_file_result_text_round_trips_through_the_parse_cache():
     from aiinfralint.cache.codec import decode, encode
-    from aiinfralint.pipeline.engine import parse_data
+    from aiinfralint.pipeline.read import parse_data
 
     fr = parse_data("chat.yaml", SERVICE.encode())
     assert fr.text == SERVICE

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from aiinfralint import fileio
 from aiinfralint.config import Config
-from aiinfralint.pipeline import parallel
+from aiinfralint.pipeline import parallel, read
 from aiinfralint.pipeline.discovery import discover
 from aiinfralint.pipeline.engine import RunOptions, run
 
@@ -157,17 +158,15 @@ def test_an_exception_in_a_parser_costs_only_its_file(monkeypatch, tmp_path):
 
 @needs_fork
 def test_standard_input_has_the_same_time_limit(monkeypatch):
-    from aiinfralint.pipeline import engine
+    real = parallel.parse_one
 
-    real = engine.parse_data
-
-    def slow(display, data):  # type: ignore[no-untyped-def]
+    def slow(path, display, data):  # type: ignore[no-untyped-def]
         time.sleep(3600)
-        return real(display, data)
+        return real(path, display, data)
 
-    assert parallel.parse_given("stdin.yaml", MANIFEST.encode(), RunOptions()).output.objects
-    monkeypatch.setattr(engine, "parse_data", slow)
-    fr = parallel.parse_given("stdin.yaml", MANIFEST.encode(), RunOptions(config=Config(parse_timeout=0.5)))
+    assert parallel.parse_given("stdin.yaml", MANIFEST.encode(), Config()).output.objects
+    monkeypatch.setattr(parallel, "parse_one", slow)
+    fr = parallel.parse_given("stdin.yaml", MANIFEST.encode(), Config(parse_timeout=0.5))
     assert [p.message for p in fr.output.problems] == ["parsing took longer than 0.5 s; not checked"]
     assert parallel.cut_short([fr])
     # and `check -` goes through it
@@ -512,14 +511,14 @@ def test_unreadable_recognised_file_is_ail000_at_line_1(monkeypatch, tmp_path, j
     """Simulated (the tests may run as root, which reads anything): open() is refused."""
     monkeypatch.setattr(parallel, "MIN_FILES_PER_WORKER", 1)
     _write(tmp_path, {"ok.yaml": MANIFEST, "secret.yaml": MANIFEST, "notes.cfg": "x"})
-    real = parallel.read_bytes
+    real = fileio.read_bytes
 
     def refused(path, *a, **k):  # type: ignore[no-untyped-def]
         if str(path).endswith(("secret.yaml", "notes.cfg")):
             return None, "cannot read: Permission denied"
         return real(path, *a, **k)
 
-    monkeypatch.setattr(parallel, "read_bytes", refused)
+    monkeypatch.setattr(fileio, "read_bytes", refused)
     result = run(RunOptions(paths=[".", "notes.cfg"], cwd=tmp_path, jobs=jobs, use_cache=False))
     (f,) = [f for f in result.findings if f.span.path == "secret.yaml"]
     assert (f.code, f.span.line, f.message) == ("AIL000", 1, "cannot read: Permission denied; not checked")
@@ -529,13 +528,10 @@ def test_unreadable_recognised_file_is_ail000_at_line_1(monkeypatch, tmp_path, j
 
 
 def test_unreadable_file_through_read_and_parse(monkeypatch, tmp_path):
-    from aiinfralint import fileio
-    from aiinfralint.pipeline import engine
-
     p = tmp_path / "secret.yaml"
     p.write_text(MANIFEST)
     monkeypatch.setattr(fileio, "read_bytes", lambda *a, **k: (None, "cannot read: Permission denied"))
-    fr = engine.read_and_parse(str(p), "secret.yaml")
+    fr = read.read_and_parse(str(p), "secret.yaml")
     assert [(x.message, x.line) for x in fr.output.problems] == [("cannot read: Permission denied; not checked", 1)]
 
 

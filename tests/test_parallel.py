@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from aiinfralint import fileio
 from aiinfralint.config import Config
 from aiinfralint.pipeline import parallel
 from aiinfralint.pipeline.discovery import discover
@@ -79,7 +80,7 @@ def test_results_keep_candidate_order(pool_always, tmp_path):
             f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n" + ("# pad\n" * (i * 50 % 700))
         )
     cands = discover(["."], cwd=tmp_path).files
-    out = parallel.parse_all(cands, RunOptions(cwd=tmp_path, jobs=2, use_cache=False))
+    out = parallel.parse_all(cands, Config(), tmp_path, jobs=2, use_cache=False)
     assert [fr.path for fr in out] == [c.display for c in cands]
 
 
@@ -158,3 +159,63 @@ def test_workers_forked_while_another_thread_runs(pool_always, tmp_path):
     finally:
         stop.set()
         t.join()
+
+
+# --- each file is read once per run ------------------------------------------------------------
+
+
+def _count_reads(monkeypatch, log: Path) -> None:  # type: ignore[no-untyped-def]
+    """Log every `fileio.read_bytes` to a file: forked workers inherit the patch and append too."""
+    real = fileio.read_bytes
+
+    def counted(path, *a, **k):  # type: ignore[no-untyped-def]
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, os.fsencode(str(path)) + b"\n")
+        finally:
+            os.close(fd)
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(fileio, "read_bytes", counted)
+
+
+@pytest.mark.parametrize("use_cache", [False, True])
+@pytest.mark.parametrize("how", ["here", "workers"])
+def test_each_file_is_read_once_per_run(pool_always, cached, monkeypatch, use_cache, how):
+    if how == "workers" and not parallel.can_fork():
+        pytest.skip("workers are forked on Linux only")
+    if how == "here":
+        monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    names = [f"m{i}.yaml" for i in range(6)]
+    for i, name in enumerate(names):
+        (cached / name).write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\n")
+    log = cached.parent / "reads.log"
+    _count_reads(monkeypatch, log)
+    for attempt in ("cold", "warm"):  # with the cache: a miss, then a hit
+        log.write_bytes(b"")
+        result = run(RunOptions(paths=["."], cwd=cached, jobs=2, use_cache=use_cache))
+        assert result.files_checked == 6
+        read = sorted(Path(p).name for p in log.read_text().splitlines())
+        assert read == names, attempt
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="workers are forked on Linux only")
+def test_standard_input_is_parsed_from_the_bytes_given(monkeypatch, tmp_path):
+    log = tmp_path / "reads.log"
+    _count_reads(monkeypatch, log)
+    manifest = b"apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n"
+    result = run(RunOptions(stdin_text=manifest, stdin_filename="svc.yaml", cwd=tmp_path, use_cache=False))
+    assert result.files[0].output.objects and not log.exists()
+
+
+def test_quoted_lines_come_from_the_one_read(pool_always, tmp_path):
+    # reporters quote what was parsed, never the file as it is on disk later
+    for i in range(3):
+        (tmp_path / f"m{i}.yaml").write_text(f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}\n")
+    result = run(RunOptions(paths=["."], cwd=tmp_path, jobs=2, use_cache=False))
+    for i in range(3):
+        (tmp_path / f"m{i}.yaml").write_text("changed on disk after the read\n" * 10)
+    assert len(result.findings) == 3
+    for f in result.findings:
+        line = result.source_line(f)
+        assert line is not None and line.startswith(("apiVersion", "kind", "metadata"))

@@ -33,7 +33,7 @@ from typing import Any
 
 import msgspec  # safe, fast msgpack: decoding builds only dicts, lists and scalars
 
-from aiinfralint.pipeline.engine import FileResult
+from aiinfralint.pipeline.read import FileResult
 
 LIST, TUPLE, SET, FROZENSET, DECIMAL, DATE, DICT = range(7)
 CLASS = 16

@@ -47,7 +47,7 @@ from aiinfralint.cache import store as cachedir
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
-    from aiinfralint.pipeline.engine import FileResult
+    from aiinfralint.pipeline.read import FileResult
 
 FORMAT = "parse-v2"
 SUFFIX = ".msgpack"

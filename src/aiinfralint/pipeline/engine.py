@@ -1,4 +1,4 @@
-"""discover -> parse -> rules -> suppress -> sort: one run of aiinfralint.
+"""discover -> read and parse -> rules -> suppress -> sort: one run of aiinfralint.
 
 The CLI and the tests call `run()`; reporters receive its `RunResult`.
 """
@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from aiinfralint import fileio
 from aiinfralint.config import Config
+from aiinfralint.estimate.tables import TABLE_NAMES, load_table
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import DefaultUsed, Finding
 from aiinfralint.model.project import Project
-from aiinfralint.parsers.base import ParseOutput
-from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.pipeline.discovery import Candidate, Discovery, discover
-from aiinfralint.pipeline.parallel import parse_all, parse_given, unreadable
-from aiinfralint.pipeline.suppress import FileSuppressions, parse_suppressions
+from aiinfralint.pipeline.parallel import parse_all, parse_given
+from aiinfralint.pipeline.read import FileResult
 from aiinfralint.pipeline.suppression_findings import judge_suppressions
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
@@ -49,34 +47,6 @@ class InternalError(Exception):
 
 class RuleError(InternalError):
     """A rule raised an exception."""
-
-
-@dataclass
-class FileResult:
-    """Everything the engine keeps about one file after parsing."""
-
-    path: str
-    output: ParseOutput
-    suppressions: FileSuppressions = field(default_factory=FileSuppressions)
-    # the decoded text of a file that was parsed (claimed, or with objects), kept only until
-    # the run knows its findings; then `quote_lines` keeps the lines they point at and drops it
-    text: str | None = None
-    # (line number, line) for each line a finding points at: what reporters quote
-    quoted: tuple[tuple[int, str], ...] = ()
-
-    def quote_lines(self, numbers: set[int]) -> None:
-        """Keep the lines numbered `numbers` (1-based) for reporters, and drop the full text."""
-        if self.text is not None and numbers:
-            lines = self.text.splitlines()
-            self.quoted = tuple((n, lines[n - 1]) for n in sorted(numbers) if 1 <= n <= len(lines))
-        self.text = None
-
-    def line(self, number: int) -> str | None:
-        """The source line a finding points at, as read when the file was parsed."""
-        for n, text in self.quoted:
-            if n == number:
-                return text
-        return None
 
 
 @dataclass
@@ -120,34 +90,20 @@ class RunResult:
         return fr.line(f.span.line) if fr is not None else None
 
 
-def read_and_parse(path: str, display: str) -> FileResult:
-    """Parse one file from disk, in this process. Pure function of the file's bytes.
-
-    Unreadable (permission denied) recognised files are an AIL000 problem at line 1; FIFOs,
-    devices and oversized files are skips (see `parallel.unreadable`).
-    """
-    data, reason = fileio.read_bytes(path)  # never blocks on a FIFO, skips oversized files
-    if data is None:
-        return unreadable(display, reason or "cannot read")
-    return parse_data(display, data)
-
-
-def parse_data(display: str, data: bytes) -> FileResult:
-    output = parse_bytes(display, data)
-    if not (output.claimed or output.objects):
-        return FileResult(display, output)
-    text = data.decode("utf-8", errors="replace")
-    return FileResult(display, output, parse_suppressions(text), text)
-
-
 def parse_candidates(candidates: Sequence[Candidate], options: RunOptions) -> list[FileResult]:
-    return parse_all(candidates, options, while_waiting=_prepare_rules)
+    return parse_all(
+        candidates,
+        options.config,
+        options.cwd,
+        jobs=options.jobs,
+        use_cache=options.use_cache,
+        progress=options.progress,
+        while_waiting=_prepare_rules,
+    )
 
 
 def _prepare_rules() -> None:
     """What the rules will need, done while pool workers parse: import every rule, load the tables."""
-    from aiinfralint.estimate.tables import TABLE_NAMES, load_table
-
     all_rules()
     for name in TABLE_NAMES:
         load_table(name)
@@ -232,7 +188,7 @@ def _run_rules(rules: Sequence[type[Rule]], ctx: RuleContext, config: Config) ->
 def _parse(options: RunOptions, skipped: list[tuple[str, str]]) -> list[FileResult]:
     config = options.config
     if options.stdin_text is not None:
-        return [parse_given(options.stdin_filename, options.stdin_text, options)]
+        return [parse_given(options.stdin_filename, options.stdin_text, config)]
     disc = options.discovery or discover(
         options.paths,
         cwd=options.cwd,

@@ -40,17 +40,30 @@ this process: the same results, but without the per-file time limit.
 from __future__ import annotations
 
 import os
+import pickle
+import selectors
+import signal
+import struct
 import sys
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from aiinfralint.fileio import read_bytes
+from aiinfralint import fileio
+from aiinfralint.cache.parse import ParseCache
+from aiinfralint.config import Config
+from aiinfralint.configfile import ConfigError
+from aiinfralint.parsers.registry import preload_common
+from aiinfralint.parsers.yamlload import preload
+from aiinfralint.pipeline.discovery import Candidate
+from aiinfralint.pipeline.read import FileResult, parse_data, problem_result, read_and_parse, unreadable
 
-if TYPE_CHECKING:
-    from aiinfralint.pipeline.discovery import Candidate
-    from aiinfralint.pipeline.engine import FileResult, RunOptions
+if sys.platform != "win32":
+    import ctypes
+    import fcntl
 
 # fewer files than this per worker and fewer workers are faster: results come back pickled,
 # which costs about a third of parsing them. Measured on 2 idle cores, parse only, median
@@ -67,7 +80,7 @@ TIMEOUT_ENV = "AIINFRALINT_PARSE_TIMEOUT"  # overrides `parse-timeout` (seconds)
 WALL_FACTOR = 3
 
 Item = tuple[int, str, str]  # (index in candidates, absolute path, display path)
-Parsed = tuple[int, "str | None", "FileResult"]  # (index in candidates, cache key, result)
+Parsed = tuple[int, FileResult]  # (index in candidates, result)
 
 
 def default_jobs() -> int:
@@ -77,19 +90,16 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def parse_timeout(options: RunOptions) -> float:
+def parse_timeout(config: Config) -> float:
     """Seconds one file may take to parse: $AIINFRALINT_PARSE_TIMEOUT, else `parse-timeout`."""
     raw = os.environ.get(TIMEOUT_ENV, "").strip()
     if not raw:
-        value = getattr(options.config, "parse_timeout", DEFAULT_PARSE_TIMEOUT)
-        return float(value) if value else DEFAULT_PARSE_TIMEOUT
+        return float(config.parse_timeout)
     try:
         value = float(raw)
     except ValueError:
         value = float("nan")
     if not 0 < value <= MAX_PARSE_TIMEOUT:  # also false for NaN
-        from aiinfralint.configfile import ConfigError
-
         raise ConfigError(f"{TIMEOUT_ENV}={raw!r}: expected seconds, more than 0 and at most {MAX_PARSE_TIMEOUT:g}")
     return value
 
@@ -99,25 +109,16 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _result(display: str, *, skipped: str | None = None, problem: str | None = None) -> FileResult:
-    from aiinfralint.parsers.base import ParseOutput, ParseProblem
-    from aiinfralint.pipeline.engine import FileResult
-
-    if problem is not None:
-        return FileResult(display, ParseOutput(problems=[ParseProblem(problem, line=1)], claimed=True))
-    return FileResult(display, ParseOutput(skipped=skipped))
-
-
 _CRASHED = "the parser crashed on this file"
 _TIMED_OUT = "parsing took longer than "
 
 
 def _crashed(display: str, why: str = "") -> FileResult:
-    return _result(display, problem=f"{_CRASHED}{why}; not checked")
+    return problem_result(display, f"{_CRASHED}{why}; not checked")
 
 
 def _timed_out(display: str, seconds: float) -> FileResult:
-    return _result(display, problem=f"{_TIMED_OUT}{seconds:g} s; not checked")
+    return problem_result(display, f"{_TIMED_OUT}{seconds:g} s; not checked")
 
 
 def cut_short(results: Sequence[FileResult]) -> bool:
@@ -126,71 +127,86 @@ def cut_short(results: Sequence[FileResult]) -> bool:
     return any(p.message.startswith((_CRASHED, _TIMED_OUT)) for fr in results for p in fr.output.problems)
 
 
-def parse_given(display: str, data: bytes, options: RunOptions) -> FileResult:
+def parse_given(display: str, data: bytes, config: Config) -> FileResult:
     """Parse bytes that are not a file (standard input), in a worker with the same time limit."""
-    timeout = parse_timeout(options)
+    timeout = parse_timeout(config)
     if not can_fork():
-        from aiinfralint.pipeline.engine import parse_data
-
         return parse_data(display, data)
-    parsed = _Supervisor([(0, "", display)], False, timeout, lambda n: None, {0: data}).run(1, None, lambda: None)
-    return parsed[0][2] if parsed else _crashed(display)
+    parsed = _Supervisor([(0, "", display)], timeout, lambda n: None, {0: data}).run(1, None, lambda: None)
+    return parsed[0][1] if parsed else _crashed(display)
 
 
-def unreadable(display: str, reason: str) -> FileResult:
-    """A file that could not be read: a finding for a file we would have parsed, else a skip.
-
-    Oversized and non-regular files are skips (by design not read); a recognised file that
-    cannot be opened (permission denied, an I/O error) is a finding at line 1, so a check
-    that could not see a file never passes silently.
-    """
-    from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES
-
-    name = display.rsplit("/", 1)[-1]
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    if reason.startswith("cannot read") and suffix in CANDIDATE_SUFFIXES:
-        return _result(display, problem=f"{reason}; not checked")
-    return _result(display, skipped=reason)
-
-
-def parse_one(path: str, display: str, with_key: bool) -> tuple[str | None, FileResult]:
-    """Read and parse one file; with its cache key (of the very bytes parsed) if asked."""
-    from aiinfralint.pipeline.engine import parse_data
-
-    data, reason = read_bytes(path)
+def parse_one(path: str, display: str, data: bytes | None) -> FileResult:
+    """Parse one file: the bytes already read for it, else read here (its only read this run)."""
     if data is None:
-        return None, unreadable(display, reason or "cannot read")
-    key = None
-    if with_key:
-        from aiinfralint.cache.parse import entry_key
-
-        key = entry_key(display, data)
-    return key, parse_data(display, data)
+        return read_and_parse(path, display)
+    return parse_data(display, data)
 
 
-def _parse_here(items: Sequence[Item], with_key: bool, tick: Callable[[int], None]) -> list[Parsed]:
+def _parse_here(
+    items: Sequence[Item], given: dict[int, bytes], tick: Callable[[int], None], positions: Sequence[int] | None = None
+) -> list[Parsed]:
+    """Parse `items` in this process (no time limit); `given` holds bytes by position in todo."""
     out: list[Parsed] = []
-    for i, path, display in items:
+    for pos, (i, path, display) in zip(positions or range(len(items)), items):
         try:
-            key, fr = parse_one(path, display, with_key)
+            fr = parse_one(path, display, given.get(pos))
         except RecursionError:
-            key, fr = None, _crashed(display, " (RecursionError)")
-        out.append((i, key, fr))
+            fr = _crashed(display, " (RecursionError)")
+        out.append((i, fr))
         tick(1)
     return out
 
 
-def parse_all(
-    candidates: Sequence[Candidate], options: RunOptions, while_waiting: Callable[[], None] | None = None
-) -> list[FileResult]:
-    """Parse every candidate; `while_waiting` runs in this process while workers parse."""
-    from aiinfralint.cache.parse import ParseCache
+@dataclass
+class _Lookup:
+    """What the parse cache answered: results by candidate index, and what is left to parse."""
 
+    results: list[FileResult | None]
+    todo: list[Item] = field(default_factory=list)
+    given: dict[int, bytes] = field(default_factory=dict)  # bytes read for the key, by position in todo
+    keys: dict[int, str] = field(default_factory=dict)  # cache key by candidate index
+    hits: int = 0
+
+
+def _look_up(candidates: Sequence[Candidate], cache: ParseCache | None) -> _Lookup:
+    """Answer what the cache can. A file read here for its key is handed to its parse, not read again."""
+    found = _Lookup([None] * len(candidates))
+    for i, c in enumerate(candidates):
+        item = (i, str(c.path), c.display)
+        if cache is None:
+            found.todo.append(item)
+            continue
+        data, reason = fileio.read_bytes(item[1])
+        if data is None:
+            found.results[i] = unreadable(c.display, reason or "cannot read")
+            found.hits += 1
+            continue
+        key = cache.key(c.display, data)
+        hit = cache.get(key)
+        if hit is not None:
+            found.results[i] = hit
+            found.hits += 1
+        else:
+            found.keys[i] = key
+            found.given[len(found.todo)] = data
+            found.todo.append(item)
+    return found
+
+
+def parse_all(
+    candidates: Sequence[Candidate],
+    config: Config,
+    cwd: Path,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    while_waiting: Callable[[], None] | None = None,
+) -> list[FileResult]:
+    """Parse every candidate, each file read once; `while_waiting` runs here while workers parse."""
     total = len(candidates)
     done = 0
-    results: list[FileResult | None] = [None] * total
-    progress = options.progress
-    timeout = parse_timeout(options)
 
     def tick(n: int = 1) -> None:
         nonlocal done
@@ -198,40 +214,25 @@ def parse_all(
         if progress is not None:
             progress(done, total)
 
-    cache = ParseCache.open(options.config, options.cwd, options.use_cache)
-    todo: list[Item] = []
-    hits = 0
-    for i, c in enumerate(candidates):
-        if cache is None:
-            todo.append((i, str(c.path), c.display))
-            continue
-        data, reason = read_bytes(str(c.path))
-        if data is None:
-            results[i] = unreadable(c.display, reason or "cannot read")
-            hits += 1
-            continue
-        hit = cache.get(cache.key(c.display, data))
-        if hit is not None:
-            results[i] = hit
-            hits += 1
-        else:
-            todo.append((i, str(c.path), c.display))
-
-    jobs = options.jobs if options.jobs and options.jobs > 0 else default_jobs()
-    workers = max(1, min(jobs, len(todo) // MIN_FILES_PER_WORKER))
-    with_key = cache is not None
-    if not todo:
+    cache = ParseCache.open(config, cwd, use_cache)
+    found = _look_up(candidates, cache)
+    jobs = jobs if jobs and jobs > 0 else default_jobs()
+    workers = max(1, min(jobs, len(found.todo) // MIN_FILES_PER_WORKER))
+    if not found.todo:
         parsed: list[Parsed] = []
-        tick(hits)
+        tick(found.hits)
     elif can_fork():
         # progress (a bar runs a thread) only after the first fork
-        parsed = _Supervisor(todo, with_key, timeout, tick).run(workers, while_waiting, lambda: tick(hits))
+        job = _Supervisor(found.todo, parse_timeout(config), tick, found.given)
+        parsed = job.run(workers, while_waiting, lambda: tick(found.hits))
     else:
-        tick(hits)
-        parsed = _parse_here(todo, with_key, tick)
-    for i, key, fr in parsed:
+        tick(found.hits)
+        parsed = _parse_here(found.todo, found.given, tick)
+    results = found.results
+    for i, fr in parsed:
         results[i] = fr
-        if cache is not None and key is not None:
+        key = found.keys.get(i)
+        if cache is not None and key is not None and not cut_short([fr]):
             cache.put(key, fr)
     return [fr if fr is not None else _crashed(candidates[i].display) for i, fr in enumerate(results)]
 
@@ -267,14 +268,14 @@ class _Supervisor:
     def __init__(
         self,
         todo: list[Item],
-        with_key: bool,
         timeout: float,
         tick: Callable[[int], None],
         given: dict[int, bytes] | None = None,
     ) -> None:
         self.todo = todo
-        self.given = given  # content by position, for what is not a file
-        self.with_key = with_key
+        # bytes already read, by position in todo (standard input, a file read for its cache
+        # key): workers are forked after it is filled, so they parse these without reading
+        self.given = given or {}
         self.timeout = timeout  # processor seconds per file, enforced in the worker
         self.wall_limit = timeout * WALL_FACTOR  # the backstop, for a worker that gets no CPU
         self.tick = tick
@@ -286,20 +287,11 @@ class _Supervisor:
     # parent side -------------------------------------------------------------------------
 
     def run(self, n: int, while_waiting: Callable[[], None] | None, after_fork: Callable[[], None]) -> list[Parsed]:
-        import selectors
-
-        from aiinfralint.parsers.registry import preload_common
-        from aiinfralint.parsers.yamlload import preload
-
         # every worker would import them itself: do it once, before forking (PyYAML alone
         # takes ~40 ms to import). Even for one worker: this process imports most of them
         # again for the rules anyway
         preload_common()
         preload()
-        if self.with_key:
-            from aiinfralint.cache.parse import parser_fingerprint
-
-            parser_fingerprint()
         # about four ranges per worker balances uneven files without drowning in messages
         size = max(1, min(MAX_CHUNK, -(-len(self.todo) // (n * 4))))
         self.pending.extend((lo, min(lo + size, len(self.todo))) for lo in range(0, len(self.todo), size))
@@ -326,8 +318,6 @@ class _Supervisor:
 
     def _start(self, lo: int, hi: int) -> _Worker | None:
         """Fork a worker for todo[lo:hi]; None (range put back) if no process can be made."""
-        import signal
-
         cmd_r = cmd_w = res_r = res_w = -1
         inherited = [fd for w in self.workers.values() for fd in (w.cmd, w.res) if fd >= 0]
         # no Python signal handler may run in the child before it has its own (the parent's
@@ -363,8 +353,6 @@ class _Supervisor:
         return w
 
     def _assign(self, w: _Worker, lo: int, hi: int) -> None:
-        import struct
-
         w.lo, w.hi, w.since = lo, hi, time.monotonic()
         try:
             os.write(w.cmd, struct.pack(_RANGE, lo, hi))  # 8 bytes: atomic, never blocks
@@ -399,14 +387,10 @@ class _Supervisor:
                 if w.busy and now - w.since > self.wall_limit:  # starved or blocked, not computing
                     self._kill(w)
                     pos = w.lo
-                    self._record(pos, None, _timed_out(self.todo[pos][2], self.timeout))
+                    self._record(pos, _timed_out(self.todo[pos][2], self.timeout))
                     self._resume(w.lo + 1, w.hi)
 
     def _read(self, w: _Worker) -> None:
-        import pickle
-        import signal
-        import struct
-
         while True:
             try:
                 chunk = os.read(w.res, 1 << 20)
@@ -415,41 +399,49 @@ class _Supervisor:
             except OSError:
                 chunk = b""
             if not chunk:  # the worker is gone: it died on its current file
-                status = self._kill(w)
-                if w.busy and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
-                    self._record(w.lo, None, _timed_out(self.todo[w.lo][2], self.timeout))
-                    self._resume(w.lo + 1, w.hi)
-                    return
-                if w.busy:
-                    pos = w.lo
-                    self.crashes[pos] = self.crashes.get(pos, 0) + 1
-                    if self.crashes[pos] >= 2:
-                        self._record(pos, None, _crashed(self.todo[pos][2]))
-                        self._resume(pos + 1, w.hi)
-                    else:
-                        self._resume(pos, w.hi)
+                self._gone(w)
                 return
             w.buf += chunk
-            while len(w.buf) >= 8:
-                (size,) = struct.unpack_from(_HEADER, w.buf)
-                if len(w.buf) < 8 + size:
-                    break
-                try:
-                    pos, key, fr = pickle.loads(w.buf[8 : 8 + size])
-                except Exception:  # cannot happen with our own child; still only this file
-                    pos, key, fr = w.lo, "unreadable result", None
-                del w.buf[: 8 + size]
-                if fr is None:  # a Python exception escaped the parser (key: its name)
-                    fr = _crashed(self.todo[pos][2], f" ({key})" if key else "")
-                    key = None
-                self._record(pos, key, fr)
-                w.lo, w.since = pos + 1, time.monotonic()
+            self._take_results(w)
             if not w.busy and self.pending and w.cmd >= 0:
                 self._assign(w, *self.pending.popleft())
 
-    def _record(self, pos: int, key: str | None, fr: FileResult) -> None:
+    def _gone(self, w: _Worker) -> None:
+        """A worker's pipe closed: its current file timed out (SIGPROF) or crashed it."""
+        status = self._kill(w)
+        if not w.busy:
+            return
+        pos = w.lo
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
+            self._record(pos, _timed_out(self.todo[pos][2], self.timeout))
+            self._resume(pos + 1, w.hi)
+            return
+        self.crashes[pos] = self.crashes.get(pos, 0) + 1
+        if self.crashes[pos] >= 2:
+            self._record(pos, _crashed(self.todo[pos][2]))
+            self._resume(pos + 1, w.hi)
+        else:
+            self._resume(pos, w.hi)
+
+    def _take_results(self, w: _Worker) -> None:
+        """Record every whole result in a worker's buffer: (position, result, exception name)."""
+        while len(w.buf) >= 8:
+            (size,) = struct.unpack_from(_HEADER, w.buf)
+            if len(w.buf) < 8 + size:
+                break
+            try:
+                pos, fr, error = pickle.loads(w.buf[8 : 8 + size])
+            except Exception:  # cannot happen with our own child; still only this file
+                pos, fr, error = w.lo, None, "unreadable result"
+            del w.buf[: 8 + size]
+            if fr is None:  # a Python exception escaped the parser
+                fr = _crashed(self.todo[pos][2], f" ({error})" if error else "")
+            self._record(pos, fr)
+            w.lo, w.since = pos + 1, time.monotonic()
+
+    def _record(self, pos: int, fr: FileResult) -> None:
         if pos not in self.parsed:
-            self.parsed[pos] = (self.todo[pos][0], key, fr)
+            self.parsed[pos] = (self.todo[pos][0], fr)
             self.tick(1)
 
     def _resume(self, lo: int, hi: int) -> None:
@@ -461,8 +453,6 @@ class _Supervisor:
 
     def _kill(self, w: _Worker) -> int:
         """Stop and reap a worker; its wait status (0 if it could not be had)."""
-        import signal
-
         self.workers.pop(w.res, None)
         try:
             self.sel.unregister(w.res)
@@ -494,18 +484,16 @@ class _Supervisor:
     def _finish_here(self) -> list[Parsed]:
         """What no worker could parse (no processes on this system), parsed in this process."""
         left = [pos for pos in range(len(self.todo)) if pos not in self.parsed]
-        for (i, key, fr), pos in zip(_parse_here([self.todo[p] for p in left], self.with_key, lambda n: None), left):
-            self._record(pos, key, fr)
+        for (_, fr), pos in zip(_parse_here([self.todo[p] for p in left], self.given, lambda n: None, left), left):
+            self._record(pos, fr)
         return [self.parsed[pos] for pos in sorted(self.parsed)]
 
 
 def _widen(fd: int) -> None:
     """A 1 MiB pipe: workers go on parsing while this process imports the rules."""
     try:
-        import fcntl
-
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except (ImportError, AttributeError, OSError):
+    except (AttributeError, OSError):
         pass  # the default 64 KiB: workers wait for us a little sooner
 
 
@@ -514,11 +502,7 @@ def _widen(fd: int) -> None:
 
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent dies; exit if that already happened."""
-    import signal
-
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -547,11 +531,6 @@ def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: l
     """A worker's whole life: parse the ranges it is sent, one result per file, then exit."""
     code = 0
     try:
-        import pickle
-        import signal
-        import struct
-        import warnings
-
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
@@ -582,15 +561,11 @@ def _worker_main(cmd: int, res: int, parent: int, job: _Supervisor, inherited: l
                 # SIGPROF's default action ends this process, the parent reads why from its status
                 signal.setitimer(signal.ITIMER_PROF, job.timeout)
                 try:
-                    if job.given is not None and pos in job.given:
-                        from aiinfralint.pipeline.engine import parse_data
-
-                        key, fr = None, parse_data(display, job.given[pos])
-                    else:
-                        key, fr = parse_one(path, display, job.with_key)
-                    body = pickle.dumps((pos, key, fr), pickle.HIGHEST_PROTOCOL)
+                    body = pickle.dumps(
+                        (pos, parse_one(path, display, job.given.get(pos)), ""), pickle.HIGHEST_PROTOCOL
+                    )
                 except BaseException as exc:  # a parser bug (RecursionError, MemoryError): this file only
-                    body = pickle.dumps((pos, type(exc).__name__, None), pickle.HIGHEST_PROTOCOL)
+                    body = pickle.dumps((pos, None, type(exc).__name__), pickle.HIGHEST_PROTOCOL)
                 signal.setitimer(signal.ITIMER_PROF, 0)
                 _write_all(res, struct.pack(_HEADER, len(body)) + body)
     except BaseException:
