@@ -252,8 +252,8 @@ def test_diff_cli_end_to_end(test_rules, repo, monkeypatch, capsys):
     assert "| prompt support | `prompts/support.prompt` | 7 | 13 | **+6** |" in md
     assert "Fixed by this change (1)" in md
     sarif = json.loads((repo / "out.sarif").read_text(encoding="utf-8"))
-    gate = sarif["runs"][0]["properties"]["gate"]["diff"]
-    assert gate["usd_per_month"]["delta"] == 900.0 and gate["added"] == 2
+    gate = sarif["runs"][0]["properties"]["diff"]
+    assert gate["usd_per_month"]["delta"] == 900.0 and gate["counts"]["added"] == 2 and len(gate["added"]) == 2
 
 
 def test_diff_text_summary(test_rules, repo, monkeypatch, capsys):

@@ -415,7 +415,7 @@ def test_pr_adding_ignore_all_is_reported_and_fails(repo):
     md = reports["markdown"]
     assert "This change adds no findings." not in md
     assert "changes the configuration" in md and "ignore += ALL" in md and "switches off every rule" in md
-    gate = json.loads(reports["json"])["gate"]["diff"]
+    gate = json.loads(reports["json"])["diff"]
     assert gate["config_switches_off"] is True
     assert {
         "key": "ignore",
@@ -423,7 +423,7 @@ def test_pr_adding_ignore_all_is_reported_and_fails(repo):
         "effect": "switches off every rule",
         "switches_off": True,
     } in gate["config_changes"]
-    sarif = json.loads(reports["sarif"])["runs"][0]["properties"]["gate"]["diff"]
+    sarif = json.loads(reports["sarif"])["runs"][0]["properties"]["diff"]
     assert sarif["config_switches_off"] is True and sarif["config_changes"][0]["change"] == "ignore += ALL"
 
 
@@ -447,7 +447,7 @@ def test_pr_adding_exclude_star_is_reported_and_fails(repo):
     assert "exclude +\\= \\* (no file is checked)" in reports["markdown"] or "no file is checked" in reports["markdown"]
     assert "This change adds no findings." not in reports["markdown"]
     for fmt in ("json",):
-        assert json.loads(reports[fmt])["gate"]["diff"]["config_changes"][0]["effect"] == "no file is checked"
+        assert json.loads(reports[fmt])["diff"]["config_changes"][0]["effect"] == "no file is checked"
 
 
 @needs_git

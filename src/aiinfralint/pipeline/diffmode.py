@@ -34,7 +34,7 @@ from aiinfralint.model.totals import totals
 from aiinfralint.pipeline import baseline as bl
 from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES, discover
 from aiinfralint.pipeline.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
-from aiinfralint.pipeline.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens
+from aiinfralint.pipeline.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens, match
 from aiinfralint.rules import registry
 from aiinfralint.rules.registry import find_rule, matches
 from aiinfralint.tokens import count_tokens
@@ -80,8 +80,20 @@ def resolve_base(ref: str, cwd: Path) -> tuple[Path, str]:
     try:
         commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd)
     except DiffError:
+        if ref == "HEAD" and not _has_commits(cwd):
+            return Path(top), UNBORN  # the first commit: everything is new
         raise DiffError(f"--diff {ref}: no such commit, branch or tag in this repository (fetch it first?)") from None
     return Path(top), commit.decode().strip()
+
+
+UNBORN = ""  # the base "commit" of --diff HEAD before the first commit: an empty tree
+
+
+def _has_commits(cwd: Path) -> bool:
+    try:
+        return bool(_git(["rev-list", "-n", "1", "--all"], cwd).strip())
+    except DiffError:
+        return False
 
 
 def _wanted(path: str, keep: tuple[str, ...], explicit: frozenset[str]) -> bool:
@@ -93,6 +105,8 @@ def materialise(commit: str, root: Path, dest: Path, explicit: frozenset[str] = 
 
     Reads blobs directly (no checkout, no worktree, no export attributes applied).
     """
+    if commit == UNBORN:
+        return 0
     keep = tuple(CANDIDATE_SUFFIXES)
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], root)
     blobs: list[tuple[str, str, str]] = []  # (mode, sha, path)
@@ -204,10 +218,8 @@ def prompt_prefix_tokens(project: Project) -> dict[tuple[str, str], int]:
 
 
 def compare(base: RunResult, head: RunResult, base_ref: str, commit: str) -> DiffReport:
-    base_fps = {f.fingerprint for f in base.findings}
-    head_fps = {f.fingerprint for f in head.findings}
-    added = [f for f in head.findings if f.fingerprint not in base_fps]
-    fixed = [f for f in base.findings if f.fingerprint not in head_fps]
+    """Findings paired by identity (rule, object, offending value; never the message)."""
+    paired = match(base.findings, head.findings)
     tb, th = totals(base.findings), totals(head.findings)
     pb, ph = prompt_prefix_tokens(base.project), prompt_prefix_tokens(head.project)
     prompts = [
@@ -216,7 +228,9 @@ def compare(base: RunResult, head: RunResult, base_ref: str, commit: str) -> Dif
         if pb.get((path, name)) != ph.get((path, name))
     ]
     delta = Delta(tb.usd_per_month, th.usd_per_month, tb.kgco2e_per_month, th.kgco2e_per_month, prompts)
-    return DiffReport(base_ref, commit, added, fixed, len(head.findings) - len(added), delta)
+    report = DiffReport(base_ref, commit, paired.added, paired.fixed, len(paired.unchanged), delta)
+    report.unchanged_findings = paired.unchanged
+    return report
 
 
 def _as_gate(result: RunResult, **extra: Any) -> GateResult:
@@ -294,7 +308,7 @@ class BaseConfig:
 
 def _blob_entries(commit: str, root: Path, paths: Sequence[str]) -> dict[str, tuple[str, str, int]]:
     """path -> (mode, sha, size) for the paths that exist as files in `commit`."""
-    if not paths:
+    if not paths or commit == UNBORN:
         return {}
     out: dict[str, tuple[str, str, int]] = {}
     listing = _git(["ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths], root)

@@ -6,11 +6,77 @@ imports neither this module nor `diffmode`).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from aiinfralint.model.finding import Finding
 from aiinfralint.pipeline.engine import RunResult
+
+
+def identity(f: Finding, path: str | None = None) -> str:
+    """What the gate compares: rule, file, object and the offending value or key.
+
+    Never the message: a finding whose wording changes is the same finding. A finding
+    without a key is identified by rule and object alone (`matches` numbers repeats).
+    `path` replaces the finding's path (a baseline anchors paths to its own folder).
+    """
+    raw = f"{f.code}|{f.span.path if path is None else path}|{f.logical_location or ''}|{f.key}"
+    return "id:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def numbered(ids: Sequence[str]) -> list[str]:
+    """Repeats of one identity in one run numbered in order (`id`, `id:1`, `id:2`...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for i in ids:
+        n = seen.get(i, 0)
+        seen[i] = n + 1
+        out.append(i if n == 0 else f"{i}:{n}")
+    return out
+
+
+@dataclass
+class Matched:
+    """Two runs' findings paired by identity."""
+
+    added: list[Finding]
+    fixed: list[Finding]
+    unchanged: list[Finding]
+
+
+def match(base: Sequence[Finding], head: Sequence[Finding]) -> Matched:
+    """Pair the findings of two runs: same identity first, then same rule and object.
+
+    A head finding whose key changed on an object that had a finding of the same rule
+    in the base (`{{ today }}` removed, `{{ user.tier }}` now the first volatile value)
+    is not new: it is counted unchanged, and the base finding, whose offending value is
+    gone, is counted fixed.
+    """
+    base_ids = dict(zip(numbered([identity(f) for f in base]), base, strict=True))
+    head_ids = numbered([identity(f) for f in head])
+    unchanged: list[Finding] = []
+    loose: list[Finding] = []
+    for key, f in zip(head_ids, head, strict=True):
+        if base_ids.pop(key, None) is not None:
+            unchanged.append(f)
+        else:
+            loose.append(f)
+    fixed = list(base_ids.values())
+    by_object: dict[tuple[str, str, str], int] = {}
+    for g in fixed:
+        where = (g.code, g.span.path, g.logical_location or "")
+        by_object[where] = by_object.get(where, 0) + 1
+    added: list[Finding] = []
+    for f in loose:
+        where = (f.code, f.span.path, f.logical_location or "")
+        if f.logical_location and by_object.get(where, 0) > 0:
+            by_object[where] -= 1
+            unchanged.append(f)
+        else:
+            added.append(f)
+    return Matched(added, fixed, unchanged)
 
 
 @dataclass(frozen=True)
@@ -70,6 +136,7 @@ class DiffReport:
     unchanged: int
     delta: Delta
     config_changes: list[ConfigChange] = field(default_factory=list)
+    unchanged_findings: list[Finding] = field(default_factory=list)
     # the threshold a configuration change is judged against: --fail-on, else the base's
     fail_on: str = "warning"
 

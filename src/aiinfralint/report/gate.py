@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aiinfralint.report.base import finding_dict
 from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
@@ -55,51 +56,64 @@ def _money(d: Decimal) -> float:
 
 
 def gate_summary(result: RunResult) -> dict[str, Any]:
-    """The gate's outcome as plain data (SARIF run properties, JSON consumers)."""
+    """The baseline's outcome as plain data (JSON `gate`, SARIF run property `gate`)."""
     gate = gate_of(result)
-    if gate is None:
+    if gate is None or not (gate.baseline_path or gate.baseline_written):
         return {}
-    result = gate
-    out: dict[str, Any] = {}
-    if result.baseline_path or result.baseline_written:
-        out["baseline"] = {
-            "file": result.baseline_path or result.baseline_written,
-            "baselined": len(result.baselined),
-            "stale_entries": result.baseline_stale,
-            "written": result.baseline_written is not None,
+    return {
+        "baseline": {
+            "file": gate.baseline_path or gate.baseline_written,
+            "baselined": len(gate.baselined),
+            "stale_entries": gate.baseline_stale,
+            "written": gate.baseline_written is not None,
         }
-    d = result.diff
-    if d is not None:
-        out["diff"] = {
-            "base_ref": d.base_ref,
-            "base_commit": d.base_commit,
-            "added": len(d.added),
-            "fixed": [
-                {"code": f.code, "path": f.span.path, "message": f.message, "fingerprint": f.fingerprint}
-                for f in d.fixed
-            ],
-            "unchanged": d.unchanged,
-            "usd_per_month": {
-                "base": _money(d.delta.usd_base),
-                "head": _money(d.delta.usd_head),
-                "delta": _money(d.delta.usd_per_month),
-            },
-            "kgco2e_per_month": {
-                "base": float(d.delta.kgco2e_base.quantize(Decimal("0.001"))),
-                "head": float(d.delta.kgco2e_head.quantize(Decimal("0.001"))),
-                "delta": float(d.delta.kgco2e_per_month.quantize(Decimal("0.001"))),
-            },
-            "prompt_prefix_tokens": [
-                {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta}
-                for p in d.delta.prompts
-            ],
-            "config_changes": [
-                {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
-                for c in d.config_changes
-            ],
-            "config_switches_off": gate_switched_off(result),
-        }
-    return out
+    }
+
+
+def _kg(d: Decimal) -> float:
+    return float(d.quantize(Decimal("0.001")))
+
+
+def diff_summary(result: RunResult) -> dict[str, Any]:
+    """What `--diff` found, as plain data (JSON `diff`, SARIF run property `diff`).
+
+    The same facts as the text and Markdown summaries: the findings the change adds,
+    fixes and leaves, the $/month, kgCO2e/month and prompt-token deltas, and the
+    configuration change. Empty without --diff.
+    """
+    gate = gate_of(result)
+    d = gate.diff if gate is not None else None
+    if gate is None or d is None:
+        return {}
+    return {
+        "base_ref": d.base_ref,
+        "base_commit": d.base_commit or None,
+        "counts": {"added": len(d.added), "fixed": len(d.fixed), "unchanged": d.unchanged},
+        "added": [finding_dict(f) for f in d.added],
+        "fixed": [finding_dict(f) for f in d.fixed],
+        "unchanged": [finding_dict(f) for f in d.unchanged_findings],
+        "usd_per_month": {
+            "base": _money(d.delta.usd_base),
+            "head": _money(d.delta.usd_head),
+            "delta": _money(d.delta.usd_per_month),
+        },
+        "kgco2e_per_month": {
+            "base": _kg(d.delta.kgco2e_base),
+            "head": _kg(d.delta.kgco2e_head),
+            "delta": _kg(d.delta.kgco2e_per_month),
+        },
+        "prompt_tokens_delta": d.delta.prompt_tokens,
+        "prompt_prefix_tokens": [
+            {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta}
+            for p in d.delta.prompts
+        ],
+        "config_changes": [
+            {"key": c.key, "change": c.change, "effect": c.effect, "switches_off": c.switches_off}
+            for c in d.config_changes
+        ],
+        "config_switches_off": gate_switched_off(result),
+        "fail_on": d.fail_on,
+    }
 
 
 def signed_usd(d: Decimal) -> str:
@@ -124,7 +138,7 @@ def text_summary(result: RunResult) -> str:
     d = result.diff
     if d is not None:
         lines.append(
-            f"diff against {d.base_ref} ({d.base_commit[:12]}): {len(d.added)} new, {len(d.fixed)} fixed, "
+            f"diff against {d.base_ref} ({d.base_commit[:12] or 'no commits yet'}): {len(d.added)} new, {len(d.fixed)} fixed, "
             f"{d.unchanged} unchanged finding(s)"
         )
         lines.append(

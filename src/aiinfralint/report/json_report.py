@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiinfralint.report.base import ReportOptions, finding_dict, summary_dict
 from aiinfralint.report.escape import json_text
-from aiinfralint.report.gate import gate_summary
+from aiinfralint.report.gate import diff_summary, gate_summary
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
@@ -24,9 +24,12 @@ def render(result: RunResult, options: ReportOptions) -> str:
         "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
         "summary": summary_dict(result),
     }
-    # the gate (--diff, baseline, configuration changes); empty on a plain check, which
-    # imports neither diffmode nor the gate types (see report.gate.gate_of)
+    # the gate (baseline; --diff below); empty on a plain check, which imports neither
+    # diffmode nor the gate types (see report.gate.gate_of)
     gate = gate_summary(result)
     if gate:
         doc["gate"] = gate
+    diff = diff_summary(result)  # --diff only: a plain check's document is unchanged
+    if diff:
+        doc["diff"] = diff
     return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

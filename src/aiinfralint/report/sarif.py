@@ -22,7 +22,7 @@ from urllib.parse import quote
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, impact_dict, summary_dict
 from aiinfralint.report.escape import json_text, path_bytes, sarif_message
-from aiinfralint.report.gate import gate_summary
+from aiinfralint.report.gate import diff_summary, gate_summary
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
@@ -164,6 +164,9 @@ def build(result: RunResult, options: ReportOptions) -> dict[str, Any]:
     gate = _gate_properties(result)
     if gate:
         run_props["gate"] = gate
+    diff = diff_summary(result)  # --diff only
+    if diff:
+        run_props["diff"] = diff
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
