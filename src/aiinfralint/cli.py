@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiinfralint import __version__
-from aiinfralint.configfile import ConfigError
+from aiinfralint.configfile import ConfigError, nearest_config
 
 if TYPE_CHECKING:
     from aiinfralint.cache.replay import Replay
@@ -35,8 +35,30 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _did_you_mean(value: str, known: Sequence[str]) -> str:
+    """`; did you mean X?` for a near miss, else the empty string."""
+    import difflib  # lazy: only on a usage error
+
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(value.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
+        close = [next(k for k in known if k.lower() == close[0])] if close else []
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a did-you-mean for an unknown choice (`--format jsn`)."""
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            hint = _did_you_mean(str(value), [str(c) for c in action.choices or ()])
+            raise argparse.ArgumentError(action, f"{exc.message}{hint}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="aiinfralint",
         description="Static linter and cost/carbon analyzer for AI infrastructure configuration.",
     )
@@ -69,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     c.add_argument("--show-skipped", action="store_true", help="list skipped files with reasons (text format)")
     c.add_argument("--jobs", "-j", type=int, default=None, help="parallel parser processes (default: all cores)")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+    c.add_argument(
+        "--no-cache", action="store_true", help="bypass both caches: the parse cache and the replay of an unchanged run"
+    )
     c.add_argument("--baseline", default=None, metavar="FILE", help="hide findings recorded in this baseline file")
     c.add_argument(
         "--write-baseline", default=None, metavar="FILE", help="record every current finding in FILE and report none"
@@ -101,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--format", choices=COST_FORMATS, default="text", help="output format (default: text)")
     co.add_argument("--output", "-o", default=None, help="write the inventory to FILE instead of stdout")
     co.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
-    co.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+    co.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache (cost never replays)")
     sc = sub.add_parser("schema", help="JSON Schema of the project's own kinds (for editors)")
     sc.add_argument("kind", nargs="?", default=None, help="QuotaContract, AIFeature or VectorIndex (default: all)")
     return p
@@ -110,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _load_config(args: argparse.Namespace, cwd: Path):  # type: ignore[no-untyped-def]
     from aiinfralint import config as cfg
 
-    return cfg.load(args.config, cwd)
+    return cfg.load(args.config, cwd, args.paths or ["."])
 
 
 def _validate_selectors(selectors: Sequence[str], config: object = None) -> None:
@@ -119,11 +143,47 @@ def _validate_selectors(selectors: Sequence[str], config: object = None) -> None
     rules = all_rules()
     for s in selectors:
         if not any(matches(r, [s]) for r in rules):  # `ALL` matches every rule
-            raise UsageError(f"unknown rule selector {s!r} (see `aiinfralint rules`)")
+            hint = _did_you_mean(s, [n for r in rules for n in (r.code, r.slug)]) or " (see `aiinfralint rules`)"
+            raise UsageError(f"unknown rule selector {s!r}{hint}")
     if config is not None:
         from aiinfralint.config import check_rule_keys
 
         check_rule_keys(config, rules)  # type: ignore[arg-type]
+
+
+def _nearest(paths: Sequence[str], cwd: Path) -> str | None:
+    found = nearest_config(paths, cwd)
+    return str(found) if found else None
+
+
+def _check_paths(paths: Sequence[str], cwd: Path) -> None:
+    """Every path named on the command line exists: a typo in a CI path is exit 2, not a pass."""
+    for raw in paths:
+        if raw != "-" and not os.path.lexists(cwd / raw):
+            raise UsageError(f"{raw}: no such file or directory")
+
+
+def _check_today() -> None:
+    pinned = os.environ.get("AIINFRALINT_TODAY")
+    if pinned is None:
+        return
+    import datetime  # lazy: only when the date is pinned
+
+    try:
+        datetime.date.fromisoformat(pinned)
+    except ValueError:
+        raise UsageError(f"AIINFRALINT_TODAY={pinned[:40]!r}: expected a date YYYY-MM-DD") from None
+
+
+def _check_streams(output: str | None, output_formats: Sequence[str]) -> None:
+    """Two reports are never written to one stream or file."""
+    seen = {output or "-": "--output" if output else "the report (stdout)"}
+    for spec in output_formats:
+        target = spec.partition(":")[2]
+        if target in seen:
+            shown = "stdout" if target == "-" else target
+            raise UsageError(f"--output-format {spec!r}: {seen[target]} already writes to {shown}")
+        seen[target] = f"--output-format {spec!r}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -131,6 +191,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     fmt = args.format or "text"
     to_tty = args.output is None and sys.stdout.isatty()
+    _check_paths(paths, cwd)
+    _check_today()
+    _check_streams(args.output, args.output_format)
     replay = None
     if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
         # an identical earlier run: replay its report before importing the model or any rule
@@ -144,7 +207,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             select=tuple(args.select) if args.select is not None else None,
             ignore=tuple(args.ignore),
             fail_on=args.fail_on,
-            config=args.config,
+            config=args.config or _nearest(paths, cwd),
             quiet=args.quiet,
             show_skipped=args.show_skipped,
             to_tty=to_tty,
@@ -213,6 +276,7 @@ def _check_run(
         use_cache=not args.no_cache,
         progress=progress,
         discovery=replay.inputs.discovery if replay is not None and replay.inputs is not None else None,
+        contents=replay.inputs.contents if replay is not None and replay.inputs is not None else None,
     )
     try:
         if args.diff or baseline_file or args.write_baseline:
@@ -301,7 +365,9 @@ def _output_spec(spec: str) -> tuple[str, str]:
     if not sep or not path:
         raise UsageError(f"--output-format {spec!r}: expected FORMAT:PATH, e.g. sarif:results.sarif")
     if fmt not in _available_formats():
-        raise UsageError(f"--output-format {spec!r}: unknown format {fmt!r} (one of {', '.join(_available_formats())})")
+        known = _available_formats()
+        hint = _did_you_mean(fmt, known) or f" (one of {', '.join(known)})"
+        raise UsageError(f"--output-format {spec!r}: unknown format {fmt!r}{hint}")
     return fmt, path
 
 
@@ -364,11 +430,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from aiinfralint.docs import render_rule, render_terminal
     from aiinfralint.report.ansi import color_enabled
-    from aiinfralint.rules.registry import find_rule
+    from aiinfralint.rules.registry import all_rules, find_rule
 
     rule = find_rule(args.rule)
     if rule is None:
-        raise UsageError(f"unknown rule {args.rule!r} (see `aiinfralint rules`)")
+        names = [n for r in all_rules() for n in (r.code, r.slug)]
+        raise UsageError(f"unknown rule {args.rule!r}{_did_you_mean(args.rule, names) or ' (see `aiinfralint rules`)'}")
     page = render_rule(rule)
     if color_enabled(args.color, sys.stdout.isatty(), os.environ):
         page = render_terminal(page, shutil.get_terminal_size().columns)
@@ -400,6 +467,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     paths = args.paths or ["."]
     if "-" in paths:
         raise UsageError('cost reads files and directories; "-" (stdin) is not supported')
+    _check_paths(paths, cwd)
     # parse only: AIL000 keeps the run from evaluating any other rule
     result = run(RunOptions(paths=paths, config=config, select=["AIL000"], cwd=cwd, use_cache=not args.no_cache))
     try:

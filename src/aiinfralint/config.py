@@ -35,11 +35,11 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfralint.configfile import MAX_CONFIG_BYTES, ConfigError, find_config
+from aiinfralint.configfile import MAX_CONFIG_BYTES, ConfigError, find_config, nearest_config
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Severity
 
-__all__ = ["Config", "ConfigError", "find_config", "load", "load_file"]
+__all__ = ["Config", "ConfigError", "find_config", "load", "load_file", "nearest_config"]
 
 # sane maxima: far above any real deployment, far below what breaks the arithmetic
 MAX_CALLS_PER_DAY = 10**12  # ~11.6 million calls a second
@@ -434,6 +434,25 @@ class Config(_Section):
                     raise _Problem(exc.message, (key, name)) from None
         return value
 
+    def anchored(self, cwd: Path) -> Config:
+        """This configuration with its path globs rewritten from its file's folder to `cwd`.
+
+        `exclude` and `per-file-ignores` are written relative to the file that holds them
+        (as in ruff); findings and discovery see paths relative to the working directory.
+        A glob without a folder part (`vendor`, `*.prompt`) matches a name anywhere and is
+        kept as it is.
+        """
+        if not self.source:
+            return self
+        home = Path(os.path.abspath(self.source)).parent
+        if home == Path(os.path.abspath(cwd)):
+            return self
+        update: dict[str, Any] = {
+            "exclude": [_anchor(g, home, cwd) for g in self.exclude],
+            "per_file_ignores": {_anchor(g, home, cwd): codes for g, codes in self.per_file_ignores.items()},
+        }
+        return self.model_copy(update=update)
+
     def baseline_path(self) -> str | None:
         if not self.baseline:
             return None
@@ -483,6 +502,18 @@ class Config(_Section):
 
     def _where(self, *section: str) -> str:
         return self._shown() + "[" + ".".join(_toml_key(p) for p in (*self._prefix(), *section)) + "]"
+
+
+def _anchor(glob: str, home: Path, cwd: Path) -> str:
+    """A glob relative to `home` (a config file's folder) as a glob relative to `cwd`."""
+    plain = glob.rstrip("/")
+    if "/" not in plain or plain.startswith(("*", "/")):
+        return glob
+    try:
+        rel = os.path.relpath(os.path.join(home, plain), cwd)
+    except ValueError:  # another drive (Windows)
+        return glob
+    return rel.replace(os.sep, "/") + ("/" if glob.endswith("/") else "")
 
 
 def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
@@ -649,20 +680,26 @@ def parse_text(data: bytes, path: Path, *, where: str | None = None) -> Config:
     return cfg.model_copy(update={"source": str(path)})
 
 
-def load_file(path: Path) -> Config:
+def load_file(path: Path, *, explicit: bool = False) -> Config:
+    """The configuration in `path`; `explicit` (named by --config): a pyproject.toml must have our table."""
     data, reason = read_bytes(path, MAX_CONFIG_BYTES)
     if data is None:
         if not os.path.lexists(path):
             raise ConfigError(f"config file not found: {path}")
         raise ConfigError(f"{_display(path)}: cannot read the configuration: {reason}")
-    return parse_text(data, path)
+    config = parse_text(data, path)
+    if explicit and path.name == "pyproject.toml":
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")  # parsed once already: cannot fail
+        if not isinstance(tool, dict) or "aiinfralint" not in tool:
+            raise ConfigError(f"{_display(path)}: no [tool.aiinfralint] table (--config names a file without one)")
+    return config
 
 
-def load(explicit: str | None, cwd: Path) -> Config:
+def load(explicit: str | None, cwd: Path, paths: Sequence[str] = (".",)) -> Config:
     if explicit:
-        return load_file(Path(explicit))
-    found = find_config(cwd)
-    return load_file(found) if found else defaults()
+        return load_file(Path(explicit), explicit=True).anchored(cwd)
+    found = nearest_config(paths, cwd)
+    return load_file(found).anchored(cwd) if found else defaults()
 
 
 def defaults() -> Config:
