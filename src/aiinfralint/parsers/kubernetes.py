@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aiinfralint.cron import parse_cron
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.k8s import (
     GPU_RESOURCE_PREFIXES,
@@ -537,26 +538,35 @@ def _knative_scale(spec: YMap) -> tuple[int | None, str | None, str | None, str 
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject | ParseProblem]:
     api = _s(doc.get("apiVersion"))
     kind = _s(doc.get("kind"))
+    base, spans = _common_fields(doc, f, index, kind, api)
+    spec = _sub(doc, "spec", doc.line, doc.column)
+    simple = _simple_object(doc, spec, f, base, spans)
+    if simple is not None:
+        return [simple]
+    workload = _workload(doc, spec, f, base, spans, kind, api, base["labels"], base["annotations"])
+    if kind == "CronJob" and api.startswith("batch/"):
+        problem = _schedule_problem(spec, base["name"])
+        if problem is not None:
+            return [workload, problem]
+    return [workload]
+
+
+def _common_fields(doc: YMap, f: FileInput, index: int, kind: str, api: str) -> tuple[dict[str, Any], dict[str, Span]]:
+    """The fields every object has (mostly from `metadata:`) and the first spans."""
     meta = doc.get("metadata")
     if meta is not None and not isinstance(meta, YMap):
         line, col = doc.pos("metadata")
         raise DocumentError(f"{kind}: metadata must be a mapping", line, col)
     meta = meta or YMap(doc.line, doc.column)
-    name = _s(meta.get("name")) or _s(meta.get("generateName")) or f"<unnamed #{index}>"
-    namespace = _s(meta.get("namespace")) or "default"
-    labels = _str_map(meta.get("labels"))
     annotations = _str_map(meta.get("annotations"))
-    ignore = _codes(annotations.get(IGNORE_ANNOTATION, ""))
-    span = _span(f, doc)
-    spec = _sub(doc, "spec", doc.line, doc.column)
     base: dict[str, Any] = dict(
-        span=span,
-        ignore=ignore,
+        span=_span(f, doc),
+        ignore=_codes(annotations.get(IGNORE_ANNOTATION, "")),
         api_version=api,
         kind=kind,
-        name=name,
-        namespace=namespace,
-        labels=labels,
+        name=_s(meta.get("name")) or _s(meta.get("generateName")) or f"<unnamed #{index}>",
+        namespace=_s(meta.get("namespace")) or "default",
+        labels=_str_map(meta.get("labels")),
         annotations=annotations,
     )
     spans: dict[str, Span] = {"kind": _span(f, doc, "kind")}
@@ -565,62 +575,57 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject | ParseProblem
         spans["annotations"] = _span(f, meta, "annotations")
         for key in ann_node:
             spans[f"annotations.{key}"] = _span(f, ann_node, key)
+    return base, spans
 
+
+def _simple_object(
+    doc: YMap, spec: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Span]
+) -> K8sObject | None:
+    """Autoscalers, ingresses, services, priority classes, queues and skipped kinds; None
+    for a kind that may hold pod templates."""
+    kind, api = base["kind"], base["api_version"]
     if kind == "HorizontalPodAutoscaler" or (kind == "ScaledObject" and "keda" in api):
-        return [_autoscaler(doc, spec, f, base, spans)]
+        return _autoscaler(doc, spec, f, base, spans)
     if kind == "Ingress":
-        return [_ingress(spec, f, base, spans)]
+        return _ingress(spec, f, base, spans)
     if kind == "Service" and not api.startswith("serving.knative.dev"):
-        return [
-            Service(
-                **base,
-                field_spans=spans,
-                selector=_str_map(spec.get("selector")),
-                service_type=_s(spec.get("type")) or "ClusterIP",
-            )
-        ]
+        selector = _str_map(spec.get("selector"))
+        return Service(**base, field_spans=spans, selector=selector, service_type=_s(spec.get("type")) or "ClusterIP")
     if kind == "PriorityClass":
-        value = _int(doc.get("value"))
-        if "value" in doc and value is None:
-            line, col = doc.pos("value")
-            raise DocumentError(f"PriorityClass {name}: value must be an integer", line, col)
-        spans["value"] = _span(f, doc, "value")
-        return [
-            PriorityClass(
-                **base,
-                field_spans=spans,
-                value=value or 0,
-                global_default=bool(doc.get("globalDefault")),
-                preemption_policy=_s(doc.get("preemptionPolicy")) or "PreemptLowerPriority",
-            )
-        ]
+        return _priority_class(doc, f, base, spans)
     if kind in ("LocalQueue", "ClusterQueue") and "kueue" in api:
-        return [
-            Queue(
-                **base,
-                field_spans=spans,
-                cluster_queue=_s(spec.get("clusterQueue")) or None,
-                cohort=_s(spec.get("cohort") or spec.get("cohortName")) or None,
-            )
-        ]
+        return Queue(
+            **base,
+            field_spans=spans,
+            cluster_queue=_s(spec.get("clusterQueue")) or None,
+            cohort=_s(spec.get("cohort") or spec.get("cohortName")) or None,
+        )
     if kind == "Queue" and "volcano" in api:
-        return [Queue(**base, field_spans=spans)]
+        return Queue(**base, field_spans=spans)
     if kind in SKIP_WALK_KINDS:
-        return [GenericObject(**base, field_spans=spans)]
-    workload = _workload(doc, spec, f, base, spans, kind, api, labels, annotations)
-    if kind == "CronJob" and api.startswith("batch/"):
-        problem = _schedule_problem(spec, name)
-        if problem is not None:
-            return [workload, problem]
-    return [workload]
+        return GenericObject(**base, field_spans=spans)
+    return None
+
+
+def _priority_class(doc: YMap, f: FileInput, base: dict[str, Any], spans: dict[str, Span]) -> PriorityClass:
+    value = _int(doc.get("value"))
+    if "value" in doc and value is None:
+        line, col = doc.pos("value")
+        raise DocumentError(f"PriorityClass {base['name']}: value must be an integer", line, col)
+    spans["value"] = _span(f, doc, "value")
+    return PriorityClass(
+        **base,
+        field_spans=spans,
+        value=value or 0,
+        global_default=bool(doc.get("globalDefault")),
+        preemption_policy=_s(doc.get("preemptionPolicy")) or "PreemptLowerPriority",
+    )
 
 
 def _schedule_problem(spec: YMap, name: str) -> ParseProblem | None:
     """A CronJob schedule the Kubernetes controller would reject (`61 * * * *`, `*/0`, four
     fields ...), as a problem at the `schedule:` line. A placeholder (`${SCHEDULE}`) and the
     controller's `@every <duration>` are not judged."""
-    from aiinfralint.cron import parse_cron
-
     value = spec.get("schedule")
     if not isinstance(value, str) or not value.strip():
         return None
@@ -645,78 +650,120 @@ def _workload(
     labels: dict[str, str],
     annotations: dict[str, str],
 ) -> K8sObject:
-    pods: list[PodTemplate] = []
     extra: dict[str, Any] = {}
     if kind in ("InferenceService",) and api.startswith("serving.kserve.io"):
         pods = _kserve_pods(spec, f)
-        pred = spec.get("predictor") if isinstance(spec.get("predictor"), YMap) else None
-        if pred is not None:
-            if "minReplicas" in pred:
-                extra["min_replicas"] = _int(pred.get("minReplicas"))
-                extra["min_replicas_source"] = "spec.predictor.minReplicas"
-                spans["minReplicas"] = _span(f, pred, "minReplicas")
-            else:
-                extra["min_replicas"] = 1
-                extra["min_replicas_source"] = "KServe default"
-            extra["max_replicas"] = _int(pred.get("maxReplicas"))
-            if pred.get("scaleMetric"):
-                extra["scale_metric"] = _s(pred.get("scaleMetric"))
-                spans["scaleMetric"] = _span(f, pred, "scaleMetric")
-            if isinstance(pred.get("autoScaling"), dict):
-                extra["scale_metric"] = extra.get("scale_metric") or _autoscaling_metric(pred["autoScaling"])
-                spans.setdefault("scaleMetric", _span(f, pred, "autoScaling"))
-        extra["deployment_mode"] = annotations.get("serving.kserve.io/deploymentMode")
-        extra["autoscaler_class"] = annotations.get("serving.kserve.io/autoscalerClass")
-        if extra["deployment_mode"] in ("RawDeployment", "Standard") and extra.get("min_replicas") == 0:
-            extra["min_replicas_source"] = f"{extra['min_replicas_source']} (mode {extra['deployment_mode']})"
+        _kserve_scaling(spec, f, annotations, extra, spans)
     elif kind == "Model" and api.startswith("kubeai.org"):
         pods = _kubeai_pods(spec, f)
-        extra["min_replicas"] = _int(spec.get("minReplicas")) if "minReplicas" in spec else 0
-        extra["min_replicas_source"] = (
-            "spec.minReplicas" if "minReplicas" in spec else "no spec.minReplicas, so KubeAI's default of 0 applies"
-        )
-        extra["max_replicas"] = _int(spec.get("maxReplicas"))
-        if "minReplicas" in spec:
-            spans["minReplicas"] = _span(f, spec, "minReplicas")
-        if "resourceProfile" in spec:
-            spans["gpu"] = _span(f, spec, "resourceProfile")
+        _kubeai_scaling(spec, f, extra, spans)
     else:
+        pods = []
         if kind not in SKIP_WALK_KINDS:
             top_replicas = _int(spec.get("replicas"))
             _find_pods(spec, f, "spec", top_replicas if top_replicas is not None else 1, 0, pods)
         if kind == "Service" and api.startswith("serving.knative.dev"):
-            mn, src, cls, metric, where = _knative_scale(spec)
-            extra.update(min_replicas=mn, min_replicas_source=src, autoscaler_class=cls, scale_metric=metric)
-            if where is not None:
-                holder, key = where
-                if isinstance(holder, YMap):
-                    spans["minReplicas"] = _span(f, holder, key)
-            tann = _sub(_sub(spec, "template"), "metadata").get("annotations")
-            if isinstance(tann, YMap) and "autoscaling.knative.dev/metric" in tann:
-                spans["scaleMetric"] = _span(f, tann, "autoscaling.knative.dev/metric")
-            tmpl = spec.get("template")
-            tspec = tmpl.get("spec") if isinstance(tmpl, dict) else None
-            if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:
-                extra["timeout_seconds"] = _int(tspec.get("timeoutSeconds"))
+            _knative_scaling(spec, f, extra, spans)
     if kind == "TrainJob" and not pods and isinstance(spec.get("trainer"), YMap):
         pods.append(_trainjob_pod(spec["trainer"], f))
     if kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate") and "argoproj" in api:
         wf = _sub(spec, "workflowSpec") if kind == "CronWorkflow" else spec
         pods.extend(_argo_pods(wf, f))
         if kind == "CronWorkflow":
-            sched = spec.get("schedule")
-            if not sched and isinstance(spec.get("schedules"), list) and spec["schedules"]:
-                sched = spec["schedules"][0]
-            extra["schedule"] = _s(sched) or None
-            extra["time_zone"] = _s(spec.get("timezone")) or None
-            extra["suspend"] = bool(spec.get("suspend"))
-            for key in ("schedule", "schedules"):
-                if key in spec:
-                    spans["schedule"] = _span(f, spec, key)
-                    break
-            if _int(wf.get("activeDeadlineSeconds")) is not None:
-                extra["active_deadline_seconds"] = _int(wf.get("activeDeadlineSeconds"))
-                spans["activeDeadlineSeconds"] = _span(f, wf, "activeDeadlineSeconds")
+            _cron_workflow_schedule(spec, wf, f, extra, spans)
+    _run_limits(kind, spec, f, extra, spans)
+    if "replicas" in spec:
+        extra["replicas"] = _int(spec.get("replicas"))
+    extra["queue_name"] = _queue_name(kind, api, spec, labels, annotations, pods)
+    _first_gpu_span(pods, spans)
+    extra["model_ref"] = _model_ref(pods, spec)
+    role = _role(kind, api, doc, labels, annotations)
+    if not pods and role == "other" and kind not in ("Workspace",):
+        return GenericObject(**base, field_spans=spans)
+    return Workload(
+        **base,
+        field_spans=spans,
+        pods=tuple(pods),
+        role=role,
+        **{k: v for k, v in extra.items() if v is not None or k in ("min_replicas",)},
+    )
+
+
+def _kserve_scaling(
+    spec: YMap, f: FileInput, annotations: dict[str, str], extra: dict[str, Any], spans: dict[str, Span]
+) -> None:
+    """Replica bounds, scale metric and deployment mode of a KServe InferenceService."""
+    pred = spec.get("predictor") if isinstance(spec.get("predictor"), YMap) else None
+    if pred is not None:
+        if "minReplicas" in pred:
+            extra["min_replicas"] = _int(pred.get("minReplicas"))
+            extra["min_replicas_source"] = "spec.predictor.minReplicas"
+            spans["minReplicas"] = _span(f, pred, "minReplicas")
+        else:
+            extra["min_replicas"] = 1
+            extra["min_replicas_source"] = "KServe default"
+        extra["max_replicas"] = _int(pred.get("maxReplicas"))
+        if pred.get("scaleMetric"):
+            extra["scale_metric"] = _s(pred.get("scaleMetric"))
+            spans["scaleMetric"] = _span(f, pred, "scaleMetric")
+        if isinstance(pred.get("autoScaling"), dict):
+            extra["scale_metric"] = extra.get("scale_metric") or _autoscaling_metric(pred["autoScaling"])
+            spans.setdefault("scaleMetric", _span(f, pred, "autoScaling"))
+    extra["deployment_mode"] = annotations.get("serving.kserve.io/deploymentMode")
+    extra["autoscaler_class"] = annotations.get("serving.kserve.io/autoscalerClass")
+    if extra["deployment_mode"] in ("RawDeployment", "Standard") and extra.get("min_replicas") == 0:
+        extra["min_replicas_source"] = f"{extra['min_replicas_source']} (mode {extra['deployment_mode']})"
+
+
+def _kubeai_scaling(spec: YMap, f: FileInput, extra: dict[str, Any], spans: dict[str, Span]) -> None:
+    """Replica bounds of a KubeAI Model (which scales to zero unless told otherwise)."""
+    extra["min_replicas"] = _int(spec.get("minReplicas")) if "minReplicas" in spec else 0
+    extra["min_replicas_source"] = (
+        "spec.minReplicas" if "minReplicas" in spec else "no spec.minReplicas, so KubeAI's default of 0 applies"
+    )
+    extra["max_replicas"] = _int(spec.get("maxReplicas"))
+    if "minReplicas" in spec:
+        spans["minReplicas"] = _span(f, spec, "minReplicas")
+    if "resourceProfile" in spec:
+        spans["gpu"] = _span(f, spec, "resourceProfile")
+
+
+def _knative_scaling(spec: YMap, f: FileInput, extra: dict[str, Any], spans: dict[str, Span]) -> None:
+    """Scale bounds, autoscaler class, metric and request timeout of a Knative Service."""
+    mn, src, cls, metric, where = _knative_scale(spec)
+    extra.update(min_replicas=mn, min_replicas_source=src, autoscaler_class=cls, scale_metric=metric)
+    if where is not None:
+        holder, key = where
+        if isinstance(holder, YMap):
+            spans["minReplicas"] = _span(f, holder, key)
+    tann = _sub(_sub(spec, "template"), "metadata").get("annotations")
+    if isinstance(tann, YMap) and "autoscaling.knative.dev/metric" in tann:
+        spans["scaleMetric"] = _span(f, tann, "autoscaling.knative.dev/metric")
+    tmpl = spec.get("template")
+    tspec = tmpl.get("spec") if isinstance(tmpl, dict) else None
+    if isinstance(tspec, dict) and _int(tspec.get("timeoutSeconds")) is not None:
+        extra["timeout_seconds"] = _int(tspec.get("timeoutSeconds"))
+
+
+def _cron_workflow_schedule(spec: YMap, wf: YMap, f: FileInput, extra: dict[str, Any], spans: dict[str, Span]) -> None:
+    """Schedule, time zone, suspension and deadline of an Argo CronWorkflow."""
+    sched = spec.get("schedule")
+    if not sched and isinstance(spec.get("schedules"), list) and spec["schedules"]:
+        sched = spec["schedules"][0]
+    extra["schedule"] = _s(sched) or None
+    extra["time_zone"] = _s(spec.get("timezone")) or None
+    extra["suspend"] = bool(spec.get("suspend"))
+    for key in ("schedule", "schedules"):
+        if key in spec:
+            spans["schedule"] = _span(f, spec, key)
+            break
+    if _int(wf.get("activeDeadlineSeconds")) is not None:
+        extra["active_deadline_seconds"] = _int(wf.get("activeDeadlineSeconds"))
+        spans["activeDeadlineSeconds"] = _span(f, wf, "activeDeadlineSeconds")
+
+
+def _run_limits(kind: str, spec: YMap, f: FileInput, extra: dict[str, Any], spans: dict[str, Span]) -> None:
+    """A CronJob's schedule and suspension, and any kind's active deadline."""
     if kind == "CronJob":
         extra["schedule"] = _s(spec.get("schedule")) or None
         extra["time_zone"] = _s(spec.get("timeZone")) or None
@@ -734,8 +781,12 @@ def _workload(
         spans["activeDeadlineSeconds"] = _span(f, spec, "activeDeadlineSeconds")
     if kind == "RayJob" and isinstance(spec.get("activeDeadlineSeconds"), int):
         extra["active_deadline_seconds"] = spec["activeDeadlineSeconds"]
-    if "replicas" in spec:
-        extra["replicas"] = _int(spec.get("replicas"))
+
+
+def _queue_name(
+    kind: str, api: str, spec: YMap, labels: dict[str, str], annotations: dict[str, str], pods: list[PodTemplate]
+) -> str | None:
+    """The Kueue or Volcano queue a workload is submitted to, wherever it is named."""
     queue = (
         labels.get(QUEUE_LABEL)
         or annotations.get(QUEUE_LABEL)
@@ -751,24 +802,16 @@ def _workload(
         queue = _s(spec.get("queue"))
     if queue is None and annotations.get("scheduling.volcano.sh/queue-name"):
         queue = annotations["scheduling.volcano.sh/queue-name"]
-    extra["queue_name"] = queue
-    # where the first GPU request sits, for precise spans
+    return queue
+
+
+def _first_gpu_span(pods: list[PodTemplate], spans: dict[str, Span]) -> None:
+    """Record where the first GPU request sits, for precise spans."""
     for p in pods:
         for c in p.containers:
             if c.gpus and (c.gpu_span or c.span) is not None:
                 spans.setdefault("gpu", c.gpu_span or c.span)  # type: ignore[arg-type]
                 break
-    extra["model_ref"] = _model_ref(pods, spec)
-    role = _role(kind, api, doc, labels, annotations)
-    if not pods and role == "other" and kind not in ("Workspace",):
-        return GenericObject(**base, field_spans=spans)
-    return Workload(
-        **base,
-        field_spans=spans,
-        pods=tuple(pods),
-        role=role,
-        **{k: v for k, v in extra.items() if v is not None or k in ("min_replicas",)},
-    )
 
 
 def _autoscaling_metric(block: Any) -> str | None:
