@@ -471,121 +471,139 @@ def segment_template(
     `syntax` is ``double`` for ``{{ }}``/``{% %}`` families or ``single`` for ``{x}`` and
     ``${x}``; `roles` turns role-marker lines into role changes.
     """
-    idx = index or LineIndex(text)
-    segs: list[Segment] = []
-    bps: list[CacheBreakpoint] = []
-    state = _State(role, 0)
+    out = _Segmenter(path, base, index or LineIndex(text), roles, role)
+    if syntax != "double":
+        return out.single(text)
+    return out.double(text)
 
-    def span(offset: int) -> Span:
-        line, col = idx.pos(base + offset)
-        return Span(path=path, line=line, column=col)
 
-    def set_role(new: str) -> None:
+class _Segmenter:
+    """Builds the segments and cache breakpoints of one template, tracking the role."""
+
+    def __init__(self, path: str, base: int, index: LineIndex, roles: bool, role: str) -> None:
+        self.path, self.base, self.index, self.roles = path, base, index, roles
+        self.segs: list[Segment] = []
+        self.bps: list[CacheBreakpoint] = []
+        self.state = _State(role, 0)
+
+    def span(self, offset: int) -> Span:
+        line, col = self.index.pos(self.base + offset)
+        return Span(path=self.path, line=line, column=col)
+
+    def set_role(self, new: str) -> None:
         new = _norm_role(new)
-        if new != state.role or segs:
-            if segs:
-                state.message += 1
-            state.role = new
+        if new != self.state.role or self.segs:
+            if self.segs:
+                self.state.message += 1
+            self.state.role = new
 
-    def add_text(chunk: str, offset: int) -> None:
+    def add(self, kind: SegmentKind, text: str, offset: int) -> None:
+        """A text or tag segment in the current role and message."""
+        state = self.state
+        self.segs.append(Segment(kind=kind, text=text, role=state.role, message=state.message, span=self.span(offset)))
+
+    def add_text(self, chunk: str, offset: int) -> None:
         if not chunk:
             return
-        if roles:
+        if self.roles:
             pos = 0
             for m in ROLE_LINE.finditer(chunk):
                 before = chunk[pos : m.start()]
                 if before:
-                    segs.append(
-                        Segment(
-                            kind="text", text=before, role=state.role, message=state.message, span=span(offset + pos)
-                        )
-                    )
-                set_role(m.group("role"))
+                    self.add("text", before, offset + pos)
+                self.set_role(m.group("role"))
                 pos = m.end()
                 if chunk[pos : pos + 1] == "\n":
                     pos += 1
             chunk, offset = chunk[pos:], offset + pos
         if chunk:
-            segs.append(Segment(kind="text", text=chunk, role=state.role, message=state.message, span=span(offset)))
+            self.add("text", chunk, offset)
 
-    def add_slot(kind: SegmentKind, expr: str, offset: int) -> None:
+    def add_slot(self, kind: SegmentKind, expr: str, offset: int) -> None:
         vol, why = classify(expr)
-        segs.append(
+        state = self.state
+        self.segs.append(
             Segment(
                 kind=kind,
                 text=expr,
                 role=state.role,
                 message=state.message,
-                span=span(offset),
+                span=self.span(offset),
                 volatility=vol,
                 volatility_reason=why,
             )
         )
 
-    pos = 0
-    unclosed: list[tuple[int, str]] = []
-    if syntax != "double":
+    def add_breakpoint(self, marker: str, offset: int) -> None:
+        """A cache-breakpoint marker in a comment, unless it is one of our own directives."""
+        if _BREAKPOINT_MARK.search(marker) and "aiinfralint" not in marker:
+            self.bps.append(CacheBreakpoint(after=len(self.segs) - 1, span=self.span(offset), source="template marker"))
+
+    def single(self, text: str) -> Segmented:
+        """A `{x}` / `${x}` template."""
+        pos = 0
         for m in _SINGLE.finditer(text):
-            add_text(text[pos : m.start()], pos)
+            self.add_text(text[pos : m.start()], pos)
             pos = m.end()
             expr = m.group("dollar") or m.group("fmt") or ""
-            add_slot("slot", expr.strip(), m.start())
-        add_text(text[pos:], pos)
-        return Segmented(segs, bps)
-    for tag in _double_tags(text, unclosed):
-        add_text(text[pos : tag.start], pos)
-        pos = tag.end
-        start = tag.start
-        if tag.kind == "raw":  # `{% raw %}...{% endraw %}`: text, whatever it holds
-            add_text(tag.inner, start)
-            continue
-        if tag.kind == "comment":
-            if _BREAKPOINT_MARK.search(tag.inner) and "aiinfralint" not in tag.inner:
-                bps.append(CacheBreakpoint(after=len(segs) - 1, span=span(start), source="template marker"))
-            continue
-        if tag.kind == "stmt":
-            stmt = _strip_ws_control(tag.inner)
-            head = stmt.split(None, 1)[0] if stmt else ""
-            if head in _STMT_CONTROL:
-                add_slot("control", stmt[len(head) :].strip(), start)
+            self.add_slot("slot", expr.strip(), m.start())
+        self.add_text(text[pos:], pos)
+        return Segmented(self.segs, self.bps)
+
+    def double(self, text: str) -> Segmented:
+        """A `{{ }}`-family template (Jinja, Handlebars, Mustache, Semantic Kernel)."""
+        pos = 0
+        unclosed: list[tuple[int, str]] = []
+        for tag in _double_tags(text, unclosed):
+            self.add_text(text[pos : tag.start], pos)
+            pos = tag.end
+            if tag.kind == "raw":  # `{% raw %}...{% endraw %}`: text, whatever it holds
+                self.add_text(tag.inner, tag.start)
+            elif tag.kind == "comment":
+                self.add_breakpoint(tag.inner, tag.start)
+            elif tag.kind == "stmt":
+                self.statement(_strip_ws_control(tag.inner), tag.start)
             else:
-                segs.append(Segment(kind="tag", text=stmt, role=state.role, message=state.message, span=span(start)))
-            continue
-        expr = _strip_ws_control(tag.inner)
+                self.expression(_strip_ws_control(tag.inner), tag.start)
+        self.add_text(text[pos:], pos)
+        return Segmented(self.segs, self.bps, unclosed[0] if unclosed else None)
+
+    def statement(self, stmt: str, start: int) -> None:
+        """A `{% ... %}` tag: control flow is a slot, anything else a tag."""
+        head = stmt.split(None, 1)[0] if stmt else ""
+        if head in _STMT_CONTROL:
+            self.add_slot("control", stmt[len(head) :].strip(), start)
+        else:
+            self.add("tag", stmt, start)
+
+    def expression(self, expr: str, start: int) -> None:
+        """A `{{ ... }}` / `{{{ ... }}}` tag: a comment, a role change, a block or a slot."""
         if not expr:
-            continue
+            return
         first = expr[0]
         if first == "!":
-            if _BREAKPOINT_MARK.search(expr) and "aiinfralint" not in expr:
-                bps.append(CacheBreakpoint(after=len(segs) - 1, span=span(start), source="template marker"))
-            continue
+            self.add_breakpoint(expr, start)
+            return
         rm = _HB_ROLE.match(expr)
         if rm:
-            set_role(rm.group("role"))
-            continue
-        if first in "/":
-            if expr[1:].strip().startswith("role"):
-                continue
-            segs.append(Segment(kind="tag", text=expr, role=state.role, message=state.message, span=span(start)))
-            continue
-        if first in "#^":
-            body = expr[1:].strip()
-            helper, _, rest = body.partition(" ")
-            if helper in ("if", "each", "unless", "with") or first == "^":
-                add_slot("control", rest or body, start)
-            elif helper in ("section", "role"):
-                continue
-            else:  # mustache section: rendered once per item / when truthy
-                add_slot("control", body, start)
-            continue
-        if first == ">" or expr in ("else",) or expr.startswith(("else ", "section ")):
-            segs.append(Segment(kind="tag", text=expr, role=state.role, message=state.message, span=span(start)))
-            continue
-        if expr.startswith("$"):  # Semantic Kernel variable
-            expr = expr[1:]
-        add_slot("slot", expr, start)
-    add_text(text[pos:], pos)
-    return Segmented(segs, bps, unclosed[0] if unclosed else None)
+            self.set_role(rm.group("role"))
+        elif first in "/":
+            if not expr[1:].strip().startswith("role"):
+                self.add("tag", expr, start)
+        elif first in "#^":
+            self.section(first, expr[1:].strip(), start)
+        elif first == ">" or expr in ("else",) or expr.startswith(("else ", "section ")):
+            self.add("tag", expr, start)
+        else:
+            self.add_slot("slot", expr.removeprefix("$"), start)  # `$name`: a Semantic Kernel variable
+
+    def section(self, first: str, body: str, start: int) -> None:
+        """A `{{#helper ...}}` or `{{^inverted}}` block opener."""
+        helper, _, rest = body.partition(" ")
+        if helper in ("if", "each", "unless", "with") or first == "^":
+            self.add_slot("control", rest or body, start)
+        elif helper not in ("section", "role"):  # mustache section: rendered once per item / when truthy
+            self.add_slot("control", body, start)
 
 
 def template_syntax(text: str) -> str:
