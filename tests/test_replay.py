@@ -228,9 +228,31 @@ def test_a_miss_walks_the_tree_once(project, capsys, monkeypatch):
 
     monkeypatch.setattr(discovery, "discover", counting)
     monkeypatch.setattr(engine, "discover", counting)
+    monkeypatch.setattr(replay_mod, "discover", counting)
     cold = check(capsys, "--format", "json")
     assert len(walks) == 1  # the replay's digest and the run share one discovery
     (project / "cron.yaml").write_text(CRON.replace("nightly", "weekly"))
     edited = check(capsys, "--format", "json")
     assert len(walks) == 2  # the lookup's walk is reused by the run it could not replace
     assert edited != cold and edited == check(capsys, "--format", "json", "--no-cache")
+
+
+def test_a_checked_file_is_read_once_per_run(project, runs, capsys, monkeypatch):
+    # the replay lookup hashes every input; the run then parses those very bytes, unread again
+    from aiinfralint import fileio
+
+    log = project.parent / "reads.log"
+    real = fileio.read_bytes
+
+    def counted(path, *a, **k):  # type: ignore[no-untyped-def]
+        if str(path).endswith(".yaml"):
+            with open(log, "a", encoding="utf-8") as fh:  # forked workers append too
+                fh.write(Path(path).name + "\n")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(fileio, "read_bytes", counted)
+    for expected_runs in (1, 1):  # a run that checks, then its replay
+        log.write_text("")
+        check(capsys, "--format", "json")
+        assert sorted(log.read_text().splitlines()) == ["cron.yaml", "deploy.yaml"]
+        assert len(runs) == expected_runs

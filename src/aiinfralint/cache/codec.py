@@ -32,8 +32,12 @@ from functools import cache
 from typing import Any
 
 import msgspec  # safe, fast msgpack: decoding builds only dicts, lists and scalars
+from pydantic import BaseModel
 
+from aiinfralint.model import base, finding, k8s, prompt, provider, retrieval
+from aiinfralint.parsers.base import ParseOutput, ParseProblem
 from aiinfralint.pipeline.read import FileResult
+from aiinfralint.pipeline.suppress import FileSuppressions, Suppression
 
 LIST, TUPLE, SET, FROZENSET, DECIMAL, DATE, DICT = range(7)
 CLASS = 16
@@ -47,12 +51,6 @@ class CodecError(ValueError):
 @cache
 def allowed_classes() -> tuple[type, ...]:
     """The classes an entry may contain, in a fixed order (their tag is CLASS + index)."""
-    from pydantic import BaseModel
-
-    from aiinfralint.model import base, finding, k8s, prompt, provider, retrieval
-    from aiinfralint.parsers.base import ParseOutput, ParseProblem
-    from aiinfralint.pipeline.suppress import FileSuppressions, Suppression
-
     models: list[type] = []
     for mod in (base, finding, k8s, prompt, provider, retrieval):
         for obj in vars(mod).values():
@@ -66,8 +64,6 @@ def allowed_classes() -> tuple[type, ...]:
 def _layouts() -> tuple[dict[type, tuple[int, tuple[str, ...], bool]], list[Callable[[list[Any]], Any]]]:
     """For encoding: class -> (tag, field names, is a pydantic model); for decoding: one
     builder per tag offset, taking the whole tagged array."""
-    from pydantic import BaseModel
-
     setattr_ = object.__setattr__
     enc: dict[type, tuple[int, tuple[str, ...], bool]] = {}
     builders: list[Callable[[list[Any]], Any]] = []

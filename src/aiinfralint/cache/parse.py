@@ -1,7 +1,7 @@
 """A content-addressed cache of parse results, so an unchanged file is not parsed twice.
 
 What is cached: the `FileResult` of one file (its model objects, parse problems, skip
-reason and inline suppressions), as msgpack built by ``cachecodec`` (data only: loading an
+reason and inline suppressions), as msgpack built by ``cache/codec.py`` (data only: loading an
 entry can build the model's own classes and nothing else). Rules are never cached: they run
 on the whole merged model every time, so cross-file rules see every file whether it came
 from the cache or the parser.
@@ -16,7 +16,7 @@ The key of an entry is the sha256 of
   The same release installed anywhere gives the same fingerprint, so a cache restored on
   another CI runner hits; any edit to the package starts a new generation.
 
-Where (see ``cachedir``): ``<anchor>/parse-v2/<fingerprint>/<xx>/<key>.msgpack``, the anchor
+Where (see ``cache/store.py``): ``<anchor>/parse-v2/<fingerprint>/<xx>/<key>.msgpack``, the anchor
 being the user's cache directory (``~/.cache/aiinfralint``) or ``AIINFRALINT_CACHE_DIR``,
 never the tree being checked. Parse results are a pure function of a file's bytes and path,
 so projects share them. ``--no-cache`` or ``AIINFRALINT_NO_CACHE=1`` bypasses the cache (no
@@ -43,6 +43,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import aiinfralint
 from aiinfralint.cache import store as cachedir
 
 if TYPE_CHECKING:
@@ -141,8 +142,6 @@ def library_versions(names: tuple[str, ...] = PARSE_LIBRARIES) -> list[str]:
 
 def package_files() -> list[tuple[str, str]]:
     """(path relative to the package, absolute path) of every file of the aiinfralint package."""
-    import aiinfralint
-
     pkg = os.path.dirname(os.path.abspath(aiinfralint.__file__))
     out = []
     for dirpath, dirnames, filenames in os.walk(pkg):
@@ -268,6 +267,8 @@ class ParseCache:
         if not hmac.compare_digest(mac, sign(self.secret, key, body)):
             self.misses += 1
             return None
+        # lazy: the codec loads the model and parsers (pydantic, ~90 ms); a replayed run imports
+        # this module for its secret and signatures and never decodes an entry
         from aiinfralint.cache.codec import decode
 
         try:
@@ -281,7 +282,7 @@ class ParseCache:
     # write -----------------------------------------------------------------------------
 
     def put(self, key: str, value: FileResult) -> None:
-        from aiinfralint.cache.codec import CodecError, encode
+        from aiinfralint.cache.codec import CodecError, encode  # lazy: as in `get`
 
         try:
             body = encode(value)

@@ -1,6 +1,6 @@
 """The result cache: replay the report of an identical earlier run without running anything.
 
-The parse cache (``cache.py``) saves parsing, but every run still imports the model, runs
+The parse cache (``cache/parse.py``) saves parsing, but every run still imports the model, runs
 every rule on the whole project and renders the report. When *nothing* that the report
 depends on has changed since the last run with the same options, all of that would
 produce the same bytes again (output is deterministic, SPEC §8), so the run replays the
@@ -49,11 +49,23 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from aiinfralint.cache.store import SafeDir
-    from aiinfralint.pipeline.discovery import Discovery
+from aiinfralint import __version__, fileio
+from aiinfralint.cache.parse import (
+    _secret,
+    disabled_by_env,
+    file_digest,
+    installed_distributions,
+    open_anchor,
+    package_files,
+    sign,
+)
+from aiinfralint.cache.store import SafeDir, newest_first, project_dir
+from aiinfralint.configfile import MAX_CONFIG_BYTES, find_config
+from aiinfralint.pipeline.discovery import Discovery, discover
+from aiinfralint.pipeline.suppress import today
+from aiinfralint.report.escape import no_surrogates
 
 FORMAT = "replay-v2"
 KEEP_ENTRIES = 16  # one per set of options; the oldest go first
@@ -94,6 +106,9 @@ class Inputs:
     digest: str
     stats: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns)
     discovery: Discovery = field(compare=False)  # handed to the run, so it does not walk again
+    # what was read of each file (bytes, or None and why not), by path: handed to the run,
+    # so a file is read once per run and parsed from the very bytes hashed here
+    contents: dict[str, tuple[bytes | None, str | None]] = field(compare=False, default_factory=dict)
 
     def unchanged(self) -> bool:
         """True when no file that was hashed has changed since (size or mtime)."""
@@ -109,12 +124,10 @@ class Inputs:
 
 def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respect_gitignore: bool) -> Inputs:
     """Discover the files a check would read and hash what it would see of them."""
-    from aiinfralint.fileio import read_bytes
-    from aiinfralint.pipeline.discovery import discover
-
     disc = discover(paths, cwd=cwd, exclude=exclude, respect_gitignore=respect_gitignore)
     h = hashlib.sha256()
     stats: list[tuple[str, int, int]] = []
+    contents: dict[str, tuple[bytes | None, str | None]] = {}
     for display, why in disc.skipped:
         h.update(f"skip\0{display}\0{why}\0".encode("utf-8", "surrogateescape"))
     for c in disc.files:
@@ -124,14 +137,14 @@ def inputs_digest(paths: Sequence[str], cwd: Path, exclude: Sequence[str], respe
             stats.append((path, st.st_size, st.st_mtime_ns))
         except OSError:
             pass
-        data, reason = read_bytes(path)
+        data, reason = contents[path] = fileio.read_bytes(path)
         h.update(f"file\0{c.display}\0".encode("utf-8", "surrogateescape"))
         if data is None:
             h.update(f"unreadable\0{reason}\0".encode("utf-8", "surrogateescape"))
         else:
             h.update(len(data).to_bytes(8, "little"))
             h.update(data)
-    return Inputs(h.hexdigest(), tuple(stats), disc)
+    return Inputs(h.hexdigest(), tuple(stats), disc, contents)
 
 
 def _versioned_dirs() -> tuple[str, ...]:
@@ -145,8 +158,6 @@ def _versioned_dirs() -> tuple[str, ...]:
 def code_files() -> list[list[Any]]:
     """[path, size, mtime_ns, sha256 or ""] of every module file this process imported and
     every file of the aiinfralint package; "" for files named by a version in the key."""
-    from aiinfralint.cache.parse import file_digest, package_files
-
     package = {full for _, full in package_files()}
     files: set[str] = set(package)
     for mod in list(sys.modules.values()):
@@ -172,8 +183,6 @@ def code_files() -> list[list[Any]]:
 
 def _code_unchanged(recorded: Any) -> tuple[bool, bool]:
     """(every recorded file is as it was, some were verified by content: their stats are refreshed in place)."""
-    from aiinfralint.cache.parse import file_digest
-
     if not isinstance(recorded, list):
         return False, False
     refreshed = False
@@ -214,23 +223,12 @@ class Replay:
     @classmethod
     def plan(cls, request: CheckRequest, cwd: Path) -> Replay | None:
         """The entry for this request, or None when replay cannot apply (cache off, no safe secret)."""
-        from aiinfralint import __version__
-        from aiinfralint.cache.parse import (
-            _secret,
-            disabled_by_env,
-            installed_distributions,
-            open_anchor,
-        )
-        from aiinfralint.configfile import MAX_CONFIG_BYTES, find_config
-        from aiinfralint.fileio import read_bytes
-        from aiinfralint.pipeline.suppress import today
-
         if disabled_by_env():
             return None
         source = request.config or (str(p) if (p := find_config(cwd)) else None)
         config_bytes = b""
         if source is not None:
-            data, _ = read_bytes(source, MAX_CONFIG_BYTES)
+            data, _ = fileio.read_bytes(source, MAX_CONFIG_BYTES)
             if data is None:
                 return None  # the normal path reports the unreadable config
             config_bytes = data
@@ -255,8 +253,6 @@ class Replay:
         return cls(found[0], found[1], secret, key, request, cwd)
 
     def _dir(self, create: bool) -> SafeDir | None:
-        from aiinfralint.cache.store import project_dir
-
         project = project_dir(self.anchor, self.project, create, LAYOUT)
         if project is None:
             return None
@@ -270,8 +266,6 @@ class Replay:
     # lookup ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any] | None:
-        from aiinfralint.cache.parse import sign
-
         where = self._dir(create=False)
         if where is None:
             return None
@@ -347,8 +341,6 @@ class Replay:
         return self._write(entry)
 
     def _write(self, entry: dict[str, Any]) -> bool:
-        from aiinfralint.cache.parse import sign
-
         body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
         if len(body) > MAX_ENTRY_BYTES:
             return False
@@ -366,8 +358,6 @@ class Replay:
         return True
 
     def _prune(self, where: SafeDir) -> None:
-        from aiinfralint.cache.store import newest_first
-
         for old in newest_first(where.entries(ENTRY, dirs=False))[KEEP_ENTRIES:]:
             where.unlink_file(old)
 
@@ -379,17 +369,13 @@ def perform(writes: Sequence[Write]) -> None:
     (``fileio.write_text_nofollow``); text that still holds an undecodable file-name byte is
     written with it as ``\\xNN`` rather than failing half-way.
     """
-    from aiinfralint.fileio import write_text_nofollow
-
     for target, text in writes:
         if target == "-":
             try:
                 text.encode("utf-8")  # standard output may be lenient (surrogateescape); the report is not
             except UnicodeEncodeError:
-                from aiinfralint.report.escape import no_surrogates
-
                 text = no_surrogates(text)
             sys.stdout.write(text)
         else:
-            write_text_nofollow(target, text)
+            fileio.write_text_nofollow(target, text)
     sys.stdout.flush()

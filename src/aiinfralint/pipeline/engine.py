@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +63,8 @@ class RunOptions:
     progress: Callable[[int, int], None] | None = None
     # the files to check when the caller has already discovered them (with this config)
     discovery: Discovery | None = None
+    # what the caller already read of them, by path (bytes, or None and why not): not read again
+    contents: Mapping[str, tuple[bytes | None, str | None]] | None = None
 
 
 @dataclass
@@ -98,6 +100,7 @@ def parse_candidates(candidates: Sequence[Candidate], options: RunOptions) -> li
         jobs=options.jobs,
         use_cache=options.use_cache,
         progress=options.progress,
+        contents=options.contents,
         while_waiting=_prepare_rules,
     )
 

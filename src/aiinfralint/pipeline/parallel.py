@@ -48,7 +48,7 @@ import sys
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +81,7 @@ WALL_FACTOR = 3
 
 Item = tuple[int, str, str]  # (index in candidates, absolute path, display path)
 Parsed = tuple[int, FileResult]  # (index in candidates, result)
+Contents = Mapping[str, tuple[bytes | None, str | None]]  # path -> what was read of it, or why not
 
 
 def default_jobs() -> int:
@@ -169,26 +170,29 @@ class _Lookup:
     hits: int = 0
 
 
-def _look_up(candidates: Sequence[Candidate], cache: ParseCache | None) -> _Lookup:
-    """Answer what the cache can. A file read here for its key is handed to its parse, not read again."""
+def _look_up(candidates: Sequence[Candidate], cache: ParseCache | None, contents: Contents) -> _Lookup:
+    """Answer what the cache can. A file read here for its key is handed to its parse, not read again;
+    so is one the caller read already (`contents`)."""
     found = _Lookup([None] * len(candidates))
     for i, c in enumerate(candidates):
         item = (i, str(c.path), c.display)
-        if cache is None:
+        known = contents.get(item[1])
+        if cache is None and known is None:
             found.todo.append(item)
             continue
-        data, reason = fileio.read_bytes(item[1])
+        data, reason = known if known is not None else fileio.read_bytes(item[1])
         if data is None:
             found.results[i] = unreadable(c.display, reason or "cannot read")
             found.hits += 1
             continue
-        key = cache.key(c.display, data)
-        hit = cache.get(key)
+        key = cache.key(c.display, data) if cache is not None else None
+        hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
             found.results[i] = hit
             found.hits += 1
         else:
-            found.keys[i] = key
+            if key is not None:
+                found.keys[i] = key
             found.given[len(found.todo)] = data
             found.todo.append(item)
     return found
@@ -202,6 +206,7 @@ def parse_all(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    contents: Contents | None = None,
     while_waiting: Callable[[], None] | None = None,
 ) -> list[FileResult]:
     """Parse every candidate, each file read once; `while_waiting` runs here while workers parse."""
@@ -215,7 +220,7 @@ def parse_all(
             progress(done, total)
 
     cache = ParseCache.open(config, cwd, use_cache)
-    found = _look_up(candidates, cache)
+    found = _look_up(candidates, cache, contents or {})
     jobs = jobs if jobs and jobs > 0 else default_jobs()
     workers = max(1, min(jobs, len(found.todo) // MIN_FILES_PER_WORKER))
     if not found.todo:
