@@ -230,6 +230,10 @@ def claims(f: FileInput) -> bool:
     return f.suffix == ".sql" and _VECTOR_HINT.search(f.text) is not None
 
 
+_Partitions = dict[str, tuple[int, date | None, date | None]]  # parent -> (offset, lower, upper bound)
+_Partman = dict[str, tuple[int, str]]  # parent -> (offset, interval)
+
+
 def parse(f: FileInput) -> ParseOutput:
     original = f.text
     text, unclosed = _blank(original)
@@ -239,9 +243,35 @@ def parse(f: FileInput) -> ParseOutput:
         line, col = lines.pos(offset)
         what = "block comment `/*`" if opener == "/*" else f"dollar quote `{opener}`"
         problems.append(ParseProblem(f"unclosed {what}: the rest of the file is inside it", line, col))
+    tables, partitions, partman = _scan(text, original)
+    objects: list[ModelObject] = []
+    for name, offset, cols, off, pm in tables:
+        vec = tuple(
+            c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE)
+        )
+        if not vec:
+            continue
+        line, col = lines.pos(offset)
+        partitioning = None
+        if pm is not None:
+            partitioning = _time_partitioning(f.path, lines, name, cols, off, pm, partitions, partman)
+        objects.append(
+            VectorStore(
+                span=Span(path=f.path, line=line, column=col),
+                engine="pgvector",
+                name=name,
+                vector_fields=vec,
+                partitioning=partitioning,
+            )
+        )
+    return ParseOutput(objects=objects, problems=problems, claimed=True)
+
+
+def _scan(text: str, original: str) -> tuple[list[_Table], _Partitions, _Partman]:
+    """The tables created, the partitions attached to a parent, and pg_partman's set-ups."""
     tables: list[_Table] = []
-    partitions: dict[str, tuple[int, date | None, date | None]] = {}
-    partman: dict[str, tuple[int, str]] = {}
+    partitions: _Partitions = {}
+    partman: _Partman = {}
     for start, stmt in _statements(text):
         m = _CREATE.match(stmt)
         if m:
@@ -261,62 +291,58 @@ def parse(f: FileInput) -> ParseOutput:
             continue
         cp = _CREATE_PARENT.search(stmt)
         if cp:
-            args_text = original[start + cp.end() : start + len(stmt)]
-            args = re.findall(r"'([^']*)'", args_text)
+            args = re.findall(r"'([^']*)'", original[start + cp.end() : start + len(stmt)])
             if args:
-                interval = next(
-                    (
-                        a
-                        for a in args[1:]
-                        if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE)
-                        and a.lower() not in ("native", "partman")
-                    ),
-                    "",
-                )
-                partman[_unquote(args[0])] = (start + cp.start(), interval)
-    objects: list[ModelObject] = []
-    for name, offset, cols, off, pm in tables:
-        vec = tuple(
-            c for c, ty in cols.items() if re.match(r"(?:\w+\.)?(vector|halfvec|sparsevec)\b", ty, re.IGNORECASE)
-        )
-        if not vec:
-            continue
-        line, col = lines.pos(offset)
-        partitioning: TimePartitioning | None = None
-        if pm is not None:
-            keys = [_unquote(k) for k in pm.group("cols").split(",")]
-            key = keys[0] if keys else ""
-            key_type = next((ty for c, ty in cols.items() if c.lower() == key.lower()), "")
-            is_time = (
-                bool(_TIME_TYPES.match(key_type))
-                or (not key_type and bool(_TIME_NAME.search(key)))
-                or bool(re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE))
-            )
-            if pm.group("how").lower() == "range" and is_time:
-                pl, pc = lines.pos(off)
-                gran, window = None, None
-                short = name.split(".")[-1]
-                child = partitions.get(name) or partitions.get(short)
-                if child and child[1] and child[2]:
-                    gran, window = _granularity(child[1], child[2])
-                pmn = partman.get(name) or partman.get(short) or partman.get(f"public.{short}")
-                if pmn and pmn[1]:
-                    window = pmn[1]
-                    gran = next((g for w, g in _INTERVAL_WORDS if w in pmn[1].lower()), None) or gran
-                mech = f"PARTITION BY RANGE ({key})" + (f" {key_type}" if key_type else "")
-                partitioning = TimePartitioning(
-                    span=Span(path=f.path, line=pl, column=pc), mechanism=mech, granularity=gran, window=window
-                )
-        objects.append(
-            VectorStore(
-                span=Span(path=f.path, line=line, column=col),
-                engine="pgvector",
-                name=name,
-                vector_fields=vec,
-                partitioning=partitioning,
-            )
-        )
-    return ParseOutput(objects=objects, problems=problems, claimed=True)
+                partman[_unquote(args[0])] = (start + cp.start(), _partman_interval(args))
+    return tables, partitions, partman
+
+
+def _partman_interval(args: list[str]) -> str:
+    """The interval argument of a `create_parent(...)` call, or ""."""
+    return next(
+        (
+            a
+            for a in args[1:]
+            if re.search(r"\d|daily|weekly|monthly|hourly|yearly|quarterly", a, re.IGNORECASE)
+            and a.lower() not in ("native", "partman")
+        ),
+        "",
+    )
+
+
+def _time_partitioning(
+    path: str,
+    lines: _Lines,
+    name: str,
+    cols: dict[str, str],
+    off: int,
+    pm: re.Match[str],
+    partitions: _Partitions,
+    partman: _Partman,
+) -> TimePartitioning | None:
+    """How a `PARTITION BY` clause splits a table by time, or None when it does not."""
+    keys = [_unquote(k) for k in pm.group("cols").split(",")]
+    key = keys[0] if keys else ""
+    key_type = next((ty for c, ty in cols.items() if c.lower() == key.lower()), "")
+    is_time = (
+        bool(_TIME_TYPES.match(key_type))
+        or (not key_type and bool(_TIME_NAME.search(key)))
+        or bool(re.match(r"(date_trunc|extract|date)\s*\(", pm.group("cols"), re.IGNORECASE))
+    )
+    if pm.group("how").lower() != "range" or not is_time:
+        return None
+    pl, pc = lines.pos(off)
+    gran, window = None, None
+    short = name.split(".")[-1]
+    child = partitions.get(name) or partitions.get(short)
+    if child and child[1] and child[2]:
+        gran, window = _granularity(child[1], child[2])
+    pmn = partman.get(name) or partman.get(short) or partman.get(f"public.{short}")
+    if pmn and pmn[1]:
+        window = pmn[1]
+        gran = next((g for w, g in _INTERVAL_WORDS if w in pmn[1].lower()), None) or gran
+    mech = f"PARTITION BY RANGE ({key})" + (f" {key_type}" if key_type else "")
+    return TimePartitioning(span=Span(path=path, line=pl, column=pc), mechanism=mech, granularity=gran, window=window)
 
 
 PARSER = FileParser(name="pgvector SQL", claims=claims, parse=parse)
