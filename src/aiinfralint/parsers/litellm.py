@@ -146,6 +146,32 @@ def _deployment(entry: YMap, f: FileInput) -> LiteLLMDeployment | None:
 
 
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
+    spans = _section_spans(doc, f)
+    ls = doc.get("litellm_settings") if isinstance(doc.get("litellm_settings"), YMap) else YMap()
+    rs = doc.get("router_settings") if isinstance(doc.get("router_settings"), YMap) else YMap()
+    gs = doc.get("general_settings") if isinstance(doc.get("general_settings"), YMap) else YMap()
+    fallbacks = any(
+        isinstance(v, (YList, YMap)) and len(v) > 0
+        for node in (rs, ls)
+        for v in (node.get("fallbacks"), node.get("default_fallbacks"))
+    )
+    return [
+        LiteLLMConfig(
+            span=_span(f, doc, next((s for s in SECTIONS if s in doc), None)),
+            field_spans=spans,
+            deployments=_deployments(doc, f),
+            **_retries(rs, ls, f, spans),
+            fallbacks=fallbacks,
+            **_budgets(rs, ls, f, spans),
+            timezone=_str(ls.get("timezone")),
+            **_alerts(gs),
+            has_database="database_url" in gs,
+        )
+    ]
+
+
+def _section_spans(doc: YMap, f: FileInput) -> dict[str, Span]:
+    """Where each top-level section starts; a section of the wrong shape is an error."""
     spans: dict[str, Span] = {}
     for section in SECTIONS:
         if section in doc:
@@ -154,6 +180,10 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
                 line, col = doc.pos(section)
                 want = "a list" if section == "model_list" else "a mapping"
                 raise DocumentError(f"LiteLLM config: `{section}` must be {want}", line, col)
+    return spans
+
+
+def _deployments(doc: YMap, f: FileInput) -> tuple[LiteLLMDeployment, ...]:
     deployments: list[LiteLLMDeployment] = []
     ml = doc.get("model_list")
     if isinstance(ml, YList):
@@ -162,10 +192,11 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
                 d = _deployment(item, f)
                 if d is not None:
                     deployments.append(d)
-    ls = doc.get("litellm_settings") if isinstance(doc.get("litellm_settings"), YMap) else YMap()
-    rs = doc.get("router_settings") if isinstance(doc.get("router_settings"), YMap) else YMap()
-    gs = doc.get("general_settings") if isinstance(doc.get("general_settings"), YMap) else YMap()
+    return tuple(deployments)
 
+
+def _retries(rs: YMap, ls: YMap, f: FileInput, spans: dict[str, Span]) -> dict[str, Any]:
+    """`num_retries` (router settings first) and the router's per-error `retry_policy`."""
     num_retries: int | None = None
     retries_key: str | None = None
     for section, node in (("router_settings", rs), ("litellm_settings", ls)):
@@ -179,11 +210,11 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
     if isinstance(rp, YMap):
         retry_policy = {str(k): v for k, v in ((k, _int(v)) for k, v in rp.items()) if v is not None}
         spans["retry_policy"] = _span(f, rs, "retry_policy")
-    fallbacks = any(
-        isinstance(v, (YList, YMap)) and len(v) > 0
-        for node in (rs, ls)
-        for v in (node.get("fallbacks"), node.get("default_fallbacks"))
-    )
+    return {"num_retries": num_retries, "num_retries_key": retries_key, "retry_policy": retry_policy}
+
+
+def _budgets(rs: YMap, ls: YMap, f: FileInput, spans: dict[str, Span]) -> dict[str, Any]:
+    """The proxy-wide budget and the router's per-provider budgets."""
     max_budget = _float(ls.get("max_budget"))
     if "max_budget" in ls:
         spans["max_budget"] = _span(f, ls, "max_budget")
@@ -194,32 +225,23 @@ def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
         for prov, cfg in pbc.items():
             if isinstance(cfg, YMap):
                 provider_budgets[str(prov)] = (_float(cfg.get("budget_limit")), _str(cfg.get("time_period")))
+    return {
+        "max_budget": max_budget,
+        "budget_duration": _str(ls.get("budget_duration")),
+        "budget_reset_time": _str(ls.get("budget_reset_time")),
+        "provider_budgets": provider_budgets,
+    }
+
+
+def _alerts(gs: YMap) -> dict[str, Any]:
+    """The alerting channels and alert types of `general_settings`."""
     alerting = gs.get("alerting")
     alerts = tuple(str(a) for a in alerting if not isinstance(a, (YMap, YList))) if isinstance(alerting, YList) else ()
     if isinstance(alerting, str):
         alerts = (alerting,)
     at = gs.get("alert_types")
     alert_types = tuple(str(a) for a in at) if isinstance(at, YList) else None
-    tz = _str(ls.get("timezone"))
-    return [
-        LiteLLMConfig(
-            span=_span(f, doc, next((s for s in SECTIONS if s in doc), None)),
-            field_spans=spans,
-            deployments=tuple(deployments),
-            num_retries=num_retries,
-            num_retries_key=retries_key,
-            retry_policy=retry_policy,
-            fallbacks=fallbacks,
-            max_budget=max_budget,
-            budget_duration=_str(ls.get("budget_duration")),
-            budget_reset_time=_str(ls.get("budget_reset_time")),
-            timezone=tz,
-            provider_budgets=provider_budgets,
-            alerting=alerts,
-            alert_types=alert_types,
-            has_database="database_url" in gs,
-        )
-    ]
+    return {"alerting": alerts, "alert_types": alert_types}
 
 
 HANDLER = DocumentHandler(
