@@ -229,3 +229,25 @@ def test_documented_commands_run_and_exit_as_documented(workdir: Path):
 def test_skipped_commands_have_a_reason():
     skipped = {c.id: _skip_reason(c) for c in ALL if _skip_reason(c)}
     assert all(skipped.values())
+
+
+def test_every_configuration_key_is_in_the_readme():
+    from aiinfralint.config import Config, PricingConfig, PromptConfig, TrafficConfig
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") : readme.index("### Suppressing")]
+    toml = section[section.index("```toml") : section.index("```", section.index("```toml") + 3)]
+    # the body of each `[tool.aiinfralint.NAME]` table
+    tables = dict(re.findall(r"^\[tool\.aiinfralint\.([\w-]+)\][^\n]*\n(.*?)(?=^\[|\Z)", toml, re.M | re.S))
+    sections = {"": Config, "traffic": TrafficConfig, "prompt": PromptConfig, "pricing": PricingConfig}
+    missing = []
+    for table, model in sections.items():
+        for name in model.model_fields:
+            if name == "source" or (not table and name in sections):
+                continue
+            spellings = (name, name.replace("_", "-"))
+            patterns = [rf"^{re.escape(k)} = " for k in spellings]
+            patterns += [rf"^\[tool\.aiinfralint\.{re.escape(k)}[\].]" for k in spellings if not table]
+            if not any(re.search(p, tables.get(table, "") if table else toml, re.M) for p in patterns):
+                missing.append(f"{table}.{name}".strip("."))
+    assert not missing, f"configuration keys not in the README: {missing}"
