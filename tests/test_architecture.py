@@ -78,3 +78,61 @@ def test_a_plain_result_has_no_gate_summary() -> None:
     assert gate_of(plain) is None  # type: ignore[arg-type]
     assert gate_summary(plain) == {}  # type: ignore[arg-type]
     assert text_summary(plain) == ""  # type: ignore[arg-type]
+
+
+SRC = ROOT / "src" / "aiinfralint"
+DOC = ROOT / "docs" / "architecture.md"
+
+
+def test_the_documented_contracts_are_the_configured_ones() -> None:
+    import re
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    text = DOC.read_text()
+    section = text.split("## The contracts and how CI checks them", 1)[1].split("###", 1)[0]
+    numbered = re.findall(r"^(\d+)\. ", section, re.MULTILINE)
+    assert len(numbered) == len(contracts)
+    assert [c["type"] for c in contracts].count("layers") == 1
+    # every module the doc names by path exists
+    for path in set(re.findall(r"`((?:pipeline|cache|estimate|report|rules|parsers)/[a-z_]+\.py)`", text)):
+        assert (SRC / path).is_file(), path
+    # every debt the configuration ignores is explained in the doc
+    for c in contracts:
+        for edge in c.get("ignore_imports", []):
+            src, dst = (m.removeprefix("aiinfralint.") for m in edge.split(" -> "))
+            assert f"`{src} → {dst}`" in text or f"`{src} → " in text, edge
+
+
+LAYERED = sorted(
+    p.relative_to(SRC.parent).with_suffix("").as_posix().replace("/", ".")
+    for p in [*(SRC / "pipeline").glob("*.py"), *(SRC / "cache").glob("*.py")]
+    if p.name != "__init__.py"
+)
+
+
+@pytest.mark.parametrize("module", LAYERED)
+def test_each_pipeline_and_cache_module_imports_alone(module: str) -> None:
+    # an import cycle shows up as an ImportError for whichever module is imported first
+    proc = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_imports_in_functions_give_a_reason() -> None:
+    # in the pipeline's run path and the caches, an import inside a function says why it is lazy
+    import ast
+
+    files = [SRC / "pipeline" / f for f in ("engine.py", "parallel.py", "read.py", "suppress.py")]
+    files += [p for p in (SRC / "cache").glob("*.py")]
+    bare = []
+    for path in files:
+        lines = path.read_text().splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    here, before = lines[node.lineno - 1], lines[node.lineno - 2]
+                    if "# lazy:" not in here and "# lazy:" not in before:
+                        bare.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert bare == []

@@ -267,8 +267,8 @@ class ParseCache:
         if not hmac.compare_digest(mac, sign(self.secret, key, body)):
             self.misses += 1
             return None
-        # lazy: the codec loads the model and parsers (pydantic, ~90 ms); a replayed run imports
-        # this module for its secret and signatures and never decodes an entry
+        # a replayed run imports this module for its secret and signatures, never to decode:
+        # lazy: the codec loads pydantic and the parsers, ~90 ms a replayed run never needs
         from aiinfralint.cache.codec import decode
 
         try:
