@@ -111,8 +111,8 @@ def test_try_repo_runs_the_hook(tmp_path):
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "AIL000 parse-error" in out and "AIL002 expired-suppression" in out, out
-    assert "deploy/ok.yaml" not in out.split("aiinfralint summary")[0]
+    assert "AIL000 [error]" in out and "AIL002 [" in out, out
+    assert "deploy/ok.yaml" not in out.split("\nFound ")[0]
 
 
 def test_docs_snippet_matches_hook_ids():

@@ -88,34 +88,37 @@ def cut(word: str, room: int) -> tuple[str, str]:
     return word[:n], word[n:]
 
 
-def wrap(text: str, width: int, indent: str) -> list[str]:
+def wrap(text: str, width: int, indent: str, used: int = 0) -> list[str]:
     """`text` (one printable line) broken at spaces into lines of at most `width` columns.
 
-    Lines after the first start with `indent`; a word longer than a line is cut.
+    Lines after the first start with `indent`; `used` is how many columns the first line
+    already holds before `text` (when not even the first word fits after them, the first
+    line is left empty). A word longer than a line is cut.
     """
-    if cells(text) <= width:
+    if used + cells(text) <= width:
         return [text]
     lines: list[str] = []
-    line = ""
-    used = 0
-    start = 0  # columns the current line starts with (its indent)
+    line, col, empty = "", used, True
+    fresh = len(indent)
     for word in text.split(" "):
         size = cells(word)
-        if line and used + 1 + size <= width:
+        if not empty and col + 1 + size <= width:
             line += " " + word
-            used += 1 + size
+            col += 1 + size
             continue
-        if line:
+        if not empty or (col + size > width and size <= width - fresh):
             lines.append(line)
-            line, used = indent, len(indent)
-            start = used
-        while used + size > width and size > width - start:  # a word no line can hold
-            head, word = cut(word, width - used)
+            line, col = indent, fresh
+        while col + size > width:  # a word no line can hold: cut it
+            if col >= width:
+                lines.append(line)
+                line, col = indent, fresh
+            head, word = cut(word, width - col)
             lines.append(line + head)
-            line, used = indent, len(indent)
-            start = used
+            line, col = indent, fresh
             size = cells(word)
         line += word
-        used += size
+        col += size
+        empty = False
     lines.append(line)
     return lines

@@ -83,10 +83,9 @@ class _Writer:
         sev = f.severity.value
         style = SEVERITY_STYLE[sev]
         loc = f"{printable(f.span.path)}:{f.span.line}:{f.span.column}:"
-        head = f"{loc} {f.code} [{sev}]"
-        wrapped = wrap(f"{head} {printable(f.message)}", self.width, INDENT)
-        if wrapped[0].startswith(head):
-            wrapped[0] = f"{s(loc, 'bold')} {s(f.code, style)} {s(f'[{sev}]', style)}{wrapped[0][len(head) :]}"
+        wrapped = wrap(printable(f.message), self.width, INDENT, cells(loc) + len(f.code) + len(sev) + 5)
+        first = wrapped[0]
+        wrapped[0] = f"{s(loc, 'bold')} {s(f.code, style)} {s(f'[{sev}]', style)}{' ' if first else ''}{first}"
         out.extend(wrapped)
         self.frame(f, style)
         imp = f.impact
@@ -167,9 +166,10 @@ def defaults_lines(defaults: tuple[DefaultUsed, ...], s: Styler) -> list[str]:
     for d in defaults:
         seen.setdefault(d.key, d)
     out = [s("Defaults used", "bold")]
-    width = max(len(printable(f"{d.key} = {d.value}")) for d in seen.values())
-    for d in seen.values():
-        setting = printable(f"{d.key} = {d.value}")
+    keys = max(len(printable(key)) for key in seen)
+    settings = [f"{printable(d.key).ljust(keys)} = {printable(d.value)}" for d in seen.values()]
+    width = max(len(setting) for setting in settings)
+    for d, setting in zip(seen.values(), settings, strict=True):
         out.append(f"  {setting.ljust(width)}  {s('(' + printable(d.what) + ')', 'dim')}")
     out.append(
         s(
