@@ -7,6 +7,7 @@ import json
 import pytest
 
 from aiinfralint.pipeline.baseline import BaselineError, load_baseline
+from aiinfralint.pipeline.engine import _fingerprint
 
 BROKEN = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\n spec: [broken\n"
 BROKEN2 = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n spec: {broken\n"
@@ -156,3 +157,55 @@ def test_unused_suppression_can_itself_be_silenced(run_check):
     )
     result = run_check({"s.yaml": text})
     assert result.findings == [] and [f.code for f in result.suppressed] == ["AIL001"]
+
+
+def _findings(path="."):
+    from aiinfralint.config import defaults
+    from aiinfralint.pipeline.engine import RunOptions, run
+
+    return run(RunOptions(paths=[path], config=defaults(), use_cache=False)).findings
+
+
+def test_baseline_matches_from_a_sub_folder(project, monkeypatch, capsys):
+    from aiinfralint.cli import main
+
+    assert main(["check", "--write-baseline", "baseline.json"]) == 0
+    [entry] = json.loads((project / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert entry["identity"].startswith("id:") and entry["path"] == "legacy/old.yaml"
+    capsys.readouterr()
+    monkeypatch.chdir(project / "legacy")
+    assert main(["check", "--baseline", "../baseline.json", "--format", "json", "."]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    # written from the sub-folder, its paths are still relative to the baseline's folder
+    assert main(["check", "--write-baseline", "../other.json", "."]) == 0
+    [entry2] = json.loads((project / "other.json").read_text(encoding="utf-8"))["findings"]
+    assert entry2["path"] == "legacy/old.yaml" and entry2["identity"] == entry["identity"]
+
+
+def test_baseline_matches_after_a_wording_change(project):
+    from aiinfralint.pipeline.baseline import apply_baseline, write_baseline
+
+    # a finding without a key: the engine's fingerprint rests on its message, the identity does not
+    f = _findings()[0].model_copy(update={"key": ""})
+    f = f.model_copy(update={"fingerprint": _fingerprint(f)})
+    write_baseline("baseline.json", [f], project)
+    reworded = f.model_copy(update={"message": "the same problem, told differently"})
+    reworded = reworded.model_copy(update={"fingerprint": _fingerprint(reworded)})
+    assert reworded.fingerprint != f.fingerprint
+    kept, dropped, stale = apply_baseline([reworded], load_baseline("baseline.json"), project)
+    assert kept == [] and dropped == [reworded] and stale == 0
+
+
+def test_old_baseline_without_identities_matches_by_fingerprint(project):
+    from aiinfralint.pipeline.baseline import apply_baseline
+
+    [f] = _findings()
+    old = {
+        "version": 1,
+        "findings": [{"fingerprint": f.fingerprint, "code": f.code, "path": f.span.path, "message": f.message}],
+    }
+    (project / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    baseline = load_baseline("old.json")
+    assert apply_baseline([f], baseline, project) == ([], [f], 0)
+    other = f.model_copy(update={"fingerprint": "y" * 20})
+    assert apply_baseline([other], baseline, project) == ([other], [], 1)

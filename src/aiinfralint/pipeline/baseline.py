@@ -1,11 +1,13 @@
 """Baseline files: adopt the gate on a legacy repository and see only new findings.
 
-``--write-baseline FILE`` records the fingerprint of every current finding (with its
-code, path and message, for the humans who review the file); ``--baseline FILE``
-drops findings whose fingerprint it lists. Fingerprints come from the engine: code,
-path, object and problem key, never the line, so unrelated edits do not resurface
-baselined findings. Paths are relative to the working directory, so write and use a
-baseline from the same directory (normally the repository root).
+``--write-baseline FILE`` records every current finding (with its code, path and
+message, for the humans who review the file); ``--baseline FILE`` drops the findings
+it lists. An entry is matched by its ``identity``, the gate's: rule, object and
+offending value or key, never the message or the line, with the path relative to the
+baseline file's folder. So a baseline matches from any working directory and after a
+finding's wording changes. Entries written before identities existed (no
+``identity`` field) match by the engine's fingerprint, as they always did (paths
+relative to the working directory).
 
 The file is deterministic (sorted, no timestamps) so that it diffs cleanly in review.
 """
@@ -16,7 +18,7 @@ import errno
 import json
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from aiinfralint import __version__
 from aiinfralint.config import ConfigError
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Finding
+from aiinfralint.pipeline.gate_types import identity, numbered
 
 BASELINE_VERSION = 1
 # tens of thousands of findings fit in a few MiB; a baseline is never near this
@@ -40,6 +43,7 @@ class BaselineEntry:
     code: str = ""
     path: str = ""
     message: str = ""
+    identity: str = ""  # empty in a baseline written before identities: matched by fingerprint
 
 
 @dataclass
@@ -49,13 +53,45 @@ class Baseline:
 
     @property
     def fingerprints(self) -> frozenset[str]:
-        return frozenset(e.fingerprint for e in self.entries)
+        """The entries without an identity (an older baseline), matched by fingerprint."""
+        return frozenset(e.fingerprint for e in self.entries if not e.identity)
+
+    @property
+    def identities(self) -> frozenset[str]:
+        return frozenset(e.identity for e in self.entries if e.identity)
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.source).parent
 
 
-def baseline_document(findings: Iterable[Finding]) -> dict[str, object]:
+def anchored_path(path: str, cwd: Path, folder: Path) -> str:
+    """A finding's path (relative to `cwd`, or absolute) relative to the baseline's folder."""
+    absolute = os.path.normpath(cwd / path)
+    try:
+        return Path(os.path.relpath(absolute, os.path.normpath(folder))).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(absolute).as_posix()
+
+
+def identities(findings: Sequence[Finding], cwd: Path, folder: Path) -> list[str]:
+    """The baseline identity of each finding, repeats numbered in run order."""
+    return numbered([identity(f, anchored_path(f.span.path, cwd, folder)) for f in findings])
+
+
+def baseline_document(findings: Sequence[Finding], cwd: Path, folder: Path) -> dict[str, object]:
     rows = sorted(
-        ({"fingerprint": f.fingerprint, "code": f.code, "path": f.span.path, "message": f.message} for f in findings),
-        key=lambda r: (r["path"], r["code"], r["fingerprint"]),
+        (
+            {
+                "identity": ident,
+                "fingerprint": f.fingerprint,
+                "code": f.code,
+                "path": anchored_path(f.span.path, cwd, folder),
+                "message": f.message,
+            }
+            for f, ident in zip(findings, identities(findings, cwd, folder), strict=True)
+        ),
+        key=lambda r: (r["path"], r["code"], r["identity"]),
     )
     return {
         "version": BASELINE_VERSION,
@@ -66,8 +102,10 @@ def baseline_document(findings: Iterable[Finding]) -> dict[str, object]:
     }
 
 
-def write_baseline(path: str | Path, findings: Sequence[Finding]) -> int:
-    doc = baseline_document(findings)
+def write_baseline(path: str | Path, findings: Sequence[Finding], cwd: Path | None = None) -> int:
+    """Write the baseline; finding paths (relative to `cwd`) are stored relative to its folder."""
+    here = Path.cwd() if cwd is None else cwd
+    doc = baseline_document(findings, here, (here / path).parent)
     data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     # never through a symlink a pull request may have committed in place of the file
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -125,16 +163,39 @@ def load_baseline(path: str | Path) -> Baseline:
             raise BaselineError(f"{where} has no 'fingerprint' string")
         entries.append(
             BaselineEntry(
-                row["fingerprint"], _text(row, "code", where), _text(row, "path", where), _text(row, "message", where)
+                row["fingerprint"],
+                _text(row, "code", where),
+                _text(row, "path", where),
+                _text(row, "message", where),
+                _text(row, "identity", where),
             )
         )
     return Baseline(entries, str(p))
 
 
-def apply_baseline(findings: Sequence[Finding], baseline: Baseline) -> tuple[list[Finding], list[Finding], int]:
-    """Split findings into (new, baselined); also count baseline entries nothing matched (fixed since)."""
-    known = baseline.fingerprints
-    kept = [f for f in findings if f.fingerprint not in known]
-    dropped = [f for f in findings if f.fingerprint in known]
-    stale = len(known - {f.fingerprint for f in dropped})
+def apply_baseline(
+    findings: Sequence[Finding],
+    baseline: Baseline,
+    cwd: Path | None = None,
+    run_findings: Sequence[Finding] | None = None,
+) -> tuple[list[Finding], list[Finding], int]:
+    """Split findings into (new, baselined); also count baseline entries nothing matched (fixed since).
+
+    `cwd` is the folder finding paths are relative to; `run_findings` are all the run's
+    findings (`findings` may be a part of them, the new ones of a --diff run), so that
+    repeats of one identity are numbered as when the baseline was written.
+    """
+    here = Path.cwd() if cwd is None else cwd
+    everything = list(findings if run_findings is None else run_findings)
+    folder = here / baseline.folder
+    ident = {id(f): i for f, i in zip(everything, identities(everything, here, folder), strict=True)}
+    by_identity, by_fingerprint = baseline.identities, baseline.fingerprints
+
+    def known(f: Finding) -> bool:
+        return ident.get(id(f)) in by_identity or f.fingerprint in by_fingerprint
+
+    kept = [f for f in findings if not known(f)]
+    dropped = [f for f in findings if known(f)]
+    stale = len(by_identity - {ident.get(id(f)) for f in dropped})
+    stale += len(by_fingerprint - {f.fingerprint for f in dropped})
     return kept, dropped, stale

@@ -260,7 +260,7 @@ def run_gate(
     head = run(options)
     gate = _as_gate(head)
     if write_baseline is not None:
-        bl.write_baseline(write_baseline, head.findings)
+        bl.write_baseline(write_baseline, head.findings, options.cwd)
         gate.baseline_written = write_baseline
         gate.baselined = list(head.findings)
         gate.findings = []
@@ -282,7 +282,9 @@ def run_gate(
         )
     if baseline is not None:
         loaded = bl.load_baseline(baseline)
-        gate.findings, gate.baselined, gate.baseline_stale = bl.apply_baseline(gate.findings, loaded)
+        gate.findings, gate.baselined, gate.baseline_stale = bl.apply_baseline(
+            gate.findings, loaded, options.cwd, head.findings
+        )
         gate.baseline_path = baseline
         if gate.diff is not None and gate.baselined:
             gate.diff.config_changes = [
