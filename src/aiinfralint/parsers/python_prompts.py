@@ -156,75 +156,181 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 def _scan(text: str, depth: int, level: int) -> tuple[int, str] | None:
     if level > 4:  # f-strings in the fields of f-strings, five deep: no real code does that
         return 0, _NESTED
-    chains = [0]  # trailers in a row, per open bracket
-    last = -1  # end of the last primary, trailer or closing bracket (a trailer right after it chains)
-    chain = ops = 0
-    elifs: dict[int, int] = {}
-    for m in _NEST_SCAN.finditer(text):
-        kind = m.lastgroup
-        if kind == "open" or kind == "dot":
-            if _adjacent(text, last, m.start()):
-                chains[-1] += 1
-                if chains[-1] > MAX_CHAIN:
-                    return m.start(), _CHAINED
+    return _NestScan(text, depth, level).run()
+
+
+class _NestScan:
+    """One pass of `_NEST_SCAN` over a text, counting what libcst would nest.
+
+    `chains` holds the trailers in a row per open bracket; `last` is the end of the last
+    primary, trailer or closing bracket (a trailer right after it chains); `chain` and
+    `ops` count if-else/lambda chains and operators in the current statement; `elifs`
+    counts the `elif`s of the `if` at each column.
+    """
+
+    __slots__ = ("chain", "chains", "depth", "elifs", "last", "level", "ops", "text")
+
+    def __init__(self, text: str, depth: int, level: int) -> None:
+        self.text, self.depth, self.level = text, depth, level
+        self.chains = [0]
+        self.last = -1
+        self.chain = self.ops = 0
+        self.elifs: dict[int, int] = {}
+
+    def run(self) -> tuple[int, str] | None:
+        text = self.text
+        for m in _NEST_SCAN.finditer(text):
+            kind = m.lastgroup
+            if kind == "open" or kind == "dot":
+                hit = self.trailer(m, kind)
+            elif kind == "close":
+                if len(self.chains) > 1:
+                    self.chains.pop()
+                    self.depth -= 1
+                self.last = m.end()
+                continue
+            elif kind == "str":
+                hit = self.string(m)
+            elif kind == "comment":
+                if _adjacent(text, self.last, m.start()):
+                    self.last = m.end()
+                continue
+            elif kind == "nl":
+                if len(self.chains) == 1 and text[m.start() - 1 : m.start()] != "\\":
+                    self.chain = self.ops = self.chains[0] = 0
+                    self.last = -1
+                continue
+            elif kind == "kw":
+                hit = self.keyword(m)
             else:
-                chains[-1] = 1
-            if kind == "open":
-                depth += 1
-                if depth > MAX_NESTING:
-                    return m.start(), _NESTED
-                chains.append(0)
-                last = -1
-            elif len(chains) == 1 and "\n" in m.group().replace("\\\n", ""):
-                chain = ops = chains[0] = 0  # `1.` then a name on the next line: a new statement
-                last = m.end()
+                hit = self.operator(m, kind)
+            if hit is not None:
+                return hit
+        return None
+
+    def trailer(self, m: re.Match[str], kind: str) -> tuple[int, str] | None:
+        """An opening bracket or a `.name`: a trailer if right after a primary."""
+        chains = self.chains
+        if _adjacent(self.text, self.last, m.start()):
+            chains[-1] += 1
+            if chains[-1] > MAX_CHAIN:
+                return m.start(), _CHAINED
+        else:
+            chains[-1] = 1
+        if kind == "open":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                return m.start(), _NESTED
+            chains.append(0)
+            self.last = -1
+        elif len(chains) == 1 and "\n" in m.group().replace("\\\n", ""):
+            self.chain = self.ops = chains[0] = 0  # `1.` then a name on the next line: a new statement
+            self.last = m.end()
+        else:
+            self.last = m.end()
+        return None
+
+    def string(self, m: re.Match[str]) -> tuple[int, str] | None:
+        """A string literal; an f-string's fields are scanned one level deeper."""
+        for expr in _fstring_fields(self.text, m.start(), m.group()):
+            hit = _scan(expr, self.depth + 1, self.level + 1)
+            if hit is not None:
+                return m.start(), hit[1]
+        self.chains[-1] = 0
+        self.last = m.end()
+        return None
+
+    def keyword(self, m: re.Match[str]) -> tuple[int, str] | None:
+        """An `if` or `elif` at the start of a line: counts the `elif`s of its column."""
+        text = self.text
+        if len(self.chains) == 1 and text[max(m.start() - 2, 0) : m.start()] != "\\\n":
+            col = m.start("kw") - m.start()
+            elifs = self.elifs
+            if m.group("kw") == "if":
+                elifs[col] = 0
             else:
-                last = m.end()
-        elif kind == "close":
-            if len(chains) > 1:
-                chains.pop()
-                depth -= 1
-            last = m.end()
-        elif kind == "str":
-            for field in _fstring_fields(text, m.start(), m.group()):
-                hit = _scan(field, depth + 1, level + 1)
-                if hit is not None:
-                    return m.start(), hit[1]
-            chains[-1] = 0
-            last = m.end()
-        elif kind == "comment":
-            if _adjacent(text, last, m.start()):
-                last = m.end()
-        elif kind == "nl":
-            if len(chains) == 1 and text[m.start() - 1 : m.start()] != "\\":
-                chain = ops = chains[0] = 0
-                last = -1
-        elif kind == "kw":
-            if len(chains) == 1 and text[max(m.start() - 2, 0) : m.start()] != "\\\n":
-                col = m.start("kw") - m.start()
-                if m.group("kw") == "if":
-                    elifs[col] = 0
-                else:
-                    elifs[col] = elifs.get(col, 0) + 1
-                    if elifs[col] > MAX_CHAIN:
-                        return m.start("kw"), _ELIFS
-        elif kind == "run":
+                elifs[col] = elifs.get(col, 0) + 1
+                if elifs[col] > MAX_CHAIN:
+                    return m.start("kw"), _ELIFS
+        return None
+
+    def operator(self, m: re.Match[str], kind: str | None) -> tuple[int, str] | None:
+        """A run of unary operators, a binary operator, or an `else`/`lambda` link."""
+        if kind == "run":
             run = m.group()
             signs = run.count("-") + run.count("+")
-            ops += signs
+            self.ops += signs
             if len(run) >= MAX_NESTING and signs + run.count("~") + len(_UNARY_WORD.findall(run)) >= MAX_NESTING:
                 return m.start(), _NESTED
-            if ops > MAX_OPERATORS_PER_STATEMENT:
+            if self.ops > MAX_OPERATORS_PER_STATEMENT:
                 return m.start(), _NESTED
         elif kind == "op":
-            ops += 1
-            if ops > MAX_OPERATORS_PER_STATEMENT:
+            self.ops += 1
+            if self.ops > MAX_OPERATORS_PER_STATEMENT:
                 return m.start(), _NESTED
         elif kind == "chain":
-            chain += 1
-            if chain > MAX_NESTING:
+            self.chain += 1
+            if self.chain > MAX_NESTING:
                 return m.start(), _NESTED
-    return None
+        return None
+
+
+_ORDER_FREE = ("sorted", "min", "max", "sum", "len", "any", "all")  # calls whose result ignores input order
+_SET_ORDER = "iteration over a set (order changes between processes)"
+
+
+@lru_cache(maxsize=1)
+def _order_visitor() -> Any:
+    """The visitor class that collects order hazards (sets, unsorted dumps, joins over dict views)."""
+    import libcst as cst  # lazy: libcst costs ~340 ms; only Python files that mention an LLM client need it
+
+    class OrderVisitor(cst.CSTVisitor):
+        def __init__(self, reader: _Reader, scope: Scope, found: list[str]) -> None:
+            self.reader, self.scope, self.found = reader, scope, found
+            self.sorted_depth = 0
+
+        def visit_Call(self, call: Any) -> bool | None:
+            fn = self.reader._code(call.func)
+            if fn in _ORDER_FREE:
+                self.sorted_depth += 1
+                return True
+            if fn.endswith("dumps") and call.args:
+                self._dumps(call)
+            if self.sorted_depth == 0:
+                if fn in ("set", "frozenset"):
+                    self.found.insert(0, _SET_ORDER)
+                elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and call.args:
+                    arg_code = self.reader._code(call.args[0].value)
+                    if re.search(r"\.(keys|values|items)\(\)", arg_code) and "sorted(" not in arg_code:
+                        self.found.append("a join over a dict view in insertion order")
+            return True
+
+        def _dumps(self, call: Any) -> None:
+            reader = self.reader
+            sort = any(
+                a.keyword is not None and a.keyword.value == "sort_keys" and reader._code(a.value) != "False"
+                for a in call.args
+            )
+            arg, ascope = reader.resolve(call.args[0].value, self.scope)
+            literal = isinstance(arg, (cst.Dict, cst.List, cst.Tuple)) and reader._constant(arg, ascope)
+            if not sort and not literal and not self.sorted_depth:
+                self.found.append("`json.dumps` without `sort_keys=True`")
+
+        def leave_Call(self, call: Any) -> None:
+            if self.reader._code(call.func) in _ORDER_FREE:
+                self.sorted_depth -= 1
+
+        def visit_SetComp(self, n: Any) -> bool | None:
+            if self.sorted_depth == 0:
+                self.found.insert(0, _SET_ORDER)
+            return True
+
+        def visit_Set(self, n: Any) -> bool | None:
+            if self.sorted_depth == 0:
+                self.found.insert(0, _SET_ORDER)
+            return True
+
+    return OrderVisitor
 
 
 def _fstring_fields(text: str, start: int, token: str) -> list[str]:
@@ -286,7 +392,7 @@ class Scope:
 
 class _Reader:
     def __init__(self, f: FileInput, module: Any, positions: Any, parents: Any) -> None:
-        import libcst as cst
+        import libcst as cst  # lazy: libcst costs ~340 ms; only Python files that mention an LLM client need it
 
         self.cst = cst
         self.f = f
@@ -684,53 +790,8 @@ class _Reader:
             return None
         target, tscope = self.resolve(node, scope)
         found: list[str] = []
-
-        class V(cst.CSTVisitor):
-            def __init__(self, reader: _Reader) -> None:
-                self.reader = reader
-                self.sorted_depth = 0
-
-            def visit_Call(self, call: Any) -> bool | None:
-                fn = self.reader._code(call.func)
-                if fn in ("sorted", "min", "max", "sum", "len", "any", "all"):
-                    self.sorted_depth += 1
-                    return True
-                if fn.endswith("dumps") and call.args:
-                    sort = any(
-                        a.keyword is not None
-                        and a.keyword.value == "sort_keys"
-                        and self.reader._code(a.value) != "False"
-                        for a in call.args
-                    )
-                    arg, ascope = self.reader.resolve(call.args[0].value, tscope)
-                    literal = isinstance(arg, (cst.Dict, cst.List, cst.Tuple)) and self.reader._constant(arg, ascope)
-                    if not sort and not literal and not self.sorted_depth:
-                        found.append("`json.dumps` without `sort_keys=True`")
-                if self.sorted_depth == 0:
-                    if fn in ("set", "frozenset"):
-                        found.insert(0, "iteration over a set (order changes between processes)")
-                    elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "join" and call.args:
-                        arg_code = self.reader._code(call.args[0].value)
-                        if re.search(r"\.(keys|values|items)\(\)", arg_code) and "sorted(" not in arg_code:
-                            found.append("a join over a dict view in insertion order")
-                return True
-
-            def leave_Call(self, call: Any) -> None:
-                if self.reader._code(call.func) in ("sorted", "min", "max", "sum", "len", "any", "all"):
-                    self.sorted_depth -= 1
-
-            def visit_SetComp(self, n: Any) -> bool | None:
-                if self.sorted_depth == 0:
-                    found.insert(0, "iteration over a set (order changes between processes)")
-                return True
-
-            def visit_Set(self, n: Any) -> bool | None:
-                if self.sorted_depth == 0:
-                    found.insert(0, "iteration over a set (order changes between processes)")
-                return True
-
         try:
-            target.visit(V(self))
+            target.visit(_order_visitor()(self, tscope, found))
         except Exception:
             return None
         if not found and isinstance(target, cst.Name) and target is not node:
@@ -1118,8 +1179,9 @@ def _unescape(text: str, raw: bool) -> str:
 
 
 def parse(f: FileInput) -> ParseOutput:
+    # lazy: libcst costs ~340 ms; only Python files that mention an LLM client need it
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider  # lazy: as libcst
 
     llm_file = _LLM_IMPORT.search(f.text) is not None
     deep = _too_deep(f.text)
