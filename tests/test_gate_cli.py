@@ -251,3 +251,20 @@ def test_delta_hook_in_a_repository_without_commits(proj, monkeypatch, capsys):
     assert _run("--diff", "HEAD", "--fail-on", "never", ".") == 0  # the aiinfralint-delta hook
     assert "1 new, 0 fixed, 0 unchanged" in capsys.readouterr().out
     assert _run("--diff", "HEAD", ".") == 1  # everything is new
+
+
+@needs_git
+@pytest.mark.parametrize("absolute", [False, True])
+def test_diff_from_outside_the_project_folder(proj, monkeypatch, capsys, absolute):
+    _config(proj, 'fail-on = "error"\n')
+    _repo(proj)
+    _git(proj, "commit", "-q", "-m", "base")
+    _config(proj, 'fail-on = "never"\n')
+    monkeypatch.chdir(proj.parent)  # not a git work tree: the repository is found from the path
+    target = str(proj) if absolute else "proj"
+    assert _run("--diff", "HEAD", "--format", "json", target) == 1
+    diff = json.loads(capsys.readouterr().out)["diff"]
+    # the base's pyproject.toml was found from the checked path: only fail-on changed
+    assert [c["change"] for c in diff["config_changes"]] == ["fail-on error → never"]
+    assert diff["config_switches_off"] is True
+    assert diff["counts"] == {"added": 0, "fixed": 0, "unchanged": 1}

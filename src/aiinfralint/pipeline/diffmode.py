@@ -20,16 +20,16 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.config import Config, ConfigError, defaults, find_config, parse_text, show
-from aiinfralint.configfile import MAX_CONFIG_BYTES
-from aiinfralint.model.finding import Severity
+from aiinfralint.config import Config, ConfigError, defaults, parse_text, show
+from aiinfralint.configfile import MAX_CONFIG_BYTES, nearest_config
+from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.totals import totals
 from aiinfralint.pipeline import baseline as bl
 from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES, discover
@@ -150,34 +150,69 @@ def materialise(commit: str, root: Path, dest: Path, explicit: frozenset[str] = 
     return len(blobs)
 
 
-@contextmanager
-def base_tree(ref: str, options: RunOptions) -> Iterator[tuple[RunOptions, str]]:
-    """Options that check BASE_REF's version of the same paths; the tree is removed afterwards."""
+def anchor(options: RunOptions) -> Path:
+    """Where git and the configuration are looked up: the first checked path's folder.
+
+    As `configfile.nearest_config` does for the head: `cd /tmp && aiinfralint check
+    --diff main /tmp/proj` compares /tmp/proj's repository, not the working directory's.
+    """
     cwd = options.cwd.resolve()
-    root, commit = resolve_base(ref, cwd)
+    raw = (options.paths or ["."])[0]
+    target = cwd if raw == "-" else Path(os.path.normpath(cwd / raw))
+    return target if target.is_dir() else target.parent
+
+
+@dataclass(frozen=True)
+class BaseTree:
+    """Where BASE_REF's files were written: `tree` stands for the repository `root`."""
+
+    options: RunOptions
+    commit: str
+    tree: Path
+    root: Path
+
+    def relocated(self, path: str) -> str:
+        """A base finding's path as the head shows it (absolute paths name the repository)."""
+        inside = str(self.tree)
+        if path == inside or path.startswith(inside + os.sep):
+            return str(self.root) + path[len(inside) :]
+        return path
+
+
+@contextmanager
+def base_tree(ref: str, options: RunOptions) -> Iterator[BaseTree]:
+    """Options that check BASE_REF's version of the same paths; the tree is removed afterwards.
+
+    The temporary directory mirrors the working directory and the repository from their
+    common folder, so relative paths (also `../proj` from outside it) read the same.
+    """
+    cwd = options.cwd.resolve()
+    root, commit = resolve_base(ref, anchor(options))
     root = root.resolve()
+    try:
+        common = Path(os.path.commonpath([cwd, root]))
+    except ValueError:  # another drive
+        raise DiffError(f"the working directory {cwd} and the repository {root} share no folder") from None
     tmp = Path(tempfile.mkdtemp(prefix="aiinfralint-base-"))
     try:
+        tree = tmp / root.relative_to(common)
+        base_cwd = tmp / cwd.relative_to(common)
         explicit: set[str] = set()
         mapped: list[str] = []
-        try:
-            prefix = cwd.relative_to(root)
-        except ValueError:
-            raise DiffError(f"the working directory {cwd} is outside the repository {root}") from None
-        base_cwd = tmp / prefix
         for raw in options.paths or ["."]:
-            absolute = Path(raw) if Path(raw).is_absolute() else cwd / raw
-            absolute = Path(os.path.normpath(absolute))
+            absolute = Path(os.path.normpath(Path(raw) if Path(raw).is_absolute() else cwd / raw))
             try:
                 rel = absolute.relative_to(root)
             except ValueError:
                 continue  # outside the repository: nothing to compare with
             explicit.add(rel.as_posix())
-            mapped.append(str(tmp / rel) if Path(raw).is_absolute() else raw)
-        materialise(commit, root, tmp, frozenset(explicit))
+            mapped.append(str(tree / rel) if Path(raw).is_absolute() else raw)
+        tree.mkdir(parents=True, exist_ok=True)
+        materialise(commit, root, tree, frozenset(explicit))
         base_cwd.mkdir(parents=True, exist_ok=True)
         existing = [p for p in mapped if (Path(p) if Path(p).is_absolute() else base_cwd / p).exists()]
-        yield replace(options, cwd=base_cwd, paths=existing, progress=None, stdin_text=None), commit
+        base_options = replace(options, cwd=base_cwd, paths=existing, progress=None, stdin_text=None)
+        yield BaseTree(base_options, commit, tree, root)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -217,11 +252,27 @@ def prompt_prefix_tokens(project: Project) -> dict[tuple[str, str], int]:
     return out
 
 
-def compare(base: RunResult, head: RunResult, base_ref: str, commit: str) -> DiffReport:
-    """Findings paired by identity (rule, object, offending value; never the message)."""
-    paired = match(base.findings, head.findings)
-    tb, th = totals(base.findings), totals(head.findings)
-    pb, ph = prompt_prefix_tokens(base.project), prompt_prefix_tokens(head.project)
+def _relocated(findings: Sequence[Finding], where: Callable[[str], str]) -> list[Finding]:
+    return [
+        f
+        if where(f.span.path) == f.span.path
+        else f.model_copy(update={"span": f.span.model_copy(update={"path": where(f.span.path)})})
+        for f in findings
+    ]
+
+
+def compare(
+    base: RunResult, head: RunResult, base_ref: str, commit: str, where: Callable[[str], str] = str
+) -> DiffReport:
+    """Findings paired by identity (rule, object, offending value; never the message).
+
+    `where` maps a base path to the head's (an absolute path into the base tree).
+    """
+    base_findings = _relocated(base.findings, where)
+    paired = match(base_findings, head.findings)
+    tb, th = totals(base_findings), totals(head.findings)
+    pb = {(where(path), name): n for (path, name), n in prompt_prefix_tokens(base.project).items()}
+    ph = prompt_prefix_tokens(head.project)
     prompts = [
         PromptTokens(path, name, pb.get((path, name)), ph.get((path, name)))
         for path, name in sorted(set(pb) | set(ph))
@@ -255,8 +306,8 @@ def run_gate(
         raise DiffError("--diff cannot be combined with input from stdin")
     base_config: BaseConfig | None = None
     if diff_base is not None:
-        root, commit = resolve_base(diff_base, options.cwd.resolve())  # fail early, before the long run
-        base_config = load_base_config(diff_base, commit, root.resolve(), options.cwd.resolve(), options.config)
+        root, commit = resolve_base(diff_base, anchor(options))  # fail early, before the long run
+        base_config = load_base_config(diff_base, commit, root.resolve(), options)
     head = run(options)
     gate = _as_gate(head)
     if write_baseline is not None:
@@ -266,9 +317,9 @@ def run_gate(
         gate.findings = []
         return gate
     if diff_base is not None:
-        with base_tree(diff_base, options) as (base_options, commit):
-            base = run(base_options)
-        gate.diff = compare(base, head, diff_base, commit)
+        with base_tree(diff_base, options) as tree:
+            base = run(tree.options)
+        gate.diff = compare(base, head, diff_base, tree.commit, tree.relocated)
         gate.findings = list(gate.diff.added)
         assert base_config is not None
         gate.diff.fail_on = fail_on or base_config.config.fail_on
@@ -277,6 +328,7 @@ def run_gate(
             options.config,
             head,
             options,
+            root=root.resolve(),
             fail_on=fail_on,
             cli_baseline=baseline is not None and baseline != options.config.baseline_path(),
         )
@@ -324,11 +376,14 @@ def _blob_entries(commit: str, root: Path, paths: Sequence[str]) -> dict[str, tu
     return out
 
 
-def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config) -> BaseConfig:
+def load_base_config(ref: str, commit: str, root: Path, options: RunOptions) -> BaseConfig:
     """The configuration the base commit would have used, found as `config.load` finds it.
 
+    From the checked paths, as `configfile.nearest_config` (not the working directory).
     Read straight from git (never from the temporary tree), within the same size cap.
     """
+    head = options.config
+    start = anchor(options)
 
     def rel(path: Path) -> str | None:
         try:
@@ -337,7 +392,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
             return None
 
     head_path = Path(head.source) if head.source else None
-    discovered = find_config(cwd)
+    discovered = nearest_config(options.paths, options.cwd.resolve())
     explicit = head_path is not None and (discovered is None or discovered.resolve() != head_path.resolve())
     if head_path is not None and explicit:
         # --config FILE: the same file at the base commit (outside the repository: not part of the change)
@@ -347,7 +402,7 @@ def load_base_config(ref: str, commit: str, root: Path, cwd: Path, head: Config)
         candidates = [inside]
     else:
         try:
-            prefix = PurePosixPath(cwd.relative_to(root).as_posix())
+            prefix = PurePosixPath(start.relative_to(root).as_posix())
         except ValueError:
             return BaseConfig(defaults(), None)
         dirs = [prefix, *prefix.parents] if str(prefix) != "." else [PurePosixPath(".")]
@@ -436,11 +491,12 @@ def config_changes(
     *,
     fail_on: str | None = None,
     cli_baseline: bool = False,
+    root: Path | None = None,
 ) -> list[ConfigChange]:
     """What the change does to the configuration, and what that switches off."""
     base = base_cfg.config
     out: list[ConfigChange] = []
-    head_where = _repo_relative(head.source, options.cwd)
+    head_where = _repo_relative(head.source, root or anchor(options))
     if base_cfg.problem:
         out.append(
             ConfigChange(
@@ -583,14 +639,13 @@ def config_changes(
     return out
 
 
-def _repo_relative(source: str | None, cwd: Path) -> str | None:
+def _repo_relative(source: str | None, root: Path) -> str | None:
     if not source:
         return None
     path = Path(source).resolve()
     try:
-        top = _git(["rev-parse", "--show-toplevel"], cwd).decode().strip()
-        return path.relative_to(Path(top).resolve()).as_posix()
-    except (DiffError, ValueError):
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
         return str(path)
 
 
