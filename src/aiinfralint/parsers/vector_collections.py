@@ -91,69 +91,77 @@ def _dated(names: list[tuple[str, Span]], what: str) -> TimePartitioning | None:
 
 def parse(doc: Any, f: FileInput, index: int) -> list[ModelObject]:
     kind = _kind(doc)
-    stem = PurePosixPath(f.path).stem
-    out: list[ModelObject] = []
     if kind == "milvus":
-        name = str(doc.get("collection_name", doc.get("collectionName")))
-        key = "collection_name" if "collection_name" in doc else "collectionName"
-        fields = _milvus_fields(doc) or YList()
-        vec = tuple(str(x.get("name")) for x in fields if isinstance(x, YMap) and ("dim" in x))
-        part: TimePartitioning | None = None
-        for i, fld in enumerate(fields):
-            if (
-                isinstance(fld, YMap)
-                and fld.get("is_partition_key") is True
-                and _DATE_FIELD.search(str(fld.get("name", "")))
-            ):
-                part = TimePartitioning(
-                    span=_span(f, fld, "is_partition_key"),
-                    mechanism=f"partition key on date field {fld.get('name')}",
-                    granularity=None,
-                )
-                break
-        if part is None:
-            names: list[tuple[str, Span]] = []
-            parts = doc.get("partitions", doc.get("partition_names"))
-            if isinstance(parts, YList):
-                for i, p in enumerate(parts):
-                    pname = p.get("name", p.get("partition_name")) if isinstance(p, YMap) else p
-                    if isinstance(pname, str):
-                        names.append((pname, _span(f, parts, i)))
-            part = _dated(names, "partitions")
-        if part is None:
-            part = _dated([(name, _span(f, doc, key))], "collection")
-        out.append(
-            VectorStore(span=_span(f, doc, key), engine="milvus", name=name, vector_fields=vec, partitioning=part)
-        )
-    elif kind == "qdrant":
-        name = doc.get("collection_name") if isinstance(doc.get("collection_name"), str) else stem
-        key = "collection_name" if "collection_name" in doc else "vectors"
-        part = _dated([(str(name), _span(f, doc, key))], "collection")
-        out.append(
-            VectorStore(
-                span=_span(f, doc, key), engine="qdrant", name=str(name), vector_fields=("vectors",), partitioning=part
+        return [_milvus(doc, f)]
+    if kind == "qdrant":
+        return [_qdrant(doc, f)]
+    if kind == "weaviate":
+        return [_weaviate(doc, f)]
+    return []
+
+
+def _milvus(doc: YMap, f: FileInput) -> VectorStore:
+    name = str(doc.get("collection_name", doc.get("collectionName")))
+    key = "collection_name" if "collection_name" in doc else "collectionName"
+    fields = _milvus_fields(doc) or YList()
+    vec = tuple(str(x.get("name")) for x in fields if isinstance(x, YMap) and ("dim" in x))
+    part = _milvus_partition_key(fields, f)
+    if part is None:
+        names: list[tuple[str, Span]] = []
+        parts = doc.get("partitions", doc.get("partition_names"))
+        if isinstance(parts, YList):
+            for i, p in enumerate(parts):
+                pname = p.get("name", p.get("partition_name")) if isinstance(p, YMap) else p
+                if isinstance(pname, str):
+                    names.append((pname, _span(f, parts, i)))
+        part = _dated(names, "partitions")
+    if part is None:
+        part = _dated([(name, _span(f, doc, key))], "collection")
+    return VectorStore(span=_span(f, doc, key), engine="milvus", name=name, vector_fields=vec, partitioning=part)
+
+
+def _milvus_partition_key(fields: YList, f: FileInput) -> TimePartitioning | None:
+    """A Milvus partition key on a date field."""
+    for fld in fields:
+        if (
+            isinstance(fld, YMap)
+            and fld.get("is_partition_key") is True
+            and _DATE_FIELD.search(str(fld.get("name", "")))
+        ):
+            return TimePartitioning(
+                span=_span(f, fld, "is_partition_key"),
+                mechanism=f"partition key on date field {fld.get('name')}",
+                granularity=None,
             )
-        )
-    elif kind == "weaviate":
-        classes = (
-            [doc]
-            if isinstance(doc.get("class"), str)
-            else [c for c in doc["classes"] if isinstance(c, YMap) and isinstance(c.get("class"), str)]
-        )
-        names = [(str(c["class"]), _span(f, c, "class")) for c in classes]
-        part = _dated(names, "classes")
-        first = classes[0]
-        base = re.sub(r"[_\-]?" + _DATE_NAME.pattern + r".*$", "", str(first["class"])) or str(first["class"])
-        out.append(
-            VectorStore(
-                span=_span(f, first, "class"),
-                engine="weaviate",
-                name=base if part else str(first["class"]),
-                vector_fields=("vector",),
-                partitioning=part,
-            )
-        )
-    return out
+    return None
+
+
+def _qdrant(doc: YMap, f: FileInput) -> VectorStore:
+    name = doc.get("collection_name") if isinstance(doc.get("collection_name"), str) else PurePosixPath(f.path).stem
+    key = "collection_name" if "collection_name" in doc else "vectors"
+    part = _dated([(str(name), _span(f, doc, key))], "collection")
+    return VectorStore(
+        span=_span(f, doc, key), engine="qdrant", name=str(name), vector_fields=("vectors",), partitioning=part
+    )
+
+
+def _weaviate(doc: YMap, f: FileInput) -> VectorStore:
+    classes = (
+        [doc]
+        if isinstance(doc.get("class"), str)
+        else [c for c in doc["classes"] if isinstance(c, YMap) and isinstance(c.get("class"), str)]
+    )
+    names = [(str(c["class"]), _span(f, c, "class")) for c in classes]
+    part = _dated(names, "classes")
+    first = classes[0]
+    base = re.sub(r"[_\-]?" + _DATE_NAME.pattern + r".*$", "", str(first["class"])) or str(first["class"])
+    return VectorStore(
+        span=_span(f, first, "class"),
+        engine="weaviate",
+        name=base if part else str(first["class"]),
+        vector_fields=("vector",),
+        partitioning=part,
+    )
 
 
 HANDLER = DocumentHandler(
