@@ -268,3 +268,12 @@ def test_diff_from_outside_the_project_folder(proj, monkeypatch, capsys, absolut
     assert [c["change"] for c in diff["config_changes"]] == ["fail-on error → never"]
     assert diff["config_switches_off"] is True
     assert diff["counts"] == {"added": 0, "fixed": 0, "unchanged": 1}
+
+
+@needs_git
+def test_markdown_heading_before_the_first_commit(proj, monkeypatch, capsys):
+    _repo(proj)  # staged, never committed
+    monkeypatch.chdir(proj)
+    assert _run("--diff", "HEAD", "--fail-on", "never", "--format", "markdown", ".") == 0
+    out = capsys.readouterr().out
+    assert "compared with an empty tree (no commits yet)" in out and "()" not in out

@@ -75,7 +75,9 @@ def _config_section(d: DiffReport) -> list[str]:
 def _delta_section(d: DiffReport) -> list[str]:
     delta = d.delta
     out = [
-        f"### Change since {md_code(d.base_ref, table=False)} ({md_text(d.base_commit[:12])})",
+        f"### Change since {md_code(d.base_ref, table=False)} ({md_text(d.base_commit[:12])})"
+        if d.base_commit
+        else f"### Change since {md_code(d.base_ref, table=False)}, compared with an empty tree (no commits yet)",
         "",
         f"{len(d.added)} new, {len(d.fixed)} fixed, {d.unchanged} unchanged finding(s).",
         "",
