@@ -277,3 +277,24 @@ def test_markdown_heading_before_the_first_commit(proj, monkeypatch, capsys):
     assert _run("--diff", "HEAD", "--fail-on", "never", "--format", "markdown", ".") == 0
     out = capsys.readouterr().out
     assert "compared with an empty tree (no commits yet)" in out and "()" not in out
+
+
+@needs_git
+def test_replacing_one_volatile_value_with_another_is_new(proj, monkeypatch, capsys):
+    _repo(proj)
+    _git(proj, "commit", "-q", "-m", "base")
+    prompt = proj / "prompts" / "support.prompt"
+    prompt.write_text(PROMPT.replace("{{ today }}", "{{ now }}"), encoding="utf-8")
+    monkeypatch.chdir(proj)
+    assert _run("--diff", "HEAD", "--format", "json", ".") == 1
+    diff = json.loads(capsys.readouterr().out)["diff"]
+    assert diff["counts"] == {"added": 1, "fixed": 1, "unchanged": 0}
+    assert "`now`" in diff["added"][0]["message"] and "`today`" in diff["fixed"][0]["message"]
+
+
+def test_match_pairs_a_changed_key_only_when_its_value_was_in_the_base():
+    base, head = [_finding("m", "support:today")], [_finding("m", "support:user.tier")]
+    seen: list[str] = []
+    assert len(match(base, head, lambda f, v: seen.append(v) or True).unchanged) == 1 and seen == ["user.tier"]
+    paired = match(base, head, lambda f, v: False)
+    assert len(paired.added) == 1 and len(paired.fixed) == 1 and paired.unchanged == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfralint.config import Config, ConfigError, defaults, parse_text, show
 from aiinfralint.configfile import MAX_CONFIG_BYTES, nearest_config
+from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.totals import totals
 from aiinfralint.pipeline import baseline as bl
@@ -171,6 +173,29 @@ class BaseTree:
     tree: Path
     root: Path
 
+    def base_path(self, path: str) -> Path:
+        """Where the base's version of a file the head shows as `path` was written."""
+        p = Path(path)
+        if not p.is_absolute():
+            return self.options.cwd / p
+        try:
+            return self.tree / p.relative_to(self.root)
+        except ValueError:
+            return p
+
+    def has_value(self, f: Finding, value: str) -> bool:
+        """Does `value` occur, as a whole name, in the base's version of `f`'s file?
+
+        (If it cannot be read: yes, and a changed key stays "unchanged", as it always was.)
+        """
+        if not value:
+            return True
+        data, _ = read_bytes(self.base_path(f.span.path))
+        if data is None:
+            return True
+        pattern = r"(?<![\w.])" + re.escape(value) + r"(?![\w.])"
+        return re.search(pattern, data.decode("utf-8", errors="replace")) is not None
+
     def relocated(self, path: str) -> str:
         """A base finding's path as the head shows it (absolute paths name the repository)."""
         inside = str(self.tree)
@@ -262,14 +287,19 @@ def _relocated(findings: Sequence[Finding], where: Callable[[str], str]) -> list
 
 
 def compare(
-    base: RunResult, head: RunResult, base_ref: str, commit: str, where: Callable[[str], str] = str
+    base: RunResult,
+    head: RunResult,
+    base_ref: str,
+    commit: str,
+    where: Callable[[str], str] = str,
+    in_base: Callable[[Finding, str], bool] | None = None,
 ) -> DiffReport:
     """Findings paired by identity (rule, object, offending value; never the message).
 
     `where` maps a base path to the head's (an absolute path into the base tree).
     """
     base_findings = _relocated(base.findings, where)
-    paired = match(base_findings, head.findings)
+    paired = match(base_findings, head.findings, in_base)
     tb, th = totals(base_findings), totals(head.findings)
     pb = {(where(path), name): n for (path, name), n in prompt_prefix_tokens(base.project).items()}
     ph = prompt_prefix_tokens(head.project)
@@ -319,7 +349,7 @@ def run_gate(
     if diff_base is not None:
         with base_tree(diff_base, options) as tree:
             base = run(tree.options)
-        gate.diff = compare(base, head, diff_base, tree.commit, tree.relocated)
+            gate.diff = compare(base, head, diff_base, tree.commit, tree.relocated, tree.has_value)
         gate.findings = list(gate.diff.added)
         assert base_config is not None
         gate.diff.fail_on = fail_on or base_config.config.fail_on

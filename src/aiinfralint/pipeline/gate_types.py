@@ -7,7 +7,7 @@ imports neither this module nor `diffmode`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,13 +46,27 @@ class Matched:
     unchanged: list[Finding]
 
 
-def match(base: Sequence[Finding], head: Sequence[Finding]) -> Matched:
+def offending_value(base_key: str, head_key: str) -> str:
+    """The part of `head_key` that names its offending value: from the last `:` the keys share.
+
+    `support:today` → `support:user.tier` gives `user.tier`.
+    """
+    shared = next((i for i, (a, b) in enumerate(zip(base_key, head_key)) if a != b), min(len(base_key), len(head_key)))
+    return head_key[head_key.rfind(":", 0, shared) + 1 :]
+
+
+def match(
+    base: Sequence[Finding], head: Sequence[Finding], in_base: Callable[[Finding, str], bool] | None = None
+) -> Matched:
     """Pair the findings of two runs: same identity first, then same rule and object.
 
     A head finding whose key changed on an object that had a finding of the same rule
-    in the base (`{{ today }}` removed, `{{ user.tier }}` now the first volatile value)
-    is not new: it is counted unchanged, and the base finding, whose offending value is
-    gone, is counted fixed.
+    in the base, and whose offending value was already there (`{{ today }}` removed,
+    `{{ user.tier }}` now the first volatile value), is not new: it is counted
+    unchanged, and the base finding, whose offending value is gone, is counted fixed.
+    A value the base did not have (`{{ today }}` replaced by `{{ now }}`) is new.
+    `in_base(head finding, value)` says whether the value occurs in the base's version
+    of the finding's file (None: assume it does).
     """
     base_ids = dict(zip(numbered([identity(f) for f in base]), base, strict=True))
     head_ids = numbered([identity(f) for f in head])
@@ -64,15 +78,15 @@ def match(base: Sequence[Finding], head: Sequence[Finding]) -> Matched:
         else:
             loose.append(f)
     fixed = list(base_ids.values())
-    by_object: dict[tuple[str, str, str], int] = {}
+    by_object: dict[tuple[str, str, str], list[Finding]] = {}
     for g in fixed:
-        where = (g.code, g.span.path, g.logical_location or "")
-        by_object[where] = by_object.get(where, 0) + 1
+        by_object.setdefault((g.code, g.span.path, g.logical_location or ""), []).append(g)
     added: list[Finding] = []
     for f in loose:
-        where = (f.code, f.span.path, f.logical_location or "")
-        if f.logical_location and by_object.get(where, 0) > 0:
-            by_object[where] -= 1
+        gone = by_object.get((f.code, f.span.path, f.logical_location or ""), []) if f.logical_location else []
+        pair = next((g for g in gone if in_base is None or in_base(f, offending_value(g.key, f.key))), None)
+        if pair is not None:
+            gone.remove(pair)
             unchanged.append(f)
         else:
             added.append(f)
