@@ -351,12 +351,9 @@ _PYYAML_ERRORS = _Errors(MarkedYAMLError, ReaderError, YAMLError)
 
 
 def _ruamel_errors() -> _Errors:
-    # lazy: ruamel.yaml costs ~20 ms and composes only without libyaml
-    from ruamel.yaml.error import MarkedYAMLError as RuamelMarked
-    from ruamel.yaml.error import YAMLError as RuamelError
-    from ruamel.yaml.reader import ReaderError as RuamelReaderError
+    from ruamel.yaml import error, reader  # lazy: ruamel.yaml costs ~20 ms and composes only without libyaml
 
-    return _Errors(RuamelMarked, RuamelReaderError, RuamelError)
+    return _Errors(error.MarkedYAMLError, reader.ReaderError, error.YAMLError)
 
 
 def _documents(text: str, compose: Callable[[str], Iterator[Any]]) -> Iterator[Any]:

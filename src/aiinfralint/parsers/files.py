@@ -16,6 +16,7 @@ from aiinfralint.parsers.registry import (
     file_parsers_for,
     handlers_for_text,
 )
+from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
@@ -100,8 +101,6 @@ def parse_text(f: FileInput) -> ParseOutput:
 
 
 def _parse_structured(f: FileInput) -> ParseOutput:
-    from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
-
     handlers = handlers_for_text(f.text)
     if not handlers:
         return ParseOutput(skipped="no recognised configuration keys")

@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from aiinfralint.model.base import ModelObject, Span
+from aiinfralint.model.provider import AIFeature, AIFeatureSpec, QuotaContract, QuotaContractSpec
+from aiinfralint.model.retrieval import VectorIndex, VectorIndexSpec
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.yamlload import YList, YMap
@@ -22,9 +24,6 @@ MAX_SPAN_DEPTH = 5
 
 
 def _kinds() -> dict[str, tuple[type[BaseModel], type[Any]]]:
-    from aiinfralint.model.provider import AIFeature, AIFeatureSpec, QuotaContract, QuotaContractSpec
-    from aiinfralint.model.retrieval import VectorIndex, VectorIndexSpec
-
     return {
         "QuotaContract": (QuotaContractSpec, QuotaContract),
         "AIFeature": (AIFeatureSpec, AIFeature),

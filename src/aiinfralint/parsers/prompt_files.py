@@ -20,8 +20,15 @@ from typing import Any
 from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
-from aiinfralint.parsers.prompt_slots import LineIndex, is_model_chat_template, segment_template, template_syntax
+from aiinfralint.parsers.prompt_slots import (
+    LineIndex,
+    Segmented,
+    is_model_chat_template,
+    segment_template,
+    template_syntax,
+)
 from aiinfralint.parsers.registry import FileParser
+from aiinfralint.parsers.yamlload import YamlError, YMap, load_documents
 
 TEMPLATE_SUFFIXES = frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache"})
 JINJA_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2"})
@@ -83,8 +90,6 @@ def claims(f: FileInput) -> bool:
 
 def _model_from(front: Any) -> tuple[str | None, str | None, tuple[int, int] | None]:
     """(model, provider, position of `model:`) from prompty/dotprompt front matter."""
-    from aiinfralint.parsers.yamlload import YMap
-
     if not isinstance(front, YMap) or "model" not in front:
         return None, None, None
     pos = front.pos("model")
@@ -142,8 +147,6 @@ def parse(f: FileInput) -> ParseOutput:
         return out
     if m and f.suffix != ".j2":
         base = m.end()
-        from aiinfralint.parsers.yamlload import YamlError, load_documents
-
         try:
             docs = list(load_documents(m.group("body") or ""))
             front = docs[0] if docs else None
@@ -154,18 +157,28 @@ def parse(f: FileInput) -> ParseOutput:
     body = text[base:]
     if not body.strip():
         return out
-    kind = _KINDS.get(f.suffix, "jinja" if f.suffix in JINJA_SUFFIXES else "text")
-    if f.name.lower() == "skprompt.txt":
-        kind = "semantic-kernel"
-    elif kind == "prompt" and (front is not None or "{{role" in body or "{{#role" in body):
-        kind = "dotprompt"
     seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
     if seg.unclosed is not None:
         offset, opener = seg.unclosed
         line, col = index.pos(base + offset)
         out.problems.append(ParseProblem(f"unclosed `{opener}`: no `{_CLOSERS[opener]}` after it", line, col))
-    if not any(s.text.strip() for s in seg.segments):
-        return out
+    if any(s.text.strip() for s in seg.segments):
+        out.objects.append(_template(f, _source_kind(f, front, body), front, seg))
+    return out
+
+
+def _source_kind(f: FileInput, front: Any, body: str) -> str:
+    """The template family a prompt file is written in."""
+    kind = _KINDS.get(f.suffix, "jinja" if f.suffix in JINJA_SUFFIXES else "text")
+    if f.name.lower() == "skprompt.txt":
+        return "semantic-kernel"
+    if kind == "prompt" and (front is not None or "{{role" in body or "{{#role" in body):
+        return "dotprompt"
+    return kind
+
+
+def _template(f: FileInput, kind: str, front: Any, seg: Segmented) -> PromptTemplate:
+    """The prompt of one file, with the model and budget its front matter names."""
     model, provider, model_pos = _model_from(front)
     # front matter lines are offset by the opening `---`
     field_spans: dict[str, Span] = {}
@@ -175,21 +188,18 @@ def parse(f: FileInput) -> ParseOutput:
     if front is not None and isinstance(front, dict) and isinstance(front.get("name"), str):
         name = front["name"].strip() or None
     first_line = seg.segments[0].span.line if seg.segments else 1
-    out.objects.append(
-        PromptTemplate(
-            span=Span(path=f.path, line=first_line, column=1),
-            field_spans=field_spans,
-            name=name or f.path,
-            source_kind=kind,
-            segments=tuple(seg.segments),
-            breakpoints=tuple(seg.breakpoints),
-            model=model,
-            provider=provider,
-            model_source="front matter `model:`" if model else None,
-            token_budget=budget_from(front),
-        )
+    return PromptTemplate(
+        span=Span(path=f.path, line=first_line, column=1),
+        field_spans=field_spans,
+        name=name or f.path,
+        source_kind=kind,
+        segments=tuple(seg.segments),
+        breakpoints=tuple(seg.breakpoints),
+        model=model,
+        provider=provider,
+        model_source="front matter `model:`" if model else None,
+        token_budget=budget_from(front),
     )
-    return out
 
 
 PARSER = FileParser(name="prompt-template", claims=claims, parse=parse)
