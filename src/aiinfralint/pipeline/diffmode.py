@@ -525,29 +525,41 @@ def config_changes(
 ) -> list[ConfigChange]:
     """What the change does to the configuration, and what that switches off."""
     base = base_cfg.config
+    out = _file_changes(base_cfg, _repo_relative(head.source, root or anchor(options)))
+    out += _selector_changes(base, head, options)
+    out += _per_file_ignore_changes(base, head, head_run, options)
+    out += _exclude_changes(base, head, head_run, options)
+    out += _severity_changes(base, head, options, fail_on or base.fail_on)
+    out += _fail_on_changes(base, head, fail_on)
+    if base.baseline != head.baseline:
+        text = f"baseline {_v(base.baseline)} → {_v(head.baseline)}"
+        out.append(ConfigChange("baseline", text, "overridden by --baseline" if cli_baseline else ""))
+    return out + _other_changes(base, head)
+
+
+def _ran(cfg: Config, options: RunOptions) -> set[str]:
+    return {r.code for r in selected_rules(cfg, options.select, options.ignore)}
+
+
+def _file_changes(base_cfg: BaseConfig, head_where: str | None) -> list[ConfigChange]:
     out: list[ConfigChange] = []
-    head_where = _repo_relative(head.source, root or anchor(options))
     if base_cfg.problem:
-        out.append(
-            ConfigChange(
-                "configuration file",
-                f"the base configuration is unusable ({base_cfg.problem}); compared with the defaults",
-            )
-        )
-    if base_cfg.where != head_where:
-        if base_cfg.where is None:
-            out.append(ConfigChange("configuration file", f"configuration file {_v(head_where)} added"))
-        elif head_where is None:
-            out.append(ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} removed"))
-        else:
-            out.append(
-                ConfigChange("configuration file", f"configuration file {_v(base_cfg.where)} → {_v(head_where)}")
-            )
+        text = f"the base configuration is unusable ({base_cfg.problem}); compared with the defaults"
+        out.append(ConfigChange("configuration file", text))
+    if base_cfg.where == head_where:
+        return out
+    if base_cfg.where is None:
+        text = f"configuration file {_v(head_where)} added"
+    elif head_where is None:
+        text = f"configuration file {_v(base_cfg.where)} removed"
+    else:
+        text = f"configuration file {_v(base_cfg.where)} → {_v(head_where)}"
+    return [*out, ConfigChange("configuration file", text)]
 
-    def ran(cfg: Config) -> set[str]:
-        return {r.code for r in selected_rules(cfg, options.select, options.ignore)}
 
-    base_rules = ran(base)
+def _selector_changes(base: Config, head: Config, options: RunOptions) -> list[ConfigChange]:
+    out: list[ConfigChange] = []
+    base_rules = _ran(base, options)
     for key in ("select", "extend_select", "ignore"):
         b, h = list(getattr(base, key)), list(getattr(head, key))
         if b == h:
@@ -562,7 +574,7 @@ def config_changes(
         if options.select and key == "select":
             out.append(ConfigChange(key, text, "overridden by --select"))
             continue
-        alone = ran(base.model_copy(update={key: h}))
+        alone = _ran(base.model_copy(update={key: h}), options)
         off = sorted(base_rules - alone)
         if off and not alone:
             out.append(ConfigChange(key, text, "switches off every rule", True))
@@ -570,8 +582,15 @@ def config_changes(
             out.append(ConfigChange(key, text, f"switches off {_listed(off)}", True))
         else:
             out.append(ConfigChange(key, text))
+    return out
 
-    head_rules = [r for r in registry.all_rules() if r.code in ran(head)]
+
+def _per_file_ignore_changes(
+    base: Config, head: Config, head_run: RunResult, options: RunOptions
+) -> list[ConfigChange]:
+    out: list[ConfigChange] = []
+    head_ran = _ran(head, options)
+    head_rules = [r for r in registry.all_rules() if r.code in head_ran]
     head_files = [fr.path for fr in head_run.files if fr.output.claimed]
     for glob in sorted(set(base.per_file_ignores) | set(head.per_file_ignores)):
         b, h = base.per_file_ignores.get(glob, []), head.per_file_ignores.get(glob, [])
@@ -587,26 +606,31 @@ def config_changes(
             out.append(ConfigChange("per-file-ignores", text, f"switches off {what} for {files}", True))
         else:
             out.append(ConfigChange("per-file-ignores", text, "matches no checked file" if added and not hit else ""))
+    return out
 
-    if list(base.exclude) != list(head.exclude) or base.respect_gitignore != head.respect_gitignore:
-        lost = _files_no_longer_checked(base, head_run, options)
-        changes = [t for t in (_list_change("exclude", base.exclude, head.exclude),) if t]
-        if base.respect_gitignore != head.respect_gitignore:
-            changes.append(f"respect-gitignore {_v(base.respect_gitignore)} → {_v(head.respect_gitignore)}")
-        text = "; ".join(changes)
-        if lost and not head_files:
-            out.append(ConfigChange("exclude", text, "no file is checked", True))
-        elif lost:
-            out.append(
-                ConfigChange(
-                    "exclude", text, f"{len(lost)} file(s) no longer checked: {_listed([_v(p) for p in lost])}", True
-                )
-            )
-        else:
-            out.append(ConfigChange("exclude", text))
 
-    threshold = fail_on or base.fail_on
-    rank = {"info": 1, "warning": 2, "error": 3, "never": 4}
+def _exclude_changes(base: Config, head: Config, head_run: RunResult, options: RunOptions) -> list[ConfigChange]:
+    if list(base.exclude) == list(head.exclude) and base.respect_gitignore == head.respect_gitignore:
+        return []
+    lost = _files_no_longer_checked(base, head_run, options)
+    changes = [t for t in (_list_change("exclude", base.exclude, head.exclude),) if t]
+    if base.respect_gitignore != head.respect_gitignore:
+        changes.append(f"respect-gitignore {_v(base.respect_gitignore)} → {_v(head.respect_gitignore)}")
+    text = "; ".join(changes)
+    if lost and not any(fr.output.claimed for fr in head_run.files):
+        return [ConfigChange("exclude", text, "no file is checked", True)]
+    if lost:
+        effect = f"{len(lost)} file(s) no longer checked: {_listed([_v(p) for p in lost])}"
+        return [ConfigChange("exclude", text, effect, True)]
+    return [ConfigChange("exclude", text)]
+
+
+_RANK = {"info": 1, "warning": 2, "error": 3, "never": 4}
+
+
+def _severity_changes(base: Config, head: Config, options: RunOptions, threshold: str) -> list[ConfigChange]:
+    out: list[ConfigChange] = []
+    head_ran = _ran(head, options)
     for key in sorted(set(base.severity) | set(head.severity)):
         b_sev, h_sev = base.severity.get(key), head.severity.get(key)
         if b_sev == h_sev:
@@ -618,34 +642,33 @@ def config_changes(
         text = f"severity {_v(key)} {before} → {after}"
         old = (b_sev or default or Severity.INFO).rank
         new = (h_sev or default or Severity.INFO).rank
-        if rule is not None and rule.code in ran(head) and threshold != "never" and old >= rank[threshold] > new:
-            out.append(
-                ConfigChange(
-                    "severity", text, f"{rule.code} findings no longer fail the gate at fail-on {threshold}", True
-                )
-            )
+        if rule is not None and rule.code in head_ran and threshold != "never" and old >= _RANK[threshold] > new:
+            effect = f"{rule.code} findings no longer fail the gate at fail-on {threshold}"
+            out.append(ConfigChange("severity", text, effect, True))
         else:
             out.append(ConfigChange("severity", text))
+    return out
 
-    if base.fail_on != head.fail_on:
-        text = f"fail-on {base.fail_on} → {head.fail_on}"
-        if fail_on is not None:
-            out.append(ConfigChange("fail-on", text, f"overridden by --fail-on {fail_on}"))
-        elif rank[head.fail_on] > rank[base.fail_on]:
-            effect = (
-                "no finding fails the gate"
-                if head.fail_on == "never"
-                else f"{base.fail_on} findings no longer fail the gate"
-            )
-            out.append(ConfigChange("fail-on", text, effect, True))
-        else:
-            out.append(ConfigChange("fail-on", text))
 
-    if base.baseline != head.baseline:
-        text = f"baseline {_v(base.baseline)} → {_v(head.baseline)}"
-        out.append(ConfigChange("baseline", text, "overridden by --baseline" if cli_baseline else ""))
+def _fail_on_changes(base: Config, head: Config, fail_on: str | None) -> list[ConfigChange]:
+    if base.fail_on == head.fail_on:
+        return []
+    text = f"fail-on {base.fail_on} → {head.fail_on}"
+    if fail_on is not None:
+        return [ConfigChange("fail-on", text, f"overridden by --fail-on {fail_on}")]
+    if _RANK[head.fail_on] > _RANK[base.fail_on]:
+        effect = (
+            "no finding fails the gate"
+            if head.fail_on == "never"
+            else f"{base.fail_on} findings no longer fail the gate"
+        )
+        return [ConfigChange("fail-on", text, effect, True)]
+    return [ConfigChange("fail-on", text)]
 
-    handled = {
+
+# the keys judged above; every other key's change is listed as it is
+_HANDLED = frozenset(
+    {
         "select",
         "extend_select",
         "ignore",
@@ -657,8 +680,13 @@ def config_changes(
         "baseline",
         "source",
     }
-    b_flat = _flatten(base.model_dump(exclude=handled, mode="json"), "")
-    h_flat = _flatten(head.model_dump(exclude=handled, mode="json"), "")
+)
+
+
+def _other_changes(base: Config, head: Config) -> list[ConfigChange]:
+    out: list[ConfigChange] = []
+    b_flat = _flatten(base.model_dump(exclude=set(_HANDLED), mode="json"), "")
+    h_flat = _flatten(head.model_dump(exclude=set(_HANDLED), mode="json"), "")
     for key in sorted(set(b_flat) | set(h_flat)):
         if b_flat.get(key) != h_flat.get(key):
             top = key.split(".", 1)[0]
