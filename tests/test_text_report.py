@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +72,8 @@ def test_show_assumptions_adds_them_under_the_impact(demo):
 
 def test_totals_at_the_end(demo):
     out = text.render(demo, ReportOptions(cwd=ROOT))
-    tail = out.rstrip("\n").splitlines()[-2:]
+    tail = out.split("\n\nFound ", 1)[1].split("\n\n")[0].splitlines()
+    tail[0] = "Found " + tail[0]
     n = len(demo.findings)
     assert tail[0].startswith(f"Found {n} findings: 1 error, 15 warnings, 2 info (9 of 9 files checked")
     assert tail[1].startswith("≈ $4,481/month (3 priced, 13 unpriced) · 489 kgCO2e/month")
@@ -87,7 +89,11 @@ def test_defaults_used_listed_once_with_the_key_that_changes_them(demo):
     tail = out.split("\nDefaults used\n", 1)[1].splitlines()
     assert tail[0] == "  estimates.default-model = gpt-4o  (model priced when a prompt names none)"
     assert tail[1] == "  traffic.calls-per-day   = 10000   (calls per day of a prompt)"
-    assert "[tool.aiinfralint]" in tail[2] and len(tail) == 3
+    assert (
+        tail[2] == "Change one in pyproject.toml, e.g. [tool.aiinfralint.estimates] default-model = … "
+        "(in .aiinfralint.toml: [estimates])"
+    )
+    assert len(tail) == 3
     assert out.count("estimates.default-model") == 1
     quiet = text.render(replace(demo, defaults_used=used), ReportOptions(cwd=ROOT, quiet=True))
     assert "Defaults used" not in quiet and "Found" not in quiet and quiet.startswith("demo-platform/")
@@ -188,3 +194,18 @@ def test_wrap():
 def test_styler_off_returns_text_unchanged():
     assert Styler(False)("a", "bold red") == "a"
     assert Styler(True)("a", "bold red") == "\x1b[1;31ma\x1b[0m"
+
+
+def test_a_replayed_report_keeps_the_presentation_asked_for(cached, capsys, monkeypatch):
+    shutil.copytree(ROOT / "demo-platform", cached / "demo")
+    monkeypatch.chdir(cached)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    runs = {}
+    for flags in ((), ("--color", "always"), ("-v",), ("--statistics",), ()):
+        assert main(["check", "demo", "--fail-on", "never", *flags]) == 0
+        out = capsys.readouterr().out
+        assert runs.setdefault(flags, out) == out  # the second plain run replays the first
+    assert "\x1b[" in runs[("--color", "always")] and "\x1b" not in runs[()]
+    assert "assumes: " in runs[("-v",)] and "assumes: " not in runs[()]
+    assert runs[("--statistics",)].startswith("count  code")

@@ -171,13 +171,19 @@ def defaults_lines(defaults: tuple[DefaultUsed, ...], s: Styler) -> list[str]:
     width = max(len(setting) for setting in settings)
     for d, setting in zip(seen.values(), settings, strict=True):
         out.append(f"  {setting.ljust(width)}  {s('(' + printable(d.what) + ')', 'dim')}")
-    out.append(
-        s(
-            "Set any of these keys under [tool.aiinfralint] in pyproject.toml (or in .aiinfralint.toml) to change it.",
-            "dim",
-        )
-    )
+    out.append(s(_how_to_change(next(iter(seen))), "dim"))
     return out
+
+
+def _how_to_change(key: str) -> str:
+    """Where a key such as ``traffic.calls-per-day`` is written in each configuration file."""
+    section, _, name = printable(key).rpartition(".")
+    if not section:
+        return f"Change one under [tool.aiinfralint] in pyproject.toml (top level of .aiinfralint.toml): {name} = …"
+    return (
+        f"Change one in pyproject.toml, e.g. [tool.aiinfralint.{section}] {name} = … "
+        f"(in .aiinfralint.toml: [{section}])"
+    )
 
 
 def _tail(w: _Writer) -> str:
