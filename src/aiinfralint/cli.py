@@ -20,6 +20,8 @@ from aiinfralint.configfile import ConfigError, nearest_config
 
 if TYPE_CHECKING:
     from aiinfralint.cache.replay import Replay
+    from aiinfralint.config import Config
+    from aiinfralint.pipeline.engine import RunResult
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 COLOR = ("auto", "always", "never")
@@ -239,14 +241,8 @@ def _check(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_t
 def _check_run(
     args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None
 ) -> int:
-    from aiinfralint.model.finding import Severity
-    from aiinfralint.pipeline.engine import RunOptions, RunResult, run
-    from aiinfralint.report import get_reporter
-    from aiinfralint.report.base import ReportOptions
-
     config = _load_config(args, cwd)
     stdin_text = None
-    stdin_name = args.stdin_filename or "stdin.yaml"
     if paths == ["-"]:
         stdin_text = sys.stdin.buffer.read()
     elif "-" in paths:
@@ -259,44 +255,80 @@ def _check_run(
         replay = None  # the baseline file's content is not part of the replay key
     if replay is not None:
         replay.before_run(config.exclude, config.respect_gitignore)
-    progress = None
+    gated = bool(args.diff or baseline_file or args.write_baseline)
     bar = None
     if fmt == "text" and to_tty and not args.no_progress and not args.quiet and stdin_text is None:
         bar = _Progress()
-        progress = bar.update
-    options = RunOptions(
-        paths=paths,
-        config=config,
-        select=args.select,
-        ignore=args.ignore,
-        stdin_text=stdin_text,
-        stdin_filename=stdin_name,
-        cwd=cwd,
-        jobs=args.jobs,
-        use_cache=not args.no_cache,
-        progress=progress,
-        discovery=replay.inputs.discovery if replay is not None and replay.inputs is not None else None,
-        contents=replay.inputs.contents if replay is not None and replay.inputs is not None else None,
-    )
     try:
-        if args.diff or baseline_file or args.write_baseline:
-            from aiinfralint.pipeline.diffmode import run_gate
-
-            result: RunResult = run_gate(
-                options,
-                diff_base=args.diff,
-                baseline=baseline_file,
-                write_baseline=args.write_baseline,
-                fail_on=args.fail_on,
-            )
-        else:
-            result = run(options)
+        result = _execute(args, cwd, paths, config, stdin_text, replay, bar, baseline_file if gated else None)
     finally:
         if bar is not None:
             bar.close()
     # judged after the run, which imports every rule while its workers parse; an unknown
     # selector still fails the command (exit code 2) before anything is reported
     _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore], config)
+    writes = _render(args, result, fmt, to_tty, cwd, extra_outputs, gated=gated)
+    _perform(writes)
+    code = _exit_code(args, args.fail_on or config.fail_on, result)
+    from aiinfralint.pipeline.parallel import cut_short
+
+    # a file that timed out or crashed its worker may parse on an idle machine: not replayed
+    if replay is not None and not cut_short(result.files):
+        replay.store(config.exclude, config.respect_gitignore, writes, code)
+    return code
+
+
+def _execute(
+    args: argparse.Namespace,
+    cwd: Path,
+    paths: list[str],
+    config: Config,
+    stdin_text: bytes | None,
+    replay: Replay | None,
+    bar: _Progress | None,
+    baseline_file: str | None,
+) -> RunResult:
+    """The engine run, with the gate (--diff, baselines) when one is asked for."""
+    from aiinfralint.pipeline.engine import RunOptions, run
+
+    inputs = replay.inputs if replay is not None else None
+    options = RunOptions(
+        paths=paths,
+        config=config,
+        select=args.select,
+        ignore=args.ignore,
+        stdin_text=stdin_text,
+        stdin_filename=args.stdin_filename or "stdin.yaml",
+        cwd=cwd,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        progress=bar.update if bar is not None else None,
+        discovery=inputs.discovery if inputs is not None else None,
+        contents=inputs.contents if inputs is not None else None,
+    )
+    if not (args.diff or baseline_file or args.write_baseline):
+        return run(options)
+    from aiinfralint.pipeline.diffmode import run_gate
+
+    return run_gate(
+        options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline, fail_on=args.fail_on
+    )
+
+
+def _render(
+    args: argparse.Namespace,
+    result: RunResult,
+    fmt: str,
+    to_tty: bool,
+    cwd: Path,
+    extra_outputs: Sequence[tuple[str, str]],
+    *,
+    gated: bool,
+) -> list[tuple[str, str]]:
+    """(target, text) of every report: the --output-format ones, then the main one."""
+    from aiinfralint.report import get_reporter
+    from aiinfralint.report.base import ReportOptions
+
     reporter = get_reporter(fmt)
     if args.statistics:
         from aiinfralint.report import statistics
@@ -312,17 +344,19 @@ def _check_run(
         show_assumptions=args.show_assumptions,
     )
     text = reporter(result, ropts)
-    if fmt == "text" and (args.diff or baseline_file or args.write_baseline):
+    if fmt == "text" and gated:
         from aiinfralint.report.escape import printable_lines
         from aiinfralint.report.gate import text_summary
 
         text += printable_lines(text_summary(result))
-    writes: list[tuple[str, str]] = []
-    for extra_fmt, extra_path in extra_outputs:
-        writes.append((extra_path, get_reporter(extra_fmt)(result, replace(ropts, color=False))))
-    writes.append((args.output or "-", text))
-    _perform(writes)
-    fail_on = args.fail_on or config.fail_on
+    writes = [(path, get_reporter(extra)(result, replace(ropts, color=False))) for extra, path in extra_outputs]
+    return [*writes, (args.output or "-", text)]
+
+
+def _exit_code(args: argparse.Namespace, fail_on: str, result: RunResult) -> int:
+    """1 if a finding reaches fail-on, or a --diff's configuration change switches checks off."""
+    from aiinfralint.model.finding import Severity
+
     code = 0
     if fail_on != "never":
         threshold = Severity(fail_on).rank
@@ -331,11 +365,6 @@ def _check_run(
         from aiinfralint.report.gate import gate_switched_off
 
         code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
-    from aiinfralint.pipeline.parallel import cut_short
-
-    # a file that timed out or crashed its worker may parse on an idle machine: not replayed
-    if replay is not None and not cut_short(result.files):
-        replay.store(config.exclude, config.respect_gitignore, writes, code)
     return code
 
 
