@@ -277,6 +277,7 @@ def test_forged_replay_entry_in_the_checkout_is_ignored(cached, monkeypatch, cap
         quiet=False,
         show_skipped=False,
         to_tty=False,
+        presentation=(False, None, False, False),  # no colour, default width, no assumptions, no statistics
     )
     plan = replay_mod.Replay.plan(request, project)
     assert plan is not None
