@@ -148,7 +148,7 @@ def test_unknown_gpu_is_listed_unpriced_with_the_reason(tmp_path: Path) -> None:
     )
     (item,) = inv.of("gpu-workload")
     assert item.usd_per_month is None and item.kgco2e_per_month is None
-    assert any("GPU model unknown" in r for r in item.unpriced)
+    assert any("GPU model unknown" in r.reason for r in item.unpriced)
     t = inv.totals("gpu-workload")
     assert (t.items, t.usd_unpriced, t.carbon_unpriced) == (1, 1, 1)
     assert t.reasons and t.reasons[0][1] == 1
@@ -257,7 +257,7 @@ def test_vendor_without_energy_disclosure_is_unpriced_then_configurable(tmp_path
     inv = _inventory(tmp_path, {"features.yaml": text})
     (item,) = inv.of("feature")
     assert item.kgco2e_per_month is None
-    assert any("publishes no energy per request" in r for r in item.unpriced)
+    assert any("publishes no energy per request" in r.reason for r in item.unpriced)
     cfg = Config(pricing=PricingConfig(inference_energy={"anthropic": {"wh_per_request": 0.5}}))
     inv = _inventory(tmp_path, {"features.yaml": text}, cfg)
     (item,) = inv.of("feature")

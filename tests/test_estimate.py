@@ -74,11 +74,11 @@ def test_unknown_gpu_is_unpriced_with_reason_never_zero(est: Estimator) -> None:
     imp = est.gpu_workload(None, 2, 730)
     assert imp.usd_per_month is None and imp.kgco2e_per_month is None and imp.kwh_per_month is None
     assert imp.gpu_hours_per_month == 1460
-    assert any("GPU model unknown" in u for u in imp.unpriced)
+    assert any("GPU model unknown" in u.reason for u in imp.unpriced)
 
     imp = est.gpu_workload("rtx-9090-ti", 1, 730)
     assert imp.usd_per_month is None
-    assert any("'rtx-9090-ti' is not in gpus.yaml" in u for u in imp.unpriced)
+    assert any("'rtx-9090-ti' is not in gpus.yaml" in u.reason for u in imp.unpriced)
 
     price = est.gpu_price_per_hour("rtx-9090-ti")
     assert price.usd_per_hour is None and price.reason_unpriced
@@ -87,7 +87,7 @@ def test_unknown_gpu_is_unpriced_with_reason_never_zero(est: Estimator) -> None:
 def test_known_gpu_without_price_still_gets_carbon(est: Estimator) -> None:
     imp = est.gpu_workload("nvidia-b200", 8, 730, region="us-central1", utilisation=0.5)
     assert imp.usd_per_month is None
-    assert any("no on-demand price for B200" in u for u in imp.unpriced)
+    assert any("no on-demand price for B200" in u.reason for u in imp.unpriced)
     assert imp.kwh_per_month == D(8) * 1000 * D("0.5") * 730 / 1000 * D("1.10")
     assert imp.kgco2e_per_month is not None and imp.kgco2e_per_month > 0
 
@@ -159,7 +159,7 @@ def test_prefix_cache_loss_uses_configured_calls_when_missing() -> None:
 
 def test_prefix_cache_loss_without_cached_price(est: Estimator) -> None:
     imp = est.prefix_cache_loss("gpt-4o-2024-05-13", 4000, 1000)
-    assert imp.usd_per_month is None and "cached-input" in imp.unpriced[0]
+    assert imp.usd_per_month is None and "cached-input" in imp.unpriced[0].reason
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_unknown_model_is_unpriced_with_reason(est: Estimator) -> None:
     assert cost.usd is None
     assert cost.reason_unpriced and "claude-3-5-sonnet-latest" in cost.reason_unpriced
     imp = est.prefix_cache_loss("my-finetune-v3", 4000, 1000)
-    assert imp.usd_per_month is None and imp.unpriced and "my-finetune-v3" in imp.unpriced[0]
+    assert imp.usd_per_month is None and imp.unpriced and "my-finetune-v3" in imp.unpriced[0].reason
 
 
 def test_token_cost(est: Estimator) -> None:
@@ -424,7 +424,7 @@ def test_gpu_sharing_suffixes_resolve_to_the_whole_gpu(est: Estimator) -> None:
 def test_unknown_instance_type_says_so(est: Estimator) -> None:
     imp = est.gpu_workload(None, 8, 730, instance_type="x9.huge")
     assert imp.usd_per_month is None and imp.kgco2e_per_month is None
-    assert all("x9.huge" in u for u in imp.unpriced)
+    assert all("x9.huge" in u.reason for u in imp.unpriced)
     # an instance with a known GPU but no price: energy from the GPU, price from the GPU row
     imp = est.gpu_workload(None, 8, 730, instance_type="a3-highgpu-8g", region="us-central1")
     assert imp.kwh_per_month == D(8) * 700 * D("0.6") * 730 / 1000 * D("1.10")

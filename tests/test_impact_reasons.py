@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from aiinfralint.model.finding import Impact
+from aiinfralint.model.finding import Impact, Unpriced
 from aiinfralint.rules.base import explain_missing_figures
 from aiinfralint.rules.registry import builtin_rules, find_rule
 
@@ -17,12 +17,17 @@ def _declared(code: str):
 
 def test_reasons_added_for_missing_figures():
     out = explain_missing_figures(_declared("AIL301"), Impact(assumptions=("segment share 40%",)))
-    assert out.unpriced == tuple(u.reason for u in _declared("AIL301"))
-    assert any("$" in u for u in out.unpriced) and any("kgCO2e" in u for u in out.unpriced)
+    assert out.unpriced == _declared("AIL301")
+    assert {u.kind for u in out.unpriced} == {"usd", "kgco2e"}
 
 
 def test_rule_reasons_are_kept_and_complete_impacts_untouched():
-    own = Impact(unpriced=("GPU model unknown: price and energy not computed",))
+    own = Impact(
+        unpriced=(
+            Unpriced("usd", "cost: GPU model unknown, price not computed"),
+            Unpriced("kgco2e", "energy and carbon: GPU model unknown, energy not computed"),
+        )
+    )
     assert explain_missing_figures(_declared("AIL203"), own) == own
     full = Impact(usd_per_month=Decimal(10), kgco2e_per_month=Decimal(1))
     assert explain_missing_figures(_declared("AIL101"), full) == full

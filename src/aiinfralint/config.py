@@ -258,48 +258,16 @@ def _amounts(value: Any) -> Any:
 
 
 _AMOUNT = _number_check(0, MAX_AMOUNT, strings=True)
-_COMMON: dict[str, Callable[[Any], Any]] = {"note": _text_check, "source": _text_check, "confidence": _text_check}
-# The columns an override row may set, per table (the columns of estimate/data/*.yaml).
-PRICING_COLUMNS: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "models": {
-        "provider": _text_check,
-        "aliases": _strings,
-        "deprecation_date": _date_or_text,
-        **dict.fromkeys(
-            (
-                "input",
-                "cached_input",
-                "cache_write_5m",
-                "cache_write_1h",
-                "output",
-                "input_above_200k",
-                "cached_input_above_200k",
-                "output_above_200k",
-            ),
-            _AMOUNT,
-        ),
-        **_COMMON,
-    },
-    "gpus": {
-        "watts": _AMOUNT,
-        "idle_watts": _AMOUNT,
-        "usd_per_hour": _AMOUNT,
-        "memory_gb": _AMOUNT,
-        "price_basis": _text_check,
-        "aliases": _strings,
-        **_COMMON,
-    },
-    "instances": {
-        "provider": _text_check,
-        "gpu": _text_check,
-        "region": _text_check,
-        "usd_per_hour": _AMOUNT,
-        "count": _number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True),
-        "region_prices": _amounts,
-        **_COMMON,
-    },
-    "grid": {"g_per_kwh": _AMOUNT, **_COMMON},
-    "inference_energy": {"wh_per_request": _AMOUNT, "includes_overhead": _flag, **_COMMON},
+# How each kind of column in the estimate tables' `columns` headers is checked (the columns
+# themselves come from the shipped tables: estimate.tables.override_columns).
+COLUMN_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "amount": _AMOUNT,
+    "gpu-count": _number_check(0, MAX_GPU_COUNT, strings=True, lo_open=True),
+    "text": _text_check,
+    "texts": _strings,
+    "date": _date_or_text,
+    "flag": _flag,
+    "amounts": _amounts,
 }
 
 
@@ -318,7 +286,10 @@ class PricingConfig(_Section):
     @classmethod
     def _rows(cls, value: Any, info: ValidationInfo) -> dict[str, dict[str, Any]]:
         """Rows keyed by name, columns the table has (kebab-case accepted), values checked."""
-        columns = PRICING_COLUMNS[str(info.field_name)]
+        # lazy: the estimate package (25 ms) loads only for a configuration with [pricing] rows
+        from aiinfralint.estimate.tables import override_columns
+
+        columns = override_columns(str(info.field_name))
         if not isinstance(value, Mapping):
             raise _Problem(f"must be a table, got {show(value)}")
         rows: dict[str, dict[str, Any]] = {}
@@ -334,7 +305,7 @@ class PricingConfig(_Section):
                 if name in clean:
                     raise _Problem("given twice", (key, str(col)))
                 try:
-                    clean[name] = columns[name](cell)
+                    clean[name] = COLUMN_CHECKS[columns[name]](cell)
                 except _Problem as exc:
                     raise _Problem(exc.message, (key, str(col), *exc.path)) from None
             rows[key] = clean

@@ -30,17 +30,24 @@ class ModelChoice:
         return f"model {self.model} ({self.basis})"
 
 
-def choose_model(t: PromptTemplate, config: Config) -> ModelChoice:
+def choose_model(t: PromptTemplate, config: Config, est: Estimator | None = None) -> ModelChoice:
+    """The model a prompt is priced as; a stated default is recorded on `est` when one is given."""
     if t.model:
         return ModelChoice(t.model, f"from {t.model_source or 'the prompt'}")
     if config.prompt.models:
         return ModelChoice(config.prompt.models[0], "first of [tool.aiinfralint.prompt] models; the prompt names none")
     anthropic = t.provider == "anthropic" or any(b.source == "cache_control" for b in t.breakpoints)
     if anthropic:
+        if est is not None:
+            est.relied_on(
+                "prompt.models", DEFAULT_ANTHROPIC_MODEL, "model priced for a cache_control prompt naming none"
+            )
         return ModelChoice(
             DEFAULT_ANTHROPIC_MODEL,
             "stated default for prompts with Anthropic cache_control; set [tool.aiinfralint.prompt] models",
         )
+    if est is not None:
+        est.relied_on("prompt.models", DEFAULT_MODEL, "model priced when a prompt names none")
     return ModelChoice(DEFAULT_MODEL, "stated default; the prompt names no model; set [tool.aiinfralint.prompt] models")
 
 
@@ -80,7 +87,7 @@ def option(options: dict[str, Any], name: str, default: Any) -> Any:
 
 def cache_loss(ctx: Context, t: PromptTemplate, lost: TokenCount, what: str) -> Impact:
     """Monthly cost of `lost` prefix tokens that miss the cache on every call."""
-    choice = choose_model(t, ctx.config)
+    choice = choose_model(t, ctx.config, estimator(ctx))
     calls, source = calls_per_day(t, ctx.config)
     impact = estimator(ctx).prefix_cache_loss(choice.model, lost.tokens, calls)
     first = [f"{what}: {lost.describe()}", choice.assumption()]

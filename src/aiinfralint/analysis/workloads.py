@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.model.finding import Impact
+from aiinfralint.model.finding import Impact, Unpriced
 from aiinfralint.model.k8s import PodTemplate, Workload
 
 if TYPE_CHECKING:
@@ -450,7 +450,10 @@ def gpu_impact(
         return Impact(
             gpu_hours_per_month=Decimal(str(round(hours * n, 1))),
             assumptions=(*extra, f"GPU model: {hw.source}"),
-            unpriced=(f"estimate tables unavailable: {exc}",),
+            unpriced=(
+                Unpriced("usd", f"cost: estimate tables unavailable: {exc}"),
+                Unpriced("kgco2e", f"energy and carbon: estimate tables unavailable: {exc}"),
+            ),
         )
     return imp.model_copy(update={"assumptions": (*extra, f"GPU model: {hw.source}", *imp.assumptions)})
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from aiinfralint.config import Config
 from aiinfralint.estimate import names
 from aiinfralint.estimate.tables import Table, load_table, to_decimal, with_overrides
-from aiinfralint.model.finding import DefaultUsed, Impact
+from aiinfralint.model.finding import DefaultUsed, Impact, Unpriced
 
 MILLION = Decimal(1_000_000)
 HOURS_PER_MONTH = Decimal(730)  # 8,760 h / 12
@@ -45,6 +45,10 @@ class PriceLookup:
     def priced(self) -> bool:
         return self.usd_per_hour is not None
 
+    def missing(self, prefix: str = "") -> Unpriced:
+        """The $ figure this lookup could not give, and why."""
+        return Unpriced("usd", f"{prefix}{self.reason_unpriced}")
+
 
 @dataclass(frozen=True)
 class CostLookup:
@@ -59,12 +63,12 @@ class CostLookup:
     as_of: str = ""
 
     @property
-    def unpriced(self) -> str | None:
-        return self.reason_unpriced
-
-    @property
     def priced(self) -> bool:
         return self.usd is not None
+
+    def missing(self, prefix: str = "") -> Unpriced:
+        """The $ figure this bill could not give, and why."""
+        return Unpriced("usd", f"{prefix}{self.reason_unpriced}")
 
 
 class PowerLookup(NamedTuple):
@@ -171,6 +175,8 @@ class Estimator:
         # a fleet repeats the same hardware and hours: each distinct GPU estimate is made
         # once per estimator (Impact is frozen, so sharing it is safe)
         self._gpu_memo: dict[tuple[Any, ...], Impact] = {}
+        # (configuration key, value) -> what it is, for each default an estimate relied on
+        self._defaults: dict[tuple[str, str], str] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         # caches hold read-only views that do not pickle; a worker process rebuilds them
@@ -182,7 +188,20 @@ class Estimator:
 
     def defaults_used(self) -> tuple[DefaultUsed, ...]:
         """The defaults the estimates made so far relied on, each with the key that changes it."""
-        return ()
+        return tuple(DefaultUsed(key, value, what) for (key, value), what in sorted(self._defaults.items()))
+
+    def relied_on(self, key: str, value: str, what: str) -> None:
+        """Record that an estimate used a default the configuration does not set (`key` as in the TOML)."""
+        self._defaults.setdefault((key, value), what)
+
+    def default_calls_per_day(self) -> int:
+        """Calls a day of a prompt without configured traffic ([traffic] calls-per-day)."""
+        traffic = self.config.traffic
+        if "calls_per_day" not in traffic.model_fields_set:
+            self.relied_on(
+                "traffic.calls-per-day", fmt_num(traffic.calls_per_day), "calls a day of a prompt without traffic"
+            )
+        return traffic.calls_per_day
 
     # -- tables and overrides
 
@@ -547,12 +566,14 @@ class Estimator:
         fallback_key = "any/unknown"
         if region:
             key = self._resolve_grid_key_in(t)(f"{names.provider_key(provider)}/{region}" if provider else region)
-            if key is not None and key in t.rows:
-                g = to_decimal(t.rows[key]["g_per_kwh"])
-                assert g is not None
-                return GridLookup(g, f"grid intensity of {key}: {fmt_num(g)} gCO2e/kWh", t.cite(key))
+            found = to_decimal(t.rows[key].get("g_per_kwh")) if key is not None and key in t.rows else None
+            if found is not None:
+                return GridLookup(found, f"grid intensity of {key}: {fmt_num(found)} gCO2e/kWh", t.cite(key))
             where = f"{names.provider_key(provider)}/{region}" if provider else region
-            reason = f"region {where!r} is not in {t.label}"
+            if key is not None and key in t.rows:
+                reason = f"the {key} row in {t.label} has no g_per_kwh"
+            else:
+                reason = f"region {where!r} is not in {t.label}"
         else:
             reason = "region unknown"
         g = to_decimal(t.rows[fallback_key]["g_per_kwh"])
@@ -568,6 +589,8 @@ class Estimator:
             return PueLookup(value, t.cite(key))
         value = to_decimal(t.rows["default"]["pue"])
         assert value is not None
+        if "default" not in self.config.pricing.pue:
+            self.relied_on("pricing.pue.default", fmt_num(value), "PUE of a data centre whose provider has no figure")
         why = f"provider {provider!r} has no PUE row" if provider else "provider unknown"
         return PueLookup(value, f"{why}; default — {t.cite('default')}")
 
@@ -618,16 +641,13 @@ class Estimator:
         hours = _dec(hours_per_month)
         assumptions: list[str] = []
         sources: list[str] = []
-        unpriced: list[str] = []
+        unpriced: list[Unpriced] = []
 
         # what hardware
-        inst_row: Mapping[str, Any] | None = None
-        ikey: str | None = None
-        if instance_type:
-            ikey = self.resolve_instance(instance_type)
-            if ikey is not None:
-                inst_row = self.table("instances").rows[ikey]
-                provider = provider or inst_row.get("provider")
+        ikey = self.resolve_instance(instance_type) if instance_type else None
+        inst_row = self.table("instances").rows[ikey] if ikey is not None else None
+        if inst_row is not None:
+            provider = provider or inst_row.get("provider")
         gpu_name = gpu or (str(inst_row["gpu"]) if inst_row and inst_row.get("gpu") else None)
         gpu_key = self.resolve_gpu(gpu_name) if gpu_name else None
 
@@ -635,13 +655,7 @@ class Estimator:
             region = self.config.traffic.region
             assumptions.append(f"region {region} from [tool.aiinfralint.traffic] region")
         provider = names.provider_key(provider) or names.provider_for_region(region)
-        if utilisation is None:
-            u = _dec(self.config.traffic.gpu_utilisation)
-            u_note = "configured default" if "gpu_utilisation" in self.config.traffic.model_fields_set else "default"
-            assumptions.append(f"GPU utilisation {fmt_num(u * 100)}% ({u_note}; not stated by the workload)")
-        else:
-            u = _dec(utilisation)
-            assumptions.append(f"GPU utilisation {fmt_num(u * 100)}%")
+        u = self._utilisation(utilisation, assumptions)
         gpu_hours = hours * count
         what = f"{count} × {gpu_key or gpu_name or 'unknown GPU'}"
         if ikey:
@@ -658,7 +672,7 @@ class Estimator:
             assumptions.append(f"price: {price.basis}; {fmt_usd(price.usd_per_hour)}/h × {fmt_num(hours)} h")
             sources.append(price.source)
         else:
-            unpriced.append(f"cost: {price.reason_unpriced}")
+            unpriced.append(price.missing("cost: "))
 
         # energy and carbon
         kwh: Decimal | None = None
@@ -670,33 +684,16 @@ class Estimator:
                     f"GPU model unknown: instance type {instance_type!r} is not in "
                     f"{self.table('instances').label} and nothing else names an accelerator"
                 )
-            unpriced.append(f"energy and carbon: {why}")
+            unpriced.append(Unpriced("kgco2e", f"energy and carbon: {why}"))
         else:
-            watts, idle, psrc = self.gpu_power_watts(gpu_key)
-            if watts is None:
-                unpriced.append(f"energy and carbon: no board power for {gpu_key} in {self.table('gpus').label}")
+            energy = self._gpu_energy(gpu_key, count, hours, u, provider, region)
+            if energy is None:
+                label = self.table("gpus").label
+                unpriced.append(Unpriced("kgco2e", f"energy and carbon: no board power for {gpu_key} in {label}"))
             else:
-                if idle is not None:
-                    avg_w = idle + u * (watts - idle)
-                    assumptions.append(
-                        f"power per GPU {fmt_num(idle)} W idle + {fmt_num(u * 100)}% × ({fmt_num(watts)} − "
-                        f"{fmt_num(idle)}) W = {fmt_num(avg_w)} W"
-                    )
-                else:
-                    avg_w = watts * u
-                    assumptions.append(
-                        f"power per GPU {fmt_num(watts)} W board power × {fmt_num(u * 100)}% = {fmt_num(avg_w)} W "
-                        f"(idle power unknown)"
-                    )
-                pue, pue_src = self.pue(provider)
-                kwh = Decimal(count) * avg_w * hours / 1000 * pue
-                assumptions.append(
-                    f"PUE {fmt_num(pue)} ({provider or 'provider unknown'}); energy {fmt_num(kwh, 1)} kWh/month"
-                )
-                grid = self.grid_intensity(region, provider)
-                kg = kwh * grid.g_per_kwh / 1000
-                assumptions.append(grid.basis)
-                sources.extend([psrc, pue_src, grid.source])
+                kwh, kg, notes, cited = energy
+                assumptions.extend(notes)
+                sources.extend(cited)
         return Impact(
             usd_per_month=usd,
             kgco2e_per_month=kg,
@@ -706,6 +703,57 @@ class Estimator:
             sources=tuple(dict.fromkeys(sources)),
             unpriced=tuple(unpriced),
         )
+
+    def _utilisation(self, utilisation: float | None, assumptions: list[str]) -> Decimal:
+        """The GPU utilisation an energy estimate uses: the workload's, else the configured default."""
+        if utilisation is not None:
+            u = _dec(utilisation)
+            assumptions.append(f"GPU utilisation {fmt_num(u * 100)}%")
+            return u
+        traffic = self.config.traffic
+        u = _dec(traffic.gpu_utilisation)
+        if "gpu_utilisation" in traffic.model_fields_set:
+            u_note = "configured default"
+        else:
+            u_note = "default"
+            self.relied_on(
+                "traffic.gpu-utilisation", f"{fmt_num(u * 100)}%", "GPU utilisation of a workload that states none"
+            )
+        assumptions.append(f"GPU utilisation {fmt_num(u * 100)}% ({u_note}; not stated by the workload)")
+        return u
+
+    def _gpu_energy(
+        self, gpu_key: str, count: int, hours: Decimal, u: Decimal, provider: str | None, region: str | None
+    ) -> tuple[Decimal, Decimal, list[str], list[str]] | None:
+        """(kWh, kgCO2e, assumptions, sources) of `count` GPUs for `hours`; None without board power."""
+        watts, idle, psrc = self.gpu_power_watts(gpu_key)
+        if watts is None:
+            return None
+        notes: list[str] = []
+        if idle is not None:
+            avg_w = idle + u * (watts - idle)
+            notes.append(
+                f"power per GPU {fmt_num(idle)} W idle + {fmt_num(u * 100)}% × ({fmt_num(watts)} − "
+                f"{fmt_num(idle)}) W = {fmt_num(avg_w)} W"
+            )
+        else:
+            avg_w = watts * u
+            notes.append(
+                f"power per GPU {fmt_num(watts)} W board power × {fmt_num(u * 100)}% = {fmt_num(avg_w)} W "
+                f"(idle power unknown)"
+            )
+        pue, pue_src = self.pue(provider)
+        kwh = Decimal(count) * avg_w * hours / 1000 * pue
+        notes.append(f"PUE {fmt_num(pue)} ({provider or 'provider unknown'}); energy {fmt_num(kwh, 1)} kWh/month")
+        grid = self.grid_intensity(region, provider)
+        if region is None:
+            self.relied_on(
+                "traffic.region",
+                f"world average, {fmt_num(grid.g_per_kwh)} gCO2e/kWh",
+                "grid intensity of a GPU workload whose region nothing names",
+            )
+        notes.append(grid.basis)
+        return kwh, kwh * grid.g_per_kwh / 1000, notes, [psrc, pue_src, grid.source]
 
     # -- tokens
 
@@ -782,7 +830,7 @@ class Estimator:
         t = self.table("models")
         assumptions: list[str] = []
         if calls_per_day is None:
-            calls_per_day = self.config.traffic.calls_per_day
+            calls_per_day = self.default_calls_per_day()
             assumptions.append(
                 f"{fmt_num(calls_per_day)} calls/day (default traffic; set "
                 f"[tool.aiinfralint.traffic] calls_per_day or prompts)"
@@ -798,7 +846,7 @@ class Estimator:
                 tokens=int(tokens_lost),
                 assumptions=tuple(assumptions),
                 sources=(t.label,),
-                unpriced=(self._model_unknown(model),),
+                unpriced=(Unpriced("usd", self._model_unknown(model)),),
             )
         if prices.input is None or prices.cached_input is None:
             missing = "input" if prices.input is None else "cached-input"
@@ -807,7 +855,10 @@ class Estimator:
                 assumptions=tuple(assumptions),
                 sources=(prices.source,),
                 unpriced=(
-                    f"{prices.key} has no {missing} price in {t.label} (the provider may not discount cached input)",
+                    Unpriced(
+                        "usd",
+                        f"{prices.key} has no {missing} price in {t.label} (the provider may not discount cached input)",
+                    ),
                 ),
             )
         delta = prices.input - prices.cached_input
@@ -860,7 +911,7 @@ class Estimator:
                 tokens=tokens,
                 assumptions=tuple(assumptions),
                 sources=cost.sources,
-                unpriced=(f"cost: {cost.reason_unpriced}",),
+                unpriced=(cost.missing("cost: "),),
             )
         assumptions.append(cost.basis)
         return Impact(usd_per_month=cost.usd, tokens=tokens, assumptions=tuple(assumptions), sources=cost.sources)
@@ -892,8 +943,11 @@ class Estimator:
                 assumptions=tuple(assumptions),
                 sources=(t.label,),
                 unpriced=(
-                    f"energy and carbon: {who} publishes no energy per request in {t.label}; "
-                    f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",
+                    Unpriced(
+                        "kgco2e",
+                        f"energy and carbon: {who} publishes no energy per request in {t.label}; "
+                        f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",
+                    ),
                 ),
             )
         key = rows[vendor.lower()]
@@ -901,7 +955,8 @@ class Estimator:
         wh = to_decimal(row.get("wh_per_request"))
         if wh is None:
             return Impact(
-                sources=(t.cite(key),), unpriced=(f"energy and carbon: {key} row has no wh_per_request in {t.label}",)
+                sources=(t.cite(key),),
+                unpriced=(Unpriced("kgco2e", f"energy and carbon: {key} row has no wh_per_request in {t.label}"),),
             )
         kwh = requests * wh / 1000
         assumptions.append(
@@ -995,7 +1050,7 @@ def combine(impacts: Iterable[Impact | None]) -> Impact:
     """Sum of the figures that are known; assumptions, sources and unpriced reasons unioned."""
     items = [i for i in impacts if i is not None]
 
-    def union(attr: str) -> tuple[str, ...]:
+    def union(attr: str) -> tuple[Any, ...]:
         return tuple(dict.fromkeys(x for i in items for x in getattr(i, attr)))
 
     return Impact(

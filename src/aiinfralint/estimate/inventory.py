@@ -27,7 +27,7 @@ from aiinfralint.analysis.prompt import calls_per_day, choose_model
 from aiinfralint.analysis.schedule import job_zone, schedule_of
 from aiinfralint.analysis.workloads import hardware
 from aiinfralint.estimate import Estimator
-from aiinfralint.model.finding import Impact
+from aiinfralint.model.finding import Impact, Unpriced
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.model.provider import AIFeature
@@ -120,16 +120,10 @@ class Item:
         return usd / self.units_per_month
 
     @property
-    def unpriced(self) -> tuple[str, ...]:
-        """Why a figure the totals need is missing (empty when $ and kgCO2e are both known)."""
-        out = []
-        for reason in self.estimate.unpriced:
-            if reason.startswith("cost:") and self.stated.usd_per_month is not None:
-                continue
-            if reason.startswith("energy and carbon:") and self.stated.kgco2e_per_month is not None:
-                continue
-            out.append(reason)
-        return tuple(out)
+    def unpriced(self) -> tuple[Unpriced, ...]:
+        """Why a figure the totals need is missing (a stated figure makes the estimate's reason moot)."""
+        stated = {"usd": self.stated.usd_per_month, "kgco2e": self.stated.kgco2e_per_month}
+        return tuple(u for u in self.estimate.unpriced if stated.get(u.kind) is None)
 
 
 @dataclass(frozen=True)
@@ -157,8 +151,8 @@ class Inventory:
         items = self.items if category is None else self.of(category)
         reasons: dict[str, int] = {}
         for i in items:
-            for r in i.unpriced:
-                reasons[r] = reasons.get(r, 0) + 1
+            for u in i.unpriced:
+                reasons[u.reason] = reasons.get(u.reason, 0) + 1
         return CategoryTotals(
             category=category or "all",
             items=len(items),
@@ -345,8 +339,8 @@ def workload_item(project: Project, w: Any, est: Estimator) -> Item:
         except (OSError, KeyError, ValueError, LookupError) as exc:  # tables missing or broken
             imp = Impact(
                 unpriced=(
-                    f"cost: estimate tables unavailable: {exc}",
-                    f"energy and carbon: estimate tables unavailable: {exc}",
+                    Unpriced("usd", f"cost: estimate tables unavailable: {exc}"),
+                    Unpriced("kgco2e", f"energy and carbon: estimate tables unavailable: {exc}"),
                 )
             )
         imp = imp.model_copy(update={"assumptions": (*notes, f"GPU model: {hw.source}", *imp.assumptions)})
@@ -364,12 +358,12 @@ def gpu_workloads(project: Project) -> list[Any]:
 
 
 def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
-    choice = choose_model(t, config)
+    choice = choose_model(t, config, est)
     choice_model, choice_note = choice.model, choice.assumption()
     calls, calls_src = calls_per_day(t, config)
     notes = [choice_note]
     if calls is None:
-        calls = float(config.traffic.calls_per_day)
+        calls = float(est.default_calls_per_day())
         notes.append(f"{_fmt(calls)} calls/day (default traffic; set [tool.aiinfralint.traffic] prompts)")
     else:
         notes.append(f"calls/day from {calls_src}")
@@ -403,8 +397,11 @@ def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
             "assumptions": (*notes, *imp.assumptions),
             "unpriced": (
                 *imp.unpriced,
-                "energy and carbon: not estimated for a prompt prefix (vendors publish energy per whole "
-                "request, not per token); describe the traffic as an AIFeature to estimate it",
+                Unpriced(
+                    "kgco2e",
+                    "energy and carbon: not estimated for a prompt prefix (vendors publish energy per whole "
+                    "request, not per token); describe the traffic as an AIFeature to estimate it",
+                ),
             ),
         }
     )
@@ -423,71 +420,60 @@ _PER_PERSON = ("user", "users", "seat", "seats", "customer", "customers", "membe
 
 def feature_item(f: Any, est: Estimator) -> Item:
     spec = f.spec
+    imp, basis, units = _feature_estimate(spec, est)
+    units, unit_note = _functional_units(spec.functional_unit, units)
+    line = f.span_of("cost", "model").line
+    return Item(
+        "feature",
+        f.display_name,
+        f.span.path,
+        line,
+        basis,
+        imp,
+        _feature_stated(spec),
+        spec.functional_unit,
+        units,
+        unit_note,
+        obj=f,
+    )
+
+
+def _feature_estimate(spec: Any, est: Estimator) -> tuple[Impact, str, Decimal | None]:
+    """(estimate, basis, requests a month) of one AI feature from its traffic and token counts."""
     rpd = spec.traffic.requests_per_day
     tokens = spec.tokens_per_request
     notes: list[str] = []
-    unpriced: list[str] = []
     region = spec.regions[0] if spec.regions else None
     if len(spec.regions) > 1:
         notes.append(f"grid of the first region {region} used for all {len(spec.regions)} regions")
-    usd = None
-    sources: tuple[str, ...] = ()
-    kwh = kg = None
     if rpd is None:
-        unpriced.append("cost: traffic.requestsPerDay is not stated")
-        unpriced.append("energy and carbon: traffic.requestsPerDay is not stated")
-        basis = f"{spec.model}: no traffic stated"
-        units = None
+        missing = (
+            Unpriced("usd", "cost: traffic.requestsPerDay is not stated"),
+            Unpriced("kgco2e", "energy and carbon: traffic.requestsPerDay is not stated"),
+        )
+        return Impact(assumptions=tuple(notes), unpriced=missing), f"{spec.model}: no traffic stated", None
+    month = Decimal(rpd) * DAYS_PER_MONTH
+    notes.append(f"{rpd:,} requests/day × {DAYS_PER_MONTH} days = {_fmt(month)} requests/month")
+    usd, sources, unpriced = _feature_token_cost(spec, est, month, notes)
+    energy = est.request_energy(spec.model, month, region=region, provider=spec.provider)
+    kwh, kg = energy.kwh_per_month, energy.kgco2e_per_month
+    notes.extend(energy.assumptions)
+    unpriced.extend(energy.unpriced)
+    sources = (*sources, *energy.sources)
+    if tokens.input or tokens.cached_input or tokens.output:
+        basis = f"{rpd:,} requests/day × ({tokens.input} in + {tokens.output} out tokens) on {spec.model}"
     else:
-        month = Decimal(rpd) * DAYS_PER_MONTH
-        units = month
-        notes.append(f"{rpd:,} requests/day × {DAYS_PER_MONTH} days = {_fmt(month)} requests/month")
-        if not (tokens.input or tokens.cached_input or tokens.output):
-            unpriced.append("cost: tokensPerRequest is not stated")
-        else:
-            if tokens.cached_input <= tokens.input:
-                uncached = tokens.input - tokens.cached_input
-                notes.append(
-                    f"per request: {tokens.input} input tokens of which {tokens.cached_input} cached "
-                    f"(billed at the cached price), {tokens.output} output"
-                )
-            else:
-                uncached = tokens.input
-                notes.append(
-                    f"per request: {tokens.input} uncached input, {tokens.cached_input} cached input, "
-                    f"{tokens.output} output tokens"
-                )
-            cost = est.token_cost(
-                spec.model,
-                input_tokens=uncached * month,
-                cached_input_tokens=tokens.cached_input * month,
-                output_tokens=tokens.output * month,
-            )
-            sources = cost.sources
-            if cost.usd is None:
-                unpriced.append(f"cost: {cost.reason_unpriced}")
-            else:
-                usd = cost.usd
-                notes.append(cost.basis)
-        energy = est.request_energy(spec.model, month, region=region, provider=spec.provider)
-        kwh, kg = energy.kwh_per_month, energy.kgco2e_per_month
-        notes.extend(energy.assumptions)
-        unpriced.extend(energy.unpriced)
-        sources = (*sources, *energy.sources)
-        if tokens.input or tokens.cached_input or tokens.output:
-            basis = f"{rpd:,} requests/day × ({tokens.input} in + {tokens.output} out tokens) on {spec.model}"
-        else:
-            basis = f"{rpd:,} requests/day on {spec.model} (tokens per request not stated)"
-        carbon = spec.carbon
-        if carbon is not None and carbon.kwh_per_month is not None and carbon.kgco2e_per_month is None:
-            # the feature states its energy: carbon follows from the grid, not from a vendor figure
-            grid = est.grid_intensity(region)
-            kwh = carbon.kwh_per_month
-            kg = kwh * grid.g_per_kwh / 1000
-            notes = [n for n in notes if "Wh/request" not in n and "PUE" not in n and "grid" not in n]
-            notes.append(f"stated {kwh} kWh/month × {grid.basis}")
-            unpriced = [u for u in unpriced if not u.startswith("energy and carbon:")]
-            sources = (*sources, grid.source)
+        basis = f"{rpd:,} requests/day on {spec.model} (tokens per request not stated)"
+    carbon = spec.carbon
+    if carbon is not None and carbon.kwh_per_month is not None and carbon.kgco2e_per_month is None:
+        # the feature states its energy: carbon follows from the grid, not from a vendor figure
+        grid = est.grid_intensity(region)
+        kwh = carbon.kwh_per_month
+        kg = kwh * grid.g_per_kwh / 1000
+        notes = [n for n in notes if "Wh/request" not in n and "PUE" not in n and "grid" not in n]
+        notes.append(f"stated {kwh} kWh/month × {grid.basis}")
+        unpriced = [u for u in unpriced if u.kind != "kgco2e"]
+        sources = (*sources, grid.source)
     imp = Impact(
         usd_per_month=usd,
         kgco2e_per_month=kg,
@@ -496,35 +482,70 @@ def feature_item(f: Any, est: Estimator) -> Item:
         sources=tuple(dict.fromkeys(sources)),
         unpriced=tuple(unpriced),
     )
-    stated = Stated(
+    return imp, basis, month
+
+
+def _feature_token_cost(
+    spec: Any, est: Estimator, month: Decimal, notes: list[str]
+) -> tuple[Decimal | None, tuple[str, ...], list[Unpriced]]:
+    """($/month, sources, what is missing) of a feature's tokens; the basis goes to `notes`."""
+    tokens = spec.tokens_per_request
+    if not (tokens.input or tokens.cached_input or tokens.output):
+        return None, (), [Unpriced("usd", "cost: tokensPerRequest is not stated")]
+    if tokens.cached_input <= tokens.input:
+        uncached = tokens.input - tokens.cached_input
+        notes.append(
+            f"per request: {tokens.input} input tokens of which {tokens.cached_input} cached "
+            f"(billed at the cached price), {tokens.output} output"
+        )
+    else:
+        uncached = tokens.input
+        notes.append(
+            f"per request: {tokens.input} uncached input, {tokens.cached_input} cached input, "
+            f"{tokens.output} output tokens"
+        )
+    cost = est.token_cost(
+        spec.model,
+        input_tokens=uncached * month,
+        cached_input_tokens=tokens.cached_input * month,
+        output_tokens=tokens.output * month,
+    )
+    if cost.usd is None:
+        return None, cost.sources, [cost.missing("cost: ")]
+    notes.append(cost.basis)
+    return cost.usd, cost.sources, []
+
+
+def _feature_stated(spec: Any) -> Stated:
+    """The $ and carbon a feature states for itself (line items)."""
+    source = "; ".join(
+        x
+        for x in (
+            spec.cost.source if spec.cost else None,
+            (spec.carbon.source or spec.carbon.method) if spec.carbon else None,
+        )
+        if x
+    )
+    return Stated(
         usd_per_month=spec.cost.usd_per_month if spec.cost else None,
         kgco2e_per_month=spec.carbon.kgco2e_per_month if spec.carbon else None,
         kwh_per_month=spec.carbon.kwh_per_month if spec.carbon else None,
-        source="; ".join(
-            x
-            for x in (
-                spec.cost.source if spec.cost else None,
-                (spec.carbon.source or spec.carbon.method) if spec.carbon else None,
-            )
-            if x
-        )
-        or None,
+        source=source or None,
     )
-    unit_note = None
-    fu = spec.functional_unit
-    if fu:
-        words = {w.strip(".,;:()").lower() for w in fu.split()}
-        if words & set(_PER_PERSON):
-            unit_note = (
-                f"functional unit '{fu}' is not a request and the feature states only requests/day: no per-unit figure"
-            )
-            units = None
-        elif units is not None:
-            unit_note = f"one request = one '{fu}'"
-    else:
-        units = None
-    line = f.span_of("cost", "model").line
-    return Item("feature", f.display_name, f.span.path, line, basis, imp, stated, fu, units, unit_note, obj=f)
+
+
+def _functional_units(fu: str | None, units: Decimal | None) -> tuple[Decimal | None, str | None]:
+    """(functional units a month, note): a request is a unit unless the unit counts people."""
+    if not fu:
+        return None, None
+    words = {w.strip(".,;:()").lower() for w in fu.split()}
+    if words & set(_PER_PERSON):
+        return None, (
+            f"functional unit '{fu}' is not a request and the feature states only requests/day: no per-unit figure"
+        )
+    if units is not None:
+        return units, f"one request = one '{fu}'"
+    return units, None
 
 
 def features(project: Project) -> list[Any]:

@@ -32,6 +32,14 @@ class Unpriced:
     def __str__(self) -> str:
         return self.reason
 
+    @classmethod
+    def usd(cls, reason: str) -> Unpriced:
+        return cls("usd", reason)
+
+    @classmethod
+    def kgco2e(cls, reason: str) -> Unpriced:
+        return cls("kgco2e", reason)
+
 
 @dataclass(frozen=True)
 class DefaultUsed:
@@ -55,7 +63,7 @@ class Impact(BaseModel):
     kwh_per_month: Decimal | None = None
     assumptions: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    unpriced: tuple[str, ...] = Field(default=(), description="why a figure could not be computed")
+    unpriced: tuple[Unpriced, ...] = Field(default=(), description="which figures could not be computed, and why")
 
     def is_empty(self) -> bool:
         return (

@@ -46,7 +46,7 @@ def impact_dict(imp: Impact | None) -> dict[str, Any] | None:
         "kwh_per_month": _num(imp.kwh_per_month),
         "assumptions": list(imp.assumptions),
         "sources": list(imp.sources),
-        "unpriced": list(imp.unpriced),
+        "unpriced": [u.reason for u in imp.unpriced],
     }
 
 

@@ -63,7 +63,7 @@ def item_dict(i: Item) -> dict[str, Any]:
             "source": i.stated.source,
         },
         "estimate": impact_dict(i.estimate),
-        "unpriced": list(i.unpriced),
+        "unpriced": [u.reason for u in i.unpriced],
     }
 
 

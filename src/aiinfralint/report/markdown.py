@@ -113,7 +113,7 @@ def _assumptions(findings: list[Finding]) -> list[str]:
     seen: dict[str, None] = {}
     for f in findings:
         if f.impact is not None:
-            for a in (*f.impact.assumptions, *f.impact.unpriced):
+            for a in (*f.impact.assumptions, *(u.reason for u in f.impact.unpriced)):
                 seen.setdefault(a, None)
     if not seen:
         return []

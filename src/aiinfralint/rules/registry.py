@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from functools import cache
+from importlib.metadata import entry_points
 
 from aiinfralint.rules.base import Rule
 from aiinfralint.selectors import selector_matches
@@ -35,8 +36,6 @@ def builtin_rules() -> tuple[type[Rule], ...]:
 
 @cache
 def plugin_rules() -> tuple[type[Rule], ...]:
-    from importlib.metadata import entry_points
-
     found: list[type[Rule]] = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:

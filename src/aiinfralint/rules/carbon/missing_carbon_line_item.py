@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from aiinfralint.estimate import inventory
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
 
@@ -208,8 +209,6 @@ class MissingCarbonLineItem(Rule):
     options: Options
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
-        from aiinfralint.estimate import inventory
-
         est = ctx.estimator
         for f in inventory.features(ctx.project):
             yield from self._feature(f, est)
@@ -219,8 +218,6 @@ class MissingCarbonLineItem(Rule):
     # -- AIFeature
 
     def _feature(self, f: Any, est: Any) -> Iterator[Finding]:
-        from aiinfralint.estimate import inventory
-
         spec = f.spec
         if spec.cost is None:
             return
@@ -255,7 +252,9 @@ class MissingCarbonLineItem(Rule):
                 f"provider or FinOps tooling reports, and say which method you used."
             )
         else:
-            why = "; ".join(r.split(": ", 1)[-1].split("; set [", 1)[0] for r in imp.unpriced if r.startswith("energy"))
+            why = "; ".join(
+                u.reason.split(": ", 1)[-1].split("; set [", 1)[0] for u in imp.unpriced if u.kind == "kgco2e"
+            )
             estimate = f"no estimate is possible: {why}"
             remediation = (
                 "Add a `carbon` line item under spec with `kgco2ePerMonth` (and `kwhPerMonth`) from "
@@ -275,8 +274,6 @@ class MissingCarbonLineItem(Rule):
     # -- Kubernetes GPU workloads
 
     def _workload(self, ctx: RuleContext, w: Any, est: Any) -> Iterator[Finding]:
-        from aiinfralint.estimate import inventory
-
         stated, invalid = inventory.stated_carbon_of_workload(w)
         if stated is not None:
             return

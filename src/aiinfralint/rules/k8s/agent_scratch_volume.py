@@ -176,7 +176,9 @@ class AgentScratchVolumeUnbounded(Rule):
             ),
             impact=Impact(
                 assumptions=(f"recognised as an agent/document worker by {reason}", extra),
-                unpriced=("no money or latency figure: the risk is data retention and node eviction",),
+                unpriced=(
+                    Unpriced("latency", "no money or latency figure: the risk is data retention and node eviction"),
+                ),
             ),
             span=vol.span or w.span,
             key=f"{w.namespace}/{w.name}/{vol.name}",

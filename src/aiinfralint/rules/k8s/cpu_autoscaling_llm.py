@@ -259,8 +259,11 @@ class CpuAutoscalingLlmServing(Rule):
             impact = Impact(
                 assumptions=(f"autoscaling metric(s): {what}",),
                 unpriced=(
-                    "latency: queueing delay grows with traffic and is not computable from the config; "
-                    "CPU and memory of an LLM server do not track its request queue",
+                    Unpriced(
+                        "latency",
+                        "latency: queueing delay grows with traffic and is not computable from the config; "
+                        "CPU and memory of an LLM server do not track its request queue",
+                    ),
                 ),
             )
         return self.finding(

@@ -180,7 +180,6 @@ class ScaleToZeroLlmServing(Rule):
         overhead = self.options.start_overhead_seconds
         size = model_size(w.model_ref, w)
         assumptions: list[str] = []
-        unpriced: list[str] = []
         gb = size.gigabytes
         if gb is not None:
             seconds = gb / bw + overhead
@@ -208,12 +207,11 @@ class ScaleToZeroLlmServing(Rule):
             f"one warm replica ({per_replica:g} GPU{'s' if per_replica != 1 else ''} × 730 h/month) costs {warm_txt}: the saving scale-to-zero buys"
         )
         assumptions.extend(a for a in warm.assumptions if a.startswith(("price:", "GPU model:")))
-        assumptions.extend(f"warm replica {u}" for u in warm.unpriced if u.startswith("cost"))
+        assumptions.extend(f"warm replica {u}" for u in warm.unpriced if u.kind == "usd")
         impact = Impact(
             latency_ms=round(seconds * 1000),
             assumptions=tuple(assumptions),
             sources=warm.sources,
-            unpriced=tuple(unpriced),
         )
         message = (
             f"{w.display_name} ({engine}, {gpu_summary(w)}) scales to zero ({why}), so the first request after an idle "

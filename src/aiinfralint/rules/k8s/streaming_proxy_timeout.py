@@ -224,7 +224,7 @@ class StreamingProxyTimeout(Rule):
                 assumptions=tuple(assumptions),
                 unpriced=()
                 if timeout is not None
-                else ("latency: buffering delay depends on token rate and buffer size",),
+                else (Unpriced("latency", "latency: buffering delay depends on token rate and buffer size"),),
             )
             yield self.finding(
                 ing,

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from aiinfralint.analysis.prompt import calls_per_day, choose_model, slot_label, tokens
+from aiinfralint.estimate import DAYS_PER_MONTH, fmt_num, fmt_usd
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
@@ -125,15 +126,12 @@ class CacheBreakpointAfterDynamic(Rule):
 
     @staticmethod
     def _impact(ctx: RuleContext, t: PromptTemplate, n: int, described: str, ttl: str | None) -> Impact:
-        from aiinfralint.estimate import DAYS_PER_MONTH, fmt_num, fmt_usd
-
-        choice = choose_model(t, ctx.config)
+        est = ctx.estimator
+        choice = choose_model(t, ctx.config, est)
         calls, source = calls_per_day(t, ctx.config)
-        cfg_calls = ctx.config.traffic.calls_per_day
-        per_day = calls if calls is not None else float(cfg_calls)
+        per_day = calls if calls is not None else float(est.default_calls_per_day())
         month = n * per_day * DAYS_PER_MONTH
         ttl_key = "1h" if ttl == "1h" else "5m"
-        est = ctx.estimator
         write = est.token_cost(choice.model, cache_write_tokens=month, cache_ttl=ttl_key)
         plain = est.token_cost(choice.model, input_tokens=month)
         assumptions = [
@@ -152,7 +150,7 @@ class CacheBreakpointAfterDynamic(Rule):
                 tokens=n,
                 assumptions=tuple(assumptions),
                 sources=tuple(write.sources),
-                unpriced=tuple(r for r in (write.reason_unpriced, plain.reason_unpriced) if r),
+                unpriced=tuple(c.missing() for c in (write, plain) if c.reason_unpriced),
             )
         premium = write.usd - plain.usd
         assumptions.append(

@@ -103,7 +103,7 @@ class PrefixBelowCacheMinimum(Rule):
         t = obj
         if not t.breakpoints:
             return
-        choice = choose_model(t, ctx.config)
+        choice = choose_model(t, ctx.config, ctx.estimator)
         minimum = ctx.estimator.cache_minimum(choice.model)
         if minimum.min_tokens is None:
             return

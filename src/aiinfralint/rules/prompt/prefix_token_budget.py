@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from aiinfralint.analysis.prompt import calls_per_day, choose_model, tokens
+from aiinfralint.estimate import DAYS_PER_MONTH, fmt_num
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
@@ -116,11 +117,9 @@ class PrefixTokenBudget(Rule):
         if count.tokens <= budget:
             return
         over = count.tokens - budget
-        choice = choose_model(t, ctx.config)
+        choice = choose_model(t, ctx.config, ctx.estimator)
         calls, source = calls_per_day(t, ctx.config)
-        per_day = calls if calls is not None else float(ctx.config.traffic.calls_per_day)
-        from aiinfralint.estimate import DAYS_PER_MONTH, fmt_num
-
+        per_day = calls if calls is not None else float(ctx.estimator.default_calls_per_day())
         cost = ctx.estimator.token_cost(choice.model, cached_input_tokens=over * per_day * DAYS_PER_MONTH)
         assumptions = (
             f"static prefix {where}: {count.describe()}; budget {budget:,} ({budget_source})",
@@ -138,7 +137,7 @@ class PrefixTokenBudget(Rule):
             tokens=count.tokens,
             assumptions=assumptions,
             sources=tuple(cost.sources),
-            unpriced=(cost.reason_unpriced,) if cost.reason_unpriced else (),
+            unpriced=(cost.missing(),) if cost.reason_unpriced else (),
         )
         first = next((s for s in t.segments[:end] if s.kind == "text" and s.text.strip()), t.segments[0])
         yield self.finding(
