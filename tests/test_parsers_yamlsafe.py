@@ -9,7 +9,6 @@ import pytest
 
 from aiinfralint import yamlsafe
 from aiinfralint.estimate import tables
-from aiinfralint.parsers import yamlload
 
 
 def _modules_after(statement: str) -> set[str]:
@@ -31,9 +30,10 @@ def test_ruamel_is_not_imported_while_libyaml_composes():
 
 
 def test_parsers_see_the_same_loader():
-    assert yamlload.load_documents is yamlsafe.load_documents
-    assert yamlload.YMap is yamlsafe.YMap and yamlload.YList is yamlsafe.YList
-    assert yamlload.YamlError is yamlsafe.YamlError
+    from aiinfralint.parsers import files, prompt_files
+
+    assert files.load_documents is yamlsafe.load_documents
+    assert prompt_files.YamlError is yamlsafe.YamlError
 
 
 def test_estimate_tables_load_through_the_safe_loader(monkeypatch):

@@ -14,7 +14,7 @@ jsonschema = pytest.importorskip("jsonschema")
 
 
 def _own_docs(root):
-    from aiinfralint.parsers.yamlload import load_documents
+    from aiinfralint.yamlsafe import load_documents
 
     for p in sorted(root.rglob("*.yaml")):
         if "own-kinds-invalid" in p.parts:
@@ -88,7 +88,7 @@ def test_documented_examples_are_valid(run_check):
     assert not [f.message for f in result.findings if f.code == "AIL000"]
     assert len(result.project) == 3
     validator = jsonschema.Draft202012Validator(all_kinds_schema())
-    from aiinfralint.parsers.yamlload import load_documents
+    from aiinfralint.yamlsafe import load_documents
 
     for b in blocks:
         doc = json.loads(json.dumps(next(load_documents(b))))

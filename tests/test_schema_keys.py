@@ -51,7 +51,7 @@ spec:
 
 
 def _docs(text: str) -> list[dict[str, Any]]:
-    from aiinfralint.parsers.yamlload import load_documents
+    from aiinfralint.yamlsafe import load_documents
 
     return [json.loads(json.dumps(d)) for d in load_documents(text)]
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiinfralint.parsers import yamlload
-from aiinfralint.parsers.yamlload import MAX_DEPTH, YamlError, YList, YMap, load_documents
+from aiinfralint import yamlsafe as yamlload
+from aiinfralint.yamlsafe import MAX_DEPTH, YamlError, YList, YMap, load_documents
 
 needs_libyaml = pytest.mark.skipif(yamlload._libyaml_loader_class() is None, reason="PyYAML is built without libyaml")
 pytestmark = needs_libyaml

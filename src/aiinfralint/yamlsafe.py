@@ -1,6 +1,6 @@
 """Safe, bounded YAML/JSON loading that keeps line and column of every mapping key.
 
-A low-level module: the parsers (through ``parsers.yamlload``) and the estimate data
+A low-level module: the parsers and the estimate data
 tables both load YAML with it, so it imports nothing else of the package.
 
 Documents are *composed* (never constructed), so tags such as ``!!python/object``

@@ -16,7 +16,7 @@ from aiinfralint.parsers.registry import (
     file_parsers_for,
     handlers_for_text,
 )
-from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
+from aiinfralint.yamlsafe import YamlError, YList, YMap, load_documents
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 

@@ -36,7 +36,7 @@ from aiinfralint.parsers.base import FileInput, ParseProblem
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.values import as_int as _int
 from aiinfralint.parsers.values import node_span as _span
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 IGNORE_ANNOTATION = "aiinfralint/ignore"
 ROLE_KEY = "aiinfralint/role"

@@ -16,7 +16,7 @@ from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.values import as_int as _int
 from aiinfralint.parsers.values import node_span as _span
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 SECTIONS = ("model_list", "litellm_settings", "router_settings", "general_settings")
 

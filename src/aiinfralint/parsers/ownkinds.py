@@ -16,7 +16,7 @@ from aiinfralint.model.provider import AIFeature, AIFeatureSpec, QuotaContract, 
 from aiinfralint.model.retrieval import VectorIndex, VectorIndexSpec
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 API_PREFIX = "aiinfralint/"
 IGNORE_ANNOTATION = "aiinfralint/ignore"

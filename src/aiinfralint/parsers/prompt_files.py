@@ -28,7 +28,7 @@ from aiinfralint.parsers.prompt_slots import (
     template_syntax,
 )
 from aiinfralint.parsers.registry import FileParser
-from aiinfralint.parsers.yamlload import YamlError, YMap, load_documents
+from aiinfralint.yamlsafe import YamlError, YMap, load_documents
 
 TEMPLATE_SUFFIXES = frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache"})
 JINJA_SUFFIXES = frozenset({".j2", ".jinja", ".jinja2"})

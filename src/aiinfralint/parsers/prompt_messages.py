@@ -20,7 +20,7 @@ from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.prompt_files import budget_from
 from aiinfralint.parsers.prompt_slots import segment_template, template_syntax
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "model", "human", "ai"})
 _BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")

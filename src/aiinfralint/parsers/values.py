@@ -7,7 +7,7 @@ from typing import Any
 
 from aiinfralint.model.base import Span
 from aiinfralint.parsers.base import FileInput
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 _INT = re.compile(r"\s*-?\d+\s*")
 

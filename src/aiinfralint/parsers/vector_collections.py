@@ -19,7 +19,7 @@ from aiinfralint.model.retrieval import TimePartitioning, VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
 from aiinfralint.parsers.values import node_span as _span
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 _DATE_NAME = re.compile(
     r"(?<!\d)(?:19|20)\d{2}(?P<sep>[_\-.]?)(?:0[1-9]|1[0-2])(?:(?P=sep)(?:0[1-9]|[12]\d|3[01]))?(?!\d)"

@@ -16,7 +16,7 @@ from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.registry import FileParser
 from aiinfralint.parsers.vector_search import _is_policy, date_math, policy_from, store_from
-from aiinfralint.parsers.yamlload import YamlError, YList, YMap, load_documents
+from aiinfralint.yamlsafe import YamlError, YList, YMap, load_documents
 
 SUFFIXES = frozenset({".json", ".http", ".es", ".console", ".txt", ".rest"})
 _REQUEST = re.compile(r"^(?P<method>GET|PUT|POST|DELETE|HEAD|PATCH)\s+(?P<path>\S+)\s*$", re.MULTILINE)

@@ -18,7 +18,7 @@ from aiinfralint.model.retrieval import LifecyclePolicy, TimePartitioning, Vecto
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.registry import DocumentHandler
 from aiinfralint.parsers.values import node_span as _span
-from aiinfralint.parsers.yamlload import YList, YMap
+from aiinfralint.yamlsafe import YList, YMap
 
 VECTOR_TYPES = frozenset({"dense_vector", "knn_vector"})
 MAX_DEPTH = 12
