@@ -385,8 +385,6 @@ class Estimator:
         otherwise the GPU's indicative $/GPU-hour, taken from the cheapest per-GPU instance
         of `provider` when one is listed. A GPU price set in configuration beats shipped ones.
         """
-        gpus = self.table("gpus")
-        insts = self.table("instances")
         notes: list[str] = []
         gpu_key: str | None = None
         if gpu:
@@ -395,94 +393,133 @@ class Estimator:
                 gpu_key, note = found
                 if note:
                     notes.append(note)
-
         # 1. a named instance type
         if instance_type:
-            ikey = self.resolve_instance(instance_type)
-            if ikey is None:
-                notes.append(f"instance type {instance_type!r} is not in {insts.label}")
-            else:
-                row = insts.rows[ikey]
-                inst_gpu = self.resolve_gpu(str(row.get("gpu", ""))) if row.get("gpu") else None
-                gpu_key = gpu_key or inst_gpu
-                n = int(row.get("count") or 1)
-                price, price_region = self._instance_price(row, region)
-                gpu_overridden = (
-                    gpu_key is not None
-                    and gpu_key in gpus.overridden
-                    and gpus.rows[gpu_key].get("usd_per_hour") is not None
-                )
-                if price is not None and not (gpu_overridden and ikey not in insts.overridden):
-                    per_gpu = price / n
-                    basis = (
-                        f"{ikey} on-demand {fmt_usd(price)}/h"
-                        f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
-                        f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey)
-                    )
-                    if region and price_region and names.region_key(region) != price_region:
-                        basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
-                    return PriceLookup(
-                        usd_per_hour=per_gpu * count,
-                        basis="; ".join([*notes, basis]),
-                        source=insts.cite(ikey),
-                        table_version=insts.version,
-                        as_of=insts.as_of,
-                        gpu=gpu_key,
-                        count=count,
-                        usd_per_gpu_hour=per_gpu,
-                        instance_type=ikey,
-                        provider=row.get("provider"),
-                        price_region=price_region,
-                    )
-                if price is None:
-                    notes.append(f"{ikey} has no on-demand price in {insts.label}")
-                provider = provider or row.get("provider")
-
-        if gpu_key is None:
-            reason = self._gpu_unknown(gpu)
-            if instance_type and not gpu:
-                reason = "; ".join(notes) or reason
-            return PriceLookup(
-                None,
-                "; ".join(notes) or reason,
-                gpus.label,
-                gpus.version,
-                gpus.as_of,
-                reason_unpriced=reason,
-                count=count,
-                instance_type=instance_type,
+            priced, gpu_key, provider = self._named_instance_price(
+                instance_type, gpu_key, count, provider, region, notes
             )
-
-        grow = gpus.rows[gpu_key]
-        configured = gpu_key in gpus.overridden and grow.get("usd_per_hour") is not None
+            if priced is not None:
+                return priced
+        if gpu_key is None:
+            return self._unknown_gpu_price(gpu, instance_type, count, notes)
+        gpus = self.table("gpus")
+        configured = gpu_key in gpus.overridden and gpus.rows[gpu_key].get("usd_per_hour") is not None
         # 2. the cheapest per-GPU instance of this provider
         if not configured and provider:
-            best = self._cheapest_instance(gpu_key, names.provider_key(provider), region)
-            if best is not None:
-                ikey, per_gpu, n, price, price_region = best
-                basis = (
-                    f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
-                    f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
-                    f" = {fmt_usd(per_gpu)}/GPU-hour"
-                )
-                return PriceLookup(
-                    usd_per_hour=per_gpu * count,
-                    basis="; ".join([*notes, basis]),
-                    source=insts.cite(ikey),
-                    table_version=insts.version,
-                    as_of=insts.as_of,
-                    gpu=gpu_key,
-                    count=count,
-                    usd_per_gpu_hour=per_gpu,
-                    instance_type=ikey,
-                    provider=names.provider_key(provider),
-                    price_region=price_region,
-                )
+            priced = self._provider_instance_price(gpu_key, provider, count, region, notes)
+            if priced is not None:
+                return priced
         # 3. the GPU row's indicative price
+        return self._gpu_row_price(gpu_key, count, provider, configured, notes)
+
+    def _named_instance_price(
+        self,
+        instance_type: str,
+        gpu_key: str | None,
+        count: int,
+        provider: str | None,
+        region: str | None,
+        notes: list[str],
+    ) -> tuple[PriceLookup | None, str | None, str | None]:
+        """(price, GPU key, provider) from a named instance type; no price when it lists none
+        or a configured GPU price should win."""
+        gpus = self.table("gpus")
+        insts = self.table("instances")
+        ikey = self.resolve_instance(instance_type)
+        if ikey is None:
+            notes.append(f"instance type {instance_type!r} is not in {insts.label}")
+            return None, gpu_key, provider
+        row = insts.rows[ikey]
+        inst_gpu = self.resolve_gpu(str(row.get("gpu", ""))) if row.get("gpu") else None
+        gpu_key = gpu_key or inst_gpu
+        n = int(row.get("count") or 1)
+        price, price_region = self._instance_price(row, region)
+        gpu_overridden = (
+            gpu_key is not None and gpu_key in gpus.overridden and gpus.rows[gpu_key].get("usd_per_hour") is not None
+        )
+        if price is not None and not (gpu_overridden and ikey not in insts.overridden):
+            per_gpu = price / n
+            basis = (
+                f"{ikey} on-demand {fmt_usd(price)}/h"
+                f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
+                f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey)
+            )
+            if region and price_region and names.region_key(region) != price_region:
+                basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
+            priced = PriceLookup(
+                usd_per_hour=per_gpu * count,
+                basis="; ".join([*notes, basis]),
+                source=insts.cite(ikey),
+                table_version=insts.version,
+                as_of=insts.as_of,
+                gpu=gpu_key,
+                count=count,
+                usd_per_gpu_hour=per_gpu,
+                instance_type=ikey,
+                provider=row.get("provider"),
+                price_region=price_region,
+            )
+            return priced, gpu_key, provider
+        if price is None:
+            notes.append(f"{ikey} has no on-demand price in {insts.label}")
+        return None, gpu_key, provider or row.get("provider")
+
+    def _unknown_gpu_price(
+        self, gpu: str | None, instance_type: str | None, count: int, notes: list[str]
+    ) -> PriceLookup:
+        gpus = self.table("gpus")
+        reason = self._gpu_unknown(gpu)
+        if instance_type and not gpu:
+            reason = "; ".join(notes) or reason
+        return PriceLookup(
+            None,
+            "; ".join(notes) or reason,
+            gpus.label,
+            gpus.version,
+            gpus.as_of,
+            reason_unpriced=reason,
+            count=count,
+            instance_type=instance_type,
+        )
+
+    def _provider_instance_price(
+        self, gpu_key: str, provider: str, count: int, region: str | None, notes: list[str]
+    ) -> PriceLookup | None:
+        """The GPU priced from the cheapest per-GPU instance `provider` lists for it, if any."""
+        best = self._cheapest_instance(gpu_key, names.provider_key(provider), region)
+        if best is None:
+            return None
+        insts = self.table("instances")
+        ikey, per_gpu, n, price, price_region = best
+        basis = (
+            f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
+            f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
+            f" = {fmt_usd(per_gpu)}/GPU-hour"
+        )
+        return PriceLookup(
+            usd_per_hour=per_gpu * count,
+            basis="; ".join([*notes, basis]),
+            source=insts.cite(ikey),
+            table_version=insts.version,
+            as_of=insts.as_of,
+            gpu=gpu_key,
+            count=count,
+            usd_per_gpu_hour=per_gpu,
+            instance_type=ikey,
+            provider=names.provider_key(provider),
+            price_region=price_region,
+        )
+
+    def _gpu_row_price(
+        self, gpu_key: str, count: int, provider: str | None, configured: bool, notes: list[str]
+    ) -> PriceLookup:
+        """The GPU row's configured or indicative $/GPU-hour, or unpriced with the key to set."""
+        gpus = self.table("gpus")
+        grow = gpus.rows[gpu_key]
         row_price = to_decimal(grow.get("usd_per_hour"))
         if row_price is None:
             reason = (
-                f"no on-demand price for {gpu_key} in {gpus.label} or {insts.label}; "
+                f"no on-demand price for {gpu_key} in {gpus.label} or {self.table('instances').label}; "
                 f"set [tool.aiinfralint.pricing.gpus.{gpu_key}] usd_per_hour"
             )
             return PriceLookup(
@@ -643,14 +680,7 @@ class Estimator:
         sources: list[str] = []
         unpriced: list[Unpriced] = []
 
-        # what hardware
-        ikey = self.resolve_instance(instance_type) if instance_type else None
-        inst_row = self.table("instances").rows[ikey] if ikey is not None else None
-        if inst_row is not None:
-            provider = provider or inst_row.get("provider")
-        gpu_name = gpu or (str(inst_row["gpu"]) if inst_row and inst_row.get("gpu") else None)
-        gpu_key = self.resolve_gpu(gpu_name) if gpu_name else None
-
+        ikey, gpu_name, gpu_key, provider = self._hardware(gpu, instance_type, provider)
         if region is None and self.config.traffic.region:
             region = self.config.traffic.region
             assumptions.append(f"region {region} from [tool.aiinfralint.traffic] region")
@@ -677,23 +707,13 @@ class Estimator:
         # energy and carbon
         kwh: Decimal | None = None
         kg: Decimal | None = None
-        if gpu_key is None:
-            why = self._gpu_unknown(gpu_name)
-            if instance_type and ikey is None and not gpu_name:
-                why = (
-                    f"GPU model unknown: instance type {instance_type!r} is not in "
-                    f"{self.table('instances').label} and nothing else names an accelerator"
-                )
-            unpriced.append(Unpriced("kgco2e", f"energy and carbon: {why}"))
+        energy = self._gpu_energy(gpu_key, count, hours, u, provider, region) if gpu_key else None
+        if energy is None:
+            unpriced.append(self._no_gpu_energy(gpu_key, gpu_name, instance_type, ikey))
         else:
-            energy = self._gpu_energy(gpu_key, count, hours, u, provider, region)
-            if energy is None:
-                label = self.table("gpus").label
-                unpriced.append(Unpriced("kgco2e", f"energy and carbon: no board power for {gpu_key} in {label}"))
-            else:
-                kwh, kg, notes, cited = energy
-                assumptions.extend(notes)
-                sources.extend(cited)
+            kwh, kg, notes, cited = energy
+            assumptions.extend(notes)
+            sources.extend(cited)
         return Impact(
             usd_per_month=usd,
             kgco2e_per_month=kg,
@@ -703,6 +723,32 @@ class Estimator:
             sources=tuple(dict.fromkeys(sources)),
             unpriced=tuple(unpriced),
         )
+
+    def _hardware(
+        self, gpu: str | None, instance_type: str | None, provider: str | None
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(instance row key, GPU name, gpus.yaml key, provider) of a workload's accelerator."""
+        ikey = self.resolve_instance(instance_type) if instance_type else None
+        inst_row = self.table("instances").rows[ikey] if ikey is not None else None
+        if inst_row is not None:
+            provider = provider or inst_row.get("provider")
+        gpu_name = gpu or (str(inst_row["gpu"]) if inst_row and inst_row.get("gpu") else None)
+        gpu_key = self.resolve_gpu(gpu_name) if gpu_name else None
+        return ikey, gpu_name, gpu_key, provider
+
+    def _no_gpu_energy(
+        self, gpu_key: str | None, gpu_name: str | None, instance_type: str | None, ikey: str | None
+    ) -> Unpriced:
+        """Why a GPU workload has no energy figure: the GPU is unknown, or its row has no board power."""
+        if gpu_key is not None:
+            return Unpriced("kgco2e", f"energy and carbon: no board power for {gpu_key} in {self.table('gpus').label}")
+        why = self._gpu_unknown(gpu_name)
+        if instance_type and ikey is None and not gpu_name:
+            why = (
+                f"GPU model unknown: instance type {instance_type!r} is not in "
+                f"{self.table('instances').label} and nothing else names an accelerator"
+            )
+        return Unpriced("kgco2e", f"energy and carbon: {why}")
 
     def _utilisation(self, utilisation: float | None, assumptions: list[str]) -> Decimal:
         """The GPU utilisation an energy estimate uses: the workload's, else the configured default."""
@@ -964,17 +1010,7 @@ class Estimator:
             f"chat prompt, not scaled by token counts) = {fmt_num(kwh, 1)} kWh"
         )
         sources = [t.cite(key)]
-        # host cloud of the API: the region names it when the provider does not
-        cloud = names.provider_key(provider) if provider else None
-        cloud = {
-            "vertex_ai": "gcp",
-            "vertex-ai": "gcp",
-            "gemini": "gcp",
-            "bedrock": "aws",
-            "azure-openai": "azure",
-        }.get(cloud or "", cloud)
-        if cloud not in ("aws", "gcp", "azure"):  # a model vendor, not a cloud: the region says which
-            cloud = names.provider_for_region(region)
+        cloud = _api_cloud(provider, region)
         overhead = row.get("includes_overhead")
         if overhead is True or str(overhead).lower() == "true":
             assumptions.append("the figure includes data-centre overhead: no PUE applied")
@@ -1031,6 +1067,21 @@ class Estimator:
         """Smallest prefix the provider caches for this model (None when not known)."""
         rule = self.cache_rule(model)
         return CacheMinimum(rule.min_tokens, rule.provider, rule.source)
+
+
+def _api_cloud(provider: str | None, region: str | None) -> str | None:
+    """The cloud hosting a model API: the provider's, or the region's when the provider is a model vendor."""
+    cloud = names.provider_key(provider) if provider else None
+    cloud = {
+        "vertex_ai": "gcp",
+        "vertex-ai": "gcp",
+        "gemini": "gcp",
+        "bedrock": "aws",
+        "azure-openai": "azure",
+    }.get(cloud or "", cloud)
+    if cloud not in ("aws", "gcp", "azure"):
+        cloud = names.provider_for_region(region)
+    return cloud
 
 
 # --- totals -------------------------------------------------------------------------------
