@@ -985,17 +985,11 @@ class Estimator:
         assumptions: list[str] = []
         if vendor is None or vendor.lower() not in rows:
             who = f"vendor {vendor!r}" if vendor else f"the vendor of {model!r}"
-            return Impact(
-                assumptions=tuple(assumptions),
-                sources=(t.label,),
-                unpriced=(
-                    Unpriced(
-                        "kgco2e",
-                        f"energy and carbon: {who} publishes no energy per request in {t.label}; "
-                        f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request",
-                    ),
-                ),
+            why = (
+                f"energy and carbon: {who} publishes no energy per request in {t.label}; "
+                f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request"
             )
+            return Impact(sources=(t.label,), unpriced=(Unpriced("kgco2e", why),))
         key = rows[vendor.lower()]
         row = t.rows[key]
         wh = to_decimal(row.get("wh_per_request"))

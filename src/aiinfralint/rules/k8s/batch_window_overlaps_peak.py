@@ -7,6 +7,7 @@ from pydantic import Field
 
 from aiinfralint.analysis.schedule import (
     DEFAULT_RUN_HOURS,
+    PeakOverlap,
     fmt_hours,
     job_zone,
     peak_window,
@@ -17,7 +18,7 @@ from aiinfralint.analysis.workloads import gpu_impact, gpu_summary, hardware
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.k8s import Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions
-from aiinfralint.timeutil import zone
+from aiinfralint.timeutil import Window, zone
 
 _BAD = """\
 apiVersion: batch/v1
@@ -150,37 +151,9 @@ class BatchGpuWindowOverlapsPeak(Rule):
             return
         if deadline and ov.hours_in_window <= 0:
             return
-        first = ov.first_overlap
         start_txt = f"`{w.schedule}` ({getattr(tz, 'key', 'UTC')})"
-        gpus = gpu_summary(w)
         assumptions = [f"schedule {start_txt}: {ov.runs_per_month} runs in a 30-day month", tz_note, window_note]
-        hours_in = ov.hours_in_window
-        if deadline:
-            assumptions.append(f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}")
-            per_run = hours_in / ov.runs_per_month
-            when = f" (e.g. the run starting {first:%a %H:%M})" if first else ""
-            message = (
-                f"{w.display_name} ({gpus}) starts on schedule {start_txt} and may run {fmt_hours(run_hours)} "
-                f"(activeDeadlineSeconds {deadline}), reaching into the peak window {window}{when} for about "
-                f"{fmt_hours(per_run)} per run."
-            )
-            span = w.span_of("activeDeadlineSeconds", "schedule")
-        else:
-            if hours_in > 0:
-                assumptions.append(
-                    f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)"
-                )
-            else:
-                hours_in = float(ov.runs_per_month)
-                assumptions.append(
-                    f"no activeDeadlineSeconds: a {fmt_hours(run_hours)} run (option default-run-hours) would end before the "
-                    f"window, so the estimate prices one hour of overrun into the window per run"
-                )
-            message = (
-                f"{w.display_name} ({gpus}) starts on schedule {start_txt} with no activeDeadlineSeconds, so a slow or stuck "
-                f"run can hold its GPUs into the peak window {window}."
-            )
-            span = w.span_of("schedule")
+        message, span, hours_in = _describe(w, ov, start_txt, window, run_hours, assumptions)
         assumptions.append(f"{hours_in:.1f} h/month inside the window × the job's GPUs")
         hw = hardware(*w.gpu_pods)
         impact = gpu_impact(ctx, hw, w.gpu_count, hours_in, extra=tuple(assumptions))
@@ -196,3 +169,38 @@ class BatchGpuWindowOverlapsPeak(Rule):
             span=span,
             key=f"{w.namespace}/{w.name}",
         )
+
+
+def _describe(
+    w: Workload, ov: PeakOverlap, start_txt: str, window: Window, run_hours: float, assumptions: list[str]
+) -> tuple[str, Any, float]:
+    """(message, span, GPU hours a month inside the window) for a job with or without a deadline."""
+    deadline = w.active_deadline_seconds
+    gpus = gpu_summary(w)
+    hours_in = float(ov.hours_in_window)
+    if deadline:
+        assumptions.append(f"each run lasts at most activeDeadlineSeconds {deadline} = {fmt_hours(run_hours)}")
+        per_run = hours_in / ov.runs_per_month
+        first = ov.first_overlap
+        when = f" (e.g. the run starting {first:%a %H:%M})" if first else ""
+        message = (
+            f"{w.display_name} ({gpus}) starts on schedule {start_txt} and may run {fmt_hours(run_hours)} "
+            f"(activeDeadlineSeconds {deadline}), reaching into the peak window {window}{when} for about "
+            f"{fmt_hours(per_run)} per run."
+        )
+        return message, w.span_of("activeDeadlineSeconds", "schedule"), hours_in
+    if hours_in > 0:
+        assumptions.append(
+            f"no activeDeadlineSeconds: each run assumed to last {fmt_hours(run_hours)} (option default-run-hours)"
+        )
+    else:
+        hours_in = float(ov.runs_per_month)
+        assumptions.append(
+            f"no activeDeadlineSeconds: a {fmt_hours(run_hours)} run (option default-run-hours) would end before the "
+            f"window, so the estimate prices one hour of overrun into the window per run"
+        )
+    message = (
+        f"{w.display_name} ({gpus}) starts on schedule {start_txt} with no activeDeadlineSeconds, so a slow or stuck "
+        f"run can hold its GPUs into the peak window {window}."
+    )
+    return message, w.span_of("schedule"), hours_in

@@ -235,26 +235,8 @@ class CpuAutoscalingLlmServing(Rule):
                 f"{subject} only on {what}, which {verb} flat while requests queue on the GPU, so replicas arrive "
                 f"late or never."
             )
-        impact: Impact
         if gpu_memory and max_r is not None:
-            lo = min_r if min_r is not None else 1
-            extra_replicas = max(max_r - max(lo, 1), 0)
-            per_replica = sum(p.gpu_count for p in target.gpu_pods)
-            hw = hardware(*target.gpu_pods)
-            impact = (
-                gpu_impact(
-                    ctx,
-                    hw,
-                    per_replica * extra_replicas,
-                    730.0,
-                    extra=(
-                        f"GPU memory never drops, so the autoscaler holds maxReplicas {max_r} instead of "
-                        f"minReplicas {lo}: {extra_replicas} extra replicas × {per_replica:g} GPUs × 730 h/month",
-                    ),
-                )
-                if extra_replicas
-                else Impact(assumptions=("maxReplicas equals minReplicas: no extra replicas",))
-            )
+            impact = _held_replicas_impact(ctx, target, max_r, min_r)
         else:
             impact = Impact(
                 assumptions=(f"autoscaling metric(s): {what}",),
@@ -279,3 +261,22 @@ class CpuAutoscalingLlmServing(Rule):
             key=f"{obj.namespace}/{obj.name}",
             related=[target] if target is not obj else [],
         )
+
+
+def _held_replicas_impact(ctx: RuleContext, target: Workload, max_r: int, min_r: int | None) -> Impact:
+    """The GPUs of the replicas a memory-driven autoscaler holds above its minimum, for a month."""
+    lo = min_r if min_r is not None else 1
+    extra_replicas = max(max_r - max(lo, 1), 0)
+    if not extra_replicas:
+        return Impact(assumptions=("maxReplicas equals minReplicas: no extra replicas",))
+    per_replica = sum(p.gpu_count for p in target.gpu_pods)
+    return gpu_impact(
+        ctx,
+        hardware(*target.gpu_pods),
+        per_replica * extra_replicas,
+        730.0,
+        extra=(
+            f"GPU memory never drops, so the autoscaler holds maxReplicas {max_r} instead of "
+            f"minReplicas {lo}: {extra_replicas} extra replicas × {per_replica:g} GPUs × 730 h/month",
+        ),
+    )

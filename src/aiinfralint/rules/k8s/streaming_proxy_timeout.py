@@ -282,55 +282,71 @@ def _resolve(
     return []
 
 
-def _problems(ing: Ingress, ctrl: str, threshold: float) -> tuple[str, float | None, tuple[str, ...], list[str]] | None:
-    ann = ing.annotations
-    cut = "a stream that sends nothing for longer (long prefill, tool call, reasoning before the first token) is cut"
+Problems = tuple[str, float | None, tuple[str, ...], list[str]]
+_CUT = "a stream that sends nothing for longer (long prefill, tool call, reasoning before the first token) is cut"
+
+
+def _problems(ing: Ingress, ctrl: str, threshold: float) -> Problems | None:
+    """(what is wrong, timeout in seconds, span path, assumptions) for the ingress's controller, or None."""
     if ctrl == "ingress-nginx":
-        key = NGINX + "proxy-read-timeout"
-        read = _seconds(ann.get(key))
-        buffering = (ann.get(NGINX + "proxy-buffering") or "").lower() == "on"
-        parts: list[str] = []
-        assumptions: list[str] = []
-        timeout: float | None = None
-        span: tuple[str, ...] = ()
-        if read is None or read < threshold:
-            timeout = read if read is not None else 60.0
-            parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
-            assumptions.append(f"ingress-nginx proxy-read-timeout {timeout:g} s: {cut}")
-            span = (f"annotations.{key}",) if read is not None else ()
-        if buffering:
-            parts.append('proxy-buffering "on"')
-            assumptions.append("proxy-buffering on: Server-Sent Events are held until a proxy buffer fills")
-            span = span or (f"annotations.{NGINX}proxy-buffering",)
-        if (
-            ctrl == "ingress-nginx"
-            and (ing.ingress_class or "") == "nginx"
-            and not any(k.startswith(NGINX) for k in ann)
-        ):
-            assumptions.append("ingressClassName nginx read as ingress-nginx (no controller-specific annotations)")
-        if not parts:
-            return None
-        return " and ".join(parts), timeout, span, assumptions
+        return _nginx_problems(ing, threshold)
     if ctrl.startswith("NGINX Ingress"):
-        key = NGINX_INC + "proxy-read-timeout"
-        read = _seconds(ann.get(key))
-        buf_val = ann.get(NGINX_INC + "proxy-buffering")
-        buffering = buf_val is None or buf_val.strip().lower() not in ("false", "off", "no")
-        parts, assumptions, timeout, span = [], [], None, ()
-        if read is None or read < threshold:
-            timeout = read if read is not None else 60.0
-            parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
-            assumptions.append(f"NGINX Ingress Controller proxy-read-timeout {timeout:g} s: {cut}")
-            span = (f"annotations.{key}",) if read is not None else ()
-        if buffering:
-            parts.append("proxy buffering on" + (" (the controller's default)" if buf_val is None else ""))
-            assumptions.append("proxy buffering on: Server-Sent Events are held until a proxy buffer fills")
-            if buf_val is not None:
-                span = span or (f"annotations.{NGINX_INC}proxy-buffering",)
-        if not parts:
-            return None
-        return " and ".join(parts), timeout, span, assumptions
-    # ALB
+        return _nginx_inc_problems(ing, threshold)
+    return _alb_problems(ing, threshold)
+
+
+def _nginx_problems(ing: Ingress, threshold: float) -> Problems | None:
+    ann = ing.annotations
+    key = NGINX + "proxy-read-timeout"
+    read = _seconds(ann.get(key))
+    buffering = (ann.get(NGINX + "proxy-buffering") or "").lower() == "on"
+    parts: list[str] = []
+    assumptions: list[str] = []
+    timeout: float | None = None
+    span: tuple[str, ...] = ()
+    if read is None or read < threshold:
+        timeout = read if read is not None else 60.0
+        parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
+        assumptions.append(f"ingress-nginx proxy-read-timeout {timeout:g} s: {_CUT}")
+        span = (f"annotations.{key}",) if read is not None else ()
+    if buffering:
+        parts.append('proxy-buffering "on"')
+        assumptions.append("proxy-buffering on: Server-Sent Events are held until a proxy buffer fills")
+        span = span or (f"annotations.{NGINX}proxy-buffering",)
+    if (ing.ingress_class or "") == "nginx" and not any(k.startswith(NGINX) for k in ann):
+        assumptions.append("ingressClassName nginx read as ingress-nginx (no controller-specific annotations)")
+    if not parts:
+        return None
+    return " and ".join(parts), timeout, span, assumptions
+
+
+def _nginx_inc_problems(ing: Ingress, threshold: float) -> Problems | None:
+    ann = ing.annotations
+    key = NGINX_INC + "proxy-read-timeout"
+    read = _seconds(ann.get(key))
+    buf_val = ann.get(NGINX_INC + "proxy-buffering")
+    buffering = buf_val is None or buf_val.strip().lower() not in ("false", "off", "no")
+    parts: list[str] = []
+    assumptions: list[str] = []
+    timeout: float | None = None
+    span: tuple[str, ...] = ()
+    if read is None or read < threshold:
+        timeout = read if read is not None else 60.0
+        parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
+        assumptions.append(f"NGINX Ingress Controller proxy-read-timeout {timeout:g} s: {_CUT}")
+        span = (f"annotations.{key}",) if read is not None else ()
+    if buffering:
+        parts.append("proxy buffering on" + (" (the controller's default)" if buf_val is None else ""))
+        assumptions.append("proxy buffering on: Server-Sent Events are held until a proxy buffer fills")
+        if buf_val is not None:
+            span = span or (f"annotations.{NGINX_INC}proxy-buffering",)
+    if not parts:
+        return None
+    return " and ".join(parts), timeout, span, assumptions
+
+
+def _alb_problems(ing: Ingress, threshold: float) -> Problems | None:
+    ann = ing.annotations
     key = ALB + "load-balancer-attributes"
     attrs = {}
     for item in (ann.get(key) or "").split(","):
@@ -343,4 +359,4 @@ def _problems(ing: Ingress, ctrl: str, threshold: float) -> tuple[str, float | N
     text = f"ALB idle timeout {timeout:g} s" + (
         " (default: idle_timeout.timeout_seconds not set)" if idle is None else ""
     )
-    return text, timeout, ((f"annotations.{key}",) if key in ann else ()), [f"ALB idle timeout {timeout:g} s: {cut}"]
+    return text, timeout, ((f"annotations.{key}",) if key in ann else ()), [f"ALB idle timeout {timeout:g} s: {_CUT}"]
