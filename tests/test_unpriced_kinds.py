@@ -91,3 +91,10 @@ def test_a_new_grid_row_without_its_figure_falls_back_to_the_world_average() -> 
     est = Estimator(Config(pricing=PricingConfig(grid={"aws/mars-1": {"note": "planned"}})))
     grid = est.grid_intensity("mars-1")
     assert "has no g_per_kwh" in grid.basis and "world average" in grid.basis
+
+
+def test_an_energy_reason_carries_its_bare_cause() -> None:
+    imp = Estimator(Config()).request_energy("acme-llm-7", 1000)
+    (why,) = imp.unpriced
+    assert why.kind == "kgco2e" and why.reason.startswith("energy and carbon: ") and "; set [" in why.reason
+    assert why.cause and why.cause in why.reason and not why.cause.startswith("energy") and "set [" not in why.cause

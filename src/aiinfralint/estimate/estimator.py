@@ -985,18 +985,18 @@ class Estimator:
         assumptions: list[str] = []
         if vendor is None or vendor.lower() not in rows:
             who = f"vendor {vendor!r}" if vendor else f"the vendor of {model!r}"
-            why = (
-                f"energy and carbon: {who} publishes no energy per request in {t.label}; "
-                f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request"
-            )
-            return Impact(sources=(t.label,), unpriced=(Unpriced("kgco2e", why),))
+            cause = f"{who} publishes no energy per request in {t.label}"
+            fix = f"set [tool.aiinfralint.pricing.inference_energy.{vendor or 'VENDOR'}] wh_per_request"
+            why = Unpriced("kgco2e", f"energy and carbon: {cause}; {fix}", cause)
+            return Impact(sources=(t.label,), unpriced=(why,))
         key = rows[vendor.lower()]
         row = t.rows[key]
         wh = to_decimal(row.get("wh_per_request"))
         if wh is None:
+            cause = f"{key} row has no wh_per_request in {t.label}"
             return Impact(
                 sources=(t.cite(key),),
-                unpriced=(Unpriced("kgco2e", f"energy and carbon: {key} row has no wh_per_request in {t.label}"),),
+                unpriced=(Unpriced("kgco2e", f"energy and carbon: {cause}", cause),),
             )
         kwh = requests * wh / 1000
         assumptions.append(

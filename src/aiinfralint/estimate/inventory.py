@@ -449,7 +449,11 @@ def _feature_estimate(spec: Any, est: Estimator) -> tuple[Impact, str, Decimal |
     if rpd is None:
         missing = (
             Unpriced("usd", "cost: traffic.requestsPerDay is not stated"),
-            Unpriced("kgco2e", "energy and carbon: traffic.requestsPerDay is not stated"),
+            Unpriced(
+                "kgco2e",
+                "energy and carbon: traffic.requestsPerDay is not stated",
+                "traffic.requestsPerDay is not stated",
+            ),
         )
         return Impact(assumptions=tuple(notes), unpriced=missing), f"{spec.model}: no traffic stated", None
     month = Decimal(rpd) * DAYS_PER_MONTH

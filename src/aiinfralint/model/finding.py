@@ -24,10 +24,15 @@ class Severity(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Unpriced:
-    """A figure an estimate leaves out (`kind`) and why; rendered as the reason alone."""
+    """A figure an estimate leaves out (`kind`) and why; rendered as the reason alone.
+
+    `cause` is the bare cause, without the figure it blocks or the key that fixes it, for a
+    sentence that quotes it ("no estimate is possible: <cause>"); empty when the reason is all.
+    """
 
     kind: Literal["usd", "kgco2e", "latency"]
     reason: str
+    cause: str = ""
 
     def __str__(self) -> str:
         return self.reason

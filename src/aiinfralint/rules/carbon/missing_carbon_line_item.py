@@ -252,9 +252,7 @@ class MissingCarbonLineItem(Rule):
                 f"provider or FinOps tooling reports, and say which method you used."
             )
         else:
-            why = "; ".join(
-                u.reason.split(": ", 1)[-1].split("; set [", 1)[0] for u in imp.unpriced if u.kind == "kgco2e"
-            )
+            why = "; ".join(u.cause or u.reason for u in imp.unpriced if u.kind == "kgco2e")
             estimate = f"no estimate is possible: {why}"
             remediation = (
                 "Add a `carbon` line item under spec with `kgco2ePerMonth` (and `kwhPerMonth`) from "
