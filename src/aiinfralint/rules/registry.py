@@ -7,9 +7,9 @@ Each family module (``rules/<family>/__init__.py``) lists its rule classes in
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from collections.abc import Iterable
 from functools import cache
-from importlib.metadata import entry_points
 
 from aiinfralint.rules.base import Rule
 from aiinfralint.selectors import selector_matches
@@ -37,7 +37,7 @@ def builtin_rules() -> tuple[type[Rule], ...]:
 @cache
 def plugin_rules() -> tuple[type[Rule], ...]:
     found: list[type[Rule]] = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
         except Exception:  # a broken plugin must not break the linter
