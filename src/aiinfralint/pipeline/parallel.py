@@ -57,9 +57,9 @@ from aiinfralint.cache.parse import ParseCache
 from aiinfralint.config import Config
 from aiinfralint.configfile import ConfigError
 from aiinfralint.parsers.registry import preload_common
-from aiinfralint.yamlsafe import preload
 from aiinfralint.pipeline.discovery import Candidate
 from aiinfralint.pipeline.read import FileResult, parse_data, problem_result, read_and_parse, unreadable
+from aiinfralint.yamlsafe import preload
 
 if sys.platform != "win32":
     import ctypes
