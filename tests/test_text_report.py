@@ -13,6 +13,7 @@ import pytest
 from aiinfralint.cli import main
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import DefaultUsed, Finding, Impact, Severity
+from aiinfralint.model.project import Project
 from aiinfralint.pipeline.engine import RunOptions, RunResult, run
 from aiinfralint.report import text
 from aiinfralint.report.ansi import Styler, color_enabled, wrap
@@ -76,7 +77,9 @@ def test_totals_at_the_end(demo):
     tail[0] = "Found " + tail[0]
     n = len(demo.findings)
     assert tail[0].startswith(f"Found {n} findings: 1 error, 15 warnings, 2 info (9 of 9 files checked")
-    assert tail[1].startswith("≈ $4,481/month (3 priced, 13 unpriced) · 489 kgCO2e/month")
+    # AIL201 and AIL202 both put the nightly CronJob's GPUs at stake: counted once (the larger, $3,523.20)
+    assert tail[1].startswith("≈ $") and "1 on an object already counted)" in tail[1]
+    assert "$4,481/month" not in tail[1]
 
 
 def test_defaults_used_listed_once_with_the_key_that_changes_them(demo):
@@ -209,3 +212,23 @@ def test_a_replayed_report_keeps_the_presentation_asked_for(cached, capsys, monk
     assert "\x1b[" in runs[("--color", "always")] and "\x1b" not in runs[()]
     assert "assumes: " in runs[("-v",)] and "assumes: " not in runs[()]
     assert runs[("--statistics",)].startswith("count  code")
+
+
+def test_help_shows_the_first_sentence_and_the_whole_remediation_with_show_assumptions():
+    long = "Move the date after the last breakpoint, e.g. into the user message. Then measure the hit rate again."
+    assert text.first_sentence(long) == "Move the date after the last breakpoint, e.g. into the user message. …"
+    assert text.first_sentence("Short one. Second.") == "Short one. Second."
+    assert text.first_sentence("One sentence only.") == "One sentence only."
+    f = Finding(
+        code="AIL101",
+        slug="prefix-cache-buster",
+        severity=Severity.WARNING,
+        span=Span(path="p.j2", line=1, column=1),
+        message="m",
+        remediation=long,
+    )
+    result = RunResult([f], [], [], [], Project([]), [])
+    short = text.render(result, ReportOptions(color=False))
+    full = text.render(result, ReportOptions(color=False, show_assumptions=True))
+    assert "Then measure" not in short and "…" in short
+    assert "Then measure the hit rate again." in " ".join(full.split())

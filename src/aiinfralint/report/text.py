@@ -9,7 +9,7 @@ Each finding reads like a compiler diagnostic::
         help: what to do instead
 
 ``--show-assumptions`` adds the assumptions, sources and reasons a figure is missing under
-the impact line. The lines are written here as plain text, styled with SGR codes by
+the impact line and the whole remediation where the default shows its first sentence. The lines are written here as plain text, styled with SGR codes by
 `ansi.Styler`. Text from the scanned files (paths,
 messages, source lines, assumptions, skip reasons) goes through ``escape.printable`` before
 it is wrapped or styled, so no control character, ANSI/OSC sequence or extra line from the
@@ -18,6 +18,7 @@ input reaches the terminal.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -60,6 +61,15 @@ def impact_figures(imp: Impact) -> str:
     return " · ".join(parts)
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)`\"'][.!?])\s+(?=[A-Z`(])")
+
+
+def first_sentence(text: str) -> str:
+    """The remediation's first sentence (the whole text with ``--show-assumptions``); an ellipsis marks the cut."""
+    parts = _SENTENCE_END.split(text.strip(), maxsplit=1)
+    return parts[0] + " …" if len(parts) > 1 and len(parts[0]) >= 20 else text
+
+
 def _blank(prefix: str) -> str:
     """Spaces (tabs kept) as wide as `prefix`, to put a marker under the character after it."""
     if prefix.isascii():
@@ -98,7 +108,8 @@ class _Writer:
                 self.notes("assumes", imp.assumptions, "dim")
                 self.notes("source", imp.sources, "dim")
         if f.remediation:
-            self.labelled("help", printable(f.remediation), "green")
+            hint = f.remediation if self.options.show_assumptions else first_sentence(f.remediation)
+            self.labelled("help", printable(hint), "green")
 
     def frame(self, f: Finding, style: str) -> None:
         src = self.result.source_line(f)
@@ -146,7 +157,9 @@ def totals_lines(result: RunResult, s: Styler) -> list[str]:
     t = totals(findings)
     figures = []
     if t.priced or t.unpriced:
-        figures.append(f"{money(t.usd_per_month)}/month ({t.priced} priced, {t.unpriced} unpriced)")
+        # findings about one object are counted once (model.totals: the largest figure per object)
+        shared = f", {t.overlapping} on an object already counted" if t.overlapping else ""
+        figures.append(f"{money(t.usd_per_month)}/month ({t.priced} priced, {t.unpriced} unpriced{shared})")
     if t.kgco2e_per_month:
         figures.append(f"{quantity(t.kgco2e_per_month)} kgCO2e/month")
     if t.gpu_hours_per_month:
