@@ -200,9 +200,12 @@ def test_diff_reports_exactly_the_added_findings_and_the_delta(test_rules, repo)
     assert [(f.code, f.span.path) for f in d.fixed] == [("AIL991", "deploy/serve.yaml")]
     # the training job is flagged on both sides: unchanged, not new, but its cost moved
     assert d.unchanged == 1
-    assert d.delta.usd_base == Decimal(300) and d.delta.usd_head == Decimal(1200)
-    assert d.delta.usd_per_month == Decimal(900)
-    assert d.delta.kgco2e_per_month == Decimal(9)
+    # findings carry what is at stake: the new 8-GPU job's $800, the removed Deployment's $100
+    assert d.delta.added_stakes.usd_per_month == Decimal(800) and d.delta.added_stakes.kgco2e_per_month == 8
+    assert d.delta.fixed_stakes.usd_per_month == Decimal(100) and d.delta.fixed_stakes.priced == 1
+    # spend comes from the inventories: these GPUs name no model, so every item is unpriced
+    assert d.delta.usd_base == d.delta.usd_head == 0
+    assert [(c.status, c.name) for c in d.delta.items] == [("added", "Job ml/backfill"), ("removed", "Deployment ml/serve")]
     [p] = d.delta.prompts
     assert (p.path, p.name, p.base, p.head, p.delta) == ("prompts/support.prompt", "prompt support", 7, 13, 6)
     assert d.base_commit == git(repo, "rev-parse", "base").strip()
@@ -215,7 +218,7 @@ def test_diff_from_a_subdirectory_matches_paths(test_rules, repo, monkeypatch):
     result = run_gate(_options(repo / "deploy"), diff_base="base")
     assert [(f.code, f.span.path) for f in result.findings] == [("AIL991", "backfill.yaml")]
     assert [f.span.path for f in result.diff.fixed] == ["serve.yaml"]
-    assert result.diff.delta.usd_per_month == Decimal(900)
+    assert [c.path for c in result.diff.delta.items] == ["backfill.yaml", "serve.yaml"]
 
 
 def test_diff_with_explicit_new_file_and_missing_base_path(test_rules, repo):
@@ -223,7 +226,8 @@ def test_diff_with_explicit_new_file_and_missing_base_path(test_rules, repo):
 
     result = run_gate(_options(repo, ["deploy/backfill.yaml", "deploy/train.yaml"]), diff_base="base")
     assert [f.span.path for f in result.findings] == ["deploy/backfill.yaml"]
-    assert result.diff.delta.usd_per_month == Decimal(1000)  # 200 -> 400 + 800
+    assert result.diff.delta.added_stakes.usd_per_month == Decimal(800)  # the new job; train is unchanged
+    assert [(c.status, c.path) for c in result.diff.delta.items] == [("added", "deploy/backfill.yaml")]
 
 
 def test_diff_cli_end_to_end(test_rules, repo, monkeypatch, capsys):
@@ -248,12 +252,14 @@ def test_diff_cli_end_to_end(test_rules, repo, monkeypatch, capsys):
     assert sorted(f["path"] for f in data["findings"]) == ["deploy/backfill.yaml", "prompts/support.prompt"]
     md = (repo / "comment.md").read_text(encoding="utf-8")
     assert "## aiinfralint: 2 new findings (2 warnings)" in md
-    assert "**+$900.00**" in md and "**+9.0**" in md
+    assert "| spend (inventory) |" in md and "At stake in new findings (once per object): $800.00/month" in md
+    assert "| Job ml/backfill | `deploy/backfill.yaml` | added |" in md
     assert "| prompt support | `prompts/support.prompt` | 7 | 13 | **+6** |" in md
     assert "Fixed by this change (1)" in md
     sarif = json.loads((repo / "out.sarif").read_text(encoding="utf-8"))
     gate = sarif["runs"][0]["properties"]["diff"]
-    assert gate["usd_per_month"]["delta"] == 900.0 and gate["counts"]["added"] == 2 and len(gate["added"]) == 2
+    assert gate["stakes"]["added"]["usd_per_month"] == 800.0 and gate["counts"]["added"] == 2 and len(gate["added"]) == 2
+    assert [c["status"] for c in gate["spend"]] == ["added", "removed"] and gate["usd_per_month"]["delta"] == 0.0
 
 
 def test_diff_text_summary(test_rules, repo, monkeypatch, capsys):
@@ -263,7 +269,8 @@ def test_diff_text_summary(test_rules, repo, monkeypatch, capsys):
     assert main(["check", "--diff", "base", "--fail-on", "never", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "2 new, 1 fixed, 1 unchanged" in out
-    assert "+$900.00/month" in out
+    assert "at stake in new findings (once per object): $800.00/month" in out
+    assert "fixed: AIL991 deploy/serve.yaml: Deployment ml/serve uses 1 GPUs. (was at stake: $100.00/month" in out
     assert "static prefix 7 -> 13 tokens (+6)" in out
 
 

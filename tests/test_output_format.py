@@ -72,7 +72,8 @@ def test_statistics_match_the_json_totals(capsys, demo_json):
     assert Decimal(total[2].lstrip("$").replace(",", "")) == Decimal(str(totals["usd_per_month"]))
     assert Decimal(total[3].replace(",", "")) == round(Decimal(str(totals["kgco2e_per_month"])), 1)
     usd = sum(Decimal(r[3].lstrip("$").replace(",", "")) for r in rows[1:-1] if r[3] != "-")
-    assert usd == Decimal(str(totals["usd_per_month"]))
+    # the total counts each object once; the per-rule rows do not know of each other
+    assert usd >= Decimal(str(totals["usd_per_month"]))
 
 
 def test_statistics_with_the_concise_format_and_without_findings(capsys, tmp_path):

@@ -88,8 +88,15 @@ def test_markdown_table_and_totals(tmp_path):
     )
     assert "## aiinfralint: 2 findings (1 error, 1 warning)" in md
     assert "| error | AIL201 `shared-batch-realtime-gpu-pool` | `deploy/a,b:c.yaml:12` |" in md
-    assert "**$2,469.00/month**" in md
+    # two findings about one object: its largest stake, not their sum
+    assert "**$1,234.50/month**" in md
     assert "<details><summary>Assumptions behind the estimates</summary>" in md and "- 8 × H100" in md
+
+
+def test_markdown_totals_add_objects(tmp_path):
+    other = _finding(logical_location="CronJob ml/weekly", fingerprint="y")
+    md = render_markdown(_result([_finding(), other], tmp_path), ReportOptions(cwd=tmp_path))
+    assert "**$2,469.00/month**" in md
 
 
 def test_markdown_without_findings(tmp_path):

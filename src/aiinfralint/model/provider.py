@@ -26,6 +26,28 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|mo)\s*$")
 _DURATION_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000}
 
+# A budget at or above this is the "unlimited" idiom (LiteLLM's `max_budget: 1000000000.0`,
+# 1e9 and larger in provider consoles), not a cap anyone expects to reach
+UNLIMITED_BUDGET = Decimal(10) ** 9
+
+
+def no_cap_reason(amount: float | Decimal | None, what: str) -> str | None:
+    """Why a budget `amount` is no cap at all (None: it is a cap, or there is none to judge).
+
+    Infinity and values of 1e9 and more are the "unlimited" idiom; `what` names the key.
+    """
+    if amount is None:
+        return None
+    value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
+    if value.is_nan():
+        return f"{what} is not a number: no cap"
+    if value.is_infinite():
+        return f"{what} is infinite: no cap"
+    if value >= UNLIMITED_BUDGET:
+        shown = f"{value:,.0f}" if value < 10**15 else f"{float(value):g}"
+        return f"{what} {shown} is the 'unlimited' idiom (1e9 or more): no cap"
+    return None
+
 
 def duration_seconds(text: str | int | float | None) -> float | None:
     """'30s', '1h', '7d', '1mo' (or a bare number of seconds) -> seconds; None if unreadable."""

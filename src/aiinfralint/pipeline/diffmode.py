@@ -3,10 +3,13 @@
 ``--diff BASE_REF`` checks the working tree and the tree of BASE_REF (read from git
 into a temporary directory with ``git ls-tree``/``git cat-file``: no worktree is
 registered, no network, the directory is always removed), matches findings by
-fingerprint and reports only the findings the change adds, lists the ones it fixes,
-and computes the delta of the estimated $/month and kgCO2e/month of all findings
-and of the static prompt-prefix tokens of every prompt. Both sides are checked with
-the working tree's configuration, so the delta reflects the files, not a config edit.
+fingerprint and reports only the findings the change adds, lists the ones it fixes
+with what they put at stake, and computes the spend and carbon delta from the cost
+inventories of both sides (`estimate.inventory`, the figures `aiinfralint cost` shows:
+per changed GPU workload, prompt and AI feature, before and after, and the total), and
+the delta of the static prompt-prefix tokens of every prompt. Both sides are checked and
+priced with the working tree's configuration, so the delta reflects the files, not a
+config edit.
 
 ``--baseline``/``--write-baseline`` are applied after the diff (see `baseline`).
 The result is a `GateResult`, a `RunResult` that reporters can read the gate from.
@@ -30,13 +33,23 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfralint.config import Config, ConfigError, defaults, parse_text, show
 from aiinfralint.configfile import MAX_CONFIG_BYTES, nearest_config
+from aiinfralint.estimate import Estimator, inventory
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.totals import totals
 from aiinfralint.pipeline import baseline as bl
 from aiinfralint.pipeline.discovery import CANDIDATE_SUFFIXES, discover
 from aiinfralint.pipeline.engine import RunOptions, RunResult, parse_candidates, run, selected_rules
-from aiinfralint.pipeline.gate_types import ConfigChange, Delta, DiffReport, GateResult, PromptTokens, match
+from aiinfralint.pipeline.gate_types import (
+    ConfigChange,
+    Delta,
+    DiffReport,
+    GateResult,
+    PromptTokens,
+    SpendChange,
+    Stakes,
+    match,
+)
 from aiinfralint.rules import registry
 from aiinfralint.rules.registry import find_rule, matches
 from aiinfralint.tokens import count_tokens
@@ -293,14 +306,15 @@ def compare(
     commit: str,
     where: Callable[[str], str] = str,
     in_base: Callable[[Finding, str], bool] | None = None,
+    config: Config | None = None,
 ) -> DiffReport:
     """Findings paired by identity (rule, object, offending value; never the message).
 
     `where` maps a base path to the head's (an absolute path into the base tree).
+    `config` prices both sides' inventories (None: no spend delta, only the findings).
     """
     base_findings = _relocated(base.findings, where)
     paired = match(base_findings, head.findings, in_base)
-    tb, th = totals(base_findings), totals(head.findings)
     pb = {(where(path), name): n for (path, name), n in prompt_prefix_tokens(base.project).items()}
     ph = prompt_prefix_tokens(head.project)
     prompts = [
@@ -308,10 +322,63 @@ def compare(
         for path, name in sorted(set(pb) | set(ph))
         if pb.get((path, name)) != ph.get((path, name))
     ]
-    delta = Delta(tb.usd_per_month, th.usd_per_month, tb.kgco2e_per_month, th.kgco2e_per_month, prompts)
+    if config is None:
+        delta = Delta(prompts=prompts)
+    else:
+        inv_base, inv_head = spend_inventories(base, head, config)
+        delta = spend_delta(inv_base, inv_head, where)
+        delta.prompts = prompts
+    delta.added_stakes, delta.fixed_stakes = stakes(paired.added), stakes(paired.fixed)
     report = DiffReport(base_ref, commit, paired.added, paired.fixed, len(paired.unchanged), delta)
     report.unchanged_findings = paired.unchanged
     return report
+
+
+def stakes(findings: Sequence[Finding]) -> Stakes:
+    """What a list of findings puts at stake, counted once per object (`model.totals`)."""
+    t = totals(list(findings))
+    return Stakes(t.usd_per_month, t.kgco2e_per_month, t.priced, t.unpriced)
+
+
+def spend_inventories(base: RunResult, head: RunResult, config: Config) -> tuple[inventory.Inventory, ...]:
+    """The cost inventories of both sides, priced by one estimator with the head's configuration."""
+    est = Estimator(config)
+    return inventory.build(base.project, config, est), inventory.build(head.project, config, est)
+
+
+def _keyed(inv: inventory.Inventory, where: Callable[[str], str]) -> dict[tuple[str, str, str], inventory.Item]:
+    out: dict[tuple[str, str, str], inventory.Item] = {}
+    for item in inv.items:
+        key = (item.category, where(item.path), item.name)
+        n = 1
+        while key in out:  # two objects of one name in one file: paired in order
+            n += 1
+            key = (item.category, where(item.path), f"{item.name} #{n}")
+        out[key] = item
+    return out
+
+
+def spend_delta(base: inventory.Inventory, head: inventory.Inventory, where: Callable[[str], str] = str) -> Delta:
+    """The inventories' totals on each side and every item whose $ or kgCO2e changed."""
+    kb, kh = _keyed(base, where), _keyed(head, where)
+    items: list[SpendChange] = []
+    for key in sorted(set(kb) | set(kh), key=lambda k: (inventory.CATEGORIES.index(k[0]), k[1], k[2])):
+        b, h = kb.get(key), kh.get(key)
+        change = SpendChange(
+            key[0],
+            key[1],
+            key[2],
+            b.basis if b else None,
+            h.basis if h else None,
+            b.usd_per_month if b else None,
+            h.usd_per_month if h else None,
+            b.kgco2e_per_month if b else None,
+            h.kgco2e_per_month if h else None,
+        )
+        if b is None or h is None or (change.usd_base, change.kgco2e_base) != (change.usd_head, change.kgco2e_head):
+            items.append(change)
+    tb, th = base.totals(), head.totals()
+    return Delta(tb.usd_per_month, th.usd_per_month, tb.kgco2e_per_month, th.kgco2e_per_month, items=items)
 
 
 def _as_gate(result: RunResult, **extra: Any) -> GateResult:
@@ -349,7 +416,9 @@ def run_gate(
     if diff_base is not None:
         with base_tree(diff_base, options) as tree:
             base = run(tree.options)
-            gate.diff = compare(base, head, diff_base, tree.commit, tree.relocated, tree.has_value)
+            gate.diff = compare(
+                base, head, diff_base, tree.commit, tree.relocated, tree.has_value, config=options.config
+            )
         gate.findings = list(gate.diff.added)
         assert base_config is not None
         gate.diff.fail_on = fail_on or base_config.config.fail_on

@@ -107,13 +107,60 @@ class PromptTokens:
         return (self.head or 0) - (self.base or 0)
 
 
+@dataclass(frozen=True)
+class SpendChange:
+    """One inventory item (GPU workload, prompt, AI feature) whose spend or carbon changed.
+
+    None on a side: the object is absent there, or that figure could not be estimated.
+    """
+
+    category: str  # "gpu-workload", "prompt", "feature"
+    path: str
+    name: str
+    basis_base: str | None
+    basis_head: str | None
+    usd_base: Decimal | None
+    usd_head: Decimal | None
+    kgco2e_base: Decimal | None
+    kgco2e_head: Decimal | None
+
+    @property
+    def status(self) -> str:
+        if self.basis_base is None:
+            return "added"
+        return "removed" if self.basis_head is None else "changed"
+
+    @property
+    def usd_per_month(self) -> Decimal:
+        return (self.usd_head or Decimal(0)) - (self.usd_base or Decimal(0))
+
+    @property
+    def kgco2e_per_month(self) -> Decimal:
+        return (self.kgco2e_head or Decimal(0)) - (self.kgco2e_base or Decimal(0))
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """What the findings a change adds or fixes put at stake (counted once per object)."""
+
+    usd_per_month: Decimal = Decimal(0)
+    kgco2e_per_month: Decimal = Decimal(0)
+    priced: int = 0
+    unpriced: int = 0
+
+
 @dataclass
 class Delta:
+    """Spend and carbon of the inventories of base and head (`aiinfralint cost` on each side)."""
+
     usd_base: Decimal = Decimal(0)
     usd_head: Decimal = Decimal(0)
     kgco2e_base: Decimal = Decimal(0)
     kgco2e_head: Decimal = Decimal(0)
     prompts: list[PromptTokens] = field(default_factory=list)
+    items: list[SpendChange] = field(default_factory=list)
+    added_stakes: Stakes = field(default_factory=Stakes)
+    fixed_stakes: Stakes = field(default_factory=Stakes)
 
     @property
     def usd_per_month(self) -> Decimal:

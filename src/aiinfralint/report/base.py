@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfralint import __version__
 from aiinfralint.model.finding import Finding, Impact
+from aiinfralint.model.totals import COUNTED
 from aiinfralint.model.totals import Totals as Totals
 from aiinfralint.model.totals import totals as totals
 
@@ -87,6 +88,9 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
             "max_latency_ms": t.latency_ms_max,
             "findings_priced": t.priced,
             "findings_unpriced": t.unpriced,
+            "objects": t.objects,
+            "findings_overlapping": t.overlapping,
+            "counted": COUNTED,
         },
     }
 

@@ -11,11 +11,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiinfralint.report.base import finding_dict
-from aiinfralint.report.escape import printable
+from aiinfralint.report.escape import md_code, md_text, printable
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
-    from aiinfralint.pipeline.gate_types import DiffReport, GateResult
+    from aiinfralint.pipeline.gate_types import DiffReport, GateResult, SpendChange, Stakes
+
+# what the diff's $ and kgCO2e figures are, for every format
+SPEND_BASIS = (
+    "spend: the cost inventories of base and head (the figures `aiinfralint cost` shows), per changed GPU "
+    "workload, prompt and AI feature and in total; findings: what each puts at stake, counted once per object"
+)
 
 
 def gate_of(result: RunResult) -> GateResult | None:
@@ -92,6 +98,7 @@ def diff_summary(result: RunResult) -> dict[str, Any]:
         "added": [finding_dict(f) for f in d.added],
         "fixed": [finding_dict(f) for f in d.fixed],
         "unchanged": [finding_dict(f) for f in d.unchanged_findings],
+        "spend_basis": SPEND_BASIS,
         "usd_per_month": {
             "base": _money(d.delta.usd_base),
             "head": _money(d.delta.usd_head),
@@ -102,6 +109,8 @@ def diff_summary(result: RunResult) -> dict[str, Any]:
             "head": _kg(d.delta.kgco2e_head),
             "delta": _kg(d.delta.kgco2e_per_month),
         },
+        "spend": [_change_dict(c) for c in d.delta.items],
+        "stakes": {"added": _stakes_dict(d.delta.added_stakes), "fixed": _stakes_dict(d.delta.fixed_stakes)},
         "prompt_tokens_delta": d.delta.prompt_tokens,
         "prompt_prefix_tokens": [
             {"path": p.path, "prompt": p.name, "base": p.base, "head": p.head, "delta": p.delta}
@@ -116,6 +125,98 @@ def diff_summary(result: RunResult) -> dict[str, Any]:
     }
 
 
+def _opt(d: Decimal | None, places: str) -> float | None:
+    return None if d is None else float(d.quantize(Decimal(places)))
+
+
+def _change_dict(c: SpendChange) -> dict[str, Any]:
+    return {
+        "category": c.category,
+        "path": c.path,
+        "object": c.name,
+        "status": c.status,
+        "basis": {"base": c.basis_base, "head": c.basis_head},
+        "usd_per_month": {
+            "base": _opt(c.usd_base, "0.01"),
+            "head": _opt(c.usd_head, "0.01"),
+            "delta": _money(c.usd_per_month),
+        },
+        "kgco2e_per_month": {
+            "base": _opt(c.kgco2e_base, "0.001"),
+            "head": _opt(c.kgco2e_head, "0.001"),
+            "delta": _kg(c.kgco2e_per_month),
+        },
+    }
+
+
+def _stakes_dict(s: Stakes) -> dict[str, Any]:
+    return {
+        "usd_per_month": _money(s.usd_per_month),
+        "kgco2e_per_month": _kg(s.kgco2e_per_month),
+        "findings_priced": s.priced,
+        "findings_unpriced": s.unpriced,
+    }
+
+
+def _usd_or(d: Decimal | None, absent: str) -> str:
+    return absent if d is None else f"${d:,.2f}"
+
+
+def _kg_or(d: Decimal | None, absent: str) -> str:
+    return absent if d is None else f"{d:,.1f}"
+
+
+def spend_lines(d: DiffReport) -> list[str]:
+    """The spend and carbon delta and the findings' stakes as plain lines (text and github)."""
+    delta = d.delta
+    lines = [
+        f"  spend (inventory): {_usd_or(delta.usd_base, '')} → {_usd_or(delta.usd_head, '')} "
+        f"({signed_usd(delta.usd_per_month)}/month), {_kg_or(delta.kgco2e_base, '')} → "
+        f"{_kg_or(delta.kgco2e_head, '')} kgCO2e ({signed(delta.kgco2e_per_month)} kgCO2e/month)"
+    ]
+    for c in delta.items:
+        absent = "unpriced" if c.status == "changed" else "none"
+        lines.append(
+            f"    {c.status} {c.name} ({c.path}): {_usd_or(c.usd_base, absent)} → {_usd_or(c.usd_head, absent)}/month "
+            f"({signed_usd(c.usd_per_month)}), {_kg_or(c.kgco2e_base, absent)} → {_kg_or(c.kgco2e_head, absent)} "
+            f"kgCO2e/month ({signed(c.kgco2e_per_month)})"
+        )
+    for what, st in (("new", delta.added_stakes), ("fixed", delta.fixed_stakes)):
+        if st.priced or st.kgco2e_per_month:
+            lines.append(
+                f"  at stake in {what} findings (once per object): ${st.usd_per_month:,.2f}/month, "
+                f"{st.kgco2e_per_month.quantize(Decimal('0.1')):,} kgCO2e/month"
+            )
+    return lines
+
+
+def spend_markdown(d: DiffReport) -> list[str]:
+    """The spend and carbon delta per changed object and the findings' stakes, as Markdown."""
+    delta = d.delta
+    out: list[str] = []
+    if delta.items:
+        out += [
+            "| object | file | $/month (base) | (this change) | delta | kgCO2e/month (base) | (this change) | delta |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for c in delta.items:
+            absent = "unpriced" if c.status == "changed" else c.status
+            out.append(
+                f"| {md_text(c.name)} | {md_code(c.path)} | {_usd_or(c.usd_base, absent)} | "
+                f"{_usd_or(c.usd_head, absent)} | **{signed_usd(c.usd_per_month)}** | {_kg_or(c.kgco2e_base, absent)} | "
+                f"{_kg_or(c.kgco2e_head, absent)} | **{signed(c.kgco2e_per_month)}** |"
+            )
+        out.append("")
+    for what, st in (("new", delta.added_stakes), ("fixed", delta.fixed_stakes)):
+        if st.priced or st.kgco2e_per_month:
+            out.append(
+                f"At stake in {what} findings (once per object): ${st.usd_per_month:,.2f}/month, "
+                f"{st.kgco2e_per_month.quantize(Decimal('0.1')):,} kgCO2e/month.  "
+            )
+    out += ["", md_text(SPEND_BASIS[0].upper() + SPEND_BASIS[1:]) + ".", ""]
+    return out
+
+
 def signed_usd(d: Decimal) -> str:
     sign = "+" if d > 0 else "-" if d < 0 else "±"
     return f"{sign}${abs(d):,.2f}"
@@ -126,6 +227,18 @@ def signed(d: Decimal | int, places: str = "0.1") -> str:
     if isinstance(d, int):
         return f"{sign}{abs(d):,}"
     return f"{sign}{abs(d.quantize(Decimal(places))):,}"
+
+
+def _stake(f: Any) -> str:
+    imp = f.impact
+    if imp is None or (imp.usd_per_month is None and imp.kgco2e_per_month is None):
+        return ""
+    parts = []
+    if imp.usd_per_month is not None:
+        parts.append(f"${imp.usd_per_month:,.2f}/month")
+    if imp.kgco2e_per_month is not None:
+        parts.append(f"{imp.kgco2e_per_month.quantize(Decimal('0.1')):,} kgCO2e/month")
+    return f" (was at stake: {', '.join(parts)})"
 
 
 def text_summary(result: RunResult) -> str:
@@ -141,17 +254,14 @@ def text_summary(result: RunResult) -> str:
             f"diff against {d.base_ref} ({d.base_commit[:12] or 'no commits yet'}): {len(d.added)} new, {len(d.fixed)} fixed, "
             f"{d.unchanged} unchanged finding(s)"
         )
-        lines.append(
-            f"  estimated impact of findings: {signed_usd(d.delta.usd_per_month)}/month, "
-            f"{signed(d.delta.kgco2e_per_month)} kgCO2e/month"
-        )
+        lines += spend_lines(d)
         lines += config_change_lines(d)
         for p in d.delta.prompts:
             lines.append(
                 f"  prompt {p.name} ({p.path}): static prefix {p.base or 0} -> {p.head or 0} tokens ({signed(p.delta)})"
             )
         for f in d.fixed:
-            lines.append(f"  fixed: {f.code} {f.span.path}: {f.message}")
+            lines.append(f"  fixed: {f.code} {f.span.path}: {f.message}{_stake(f)}")
     if result.baseline_written:
         lines.append(f"wrote {len(result.baselined)} finding(s) to baseline {result.baseline_written}")
     elif result.baseline_path:

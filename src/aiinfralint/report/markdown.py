@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from aiinfralint.model.finding import Finding
 from aiinfralint.report.base import ReportOptions, totals
 from aiinfralint.report.escape import md_code, md_text
-from aiinfralint.report.gate import config_change_lines, gate_of, signed, signed_usd
+from aiinfralint.report.gate import config_change_lines, gate_of, signed, signed_usd, spend_markdown
+from aiinfralint.report.sarif import repo_relative
+from aiinfralint.tokens import encoding_name
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
@@ -42,7 +44,6 @@ def _kg(d: Decimal | None) -> str:
 
 
 def _location(f: Finding, options: ReportOptions) -> str:
-    from aiinfralint.report.sarif import repo_relative
 
     path = repo_relative(f.span.path, options.cwd) or f.span.path
     return md_code(f"{path}:{f.span.line}")
@@ -82,11 +83,12 @@ def _delta_section(d: DiffReport) -> list[str]:
         f"{len(d.added)} new, {len(d.fixed)} fixed, {d.unchanged} unchanged finding(s).",
         "",
         *_config_section(d),
-        "| estimated impact of findings | base | this change | delta |",
+        "| spend (inventory) | base | this change | delta |",
         "|---|---:|---:|---:|",
         f"| $/month | {_usd(delta.usd_base)} | {_usd(delta.usd_head)} | **{signed_usd(delta.usd_per_month)}** |",
         f"| kgCO2e/month | {_kg(delta.kgco2e_base)} | {_kg(delta.kgco2e_head)} | **{signed(delta.kgco2e_per_month)}** |",
         "",
+        *spend_markdown(d),
     ]
     if delta.prompts:
         out += [
@@ -102,10 +104,6 @@ def _delta_section(d: DiffReport) -> list[str]:
 
 
 def _encoding() -> str:
-    try:
-        from aiinfralint.tokens import encoding_name
-    except ImportError:
-        return "the prompt's own token count"
     return f"the offline `{encoding_name()}` encoding"
 
 

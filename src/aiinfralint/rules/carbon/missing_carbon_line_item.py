@@ -226,21 +226,16 @@ class MissingCarbonLineItem(Rule):
             return
         item = inventory.feature_item(f, est)
         imp = item.estimate
-        stated_cost = (
-            f"a cost of ${_n(spec.cost.usd_per_month)}/month"
-            if spec.cost.usd_per_month is not None
-            else "a cost line item"
-        )
+        notes: list[str] = []
+        if spec.cost.usd_per_month is not None:
+            # the stated cost is the feature's spend, not what the finding puts at stake: an assumption
+            notes.append(f"the feature states a cost of ${_n(spec.cost.usd_per_month)}/month")
         what = "no carbon line item" if carbon is None else "a carbon line item with no kgco2ePerMonth or kwhPerMonth"
         if imp.kgco2e_per_month is not None:
-            per_unit = (
-                f", {item.g_per_unit.quantize(Decimal('0.01'))} gCO2e per {item.functional_unit}"
-                if item.g_per_unit is not None
-                else ""
-            )
+            if item.g_per_unit is not None:
+                notes.append(f"{item.g_per_unit.quantize(Decimal('0.01'))} gCO2e per {item.functional_unit}")
             estimate = (
-                f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
-                f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{per_unit})"
+                f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month ({_n(imp.kwh_per_month or Decimal(0), 1)} kWh)"
             )
             kwh = _round_for_copy(imp.kwh_per_month or Decimal(0))
             line = (
@@ -262,9 +257,9 @@ class MissingCarbonLineItem(Rule):
             )
         yield self.finding(
             f,
-            f"{f.display_name} states {stated_cost} but {what}; {estimate}.",
+            f"{f.display_name} states a cost line item but {what}; {estimate}.",
             remediation=remediation,
-            impact=imp.model_copy(update={"usd_per_month": None}),
+            impact=imp.model_copy(update={"usd_per_month": None, "assumptions": (*notes, *imp.assumptions)}),
             span=f.span_of("carbon", "cost"),
             key="feature",
         )
@@ -282,10 +277,9 @@ class MissingCarbonLineItem(Rule):
         if imp.kgco2e_per_month is None or imp.kgco2e_per_month < self._threshold():
             return
         span = w.span_of(f"annotations.{inventory.CARBON_ANNOTATION}", "annotations", "kind")
-        usd = f", ${_n(imp.usd_per_month)}/month" if imp.usd_per_month is not None else ""
         figures = (
             f"estimated {_n(imp.kgco2e_per_month, 1)} kgCO2e/month "
-            f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh{usd}) for {item.basis}"
+            f"({_n(imp.kwh_per_month or Decimal(0), 1)} kWh) for {item.basis}"
         )
         if invalid:
             message = f"{w.display_name} has {invalid}; {figures}."
@@ -299,12 +293,13 @@ class MissingCarbonLineItem(Rule):
             f"(DCGM or Kepler energy counters × your grid intensity) with `{inventory.CARBON_SOURCE_ANNOTATION}` "
             f"saying where it came from."
         )
-        # the workload's bill is not the finding's cost: keep $ in the message, not in the totals
+        # the workload's bill is not what the finding puts at stake: `aiinfralint cost` lists it, the
+        # finding carries the carbon and energy it asks to state (its basis is an assumption)
         yield self.finding(
             w,
             message,
             remediation=remediation,
-            impact=imp.model_copy(update={"usd_per_month": None}),
+            impact=imp.model_copy(update={"usd_per_month": None, "assumptions": (item.basis, *imp.assumptions)}),
             span=span,
             key="workload",
         )

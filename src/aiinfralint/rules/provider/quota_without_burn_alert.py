@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
+from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds, no_cap_reason
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 # LiteLLM alert types that warn before a budget is spent
@@ -84,6 +84,29 @@ def _burn_assumptions(amount: float, unit: str, days: float) -> list[str]:
     return out
 
 
+def _litellm_caps(cfg: LiteLLMConfig) -> tuple[list[tuple[str, float, float, str]], list[str]]:
+    """((what, amount, days, field) of every LiteLLM cap, why the "unlimited" ones are no cap)."""
+    caps: list[tuple[str, float, float, str]] = []
+    uncapped: list[str] = []
+    if cfg.max_budget is not None and cfg.max_budget > 0:
+        why = no_cap_reason(cfg.max_budget, "litellm_settings.max_budget")
+        if why is not None:
+            uncapped.append(why)
+        else:
+            secs = duration_seconds(cfg.budget_duration) if cfg.budget_duration else None
+            caps.append(("litellm_settings.max_budget", cfg.max_budget, (secs or 30 * 86400) / 86400, "max_budget"))
+    for prov, (limit, period) in sorted(cfg.provider_budgets.items()):
+        if limit is None or limit <= 0:
+            continue
+        why = no_cap_reason(limit, f"provider_budget_config.{prov}.budget_limit")
+        if why is not None:
+            uncapped.append(why)
+            continue
+        secs = duration_seconds(period) if period else None
+        caps.append((f"provider budget for {prov}", limit, (secs or 86400) / 86400, "provider_budget_config"))
+    return caps, uncapped
+
+
 class QuotaWithoutBurnAlert(Rule):
     """A budget or spend cap has no burn-rate alert or throttle, so the first signal is the cap.
 
@@ -94,6 +117,10 @@ class QuotaWithoutBurnAlert(Rule):
     `litellm_settings.max_budget` or `router_settings.provider_budget_config` when
     `general_settings.alerting` names no channel, or when `alert_types` leaves out
     `budget_alerts`.
+
+    A budget of 1e9 or more, or infinite, is the "unlimited" idiom (LiteLLM's
+    `max_budget: 1000000000.0`), not a cap: it is not reported, and a finding on another
+    cap of the same file says which budget was read as unlimited.
 
     ## Why is this bad?
     A monthly cap protects the bill but not the service. Without an alert on the rate of
@@ -147,8 +174,8 @@ class QuotaWithoutBurnAlert(Rule):
 
     def _contract(self, c: QuotaContract) -> Iterator[Finding]:
         spec = c.spec
-        if spec.budget.amount <= 0:
-            return
+        if spec.budget.amount <= 0 or no_cap_reason(spec.budget.amount, "budget.amount") is not None:
+            return  # no cap: nothing to run into
         early = [
             a
             for a in spec.alerts
@@ -179,14 +206,7 @@ class QuotaWithoutBurnAlert(Rule):
         )
 
     def _litellm(self, cfg: LiteLLMConfig) -> Iterator[Finding]:
-        caps: list[tuple[str, float | None, float, str]] = []  # (what, amount, days, field)
-        if cfg.max_budget is not None and cfg.max_budget > 0:
-            secs = duration_seconds(cfg.budget_duration) if cfg.budget_duration else None
-            caps.append(("litellm_settings.max_budget", cfg.max_budget, (secs or 30 * 86400) / 86400, "max_budget"))
-        for prov, (limit, period) in sorted(cfg.provider_budgets.items()):
-            if limit is not None and limit > 0:
-                secs = duration_seconds(period) if period else None
-                caps.append((f"provider budget for {prov}", limit, (secs or 86400) / 86400, "provider_budget_config"))
+        caps, uncapped = _litellm_caps(cfg)
         if not caps:
             return
         channels = [a for a in cfg.alerting if a and not a.startswith("os.environ/")]
@@ -198,9 +218,8 @@ class QuotaWithoutBurnAlert(Rule):
         else:
             why = f"general_settings.alert_types ({', '.join(cfg.alert_types or ())}) leaves out budget_alerts"
         for what, amount, days, field in caps:
-            assert amount is not None
             duration = cfg.budget_duration if field == "max_budget" else None
-            assumptions = _burn_assumptions(amount, "usd", days)
+            assumptions = [*_burn_assumptions(amount, "usd", days), *uncapped]
             if field == "max_budget" and not cfg.budget_duration:
                 assumptions.insert(0, "no budget_duration: the budget never resets; read here as a 30-day cap")
             if not cfg.has_database:
