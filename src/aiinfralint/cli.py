@@ -2,21 +2,35 @@
 
 `main(argv) -> int` is the only place that maps errors to exit codes:
 0 nothing at or above the threshold, 1 findings at or above it, 2 usage or config error.
+
+Two kinds of import stay inside functions, each marked `# lazy:`. The model, the rules and
+pydantic (~90 ms) load only once a check is not replayed, so an unchanged run's replay stays
+cheap; the replay cache itself (~28 ms) and rich load only for the commands that use them, so
+`--version`, `rules`, `explain` and `schema` stay cheap.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import difflib
+import gc
+import importlib
+import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiinfralint import __version__
 from aiinfralint.configfile import ConfigError, nearest_config
+from aiinfralint.report import REPORTERS, get_reporter
+from aiinfralint.report.ansi import color_enabled
+from aiinfralint.report.escape import printable_lines
 
 if TYPE_CHECKING:
     from aiinfralint.cache.replay import Replay
@@ -39,8 +53,6 @@ def _csv(value: str) -> list[str]:
 
 def _did_you_mean(value: str, known: Sequence[str]) -> str:
     """`; did you mean X?` for a near miss, else the empty string."""
-    import difflib  # lazy: only on a usage error
-
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     if not close:
         close = difflib.get_close_matches(value.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
@@ -67,7 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"aiinfralint {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    c = sub.add_parser("check", help="lint files and directories (default: .)")
+    _add_check(sub.add_parser("check", help="lint files and directories (default: .)"))
+    _add_others(sub)
+    return p
+
+
+def _add_check(c: argparse.ArgumentParser) -> None:
+    """`check`: what to lint and where the report goes."""
     c.add_argument("paths", nargs="*", default=None, help='files or directories; "-" reads stdin')
     c.add_argument("--format", choices=FORMATS, default=None, help="output format (default: text)")
     c.add_argument("--output", "-o", default=None, help="write the report to FILE instead of stdout")
@@ -78,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--config", default=None, help="config file (default: nearest .aiinfralint.toml or pyproject.toml)")
     c.add_argument("--stdin-filename", default=None, help="name to use for input read from stdin")
+    _add_check_output(c)
+    _add_check_gate(c)
+
+
+def _add_check_output(c: argparse.ArgumentParser) -> None:
+    """What the report shows and how the run goes: verbosity, colour, progress, jobs, cache."""
     c.add_argument("--quiet", "-q", action="store_true", help="findings only: no summary, defaults or progress")
     c.add_argument(
         "--show-assumptions",
@@ -96,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--no-cache", action="store_true", help="bypass both caches: the parse cache and the replay of an unchanged run"
     )
+
+
+def _add_check_gate(c: argparse.ArgumentParser) -> None:
+    """Which findings the report keeps (baseline, --diff) and the extra reports it writes."""
     c.add_argument("--baseline", default=None, metavar="FILE", help="hide findings recorded in this baseline file")
     c.add_argument(
         "--write-baseline", default=None, metavar="FILE", help="record every current finding in FILE and report none"
@@ -114,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write a report in FORMAT to PATH (repeatable; PATH '-' is stdout), e.g. sarif:results.sarif",
     )
 
+
+def _add_others(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """The `rules`, `explain`, `cost` and `schema` subcommands."""
     sub.add_parser("rules", help="table of every rule").add_argument(
         "--format", choices=("text", "json"), default="text"
     )
@@ -130,16 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache (cost never replays)")
     sc = sub.add_parser("schema", help="JSON Schema of the project's own kinds (for editors)")
     sc.add_argument("kind", nargs="?", default=None, help="QuotaContract, AIFeature or VectorIndex (default: all)")
-    return p
 
 
 def _load_config(args: argparse.Namespace, cwd: Path):  # type: ignore[no-untyped-def]
-    from aiinfralint import config as cfg
+    from aiinfralint import config as cfg  # lazy: pydantic and the model (~100 ms) a replayed check never loads
 
     return cfg.load(args.config, cwd, args.paths or ["."])
 
 
 def _validate_selectors(selectors: Sequence[str], config: object = None) -> None:
+    # lazy: the model, rules and pydantic (~90 ms), which a replayed check never loads
     from aiinfralint.rules.registry import all_rules, matches
 
     rules = all_rules()
@@ -148,7 +179,7 @@ def _validate_selectors(selectors: Sequence[str], config: object = None) -> None
             hint = _did_you_mean(s, [n for r in rules for n in (r.code, r.slug)]) or " (see `aiinfralint rules`)"
             raise UsageError(f"unknown rule selector {s!r}{hint}")
     if config is not None:
-        from aiinfralint.config import check_rule_keys
+        from aiinfralint.config import check_rule_keys  # lazy: pydantic, as in _load_config
 
         check_rule_keys(config, rules)  # type: ignore[arg-type]
 
@@ -169,8 +200,6 @@ def _check_today() -> None:
     pinned = os.environ.get("AIINFRALINT_TODAY")
     if pinned is None:
         return
-    import datetime  # lazy: only when the date is pinned
-
     try:
         datetime.date.fromisoformat(pinned)
     except ValueError:
@@ -199,7 +228,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     replay = None
     if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
         # an identical earlier run: replay its report before importing the model or any rule
-        from aiinfralint.cache.replay import CheckRequest, Replay
+        from aiinfralint.cache.replay import CheckRequest, Replay  # lazy: ~28 ms --version, rules and schema skip
 
         request = CheckRequest(
             paths=tuple(paths),
@@ -225,8 +254,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace, cwd: Path, paths: list[str], fmt: str, to_tty: bool, replay: Replay | None) -> int:
-    import gc
-
     # a run allocates many small, acyclic objects (model objects, findings) and frees
     # almost none before it ends; collecting cycles every 700 allocations, the default,
     # costs ~10 % of a cold run for nothing. Cycles are still collected, less often.
@@ -270,7 +297,7 @@ def _check_run(
     writes = _render(args, result, fmt, to_tty, cwd, extra_outputs, gated=gated)
     _perform(writes)
     code = _exit_code(args, args.fail_on or config.fail_on, result)
-    from aiinfralint.pipeline.parallel import cut_short
+    from aiinfralint.pipeline.parallel import cut_short  # lazy: loaded by the run already, not by a replay
 
     # a file that timed out or crashed its worker may parse on an idle machine: not replayed
     if replay is not None and not cut_short(result.files):
@@ -289,6 +316,7 @@ def _execute(
     baseline_file: str | None,
 ) -> RunResult:
     """The engine run, with the gate (--diff, baselines) when one is asked for."""
+    # lazy: the engine, model and rules (~170 ms), which a replayed check never loads
     from aiinfralint.pipeline.engine import RunOptions, run
 
     inputs = replay.inputs if replay is not None else None
@@ -308,6 +336,7 @@ def _execute(
     )
     if not (args.diff or baseline_file or args.write_baseline):
         return run(options)
+    # lazy: the gate (~18 ms more); a plain check never loads it, which reporters rely on
     from aiinfralint.pipeline.diffmode import run_gate
 
     return run_gate(
@@ -326,12 +355,11 @@ def _render(
     gated: bool,
 ) -> list[tuple[str, str]]:
     """(target, text) of every report: the --output-format ones, then the main one."""
-    from aiinfralint.report import get_reporter
-    from aiinfralint.report.base import ReportOptions
+    from aiinfralint.report.base import ReportOptions  # lazy: the model (~90 ms) a replayed check never loads
 
     reporter = get_reporter(fmt)
     if args.statistics:
-        from aiinfralint.report import statistics
+        from aiinfralint.report import statistics  # lazy: only --statistics prints this table
 
         reporter = statistics.render
     color, width, _, _ = _presentation(args, to_tty)
@@ -345,8 +373,7 @@ def _render(
     )
     text = reporter(result, ropts)
     if fmt == "text" and gated:
-        from aiinfralint.report.escape import printable_lines
-        from aiinfralint.report.gate import text_summary
+        from aiinfralint.report.gate import text_summary  # lazy: only a gated text report appends it
 
         text += printable_lines(text_summary(result))
     writes = [(path, get_reporter(extra)(result, replace(ropts, color=False))) for extra, path in extra_outputs]
@@ -355,14 +382,14 @@ def _render(
 
 def _exit_code(args: argparse.Namespace, fail_on: str, result: RunResult) -> int:
     """1 if a finding reaches fail-on, or a --diff's configuration change switches checks off."""
-    from aiinfralint.model.finding import Severity
+    from aiinfralint.model.finding import Severity  # lazy: the model (~90 ms) a replayed check never loads
 
     code = 0
     if fail_on != "never":
         threshold = Severity(fail_on).rank
         code = 1 if any(f.severity.rank >= threshold for f in result.findings) else 0
     if args.diff and code == 0:
-        from aiinfralint.report.gate import gate_switched_off
+        from aiinfralint.report.gate import gate_switched_off  # lazy: only --diff asks
 
         code = 1 if gate_switched_off(result) else 0  # the change switches checks off: see the summary
     return code
@@ -370,8 +397,6 @@ def _exit_code(args: argparse.Namespace, fail_on: str, result: RunResult) -> int
 
 def _presentation(args: argparse.Namespace, to_tty: bool) -> tuple[bool, int | None, bool, bool]:
     """What the text formats also depend on: colour, width, assumptions shown, statistics instead."""
-    from aiinfralint.report.ansi import color_enabled
-
     if args.statistics and (args.format or "text") not in ("text", "concise"):
         raise UsageError("--statistics prints a table: use it with --format text or concise")
     width = shutil.get_terminal_size().columns if to_tty else None
@@ -379,7 +404,7 @@ def _presentation(args: argparse.Namespace, to_tty: bool) -> tuple[bool, int | N
 
 
 def _perform(writes: Sequence[tuple[str, str]]) -> None:
-    from aiinfralint.cache.replay import perform
+    from aiinfralint.cache.replay import perform  # lazy: ~28 ms that rules, explain and schema never need
 
     try:
         perform(writes)
@@ -401,8 +426,6 @@ def _output_spec(spec: str) -> tuple[str, str]:
 
 
 def _available_formats() -> tuple[str, ...]:
-    from aiinfralint.report import REPORTERS
-
     return tuple(REPORTERS)
 
 
@@ -410,8 +433,6 @@ class _Progress:
     """A progress bar on stderr for long runs on a terminal."""
 
     def __init__(self) -> None:
-        from typing import Any
-
         self._bar: Any = None
         self._task: Any = None
 
@@ -419,7 +440,7 @@ class _Progress:
         if total < 200:
             return
         if self._bar is None:
-            from rich.progress import Progress
+            from rich.progress import Progress  # lazy: ~28 ms, only a terminal run of 200+ files shows it
 
             self._bar = Progress(transient=True)
             self._bar.start()
@@ -432,20 +453,18 @@ class _Progress:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from aiinfralint.rules.registry import all_rules
+    from aiinfralint.rules.registry import all_rules  # lazy: the rules (~130 ms) --version never loads
 
     rules = all_rules()
     if args.format == "json":
-        import json
-
         data = [
             {"code": r.code, "slug": r.slug, "severity": r.severity.value, "inputs": r.inputs, "summary": r.title()}
             for r in rules
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from rich.console import Console  # lazy: ~20 ms that `rules --format json` never needs
+    from rich.table import Table  # lazy: ~16 ms, likewise
 
     table = Table(show_header=True, header_style="bold")
     for col in ("code", "slug", "severity", "inputs", "summary"):
@@ -457,9 +476,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from aiinfralint.docs import render_rule, render_terminal
-    from aiinfralint.report.ansi import color_enabled
-    from aiinfralint.rules.registry import all_rules, find_rule
+    from aiinfralint.docs import render_rule, render_terminal  # lazy: the rules (~130 ms) --version never loads
+    from aiinfralint.rules.registry import all_rules, find_rule  # lazy: likewise
 
     rule = find_rule(args.rule)
     if rule is None:
@@ -473,7 +491,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from aiinfralint import schema
+    from aiinfralint import schema  # lazy: pydantic and the model (~55 ms) only this command needs
 
     kind = None
     if args.kind:
@@ -485,11 +503,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    import importlib
-
-    from aiinfralint.estimate import inventory
-    from aiinfralint.pipeline.engine import RunOptions, run
-    from aiinfralint.report.base import ReportOptions
+    from aiinfralint.estimate import inventory  # lazy: the estimates (~175 ms) only cost and a check load
+    from aiinfralint.pipeline.engine import InternalError, RunOptions, run  # lazy: likewise
+    from aiinfralint.report.base import ReportOptions  # lazy: likewise
 
     cwd = Path.cwd()
     config = _load_config(args, cwd)
@@ -502,8 +518,6 @@ def cmd_cost(args: argparse.Namespace) -> int:
     try:
         inv = inventory.build(result.project, config)
     except Exception as exc:
-        from aiinfralint.pipeline.engine import InternalError
-
         raise InternalError("the cost inventory", exc) from exc
     to_tty = args.output is None and sys.stdout.isatty()
     ropts = ReportOptions(color=to_tty and os.environ.get("NO_COLOR") is None, cwd=cwd)
@@ -550,8 +564,6 @@ class Terminated(BaseException):
 
 
 def _on_signal(signum: int, frame: object) -> None:
-    import signal
-
     # once: a second signal must not interrupt the cleanup the first one started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -561,8 +573,6 @@ def _on_signal(signum: int, frame: object) -> None:
 
 
 def entrypoint() -> None:
-    import signal
-
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _on_signal)
     code = main()

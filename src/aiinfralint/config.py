@@ -13,6 +13,7 @@ tables have, peak windows and time zones that parse, rule options of the right k
 from __future__ import annotations
 
 import contextvars
+import difflib
 import json
 import math
 import os
@@ -38,6 +39,8 @@ from pydantic import (
 from aiinfralint.configfile import MAX_CONFIG_BYTES, ConfigError, find_config, nearest_config
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Severity
+from aiinfralint.selectors import selector_matches
+from aiinfralint.timeutil import parse_window
 
 __all__ = ["Config", "ConfigError", "find_config", "load", "load_file", "nearest_config"]
 
@@ -172,8 +175,6 @@ SeverityValue = Annotated[Severity, BeforeValidator(_severity_check)]
 def _suggest(key: str, known: Sequence[str]) -> str:
     def style(k: str) -> str:
         return k if "_" in key else k.replace("_", "-")
-
-    import difflib  # only on an error: ~1.5 ms at start-up otherwise
 
     close = difflib.get_close_matches(key.replace("-", "_").lower(), list(known), n=1, cutoff=0.6)
     if close:
@@ -383,8 +384,6 @@ class Config(_Section):
     @field_validator("peak_windows")
     @classmethod
     def _windows(cls, value: dict[str, str]) -> dict[str, str]:
-        from aiinfralint.timeutil import parse_window
-
         for key, text in value.items():
             if key not in PEAK_WINDOW_KEYS:
                 raise _Problem(_suggest(key, PEAK_WINDOW_KEYS), (key,))
@@ -433,7 +432,8 @@ class Config(_Section):
 
     def rule_options(self, code: str, slug: str) -> RuleOptions:
         """The validated options of one rule (`[rules.CODE]` wins over `[rules.slug]`)."""
-        from aiinfralint.rules.registry import find_rule  # config loads before the rules: no cycle at import
+        # lazy: the rules import this module (RuleOptions), so importing them here at load would be a cycle
+        from aiinfralint.rules.registry import find_rule
 
         rule = find_rule(code)
         if rule is None:
@@ -493,15 +493,11 @@ def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
     Needs the rule registry, so the CLI calls it once the rules are imported (while the
     run's workers parse); `select`/`ignore` are checked there too.
     """
-    from aiinfralint.rules.registry import matches
-
     names = sorted({r.code for r in rules} | {r.slug for r in rules})
     prefix = "tool.aiinfralint." if config.source and Path(config.source).name == "pyproject.toml" else ""
     shown = _display(Path(config.source)) + ": " if config.source else ""
 
     def unknown(section: str, key: str, name: str, what: str = "rule") -> ConfigError:
-        import difflib
-
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else " (see `aiinfralint rules`)"
         sect = ".".join(p for p in (prefix.rstrip("."), section) if p)
@@ -512,11 +508,11 @@ def check_rule_keys(config: Config, rules: Sequence[Any]) -> None:
         return next((r for r in rules if key.upper() == r.code or key.lower() == r.slug), None)
 
     for code in config.extend_select:
-        if not any(matches(r, [code]) for r in rules):  # `ALL` matches every rule
+        if not any(selector_matches(code, r.code, r.slug) for r in rules):  # `ALL` matches every rule
             raise unknown("", "extend-select", code, f"rule selector {show(code)}")
     for glob, codes in config.per_file_ignores.items():
         for code in codes:
-            if not any(matches(r, [code]) for r in rules):  # `ALL` matches every rule
+            if not any(selector_matches(code, r.code, r.slug) for r in rules):  # `ALL` matches every rule
                 raise unknown("per-file-ignores", glob, code, f"rule selector {show(code)}")
     for key in config.severity:
         if exact(key) is None:

@@ -8,19 +8,15 @@ validates what is found.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
+
+from aiinfralint.fileio import read_bytes
 
 
 class ConfigError(Exception):
     """Invalid configuration or usage; the CLI turns it into exit code 2."""
-
-
-def _toml() -> ModuleType:
-    import tomllib
-
-    return tomllib
 
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a configuration file is a few kilobytes
@@ -33,8 +29,6 @@ def find_config(start: Path) -> Path | None:
     so loading it fails with the reason (exit 2) instead of the run silently falling back
     to the defaults. Files are read through the size-capped safe reader.
     """
-    from aiinfralint.fileio import read_bytes
-
     for parent in (start, *start.parents):
         own = parent / ".aiinfralint.toml"
         if own.is_file():
@@ -45,7 +39,7 @@ def find_config(start: Path) -> Path | None:
             if data is None:
                 return py
             try:
-                tool = _toml().loads(data.decode("utf-8")).get("tool")
+                tool = tomllib.loads(data.decode("utf-8")).get("tool")
             except (ValueError, RecursionError):  # not UTF-8 or not TOML (TOMLDecodeError is a ValueError)
                 return py  # loading it names the file and the reason (exit 2), as ruff does
             if isinstance(tool, dict) and tool.get("aiinfralint") is not None:

@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from aiinfralint.report.ansi import Styler, wrap
 from aiinfralint.rules.base import Rule
+from aiinfralint.rules.registry import builtin_rules
 
 _LANG = {
     ".py": "python",
@@ -223,8 +224,6 @@ def render_index(rules: tuple[type[Rule], ...]) -> str:
 
 
 def expected_pages() -> dict[str, str]:
-    from aiinfralint.rules.registry import builtin_rules
-
     rules = builtin_rules()
     pages = {page_name(r): render_rule(r) for r in rules}
     pages["README.md"] = render_index(rules)

@@ -18,14 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aiinfralint.model.provider import AIFeatureSpec, Metadata, QuotaContractSpec
+from aiinfralint.model.retrieval import VectorIndexSpec
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://github.com/aiinfralint/aiinfralint/schemas/aiinfralint-v1.json"
 
 
 def _specs() -> dict[str, type[BaseModel]]:
-    from aiinfralint.model.provider import AIFeatureSpec, QuotaContractSpec
-    from aiinfralint.model.retrieval import VectorIndexSpec
-
     return {"QuotaContract": QuotaContractSpec, "AIFeature": AIFeatureSpec, "VectorIndex": VectorIndexSpec}
 
 
@@ -127,8 +127,6 @@ def kind_schema(kind: str) -> dict[str, Any]:
 
 
 def _metadata() -> dict[str, Any]:
-    from aiinfralint.model.provider import Metadata
-
     schema = Metadata.model_json_schema(by_alias=True)
     schema.pop("$defs", None)
     schema["description"] = 'name (required), namespace, labels and annotations (aiinfralint/ignore: "AIL301")'

@@ -44,7 +44,7 @@ _state: dict[str, Any] = {}
 def _encoder() -> Any:
     if "enc" not in _state:
         try:
-            import tiktoken
+            import tiktoken  # lazy: ~9 ms to import and more to load the encoding; only prompt files count tokens
 
             _state["enc"] = tiktoken.get_encoding(ENCODING)
             _state["err"] = None

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from aiinfralint.fileio import read_bytes
+
 # extensions we may have a parser for; everything else is ignored silently
 CANDIDATE_SUFFIXES = frozenset(
     {
@@ -224,8 +226,6 @@ def _is_cache_dir(directory: Path, names: set[str]) -> bool:
     """A directory aiinfralint made for its cache (its CACHEDIR.TAG says so)."""
     if "CACHEDIR.TAG" not in names:
         return False
-    from aiinfralint.fileio import read_bytes
-
     data, _ = read_bytes(directory / "CACHEDIR.TAG", 4096, follow_symlinks=False)
     return data is not None and data.startswith(_CACHE_TAG) and b"aiinfralint" in data
 

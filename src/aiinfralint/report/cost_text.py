@@ -7,27 +7,27 @@ and the console has emoji codes off, as in the text report.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from aiinfralint.report.cost_base import categories, money, qty, share
 from aiinfralint.report.escape import printable
 
 if TYPE_CHECKING:
-    from aiinfralint.estimate.inventory import Inventory
+    from aiinfralint.estimate.inventory import Inventory, Item
     from aiinfralint.pipeline.engine import RunResult
     from aiinfralint.report.base import ReportOptions
 
 
 def _esc(text: str) -> str:
-    from rich.markup import escape
-
     return escape(printable(text))
 
 
 def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
     buf = io.StringIO()
     con = Console(
         file=buf,
@@ -39,32 +39,49 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         emoji=False,
     )
     for c, label, items in categories(inv):
-        if not items:
-            con.print(f"[bold]{label}[/]: none found")
-            con.print()
-            continue
-        unit_col = c == "feature"
-        table = Table(title=f"{label} ({len(items)})", title_justify="left", show_lines=False)
-        table.add_column("item", overflow="fold", ratio=3)
-        table.add_column("counted", overflow="fold", ratio=3)
-        table.add_column("$/month", justify="right", no_wrap=True)
-        table.add_column("kWh/month", justify="right", no_wrap=True)
-        table.add_column("kgCO2e/month", justify="right", no_wrap=True)
-        if unit_col:
-            table.add_column("gCO2e/unit", justify="right", overflow="fold")
-        for i in items:
-            usd = money(i.usd_per_month) + (" s" if i.usd_basis == "stated" else "")
-            co2 = qty(i.kgco2e_per_month) + (" s" if i.carbon_basis == "stated" else "")
-            row = [f"{_esc(i.name)}\n[dim]{_esc(i.path)}:{i.line}[/]", _esc(i.basis), usd, qty(i.kwh_per_month), co2]
-            if unit_col:
-                row.append(f"{i.g_per_unit:,.3f}" if i.g_per_unit is not None else "–")
-            table.add_row(*row)
-        con.print(table)
-        t = inv.totals(c)
-        for reason, n in t.reasons:
-            con.print(f"  [yellow]not priced[/] ({n}): {_esc(reason)}")
+        _print_category(con, inv, c, label, items)
+    con.print(_totals_table(inv))
+    con.print("[dim]s = stated in the configuration (line item or annotation); other figures are estimates[/]")
+    if not options.quiet:
         con.print()
+        con.print("[bold]Assumptions[/]")
+        for a in inv.assumptions:
+            con.print(f"  - {_esc(a)}")
+        con.print("  - per-item assumptions and sources: aiinfralint cost --format json")
+    return buf.getvalue()
 
+
+def _print_category(con: Console, inv: Inventory, c: str, label: str, items: Sequence[Item]) -> None:
+    """One category's table and its reasons for missing figures, or a line saying there is none."""
+    if not items:
+        con.print(f"[bold]{label}[/]: none found")
+        con.print()
+        return
+    unit_col = c == "feature"
+    table = Table(title=f"{label} ({len(items)})", title_justify="left", show_lines=False)
+    table.add_column("item", overflow="fold", ratio=3)
+    table.add_column("counted", overflow="fold", ratio=3)
+    table.add_column("$/month", justify="right", no_wrap=True)
+    table.add_column("kWh/month", justify="right", no_wrap=True)
+    table.add_column("kgCO2e/month", justify="right", no_wrap=True)
+    if unit_col:
+        table.add_column("gCO2e/unit", justify="right", overflow="fold")
+    for i in items:
+        usd = money(i.usd_per_month) + (" s" if i.usd_basis == "stated" else "")
+        co2 = qty(i.kgco2e_per_month) + (" s" if i.carbon_basis == "stated" else "")
+        row = [f"{_esc(i.name)}\n[dim]{_esc(i.path)}:{i.line}[/]", _esc(i.basis), usd, qty(i.kwh_per_month), co2]
+        if unit_col:
+            row.append(f"{i.g_per_unit:,.3f}" if i.g_per_unit is not None else "–")
+        table.add_row(*row)
+    con.print(table)
+    t = inv.totals(c)
+    for reason, n in t.reasons:
+        con.print(f"  [yellow]not priced[/] ({n}): {_esc(reason)}")
+    con.print()
+
+
+def _totals_table(inv: Inventory) -> Table:
+    """Totals per category and overall, with how many items have no $ or carbon figure."""
     summary = Table(title="Totals per month", title_justify="left")
     for col in ("", "items", "$/month", "kWh/month", "kgCO2e/month", "GPU-hours", "without $", "without carbon"):
         summary.add_column(col, justify="right" if col else "left", no_wrap=True)
@@ -91,12 +108,4 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         f"{o.usd_unpriced} ({share(o.usd_unpriced, o.items)})",
         f"{o.carbon_unpriced} ({share(o.carbon_unpriced, o.items)})",
     )
-    con.print(summary)
-    con.print("[dim]s = stated in the configuration (line item or annotation); other figures are estimates[/]")
-    if not options.quiet:
-        con.print()
-        con.print("[bold]Assumptions[/]")
-        for a in inv.assumptions:
-            con.print(f"  - {_esc(a)}")
-        con.print("  - per-item assumptions and sources: aiinfralint cost --format json")
-    return buf.getvalue()
+    return summary

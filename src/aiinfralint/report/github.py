@@ -18,6 +18,7 @@ from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, totals
 from aiinfralint.report.escape import gh_data, gh_plain_block, gh_property, printable
 from aiinfralint.report.gate import text_summary
+from aiinfralint.report.sarif import repo_relative
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
@@ -46,7 +47,6 @@ def _impact_text(f: Finding) -> str:
 
 
 def annotation(f: Finding, options: ReportOptions) -> str:
-    from aiinfralint.report.sarif import repo_relative
 
     props: list[str] = []
     path = repo_relative(f.span.path, options.cwd)

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from aiinfralint.docs import help_uri, render_rule
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.report.base import ReportOptions, impact_dict, summary_dict
 from aiinfralint.report.escape import json_text, path_bytes, sarif_message
 from aiinfralint.report.gate import diff_summary, gate_summary
+from aiinfralint.rules.registry import find_rule
 
 if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
@@ -71,8 +73,6 @@ def _section(doc: str, title: str) -> str:
 
 
 def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
-    from aiinfralint.docs import help_uri, render_rule
-
     doc = rule.doc()
     headline = doc.splitlines()[0] if doc else rule.slug
     full = _section(doc, "What it does") or headline
@@ -134,8 +134,6 @@ def result_entry(f: Finding, index: int, cwd: Path) -> dict[str, Any]:
 
 
 def build(result: RunResult, options: ReportOptions) -> dict[str, Any]:
-    from aiinfralint.rules.registry import find_rule
-
     rules: list[type[Rule]] = list(result.rules)
     known = {r.code for r in rules}
     for f in result.findings:
