@@ -170,9 +170,9 @@ def spend_lines(d: DiffReport) -> list[str]:
     """The spend and carbon delta and the findings' stakes as plain lines (text and github)."""
     delta = d.delta
     lines = [
-        f"  spend (inventory): {_usd_or(delta.usd_base, '')} → {_usd_or(delta.usd_head, '')} "
-        f"({signed_usd(delta.usd_per_month)}/month), {_kg_or(delta.kgco2e_base, '')} → "
-        f"{_kg_or(delta.kgco2e_head, '')} kgCO2e ({signed(delta.kgco2e_per_month)} kgCO2e/month)"
+        f"  spend (inventory): ${delta.usd_base:,.2f} → ${delta.usd_head:,.2f} "
+        f"({signed_usd(delta.usd_per_month)}/month), {delta.kgco2e_base:,.1f} → "
+        f"{delta.kgco2e_head:,.1f} kgCO2e ({signed(delta.kgco2e_per_month)} kgCO2e/month)"
     ]
     for c in delta.items:
         absent = "unpriced" if c.status == "changed" else "none"
@@ -213,8 +213,9 @@ def spend_markdown(d: DiffReport) -> list[str]:
                 f"At stake in {what} findings (once per object): ${st.usd_per_month:,.2f}/month, "
                 f"{st.kgco2e_per_month.quantize(Decimal('0.1')):,} kgCO2e/month.  "
             )
-    out += ["", md_text(SPEND_BASIS[0].upper() + SPEND_BASIS[1:]) + ".", ""]
-    return out
+    if out and out[-1]:
+        out.append("")
+    return [*out, SPEND_BASIS[0].upper() + SPEND_BASIS[1:] + ".", ""]  # our own text: no escaping
 
 
 def signed_usd(d: Decimal) -> str:
