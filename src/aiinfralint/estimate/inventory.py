@@ -10,8 +10,10 @@ be priced was not.
 - AI features: requests/day × tokens per request × prices; energy from the vendor's
   disclosed Wh per request; a stated line item wins over the estimate in the totals.
 
-Pure functions of the parsed project and the configuration; the rules (AIL501) use the same
-estimates so a finding and the inventory never disagree.
+Pure functions of the parsed project and the configuration, and the one source of an
+object's spend: `cost` lists the items, `check --diff` compares the inventories of base and
+head, and the rules (AIL501) use the same estimates, so a finding and the inventory never
+disagree. A finding carries what is at stake on its object, never a second copy of its bill.
 """
 
 from __future__ import annotations
