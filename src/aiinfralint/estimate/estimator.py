@@ -121,6 +121,14 @@ class CacheRule:
     read_multiplier: Decimal | None
     granularity: str | None
     source: str
+    # automatic (OpenAI), explicit (Anthropic: only at cache_control breakpoints), implicit
+    # (Gemini), self-hosted (vLLM/SGLang); None: not known
+    caching: str | None = None
+    # False: hits cost the same per token as misses (self-hosted engines)
+    priced: bool = True
+    # how often a warm entry is written again under steady traffic (eviction, retention caps)
+    warm_rewrites_per_day: int = 1
+    note: str | None = None
 
 
 # --- formatting ---------------------------------------------------------------------------
@@ -491,11 +499,14 @@ class Estimator:
             return None
         insts = self.table("instances")
         ikey, per_gpu, n, price, price_region = best
+        stand_in = any(insts.label in note for note in notes)  # the named instance is unlisted or unpriced
         basis = (
-            f"{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
+            f"{'priced as nearest: ' if stand_in else ''}{gpu_key} priced from {ikey} on-demand {fmt_usd(price)}/h"
             f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
             f" = {fmt_usd(per_gpu)}/GPU-hour"
         )
+        if region and price_region and names.region_key(region) != price_region:
+            basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
         return PriceLookup(
             usd_per_hour=per_gpu * count,
             basis="; ".join([*notes, basis]),
@@ -538,7 +549,12 @@ class Estimator:
             else f"indicative on-demand price ({grow.get('price_basis', 'see source')})"
         )
         if provider and not configured:
-            notes.append(f"no {names.provider_key(provider)} instance price listed for {gpu_key}")
+            prov = names.provider_key(provider)
+            notes.append(
+                f"priced as nearest: no {prov} instance price listed for {gpu_key}, so its indicative price "
+                f"(which may be another cloud's) stands in; set [tool.aiinfralint.pricing.gpus.{gpu_key}] "
+                f"usd_per_hour for the {prov} rate"
+            )
         basis = f"{gpu_key} {how} {fmt_usd(row_price)}/GPU-hour"
         return PriceLookup(
             usd_per_hour=row_price * count,
@@ -643,26 +659,40 @@ class Estimator:
         region: str | None = None,
         provider: str | None = None,
         utilisation: float | None = None,
+        family: str | None = None,
+        path: str | None = None,
     ) -> Impact:
         """Money, energy and carbon of `count` GPUs busy `hours_per_month` hours a month.
 
+        `family` is an instance family a node selector names (`p5`, `a3`); `path` the manifest,
+        for the cloud and region `[cluster]` sets per path when the workload names none.
         $ = price for `count` GPUs × hours. Energy (Cloud Carbon Footprint method):
         count × (idle + u × (TDP − idle)) × hours / 1000 × PUE, or TDP × u when idle is
         unknown. Carbon = kWh × grid gCO2e/kWh / 1000.
         """
-        key = (gpu, count, hours_per_month, instance_type, region, provider, utilisation)
+        place = self._placement(provider, region, path)
+        key = (gpu, count, hours_per_month, instance_type, place, utilisation, family)
         found = self._gpu_memo.get(key)
         if found is None:
             found = self._gpu_memo[key] = self._gpu_workload(
-                gpu,
-                count,
-                hours_per_month,
-                instance_type=instance_type,
-                region=region,
-                provider=provider,
-                utilisation=utilisation,
+                gpu, count, hours_per_month, instance_type=instance_type, place=place, utilisation=utilisation, family=family
             )
         return found
+
+    def _placement(self, provider: str | None, region: str | None, path: str | None) -> tuple[Any, ...]:
+        """(provider, region, notes): what the manifest says, else `[cluster]` (per path), else `[traffic]`."""
+        cloud, cregion, cloud_at, region_at = self.config.cluster.for_path(path)
+        notes: list[str] = []
+        if region is None and cregion:
+            region = cregion
+            notes.append(f"region {region} from {region_at} region")
+        if provider is None and cloud:
+            provider = cloud
+            notes.append(f"cloud {cloud} from {cloud_at} cloud")
+        if region is None and self.config.traffic.region:
+            region = self.config.traffic.region
+            notes.append(f"region {region} from [tool.aiinfralint.traffic] region")
+        return provider, region, tuple(notes)
 
     def _gpu_workload(
         self,
@@ -671,19 +701,19 @@ class Estimator:
         hours_per_month: Decimal | float,
         *,
         instance_type: str | None,
-        region: str | None,
-        provider: str | None,
+        place: tuple[Any, ...],
         utilisation: float | None,
+        family: str | None,
     ) -> Impact:
         hours = _dec(hours_per_month)
-        assumptions: list[str] = []
+        provider, region, placed = place
+        assumptions: list[str] = list(placed)
         sources: list[str] = []
         unpriced: list[Unpriced] = []
 
+        if gpu is None and instance_type is None and family:
+            gpu = self._family_gpu(family, provider, assumptions)
         ikey, gpu_name, gpu_key, provider = self._hardware(gpu, instance_type, provider)
-        if region is None and self.config.traffic.region:
-            region = self.config.traffic.region
-            assumptions.append(f"region {region} from [tool.aiinfralint.traffic] region")
         provider = names.provider_key(provider) or names.provider_for_region(region)
         u = self._utilisation(utilisation, assumptions)
         gpu_hours = hours * count
@@ -723,6 +753,23 @@ class Estimator:
             sources=tuple(dict.fromkeys(sources)),
             unpriced=tuple(unpriced),
         )
+
+    def _family_gpu(self, family: str, provider: str | None, assumptions: list[str]) -> str | None:
+        """The GPU every listed instance of `family` (`p5`, `a3`, `g2`) carries; None when they differ."""
+        fam = family.strip().lower()
+        gpus: set[str] = set()
+        for ikey, row in self.table("instances").rows.items():
+            name = ikey.lower()
+            if not (name.startswith(fam + ".") or name.startswith(fam + "-")) or not row.get("gpu"):
+                continue
+            if provider and names.provider_key(row.get("provider")) != names.provider_key(provider):
+                continue
+            gpus.add(self.resolve_gpu(str(row["gpu"])) or str(row["gpu"]))
+        if len(gpus) != 1:
+            return None
+        gpu = next(iter(gpus))
+        assumptions.append(f"GPU {gpu} from instance family {family}: every {family} row in {self.table('instances').label} has it")
+        return gpu
 
     def _hardware(
         self, gpu: str | None, instance_type: str | None, provider: str | None
@@ -794,9 +841,16 @@ class Estimator:
         grid = self.grid_intensity(region, provider)
         if region is None:
             self.relied_on(
-                "traffic.region",
+                "cluster.region",
                 f"world average, {fmt_num(grid.g_per_kwh)} gCO2e/kWh",
-                "grid intensity of a GPU workload whose region nothing names",
+                "grid of GPU workloads whose region nothing names: set it, a [tool.aiinfralint.cluster.per-path] "
+                "entry, or a topology.kubernetes.io/region node selector",
+            )
+        elif grid.source == self.table("grid").cite("any/unknown"):
+            self.relied_on(
+                "pricing.grid",
+                f"world average, {fmt_num(grid.g_per_kwh)} gCO2e/kWh, for {region}",
+                "grid of a region the grid table does not list: add a row keyed provider/region with g_per_kwh",
             )
         notes.append(grid.basis)
         return kwh, kwh * grid.g_per_kwh / 1000, notes, [psrc, pue_src, grid.source]
@@ -922,6 +976,43 @@ class Estimator:
             usd_per_month=usd, tokens=int(tokens_lost), assumptions=tuple(assumptions), sources=(prices.source,)
         )
 
+    def prefix_miss_loss(
+        self,
+        model: str,
+        tokens_lost: int,
+        misses_per_day: float,
+        *,
+        write_ttl: str | None = None,
+        days: int = DAYS_PER_MONTH,
+    ) -> Impact:
+        """What extra prompt-cache misses cost a month:
+        misses/day × days × tokens × (price of a miss − cached-input price).
+
+        A miss is billed as a cache write where the model lists a write price (Anthropic,
+        GPT-5.6 and later) and as uncached input otherwise.
+        """
+        t = self.table("models")
+        tokens_month = _dec(tokens_lost) * _dec(misses_per_day) * days
+        assumptions = [f"{days} days/month → {fmt_num(tokens_month)} re-billed tokens/month"]
+        prices = self.model_prices(model)
+        if prices is None:
+            why = Unpriced("usd", self._model_unknown(model))
+            return Impact(assumptions=tuple(assumptions), sources=(t.label,), unpriced=(why,))
+        write = prices.cache_write_1h if write_ttl == "1h" else prices.cache_write_5m
+        miss, miss_label = (write, f"cache write ({write_ttl or '5m'})") if write is not None else (prices.input, "input")
+        if miss is None or prices.cached_input is None:
+            lacks = "input" if miss is None else "cached-input"
+            why = Unpriced("usd", f"{prices.key} has no {lacks} price in {t.label}")
+            return Impact(assumptions=tuple(assumptions), sources=(prices.source,), unpriced=(why,))
+        delta = miss - prices.cached_input
+        assumptions.append(
+            f"{self._match_note(model, prices)}: {miss_label} {fmt_usd(miss)}/1M − cached "
+            f"{fmt_usd(prices.cached_input)}/1M = {fmt_usd(delta)}/1M per missed token"
+        )
+        return Impact(
+            usd_per_month=tokens_month * delta / MILLION, assumptions=tuple(assumptions), sources=(prices.source,)
+        )
+
     def prefix_cost(
         self,
         model: str,
@@ -1036,7 +1127,9 @@ class Estimator:
         for candidate, _ in names.model_candidates(model):
             for key in (candidate, prices.key if prices else None):
                 if key and key in rows and rows[key].get("provider"):
-                    return self._cache_rule_from(t, key, rows[key])
+                    # a model row states its minimum; the rest comes from its provider's row
+                    base = rows.get(str(rows[key]["provider"]), {})
+                    return self._cache_rule_from(t, key, {**base, **rows[key]})
         if provider and provider in rows:
             return self._cache_rule_from(t, provider, rows[provider])
         return CacheRule(
@@ -1055,7 +1148,17 @@ class Estimator:
             read_multiplier=to_decimal(row.get("read_multiplier")),
             granularity=str(row["granularity"]) if row.get("granularity") is not None else None,
             source=t.cite(key),
+            caching=str(row["caching"]) if row.get("caching") is not None else None,
+            priced=row.get("priced") is not False,
+            warm_rewrites_per_day=int(row.get("warm_rewrites_per_day") or 1),
+            note=str(row["note"]) if row.get("note") is not None else None,
         )
+
+    def default_model(self, provider: str) -> str | None:
+        """The model a prompt of `provider` is priced as when it names none (cache_rules.yaml)."""
+        row = self.table("cache_rules").rows.get(provider.lower())
+        value = row.get("default_model") if row else None
+        return str(value) if value else None
 
     def cache_minimum(self, model: str) -> CacheMinimum:
         """Smallest prefix the provider caches for this model (None when not known)."""

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from aiinfralint.analysis.prompt import calls_per_day, choose_model
+from aiinfralint.analysis.prompt import prompt_spend
 from aiinfralint.analysis.schedule import job_zone, schedule_of
 from aiinfralint.analysis.workloads import hardware
 from aiinfralint.estimate import Estimator
@@ -33,7 +33,6 @@ from aiinfralint.model.finding import Impact, Unpriced
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.model.provider import AIFeature
-from aiinfralint.tokens import count_tokens
 
 if TYPE_CHECKING:
     from aiinfralint.config import Config
@@ -337,6 +336,8 @@ def workload_item(project: Project, w: Any, est: Estimator) -> Item:
                 instance_type=hw.instance_type,
                 region=hw.region,
                 provider=hw.provider,
+                family=hw.family,
+                path=hw.file,
             )
         except (OSError, KeyError, ValueError, LookupError) as exc:  # tables missing or broken
             imp = Impact(
@@ -360,43 +361,10 @@ def gpu_workloads(project: Project) -> list[Any]:
 
 
 def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
-    choice = choose_model(t, config, est)
-    choice_model, choice_note = choice.model, choice.assumption()
-    calls, calls_src = calls_per_day(t, config)
-    notes = [choice_note]
-    if calls is None:
-        calls = float(est.default_calls_per_day())
-        notes.append(f"{_fmt(calls)} calls/day (default traffic; set [tool.aiinfralint.traffic] prompts)")
-    else:
-        notes.append(f"calls/day from {calls_src}")
-    end, where = t.prefix_region()
-    first = t.first_dynamic(0, end)
-    cached_text = t.static_text(0, first if first is not None else end)
-    rest_text = t.static_text(first, end) if first is not None else ""
-    cached = count_tokens(cached_text) if cached_text else None
-    rest = count_tokens(rest_text) if rest_text else None
-    cached_n = cached.tokens if cached else 0
-    rest_n = rest.tokens if rest else 0
-    if cached:
-        notes.append(f"static prefix {where}: {cached.describe()}")
-    if rest_n:
-        notes.append(f"{rest_n} more static tokens after the first dynamic slot cannot be cached")
-    if end == 0:
-        notes.append(f"no instruction prefix ({where})")
-    minimum = est.cache_minimum(choice_model)
-    if cached_n and minimum.min_tokens is not None and cached_n < minimum.min_tokens:
-        notes.append(
-            f"{cached_n} tokens is below the {minimum.provider or 'provider'} cache minimum of "
-            f"{minimum.min_tokens}: billed as uncached input"
-        )
-        rest_n, cached_n = rest_n + cached_n, 0
-    elif cached_n and minimum.min_tokens is None:
-        notes.append(f"no prompt-cache rule known for {choice_model}: billed as uncached input")
-        rest_n, cached_n = rest_n + cached_n, 0
-    imp = est.prefix_cost(choice_model, cached_n, rest_n, calls)
+    """The prompt's monthly prefix spend, from the same bill as its cache findings (analysis.prompt)."""
+    bill, imp = prompt_spend(t, config, est)
     imp = imp.model_copy(
         update={
-            "assumptions": (*notes, *imp.assumptions),
             "unpriced": (
                 *imp.unpriced,
                 Unpriced(
@@ -407,7 +375,7 @@ def prompt_item(t: Any, est: Estimator, config: Config) -> Item:
             ),
         }
     )
-    basis = f"{_fmt(calls)} calls/day × {cached_n + rest_n} prefix tokens on {choice_model}"
+    basis = f"{_fmt(bill.calls)} calls/day × {bill.prefix.tokens} prefix tokens on {bill.choice.model}"
     return Item("prompt", t.display_name, t.span.path, t.span.line, basis, imp, obj=t)
 
 

@@ -116,7 +116,7 @@ class NondeterministicPrefix(Rule):
                     "Make the rendering order-stable: pass `sort_keys=True` to `json.dumps`, iterate over "
                     "`sorted(...)` instead of a set or a dict view, and keep tool lists in a fixed order."
                 ),
-                impact=cache_loss(ctx, t, lost, "static tokens after the order-dependent value"),
+                impact=cache_loss(ctx, t, lost, "static tokens after the order-dependent value", seg),
                 span=seg.span,
                 key=f"{t.name}:{seg.text}",
             )

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from aiinfralint.analysis.prompt import cache_loss, slot_label, tokens
+from aiinfralint.analysis.prompt import cache_loss, change_rate, slot_label, tokens
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
@@ -157,8 +157,13 @@ class PrefixCacheBuster(Rule):
         more = len(volatile) - 1 - len(others)
         if more > 0:
             also += f" and {more} more"
-        message = f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost.describe()} of static text, so every call misses the provider's prefix cache for them{also}."
-        impact = cache_loss(ctx, t, lost, "static tokens after the first volatile value")
+        impact = cache_loss(ctx, t, lost, "static tokens after the first volatile value", slot)
+        rate = change_rate(slot)
+        when = f"each time it changes ({rate.case})" if rate else "whenever it changes"
+        message = (
+            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost.tokens:,} of its "
+            f"{impact.tokens:,} static prefix tokens, which miss the provider's prefix cache {when}{also}."
+        )
         yield self.finding(
             t,
             message,
