@@ -23,7 +23,7 @@ def test_demo_platform_relies_on_the_estimate_defaults() -> None:
     assert used["prompt.models"] == "gpt-4o"
     assert used["traffic.calls-per-day"] == "10,000"
     assert used["traffic.gpu-utilisation"] == "60%"
-    assert used["traffic.region"].startswith("world average")
+    assert used["cluster.region"].startswith("world average")
 
 
 def test_a_configuration_that_sets_them_removes_them() -> None:
@@ -32,7 +32,13 @@ def test_a_configuration_that_sets_them_removes_them() -> None:
         prompt=PromptConfig(models=["gpt-4o-mini"]),
     )
     used = _keys(config)
-    for key in ("prompt.models", "traffic.calls-per-day", "traffic.gpu-utilisation", "traffic.region"):
+    for key in (
+        "prompt.models",
+        "traffic.calls-per-day",
+        "traffic.gpu-utilisation",
+        "traffic.region",
+        "cluster.region",
+    ):
         assert key not in used, key
 
 

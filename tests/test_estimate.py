@@ -425,11 +425,12 @@ def test_unknown_instance_type_says_so(est: Estimator) -> None:
     imp = est.gpu_workload(None, 8, 730, instance_type="x9.huge")
     assert imp.usd_per_month is None and imp.kgco2e_per_month is None
     assert all("x9.huge" in u.reason for u in imp.unpriced)
-    # an instance with a known GPU but no price: energy from the GPU, price from the GPU row
-    imp = est.gpu_workload(None, 8, 730, instance_type="a3-highgpu-8g", region="us-central1")
+    # an instance with a known GPU but no price, and no priced instance of that GPU at its
+    # cloud: energy from the GPU, price from the GPU row, flagged as a stand-in
+    imp = est.gpu_workload(None, 8, 730, instance_type="a3-ultragpu-8g", region="us-central1")
     assert imp.kwh_per_month == D(8) * 700 * D("0.6") * 730 / 1000 * D("1.10")
-    assert imp.usd_per_month == D("6.88") * 8 * 730
-    assert any("no gcp instance price listed for H100-SXM" in a for a in imp.assumptions)
+    assert imp.usd_per_month == D("7.912") * 8 * 730
+    assert any("priced as nearest: no gcp instance price listed for H200" in a for a in imp.assumptions)
 
 
 def test_estimator_pickles_for_worker_processes() -> None:

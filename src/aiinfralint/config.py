@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import fnmatch
 import json
 import math
 import os
@@ -319,6 +320,49 @@ class PricingConfig(_Section):
         return dict(getattr(self, table, {}))
 
 
+CLOUD_VALUES = ("aws", "gcp", "azure")
+Cloud = Annotated[str, BeforeValidator(_choice_check(CLOUD_VALUES))]
+_REGION = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{1,63}$")
+
+
+def _region_check(value: Any) -> str:
+    text = _text_check(value)
+    if not _REGION.match(text):
+        raise _Problem(f"must be a cloud region name such as us-central1, eastus or us-east-1, got {show(value)}")
+    return text
+
+
+Region = Annotated[str, BeforeValidator(_region_check)]
+
+
+class ClusterTarget(_Section):
+    """The cloud and region GPU workloads run in, when their manifests do not say."""
+
+    cloud: Cloud | None = None
+    region: Region | None = None
+
+
+class ClusterConfig(ClusterTarget):
+    """`[cluster]`: cloud and region for every manifest, and per path glob (first match wins)."""
+
+    per_path: dict[Text, ClusterTarget] = {}
+
+    def for_path(self, path: str | None) -> tuple[str | None, str | None, str, str]:
+        """(cloud, region, where the cloud came from, where the region came from) for a file."""
+        cloud, region = self.cloud, self.region
+        cloud_at = region_at = "[tool.aiinfralint.cluster]"
+        if path:
+            for glob, target in self.per_path.items():
+                if fnmatch.fnmatch(path, glob) or fnmatch.fnmatch(path, f"*/{glob}"):
+                    at = f"[tool.aiinfralint.cluster.per-path] {json.dumps(glob)}"
+                    if target.cloud:
+                        cloud, cloud_at = target.cloud, at
+                    if target.region:
+                        region, region_at = target.region, at
+                    break
+        return cloud, region, cloud_at, region_at
+
+
 class PromptConfig(_Section):
     token_budget: TokenBudget | None = Field(default=None, description="AIL104: max static prefix tokens")
     models: list[Text] = []
@@ -374,6 +418,7 @@ class Config(_Section):
     traffic: TrafficConfig = Field(default_factory=TrafficConfig.model_construct)
     pricing: PricingConfig = Field(default_factory=PricingConfig.model_construct)
     prompt: PromptConfig = Field(default_factory=PromptConfig.model_construct)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig.model_construct)
     # baseline file (relative to the config file) applied like --baseline
     baseline: Text | None = None
     source: str | None = Field(default=None, exclude=True)
@@ -420,6 +465,9 @@ class Config(_Section):
         update: dict[str, Any] = {
             "exclude": [_anchor(g, home, cwd) for g in self.exclude],
             "per_file_ignores": {_anchor(g, home, cwd): codes for g, codes in self.per_file_ignores.items()},
+            "cluster": self.cluster.model_copy(
+                update={"per_path": {_anchor(g, home, cwd): t for g, t in self.cluster.per_path.items()}}
+            ),
         }
         return self.model_copy(update=update)
 

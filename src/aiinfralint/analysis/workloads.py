@@ -261,6 +261,8 @@ INSTANCE_TYPE_KEYS = (
     "beta.kubernetes.io/instance-type",
     "karpenter.k8s.aws/instance-type",
 )
+# instance families: EKS/Karpenter (`p5`, `g6`), GKE machine families (`a3`, `g2`)
+FAMILY_KEYS = ("karpenter.k8s.aws/instance-family", "cloud.google.com/machine-family")
 REGION_KEYS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
 # node-label prefixes that tell which cloud a pod is meant for
 PROVIDER_PREFIXES = (
@@ -269,7 +271,15 @@ PROVIDER_PREFIXES = (
     ("karpenter.k8s.aws/", "aws"),
     ("alpha.eksctl.io/", "aws"),
     ("kubernetes.azure.com/", "azure"),
+    ("karpenter.azure.com/", "azure"),
     ("agentpool", "azure"),
+)
+# instance-type names that tell the cloud: Azure `Standard_ND96asr_v4`, AWS `p5.48xlarge`,
+# GCP `a3-highgpu-8g` / `g2-standard-4`
+INSTANCE_CLOUDS = (
+    (re.compile(r"^standard_[a-z0-9_]+$", re.IGNORECASE), "azure"),
+    (re.compile(r"^[a-z][a-z0-9-]*\.(?:\d*x?large|metal(?:-\d+xl)?|medium|small|micro|nano)$"), "aws"),
+    (re.compile(r"^[a-z]\d[a-z]?-(?:highgpu|megagpu|ultragpu|edgegpu|standard|highmem|highcpu)-\d+g?$"), "gcp"),
 )
 
 
@@ -284,10 +294,19 @@ def constraints(pod: PodTemplate) -> dict[str, frozenset[str]]:
 
 
 def provider_of(pod: PodTemplate) -> str | None:
-    for key in constraints(pod):
+    """The cloud a pod's node constraints name: a cloud's label prefix, else an instance-type name."""
+    cons = constraints(pod)
+    for key in cons:
         for prefix, provider in PROVIDER_PREFIXES:
             if key.startswith(prefix):
                 return provider
+    for key in INSTANCE_TYPE_KEYS:
+        vals = cons.get(key)
+        if vals and len(vals) == 1:
+            value = next(iter(vals))
+            for pattern, provider in INSTANCE_CLOUDS:
+                if pattern.match(value):
+                    return provider
     return None
 
 
@@ -298,6 +317,8 @@ class Hardware:
     region: str | None
     provider: str | None
     source: str  # what named the GPU, for assumptions
+    family: str | None = None  # instance family a node selector names (`p5`, `a3`)
+    file: str | None = None  # the manifest, for per-path `[cluster]` settings
 
     @property
     def label(self) -> str:
@@ -306,10 +327,11 @@ class Hardware:
 
 def hardware(*pods: PodTemplate) -> Hardware:
     """The GPU model, instance type, region and cloud the first informative pod asks for."""
-    gpu = inst = region = provider = None
+    gpu = inst = region = provider = family = None
     source = "no node selector names the GPU model"
     for pod in pods:
         cons = constraints(pod)
+        family = family or _one(cons, FAMILY_KEYS)
         if gpu is None:
             for key in GPU_MODEL_KEYS:
                 vals = cons.get(key)
@@ -332,7 +354,18 @@ def hardware(*pods: PodTemplate) -> Hardware:
                     region = next(iter(vals))
                     break
         provider = provider or provider_of(pod)
-    return Hardware(gpu, inst, region, provider, source)
+    if gpu is None and inst is None and family is not None:
+        source = f"node selector instance family {family}"
+    return Hardware(gpu, inst, region, provider, source, family, next((p.span.path for p in pods if p.span), None))
+
+
+def _one(cons: dict[str, frozenset[str]], keys: tuple[str, ...]) -> str | None:
+    """The single value the first of `keys` a pod constrains allows."""
+    for key in keys:
+        vals = cons.get(key)
+        if vals and len(vals) == 1:
+            return next(iter(vals))
+    return None
 
 
 def gpu_resources(pod: PodTemplate) -> dict[str, float]:
@@ -445,6 +478,8 @@ def gpu_impact(
             instance_type=hw.instance_type,
             region=hw.region,
             provider=hw.provider,
+            family=hw.family,
+            path=hw.file,
         )
     except (OSError, KeyError, ValueError, LookupError) as exc:  # data tables missing or broken
         return Impact(

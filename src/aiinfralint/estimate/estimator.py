@@ -675,7 +675,13 @@ class Estimator:
         found = self._gpu_memo.get(key)
         if found is None:
             found = self._gpu_memo[key] = self._gpu_workload(
-                gpu, count, hours_per_month, instance_type=instance_type, place=place, utilisation=utilisation, family=family
+                gpu,
+                count,
+                hours_per_month,
+                instance_type=instance_type,
+                place=place,
+                utilisation=utilisation,
+                family=family,
             )
         return found
 
@@ -768,7 +774,8 @@ class Estimator:
         if len(gpus) != 1:
             return None
         gpu = next(iter(gpus))
-        assumptions.append(f"GPU {gpu} from instance family {family}: every {family} row in {self.table('instances').label} has it")
+        label = self.table("instances").label
+        assumptions.append(f"GPU {gpu} from instance family {family}: every {family} row in {label} has it")
         return gpu
 
     def _hardware(
