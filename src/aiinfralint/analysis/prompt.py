@@ -262,33 +262,38 @@ def _breaks_cache(seg: Segment) -> bool:
     return rate is None or rate.every_call
 
 
-def cache_loss(ctx: Context, t: PromptTemplate, lost: TokenCount, what: str, seg: Segment) -> Impact:
-    """The monthly stake of `seg`'s value: the extra cache misses it causes × `lost` tokens,
-    at the prompt's provider's prices; no $ when the provider would not cache the prefix anyway."""
+def cache_loss(ctx: Context, t: PromptTemplate, first: int, stop: int, what: str) -> tuple[Impact, int]:
+    """The monthly stake of the value at segment `first`: the extra cache misses it causes × the
+    static tokens between it and `stop`, at the prompt's provider's prices; no $ when the provider
+    would not cache the prefix anyway. Returns the impact and the lost token count.
+
+    Token counts are differences of counts of the prompt from its start, so they add up to the
+    inventory's figure for the same prompt (BPE merges across a boundary would not).
+    """
     est = estimator(ctx)
     bill, spend = prompt_spend(t, ctx.config, est)
+    lost = max(0, count_tokens(t.static_text(0, stop)).tokens - count_tokens(t.static_text(0, first)).tokens)
+    seg = t.segments[first]
     rate = change_rate(seg) or ChangeRate(PER_REQUEST, "volatility unknown: assumed to change on every call")
-    first = [
-        f"{what}: {lost.describe()} of the prompt's {bill.prefix.tokens:,} static prefix tokens",
+    first_notes = [
+        f"{what}: {lost:,} of the prompt's {bill.prefix.describe()} in its static prefix",
         bill.choice.assumption(),
         bill.calls_note,
         f"changes {rate.case}: {rate.why}",
     ]
     if spend.usd_per_month is not None:
-        first.append(f"the prompt's whole prefix spend is {fmt_usd(spend.usd_per_month)}/month (`aiinfralint cost`)")
-    base = Impact(tokens=bill.prefix.tokens, sources=(bill.rule.source,))
-    if bill.no_cache is not None:
-        return with_assumptions(base, first).model_copy(
-            update={"unpriced": (Unpriced("usd", f"no $ at stake: {bill.no_cache}"),)}
+        first_notes.append(
+            f"the prompt's whole prefix spend is {fmt_usd(spend.usd_per_month)}/month (`aiinfralint cost`)"
         )
+    base = with_assumptions(Impact(tokens=bill.prefix.tokens, sources=(bill.rule.source,)), first_notes)
+    if bill.no_cache is not None:
+        return base.model_copy(update={"unpriced": (Unpriced("usd", f"no $ at stake: {bill.no_cache}"),)}), lost
     if bill.rule.priced is False:
         why = f"no $ at stake: {bill.rule.provider} {bill.rule.note or 'prices hits and misses the same'}"
-        return with_assumptions(base, first).model_copy(update={"unpriced": (Unpriced("usd", why),)})
+        return base.model_copy(update={"unpriced": (Unpriced("usd", why),)}), lost
     misses, arithmetic = rate.misses_per_day(bill.calls, bill.rule.warm_rewrites_per_day)
-    ttl = next((b.ttl for b in t.breakpoints if b.ttl), None) if t.breakpoints else None
-    write_ttl = (
-        (ttl or "5m") if bill.rule.caching == "explicit" or bill.rule.write_multiplier not in (None, 1) else None
-    )
-    impact = est.prefix_miss_loss(bill.choice.model, lost.tokens, misses, write_ttl=write_ttl)
-    first.append(f"stake: {arithmetic} × {lost.tokens:,} tokens")
-    return with_assumptions(impact.model_copy(update={"tokens": bill.prefix.tokens}), first)
+    ttl = next((b.ttl for b in t.breakpoints if b.ttl), None)
+    explicit_write = bill.rule.caching == "explicit" or bill.rule.write_multiplier not in (None, 1)
+    impact = est.prefix_miss_loss(bill.choice.model, lost, misses, write_ttl=(ttl or "5m") if explicit_write else None)
+    first_notes.append(f"stake: {arithmetic} × {lost:,} tokens")
+    return with_assumptions(impact.model_copy(update={"tokens": bill.prefix.tokens}), first_notes), lost

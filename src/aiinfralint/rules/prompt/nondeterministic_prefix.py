@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from aiinfralint.analysis.prompt import cache_loss, tokens
+from aiinfralint.analysis.prompt import cache_loss
 from aiinfralint.model.finding import Finding, Severity
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
@@ -104,19 +104,21 @@ class NondeterministicPrefix(Rule):
             if not seg.nondeterministic:
                 continue
             nxt = t.first_dynamic(i + 1, end)
-            lost = tokens(t.static_text(i + 1, end if nxt is None else nxt))
+            impact, lost = cache_loss(
+                ctx, t, i, end if nxt is None else nxt, "static tokens after the order-dependent value"
+            )
             expr = " ".join(seg.text.split())
             if len(expr) > 70:
                 expr = expr[:67] + "..."
             yield self.finding(
                 t,
                 f"{t.display_name} renders `{expr}` {where} with {seg.nondeterministic}, so the prefix can differ "
-                f"between processes and {lost.describe()} of static text after it miss the cache.",
+                f"between processes and {lost:,} of its {impact.tokens:,} static prefix tokens after it miss the cache.",
                 remediation=(
                     "Make the rendering order-stable: pass `sort_keys=True` to `json.dumps`, iterate over "
                     "`sorted(...)` instead of a set or a dict view, and keep tool lists in a fixed order."
                 ),
-                impact=cache_loss(ctx, t, lost, "static tokens after the order-dependent value", seg),
+                impact=impact,
                 span=seg.span,
                 key=f"{t.name}:{seg.text}",
             )

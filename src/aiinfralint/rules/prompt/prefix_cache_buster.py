@@ -157,11 +157,11 @@ class PrefixCacheBuster(Rule):
         more = len(volatile) - 1 - len(others)
         if more > 0:
             also += f" and {more} more"
-        impact = cache_loss(ctx, t, lost, "static tokens after the first volatile value", slot)
+        impact, lost_n = cache_loss(ctx, t, first, stop, "static tokens after the first volatile value")
         rate = change_rate(slot)
         when = f"each time it changes ({rate.case})" if rate else "whenever it changes"
         message = (
-            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost.tokens:,} of its "
+            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost_n:,} of its "
             f"{impact.tokens:,} static prefix tokens, which miss the provider's prefix cache {when}{also}."
         )
         yield self.finding(
