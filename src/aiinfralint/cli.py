@@ -12,11 +12,8 @@ cheap; the replay cache itself (~28 ms) and rich load only for the commands that
 from __future__ import annotations
 
 import argparse
-import datetime
-import difflib
 import gc
 import importlib
-import json
 import os
 import shutil
 import signal
@@ -29,8 +26,6 @@ from typing import TYPE_CHECKING, Any
 from aiinfralint import __version__
 from aiinfralint.configfile import ConfigError, nearest_config
 from aiinfralint.report import REPORTERS, get_reporter
-from aiinfralint.report.ansi import color_enabled
-from aiinfralint.report.escape import printable_lines
 
 if TYPE_CHECKING:
     from aiinfralint.cache.replay import Replay
@@ -53,6 +48,8 @@ def _csv(value: str) -> list[str]:
 
 def _did_you_mean(value: str, known: Sequence[str]) -> str:
     """`; did you mean X?` for a near miss, else the empty string."""
+    import difflib  # lazy: ~1 ms, only on a usage error
+
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     if not close:
         close = difflib.get_close_matches(value.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
@@ -200,6 +197,8 @@ def _check_today() -> None:
     pinned = os.environ.get("AIINFRALINT_TODAY")
     if pinned is None:
         return
+    import datetime  # lazy: ~1.5 ms, only when the date is pinned
+
     try:
         datetime.date.fromisoformat(pinned)
     except ValueError:
@@ -228,7 +227,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     replay = None
     if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
         # an identical earlier run: replay its report before importing the model or any rule
-        from aiinfralint.cache.replay import CheckRequest, Replay  # lazy: ~28 ms --version, rules and schema skip
+        from aiinfralint.cache.replay import CheckRequest, Replay  # lazy: ~28 ms that --version and rules never need
 
         request = CheckRequest(
             paths=tuple(paths),
@@ -373,6 +372,7 @@ def _render(
     )
     text = reporter(result, ropts)
     if fmt == "text" and gated:
+        from aiinfralint.report.escape import printable_lines  # lazy: hashlib, ~5 ms that --version never needs
         from aiinfralint.report.gate import text_summary  # lazy: only a gated text report appends it
 
         text += printable_lines(text_summary(result))
@@ -397,6 +397,9 @@ def _exit_code(args: argparse.Namespace, fail_on: str, result: RunResult) -> int
 
 def _presentation(args: argparse.Namespace, to_tty: bool) -> tuple[bool, int | None, bool, bool]:
     """What the text formats also depend on: colour, width, assumptions shown, statistics instead."""
+    # lazy: unicodedata, ~1.5 ms that --version (36 ms in the benchmark) never needs
+    from aiinfralint.report.ansi import color_enabled
+
     if args.statistics and (args.format or "text") not in ("text", "concise"):
         raise UsageError("--statistics prints a table: use it with --format text or concise")
     width = shutil.get_terminal_size().columns if to_tty else None
@@ -457,6 +460,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     rules = all_rules()
     if args.format == "json":
+        import json  # lazy: ~1.5 ms that --version and the rules table never need
+
         data = [
             {"code": r.code, "slug": r.slug, "severity": r.severity.value, "inputs": r.inputs, "summary": r.title()}
             for r in rules
@@ -477,6 +482,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from aiinfralint.docs import render_rule, render_terminal  # lazy: the rules (~130 ms) --version never loads
+    from aiinfralint.report.ansi import color_enabled  # lazy: likewise
     from aiinfralint.rules.registry import all_rules, find_rule  # lazy: likewise
 
     rule = find_rule(args.rule)
