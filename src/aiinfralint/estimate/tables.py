@@ -133,8 +133,8 @@ def load_table(name: str) -> Table:
     """Load one shipped table (cached for the life of the process)."""
     if name not in TABLE_NAMES:
         raise KeyError(f"no such table: {name}")
-    # the project's own bounded YAML 1.2 loader (lazy: keep `import aiinfralint.estimate`
-    # cheap); dates such as `as_of` and `deprecation_date` stay ISO text
+    # dates such as `as_of` and `deprecation_date` stay ISO text
+    # lazy: the bounded YAML loader keeps `import aiinfralint.estimate` cheap until a table is read
     from aiinfralint.yamlsafe import YamlError, load_documents
 
     text = (resources.files("aiinfralint.estimate") / "data" / f"{name}.yaml").read_text(encoding="utf-8")
