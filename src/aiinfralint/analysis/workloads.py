@@ -59,8 +59,28 @@ LLM_ENGINES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 _TRITON_LLM_HINTS = ("trtllm", "tensorrt_llm", "tensorrtllm", "vllm_backend", "llm")
 
 
+# serving CRDs that only ever run LLM servers: (API group, kind) -> what to call the engine
+# when the image does not say (the runtime is chosen by the operator, not the manifest)
+LLM_SERVING_CRDS: dict[tuple[str, str], str] = {
+    ("serving.kserve.io", "LLMInferenceService"): "KServe LLMInferenceService",
+    ("ome.io", "InferenceService"): "OME",
+    ("nvidia.com", "DynamoGraphDeployment"): "NVIDIA Dynamo",
+    ("kaito.sh", "Workspace"): "KAITO",
+    ("kaito.sh", "InferenceSet"): "KAITO",
+    ("kubeai.org", "Model"): "KubeAI engine",
+}
+
+
 def llm_engine(w: Workload) -> str | None:
-    """The LLM inference engine a workload runs, or None."""
+    """The LLM inference engine a workload runs, or None: from its images and commands first,
+    else from its API group and kind for the serving CRDs that run nothing but LLMs."""
+    found = _image_engine(w)
+    if found is None and w.role == "serving":
+        return LLM_SERVING_CRDS.get((w.group, w.kind))
+    return found
+
+
+def _image_engine(w: Workload) -> str | None:
     for pod in w.pods:
         for c in pod.containers:
             image = c.image.lower()
@@ -213,10 +233,17 @@ def _tokens(text: str) -> frozenset[str]:
     return frozenset(parts)
 
 
+# API groups whose objects are agent sandboxes whatever their names
+AGENT_GROUPS = frozenset({"agents.x-k8s.io", "extensions.agents.x-k8s.io"})
+
+
 def agent_reason(w: Workload) -> str | None:
-    """Why a workload looks like an agent/document/RAG worker ("name `rag-ingest`"), or None."""
+    """Why a workload is an agent/document/RAG worker: an agent-sandbox API group and kind,
+    else a name, label, image or environment token ("name `rag-ingest`"); None if neither."""
     if w.kind == "DaemonSet":
         return None
+    if w.group in AGENT_GROUPS:
+        return f"kind {w.kind} ({w.group})"
     texts: list[tuple[str, str]] = [("name", w.name)]
     for key in ("app", "app.kubernetes.io/name", "app.kubernetes.io/component", "component", "role"):
         if w.labels.get(key):

@@ -32,7 +32,9 @@ from aiinfralint.model.k8s import (
     Volume,
     Workload,
 )
+from aiinfralint.parsers import k8s_crds
 from aiinfralint.parsers.base import FileInput, ParseProblem
+from aiinfralint.parsers.k8s_routing import parse_routing
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.values import as_int as _int
 from aiinfralint.parsers.values import node_span as _span
@@ -70,6 +72,8 @@ SERVING_KINDS = frozenset(
         "RayService",
         "Rollout",
         "InferencePool",
+        "DynamoGraphDeployment",
+        "RayClusterFleet",
     }
 )
 # pod-template holders that are templates for other objects, not running workloads
@@ -462,7 +466,7 @@ def _role(kind: str, api: str, doc: YMap, labels: dict[str, str], annotations: d
         return "serving"
     if kind == "Model" and api.startswith("kubeai.org"):
         return "serving"
-    if kind == "Workspace" and api.startswith("kaito"):
+    if kind in ("Workspace", "InferenceSet") and api.startswith("kaito"):
         return (
             "batch"
             if isinstance(doc.get("tuning"), dict) or isinstance(_sub(doc, "spec").get("tuning"), dict)
@@ -507,6 +511,8 @@ def _model_ref(pods: list[PodTemplate], spec: YMap) -> str | None:
             for key in _MODEL_ENVS:
                 if c.env.get(key):
                     return c.env[key]
+    if isinstance(spec, dict) and isinstance(spec.get("model"), dict) and spec["model"].get("name"):
+        return _s(spec["model"].get("name"))  # OME and LLMInferenceService name their model
     return None
 
 
@@ -584,8 +590,13 @@ def _simple_object(
     """Autoscalers, ingresses, services, priority classes, queues and skipped kinds; None
     for a kind that may hold pod templates."""
     kind, api = base["kind"], base["api_version"]
+    routed = parse_routing(spec, f, base, spans)
+    if routed is not None:
+        return routed
     if kind == "HorizontalPodAutoscaler" or (kind == "ScaledObject" and "keda" in api):
         return _autoscaler(doc, spec, f, base, spans)
+    if k8s_crds.is_aibrix_autoscaler(kind, api):
+        return k8s_crds.aibrix_autoscaler(spec, f, base, spans)
     if kind == "Ingress":
         return _ingress(spec, f, base, spans)
     if kind == "Service" and not api.startswith("serving.knative.dev"):
@@ -657,6 +668,10 @@ def _workload(
     elif kind == "Model" and api.startswith("kubeai.org"):
         pods = _kubeai_pods(spec, f)
         _kubeai_scaling(spec, f, extra, spans)
+    elif (shells := _crd_pod_shells(kind, api, doc, spec)) is not None:
+        pods = [_pod(s, f, path, n, meta) for s, path, n, meta in shells]
+        if k8s_crds.is_ome_isvc(kind, api):
+            k8s_crds.ome_scaling(spec, f, extra, spans)
     else:
         pods = []
         if kind not in SKIP_WALK_KINDS:
@@ -687,6 +702,17 @@ def _workload(
         role=role,
         **{k: v for k, v in extra.items() if v is not None or k in ("min_replicas",)},
     )
+
+
+def _crd_pod_shells(kind: str, api: str, doc: YMap, spec: YMap) -> list[k8s_crds.PodShell] | None:
+    """Pod specs of the serving CRDs whose pods are not standard pod templates (None: not one)."""
+    if k8s_crds.is_ome_isvc(kind, api):
+        return k8s_crds.ome_pods(spec)
+    if k8s_crds.is_dynamo(kind, api):
+        return k8s_crds.dynamo_pods(spec)
+    if k8s_crds.is_kaito(kind, api):
+        return k8s_crds.kaito_pods(doc)
+    return None
 
 
 def _kserve_scaling(

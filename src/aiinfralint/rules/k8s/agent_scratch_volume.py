@@ -53,8 +53,9 @@ class AgentScratchVolumeUnbounded(Rule):
     """An agent or document worker keeps user data on an unbounded, unowned scratch volume.
 
     ## What it does
-    Finds agent, document-processing, RAG-ingestion and code-sandbox workers (recognised
-    from workload, container and image names, `app`/`component` labels and agent-framework
+    Finds agent, document-processing, RAG-ingestion and code-sandbox workers (every
+    `Sandbox`, `SandboxTemplate` and `SandboxWarmPool` of the `agents.x-k8s.io` API groups
+    whatever its name; other workloads recognised from workload, container and image names, `app`/`component` labels and agent-framework
     environment variables such as `LANGCHAIN_*`, from one keyword list in
     `analysis/workloads.py`) that mount an `emptyDir` without `sizeLimit` or a `hostPath`
     volume as writable scratch space, when the workload records no retention or encryption

@@ -6,6 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from aiinfralint.analysis.workloads import (
+    LLM_SERVING_CRDS,
     gpu_summary,
     llm_engine,
     model_size,
@@ -58,7 +59,10 @@ class ScaleToZeroLlmServing(Rule):
     `autoscaling.knative.dev/min-scale` annotation (the Knative Pod Autoscaler scales to
     zero by default) or with `min-scale: "0"`, a KEDA ScaledObject with
     `minReplicaCount: 0` or none (KEDA's default is 0) or an HPA with `minReplicas: 0`
-    targeting an LLM Deployment, and a KubeAI `Model` with `minReplicas: 0` (its default).
+    targeting an LLM Deployment, an AIBrix `PodAutoscaler` with `minReplicas: 0`, a KubeAI
+    `Model` with `minReplicas: 0` (its default) and an OME `InferenceService` with
+    `engine.minReplicas: 0` (OME runs only LLMs, so it counts even when its serving runtime,
+    not the manifest, names the GPUs).
     An "LLM server" is recognised from the image, command, KServe runtime or KubeAI engine:
     vLLM, TGI, SGLang, TensorRT-LLM (and Triton with a TensorRT-LLM backend), NIM,
     Ollama, llama.cpp, LMDeploy, JetStream, the KServe Hugging Face runtime and others
@@ -97,7 +101,10 @@ class ScaleToZeroLlmServing(Rule):
     code: ClassVar[str] = "AIL203"
     slug: ClassVar[str] = "scale-to-zero-llm-serving"
     severity: ClassVar[Severity] = Severity.WARNING
-    inputs: ClassVar[str] = "KServe InferenceServices, Knative Services, KEDA ScaledObjects, HPAs, KubeAI Models"
+    inputs: ClassVar[str] = (
+        "KServe InferenceServices, Knative Services, KEDA ScaledObjects, HPAs, AIBrix PodAutoscalers, "
+        "KubeAI Models, OME InferenceServices"
+    )
     summary: ClassVar[str] = "An LLM server scales to zero and pays a model load on the first request"
     examples = (
         Example("serving/llama-chat.yaml", _BAD, expect=("AIL203",), title="KServe predictor with minReplicas 0"),
@@ -146,8 +153,10 @@ class ScaleToZeroLlmServing(Rule):
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
         for w in ctx.project.of_type(Workload):
-            if w.min_replicas != 0 or w.min_replicas_source is None or not w.uses_gpu:
+            if w.min_replicas != 0 or w.min_replicas_source is None:
                 continue
+            if not w.uses_gpu and (w.group, w.kind) not in LLM_SERVING_CRDS:
+                continue  # an LLM-only CRD runs on GPUs its serving runtime picks
             if w.kind == "InferenceService" and w.deployment_mode in _RAW_MODES and w.autoscaler_class != "keda":
                 continue  # no Knative: nothing scales this to zero
             engine = llm_engine(w)
@@ -171,7 +180,7 @@ class ScaleToZeroLlmServing(Rule):
                 if "minReplicas" in a.field_spans
                 else "no minReplicaCount, so KEDA's default of 0 applies"
             )
-            if a.kind == "HorizontalPodAutoscaler":
+            if a.kind in ("HorizontalPodAutoscaler", "PodAutoscaler"):
                 src = "minReplicas 0"
             yield self._report(ctx, a, target, engine, f"{a.kind} {a.name}: {src}", a.span_of("minReplicas", "kind"))
 
@@ -201,20 +210,15 @@ class ScaleToZeroLlmServing(Rule):
                 f"(option unknown-cold-start-seconds; reported ranges are 35-165 s for 7B and 180-465 s for 70B models)"
             )
         assumptions.append("node provisioning and image pull are not included (they add more on a cold node)")
-        warm_txt, warm = warm_replica_cost(ctx, w)
-        per_replica = sum(p.gpu_count for p in w.gpu_pods)
-        assumptions.append(
-            f"one warm replica ({per_replica:g} GPU{'s' if per_replica != 1 else ''} × 730 h/month) costs {warm_txt}: the saving scale-to-zero buys"
-        )
-        assumptions.extend(a for a in warm.assumptions if a.startswith(("price:", "GPU model:")))
-        assumptions.extend(f"warm replica {u}" for u in warm.unpriced if u.kind == "usd")
+        warm_txt, sources = self._warm(ctx, w, assumptions)
         impact = Impact(
             latency_ms=round(seconds * 1000),
             assumptions=tuple(assumptions),
-            sources=warm.sources,
+            sources=sources,
         )
+        gpus = gpu_summary(w) if w.uses_gpu else "GPUs picked by its serving runtime"
         message = (
-            f"{w.display_name} ({engine}, {gpu_summary(w)}) scales to zero ({why}), so the first request after an idle "
+            f"{w.display_name} ({engine}, {gpus}) scales to zero ({why}), so the first request after an idle "
             f"period waits {'at least' if size.lower_bound else 'about'} {seconds:.0f} s for {model_txt} to load; one warm replica costs {warm_txt}."
         )
         return self.finding(
@@ -230,3 +234,18 @@ class ScaleToZeroLlmServing(Rule):
             key=f"{obj.namespace}/{obj.name}",
             related=[w] if w is not obj else [],
         )
+
+    @staticmethod
+    def _warm(ctx: RuleContext, w: Workload, assumptions: list[str]) -> tuple[str, tuple[str, ...]]:
+        """What one warm replica costs a month (its text and sources), with its assumptions."""
+        if not w.uses_gpu:
+            assumptions.append("the manifest names no GPUs (its serving runtime does), so a warm replica is not priced")
+            return "an unknown amount (the serving runtime picks the GPUs)", ()
+        warm_txt, warm = warm_replica_cost(ctx, w)
+        per_replica = sum(p.gpu_count for p in w.gpu_pods)
+        assumptions.append(
+            f"one warm replica ({per_replica:g} GPU{'s' if per_replica != 1 else ''} × 730 h/month) costs {warm_txt}: the saving scale-to-zero buys"
+        )
+        assumptions.extend(a for a in warm.assumptions if a.startswith(("price:", "GPU model:")))
+        assumptions.extend(f"warm replica {u}" for u in warm.unpriced if u.kind == "usd")
+        return warm_txt, tuple(warm.sources)
