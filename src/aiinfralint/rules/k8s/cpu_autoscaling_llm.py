@@ -99,10 +99,11 @@ class CpuAutoscalingLlmServing(Rule):
     """A GPU LLM server is autoscaled on CPU or memory, which do not track its load.
 
     ## What it does
-    Resolves each HorizontalPodAutoscaler and KEDA ScaledObject to the workload its
-    `scaleTargetRef` names (same namespace, any file) and reports it when that workload is
-    a GPU LLM server and every metric is CPU or memory (HPA `Resource`/`ContainerResource`
-    metrics, an `autoscaling/v1` CPU target, KEDA `cpu`/`memory` triggers) or GPU
+    Resolves each HorizontalPodAutoscaler, KEDA ScaledObject and AIBrix PodAutoscaler to the
+    workload its `scaleTargetRef` names (same namespace, any file) and reports it when that
+    workload is a GPU LLM server and every metric is CPU or memory (HPA `Resource`/`ContainerResource`
+    metrics, an `autoscaling/v1` CPU target, KEDA `cpu`/`memory` triggers, AIBrix `resource`
+    metric sources) or GPU
     framebuffer memory (`DCGM_FI_DEV_FB_USED`). It also reports KServe InferenceServices
     with `scaleMetric: cpu|memory` and Knative Services with
     `autoscaling.knative.dev/metric: cpu|memory` on an LLM server. An autoscaler that
@@ -139,7 +140,8 @@ class CpuAutoscalingLlmServing(Rule):
     slug: ClassVar[str] = "cpu-autoscaling-llm-serving"
     severity: ClassVar[Severity] = Severity.WARNING
     inputs: ClassVar[str] = (
-        "HPAs, KEDA ScaledObjects, KServe InferenceServices, Knative Services and their targets (cross-file)"
+        "HPAs, KEDA ScaledObjects, AIBrix PodAutoscalers, KServe InferenceServices, Knative Services and their "
+        "targets (cross-file)"
     )
     summary: ClassVar[str] = "A GPU LLM server is autoscaled on CPU or memory"
     examples = (
