@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from conftest import FIXTURES, ROOT
 
-from aiinfralint.analysis.workloads import agent_reason, llm_engine
+from aiinfralint.analysis.workloads import agent_reason, is_llm_backend, llm_engine
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text
@@ -138,3 +138,19 @@ def test_fixture_files_note_their_origin():
     for p in sorted(Path(CRDS).rglob("*.yaml")):
         text = p.read_text(encoding="utf-8")
         assert "Apache" in text and p.relative_to(CRDS).as_posix() in (CRDS / "ORIGIN.md").read_text(), p
+
+
+def test_inference_extension_objects_are_llm_backends_by_group_and_kind():
+    pool = (
+        "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata:\n  name: pool-a\n"
+        "spec:\n  targetPorts:\n  - number: 8000\n  selector:\n    matchLabels:\n      app: x\n"
+    )
+    obj = _objects("p.yaml", pool)[0]
+    assert is_llm_backend(obj)
+    objective = (
+        "apiVersion: inference.networking.x-k8s.io/v1alpha2\nkind: InferenceObjective\nmetadata:\n  name: o\n"
+        "spec:\n  priority: 1\n  poolRef:\n    name: pool-a\n"
+    )
+    assert is_llm_backend(_objects("o.yaml", objective)[0])
+    other = pool.replace("inference.networking.k8s.io/v1", "example.com/v1")
+    assert not is_llm_backend(_objects("x.yaml", other)[0])

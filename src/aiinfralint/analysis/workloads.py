@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aiinfralint.model.finding import Impact, Unpriced
-from aiinfralint.model.k8s import PodTemplate, Workload
+from aiinfralint.model.k8s import K8sObject, PodTemplate, Workload
 
 if TYPE_CHECKING:
     from aiinfralint.analysis.context import Context
@@ -69,6 +69,24 @@ LLM_SERVING_CRDS: dict[tuple[str, str], str] = {
     ("kaito.sh", "InferenceSet"): "KAITO",
     ("kubeai.org", "Model"): "KubeAI engine",
 }
+# objects that name an LLM backend without running pods themselves (Gateway API inference
+# extension: a pool of model servers behind an endpoint picker, the models and objectives on it)
+LLM_BACKEND_KINDS = frozenset(
+    {
+        ("inference.networking.k8s.io", "InferencePool"),
+        ("inference.networking.x-k8s.io", "InferencePool"),
+        ("inference.networking.x-k8s.io", "InferenceModel"),
+        ("inference.networking.x-k8s.io", "InferenceObjective"),
+        ("inference.networking.k8s.io", "InferenceObjective"),
+    }
+)
+
+
+def is_llm_backend(obj: K8sObject) -> bool:
+    """Whether an object is an LLM backend by its API group and kind: an LLM-only serving CRD or
+    a Gateway API inference extension pool, model or objective."""
+    key = (obj.group, obj.kind)
+    return key in LLM_BACKEND_KINDS or key in LLM_SERVING_CRDS
 
 
 def llm_engine(w: Workload) -> str | None:
