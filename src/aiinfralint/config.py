@@ -368,6 +368,26 @@ class PromptConfig(_Section):
     models: list[Text] = []
 
 
+class HelmConfig(_Section):
+    """`[helm]`: the values files each chart is rendered with, besides its default values.
+
+    Keys are chart folders relative to the configuration file's folder; values are files
+    relative to the chart folder, inside it.
+    """
+
+    values: dict[Text, list[Text]] = {}
+
+    @field_validator("values")
+    @classmethod
+    def _inside(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for chart, files in value.items():
+            for name in [chart, *files]:
+                parts = name.replace("\\", "/").split("/")
+                if not name or name.startswith("/") or ".." in parts or ":" in parts[0]:
+                    raise _Problem(f"must be a relative path inside the project, got {show(name)}", (chart,))
+        return value
+
+
 # --- rule options --------------------------------------------------------------------------
 
 
@@ -419,6 +439,7 @@ class Config(_Section):
     pricing: PricingConfig = Field(default_factory=PricingConfig.model_construct)
     prompt: PromptConfig = Field(default_factory=PromptConfig.model_construct)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig.model_construct)
+    helm: HelmConfig = Field(default_factory=HelmConfig.model_construct)
     # baseline file (relative to the config file) applied like --baseline
     baseline: Text | None = None
     source: str | None = Field(default=None, exclude=True)

@@ -26,6 +26,51 @@ _GO_TEMPLATE = re.compile(
 )
 
 
+# a line that is a template directive, not YAML: `{% for %}`, `{{- if }}`, Terraform `%{ for }`
+_DIRECTIVE_LINE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?(?:\{%|\{\{-?\s*(?:if|range|for|with|end|else|define|block)\b|%\{~?\s*(?:for|if|endfor|endif|else)\b)",
+    re.MULTILINE,
+)
+# a placeholder where YAML expects a key or an object's identity: `${ns}:`, `name: {model}-x`
+_PLACEHOLDER = r"(?:\$\{(?!\{)[^}\n]*\}|\{\{[^}\n]*\}\}|\{[A-Za-z_][A-Za-z0-9_]*\})"
+_STRUCTURAL = re.compile(
+    rf"^[ \t]*(?:-[ \t]+)?(?:[\"']?[^\s:#\"']*{_PLACEHOLDER}[^\s:#]*[\"']?:(?:[ \t]|$)"
+    rf"|(?:name|namespace|kind|apiVersion):[ \t]+[\"']?[^\s#\"']*{_PLACEHOLDER})",
+    re.MULTILINE,
+)
+# a whole value that is a placeholder: `replicas: ${REPLICAS}`, `port: {port}`
+_WHOLE_VALUE = re.compile(
+    r":[ \t]+(?:[\"']?\$\{(?!\{)[A-Za-z_][A-Za-z0-9_]*\}[\"']?[ \t]*$|[\"']?\{[A-Za-z_][A-Za-z0-9_]*\}(?!:))",
+    re.MULTILINE,
+)
+_TEMPLATE_HINT = "template: render it first"
+_PATCH_TELLS = ("replaced-by-kustomize", "\n$patch:", "  $patch:")
+
+
+def template_reason(text: str) -> str | None:
+    """Why `text` is a template or a Kustomize patch rather than plain YAML, or None.
+
+    Cheap and by content: a directive line (Jinja/Go `{% %}`/`{{ if }}`, Terraform `%{ for }`),
+    or a placeholder (`${var}`, `{{ x }}`, Python-format `{name}`) in a key, in an object's
+    name/namespace/kind/apiVersion, or as a whole value.
+    """
+    if any(tell in text for tell in _PATCH_TELLS):
+        return "Kustomize patch: linted through its kustomization's build, not on its own"
+    if "{" not in text:
+        return None
+    m = _DIRECTIVE_LINE.search(text) or _STRUCTURAL.search(text) or _WHOLE_VALUE.search(text)
+    if m is None:
+        return None
+    found = m.group(0)
+    if "%{" in found or "${" in found:
+        what = "Terraform/envsubst"
+    elif "{%" in found or "{{" in found:
+        what = "Go/Jinja"
+    else:
+        what = "Python-format"
+    return f"{what} {_TEMPLATE_HINT}"
+
+
 def is_go_template(path: str, text: str) -> bool:
     if "{{" not in text:
         return False
@@ -108,6 +153,10 @@ def _parse_structured(f: FileInput) -> ParseOutput:
         return ParseOutput(
             skipped="Helm/Go template; render it first: helm template RELEASE CHART | aiinfralint check - --stdin-filename manifest.yaml"
         )
+    if f.suffix != ".json":
+        reason = template_reason(f.text)
+        if reason is not None:
+            return ParseOutput(skipped=reason)
     out = ParseOutput()
     index = 0
     try:

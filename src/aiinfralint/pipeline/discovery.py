@@ -109,6 +109,8 @@ class Candidate:
 class Discovery:
     files: list[Candidate] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # files named `Kustomization` (no suffix, so not candidates): built by `render`
+    kustomizations: list[Path] = field(default_factory=list)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -392,6 +394,8 @@ class _Walker:
             if p.suffix.lower() in CANDIDATE_SUFFIXES and not self.ignore.ignored(p):
                 self.consider_file(p, False, boundary)
         elif e.is_file(follow_symlinks=False):
+            if e.name == "Kustomization" and not self.ignore.ignored(p):
+                self.out.kustomizations.append(p.absolute())
             if p.suffix.lower() in CANDIDATE_SUFFIXES and not self.ignore.ignored(p):
                 self.consider_file(p, False, boundary)
         elif not self.ignore.ignored(p):  # a FIFO, socket or device: listed, never opened

@@ -20,6 +20,7 @@ from aiinfralint.model.project import Project
 from aiinfralint.pipeline.discovery import Candidate, Discovery, discover
 from aiinfralint.pipeline.parallel import parse_all, parse_given
 from aiinfralint.pipeline.read import FileResult
+from aiinfralint.pipeline.render import parse_rendered, plan_renders
 from aiinfralint.pipeline.suppression_findings import judge_suppressions
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
@@ -199,7 +200,13 @@ def _parse(options: RunOptions, skipped: list[tuple[str, str]]) -> list[FileResu
         respect_gitignore=config.respect_gitignore,
     )
     skipped.extend(disc.skipped)
-    return parse_candidates(disc.files, options)
+    roots = [options.cwd / p for p in options.paths]
+    plan = plan_renders(disc.files, config, options.cwd, roots, disc.kustomizations)
+    if not plan.sources and not plan.skipped:
+        return parse_candidates(plan.candidates, options)
+    skipped.extend(plan.skipped)
+    results = parse_candidates(plan.candidates, options) + parse_rendered(plan, config)
+    return sorted(results, key=lambda fr: fr.path)
 
 
 def run(options: RunOptions) -> RunResult:

@@ -1,0 +1,524 @@
+"""Helm charts and Kustomize kustomizations: rendered once each, before files are parsed.
+
+A folder with ``Chart.yaml`` is rendered with ``helm template``, a folder with
+``kustomization.yaml`` with ``kubectl kustomize`` (or ``kustomize build``); each rendered
+object is parsed under the path of the file it came from (Helm's ``# Source:`` comments,
+Kustomize's ``config.kubernetes.io/origin`` annotations) at the line of its ``kind:`` there,
+or of the key a finding names when the file has it. The files a render used (templates,
+values files, patches, resources) are not linted on their own.
+
+What runs here runs on untrusted pull requests next to CI secrets (docs/security.md):
+
+* never a plugin, never the network: kustomize without ``--enable-alpha-plugins``,
+  ``--enable-exec`` or ``--enable-helm`` and with ``--load-restrictor
+  LoadRestrictionsRootOnly``; a kustomization naming a URL, an absolute path, a path outside
+  the checked folder (symlinks resolved) or ``helmCharts`` is not built (skipped, with the
+  reason); ``helm template`` without ``--dependency-update``, on a copy of the chart that
+  holds its regular files only (no symlink is followed);
+* each command runs with a time limit and an output cap, in a temporary folder, with an
+  environment of ``PATH`` and a temporary ``HOME`` only (no ``KUBECONFIG``, no tokens).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from aiinfralint.config import Config
+from aiinfralint.fileio import read_bytes
+from aiinfralint.model.base import Span
+from aiinfralint.pipeline.discovery import Candidate, display_path
+from aiinfralint.pipeline.parallel import parse_given
+from aiinfralint.pipeline.read import FileResult
+from aiinfralint.pipeline.suppress import parse_suppressions
+from aiinfralint.yamlsafe import YamlError, YList, YMap, load_documents
+
+TIME_LIMIT = 60.0  # seconds per helm/kustomize command
+OUTPUT_CAP = 32 * 1024 * 1024  # bytes of rendered output per command
+COPY_CAP = 64 * 1024 * 1024  # bytes of a chart copied for helm
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+HELM_HINT = "Helm chart not rendered: helm is not on PATH (install it: https://helm.sh/docs/intro/install/)"
+_ORIGIN = "config.kubernetes.io/origin"
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=", re.I)
+# fields of a kustomization that name files or folders it reads
+_PATH_LISTS = ("resources", "bases", "components", "crds", "configurations", "generators", "transformers", "validators")
+_REFUSED_KEYS = ("helmCharts", "helmChartInflationGenerator", "helmGlobals")
+
+
+class RenderError(Exception):
+    """A chart or kustomization that is not rendered; the message is the skip reason."""
+
+
+@dataclass
+class Rendered:
+    """Documents rendered for one source file: (document text, anchor line) pairs."""
+
+    docs: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class RenderPlan:
+    """What rendering decided: candidates left to parse as files, rendered sources, skips."""
+
+    candidates: list[Candidate]
+    sources: dict[str, Rendered] = field(default_factory=dict)  # display path -> documents
+    paths: dict[str, Path] = field(default_factory=dict)  # display path -> absolute path
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def minimal_env(home: str) -> dict[str, str]:
+    """PATH and a temporary HOME: no credentials, no kubeconfig, no helm repositories or plugins."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
+    for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS"):
+        env[name] = os.path.join(home, name.lower())
+    env["KUBECONFIG"] = os.path.join(home, "no-kubeconfig")
+    return env
+
+
+def _limit_output() -> None:
+    """In the child: no file it writes (its output included) may grow past OUTPUT_CAP."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CAP + 1, OUTPUT_CAP + 1))
+
+
+def run_tool(argv: Sequence[str], home: str) -> str:
+    """Run one command in `home` with the minimal environment, a time limit and an output cap."""
+    try:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=home,
+                env=minimal_env(home),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                preexec_fn=_limit_output if sys.platform.startswith("linux") else None,
+            )
+            try:
+                proc.wait(timeout=TIME_LIMIT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise RenderError(f"{argv[0]} took longer than {TIME_LIMIT:g} s") from None
+            if out.tell() > OUTPUT_CAP or proc.returncode == -signal.SIGXFSZ:
+                raise RenderError(f"{argv[0]} wrote more than {OUTPUT_CAP // (1024 * 1024)} MiB")
+            out.seek(0)
+            err.seek(0)
+            text = out.read().decode("utf-8", errors="replace")
+            if proc.returncode != 0:
+                lines = err.read(4096).decode("utf-8", errors="replace").strip().splitlines()
+                last = " ".join(lines[-1].split()) if lines else f"exit {proc.returncode}"
+                raise RenderError(f"{argv[0]} failed: {'...' + last[-240:] if len(last) > 240 else last}")
+            return text
+    except OSError as exc:
+        raise RenderError(f"cannot run {argv[0]}: {exc.strerror}") from None
+
+
+def _within(path: str, root: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    return real == root or real.is_relative_to(root)
+
+
+def _load_map(path: Path) -> YMap | None:
+    data, _ = read_bytes(str(path))
+    if data is None:
+        return None
+    try:
+        docs = list(load_documents(data.decode("utf-8", errors="replace")))
+    except YamlError:
+        return None
+    return docs[0] if docs and isinstance(docs[0], YMap) else None
+
+
+def _strings(node: Any) -> list[str]:
+    return [x for x in node if isinstance(x, str)] if isinstance(node, YList) else []
+
+
+@dataclass
+class Kustomization:
+    """What one kustomization file reads: folders it builds on, files it uses, patches."""
+
+    file: Path
+    dirs: list[Path] = field(default_factory=list)  # resources/bases/components that are folders
+    files: list[Path] = field(default_factory=list)  # resources that are files
+    patches: list[Path] = field(default_factory=list)
+    refused: str | None = None
+
+
+def read_kustomization(file: Path, root: Path) -> Kustomization:
+    """The kustomization in `file`, or why it is refused (a URL, outside `root`, helmCharts)."""
+    k = Kustomization(file)
+    doc = _load_map(file)
+    if doc is None:
+        k.refused = "kustomization is not a YAML mapping"
+        return k
+    here = file.parent
+    refs: list[str] = [r for key in _PATH_LISTS for r in _strings(doc.get(key))]
+    for key in ("patches", "patchesJson6902", "replacements"):
+        for item in doc.get(key) or []:
+            if isinstance(item, YMap) and isinstance(item.get("path"), str):
+                k.patches.append(here / item["path"])
+    for item in _strings(doc.get("patchesStrategicMerge")):
+        if "\n" not in item:
+            k.patches.append(here / item)
+    for gen in ("configMapGenerator", "secretGenerator"):
+        for item in doc.get(gen) or []:
+            if isinstance(item, YMap):
+                refs += [f.rsplit("=", 1)[-1] for f in _strings(item.get("files")) + _strings(item.get("envs"))]
+                if isinstance(item.get("env"), str):
+                    refs.append(item["env"])
+    for key in _REFUSED_KEYS:
+        if key in doc:
+            k.refused = f"kustomization uses {key} (not built: charts would be fetched and rendered by kustomize)"
+    for ref in refs:
+        if _REMOTE.search(ref):
+            k.refused = f"kustomization names a remote resource {ref!r} (not built: no network)"
+        elif os.path.isabs(ref) or not _within(str(here / ref), root):
+            k.refused = f"kustomization names {ref!r} outside the checked folder (not built)"
+    for p in k.patches:
+        if not _within(str(p), root):
+            k.refused = f"kustomization names {display_path(p, here)!r} outside the checked folder (not built)"
+    if k.refused is None:
+        for ref in _strings(doc.get("resources")) + _strings(doc.get("bases")) + _strings(doc.get("components")):
+            target = Path(os.path.normpath(here / ref))
+            (k.dirs if target.is_dir() else k.files).append(target)
+    return k
+
+
+def kustomize_command() -> list[str] | None:
+    """`kubectl kustomize` or `kustomize build` (whichever is on PATH), without plugin flags."""
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    if shutil.which("kustomize"):
+        return ["kustomize", "build", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    return None
+
+
+def build_kustomization(folder: Path, command: Sequence[str]) -> list[tuple[str, str | None]]:
+    """(document, absolute origin file or None) of `folder`'s build: `command` runs on a wrapper
+    kustomization in a temporary folder that asks for origin annotations, so the checked tree
+    is never written to."""
+    with tempfile.TemporaryDirectory(prefix="aiinfralint-kustomize-") as home:
+        wrap = Path(home) / "wrap"
+        wrap.mkdir()
+        rel = os.path.relpath(folder, wrap)
+        (wrap / "kustomization.yaml").write_text(
+            f"resources:\n- {rel!r}\nbuildMetadata: [originAnnotations]\n", encoding="utf-8"
+        )
+        text = run_tool([*command, str(wrap)], home)
+    out: list[tuple[str, str | None]] = []
+    for doc_text in split_documents(text):
+        try:
+            docs = list(load_documents(doc_text))
+        except YamlError:
+            continue
+        origin = _origin(docs[0]) if docs and isinstance(docs[0], YMap) else None
+        out.append((doc_text, os.path.normpath(wrap / origin) if origin else None))
+    return out
+
+
+def split_documents(text: str) -> list[str]:
+    """Documents of a rendered stream, each with its leading comments."""
+    return [d for d in re.split(r"^---[ \t]*$", text, flags=re.M) if d.strip()]
+
+
+def _origin(doc: YMap) -> str | None:
+    meta = doc.get("metadata")
+    ann = meta.get("annotations") if isinstance(meta, YMap) else None
+    raw = ann.get(_ORIGIN) if isinstance(ann, YMap) else None
+    if not isinstance(raw, str):
+        return None
+    m = re.search(r"^\s*path:\s*(\S.*)$", raw, re.M) or re.search(r"^\s*configuredIn:\s*(\S.*)$", raw, re.M)
+    return m.group(1).strip() if m else None
+
+
+def anchor_line(source_text: str, kind: str | None, name: str | None) -> int:
+    """The line of the object of `kind` named `name` in a source file (its `kind:` line), else
+    the first `kind:` line of that kind, else 1."""
+    lines = source_text.splitlines()
+    kinds = [i for i, ln in enumerate(lines) if kind and re.match(rf"\s*kind:\s*[\"']?{re.escape(kind)}[\"']?\s*$", ln)]
+    if name:
+        for i in kinds:
+            window = "\n".join(lines[max(0, i - 8) : i + 12])
+            if re.search(rf"^\s*name:\s*[\"']?{re.escape(name)}[\"']?\s*$", window, re.M):
+                return i + 1
+    return kinds[0] + 1 if kinds else 1
+
+
+def kind_and_name(doc: YMap) -> tuple[str | None, str | None]:
+    kind = doc.get("kind")
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, YMap) else None
+    return (kind if isinstance(kind, str) else None, name if isinstance(name, str) else None)
+
+
+def remap_spans(value: Any, fix: Callable[[Span], Span]) -> Any:
+    """`value` (a model object, or a list/dict/tuple of them) with every Span passed through `fix`."""
+    if isinstance(value, Span):
+        return fix(value)
+    if isinstance(value, BaseModel):
+        updates = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = remap_spans(old, fix)
+            if new is not old:
+                updates[name] = new
+        return value.model_copy(update=updates) if updates else value
+    if isinstance(value, list | tuple):
+        items = [remap_spans(v, fix) for v in value]
+        return type(value)(items) if any(a is not b for a, b in zip(items, value)) else value
+    if isinstance(value, dict):
+        out = {k: remap_spans(v, fix) for k, v in value.items()}
+        return out if any(out[k] is not value[k] for k in value) else value
+    return value
+
+
+def _copy_chart(src: Path, dst: Path) -> None:
+    """The chart's regular files (no symlink, no .git), at most COPY_CAP bytes."""
+    total = 0
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = [d for d in dirs if d != ".git" and not os.path.islink(os.path.join(folder, d))]
+        target = dst / os.path.relpath(folder, src)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            total += os.path.getsize(path)
+            if total > COPY_CAP:
+                raise RenderError(f"chart larger than {COPY_CAP // (1024 * 1024)} MiB (not rendered)")
+            shutil.copyfile(path, target / name)
+
+
+def _missing_dependencies(chart: Path) -> list[str]:
+    doc = _load_map(chart / "Chart.yaml")
+    deps = doc.get("dependencies") if doc is not None else None
+    req = _load_map(chart / "requirements.yaml")
+    if not isinstance(deps, YList) and req is not None:
+        deps = req.get("dependencies")
+    have = {p.name for p in (chart / "charts").iterdir()} if (chart / "charts").is_dir() else set()
+    missing: list[str] = []
+    for dep in deps if isinstance(deps, YList) else []:
+        name = dep.get("name") if isinstance(dep, YMap) else None
+        if isinstance(name, str) and name not in have and not any(h.startswith(f"{name}-") for h in have):
+            missing.append(name)
+    return missing
+
+
+def render_chart(chart: Path, values: Sequence[str]) -> list[tuple[str, str]]:
+    """(document, template path relative to the chart) of `helm template` on a copy of `chart`."""
+    missing = _missing_dependencies(chart)
+    if missing:
+        raise RenderError(
+            f"Helm chart not rendered: dependencies {', '.join(missing)} are not in charts/ "
+            "(never fetched: run helm dependency build and commit them, or exclude the chart)"
+        )
+    with tempfile.TemporaryDirectory(prefix="aiinfralint-helm-") as home:
+        copy = Path(home) / "chart"
+        _copy_chart(chart, copy)
+        argv = ["helm", "template", "release", str(copy)]
+        for name in values:
+            if not _within(str(chart / name), chart.resolve()) or not (chart / name).is_file():
+                raise RenderError(f"values file {name!r} is not a file inside the chart")
+            argv += ["--values", str(copy / name)]
+        text = run_tool(argv, home)
+    return source_documents(text)
+
+
+def source_documents(text: str) -> list[tuple[str, str]]:
+    """(document, template path relative to the chart) for each `# Source:` document of helm output."""
+    out: list[tuple[str, str]] = []
+    for doc in split_documents(text):
+        m = re.search(r"^# Source: ([^\n]+)$", doc, re.M)
+        if m is None or not doc[m.end() :].strip():
+            continue
+        parts = m.group(1).strip().split("/", 1)
+        if len(parts) == 2:
+            out.append((doc, parts[1]))
+    return out
+
+
+def _is_marker(c: Candidate) -> bool:
+    return c.path.name == "Chart.yaml" or c.path.name in KUSTOMIZATION_NAMES
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+class _Planner:
+    def __init__(self, candidates: Sequence[Candidate], config: Config, cwd: Path, roots: Sequence[Path]) -> None:
+        self.plan = RenderPlan(list(candidates))
+        self.config = config
+        self.cwd = cwd
+        self.roots = [r.resolve() for r in roots]
+        self.consumed: set[Path] = set()
+
+    def root_of(self, path: Path) -> Path:
+        real = path.resolve()
+        for r in sorted(self.roots, key=lambda p: len(p.parts), reverse=True):
+            if _under(real, r):
+                return r
+        return real.parent
+
+    def add(self, file: Path, doc: str, source_text: str | None = None) -> None:
+        display = display_path(file, self.cwd)
+        if source_text is None:
+            data, _ = read_bytes(str(file))
+            source_text = data.decode("utf-8", errors="replace") if data is not None else ""
+        try:
+            first = next(iter(load_documents(doc)), None)
+        except YamlError:
+            first = None
+        kind, name = kind_and_name(first) if isinstance(first, YMap) else (None, None)
+        rendered = self.plan.sources.setdefault(display, Rendered())
+        self.plan.paths[display] = file
+        if all(d != doc for d, _ in rendered.docs):  # a base rendered by two overlays: once
+            rendered.docs.append((doc, anchor_line(source_text, kind, name)))
+
+    def charts(self, charts: list[Path]) -> None:
+        helm = shutil.which("helm")
+        home = Path(os.path.abspath(self.config.source)).parent if self.config.source else self.cwd
+        wanted = {os.path.normpath(home / k): v for k, v in self.config.helm.values.items()}
+        for chart in charts:
+            templates = {
+                c.path
+                for c in self.plan.candidates
+                if _under(c.path, chart) and "templates" in c.path.relative_to(chart).parts
+            }
+            try:
+                if helm is None:
+                    raise RenderError(HELM_HINT)
+                for doc, rel in render_chart(chart, wanted.get(os.path.normpath(chart), [])):
+                    self.add(chart / rel, doc)
+            except RenderError as exc:
+                self.plan.skipped.append((display_path(chart, self.cwd), str(exc)))
+                self.consumed |= templates
+                continue
+            self.consumed |= {c.path for c in self.plan.candidates if _under(c.path, chart)}
+
+    def kustomizations(self, files: list[Path]) -> None:
+        ks = {f.parent: read_kustomization(f, self.root_of(f)) for f in files}
+        used = {d for k in ks.values() for d in k.dirs}
+        command = kustomize_command()
+        for k in ks.values():
+            for p in k.patches:
+                self.consumed.add(p)
+                why = "Kustomize patch: linted through its kustomization's build, not on its own"
+                self.plan.skipped.append((display_path(p, self.cwd), why))
+        for folder, k in sorted(ks.items()):
+            if folder in used or command is None:
+                continue
+            try:
+                if k.refused:
+                    raise RenderError(k.refused)
+                built = build_kustomization(folder, command)
+            except RenderError as exc:
+                self.plan.skipped.append((display_path(k.file, self.cwd), f"kustomization not built: {exc}"))
+                continue
+            for doc, origin in built:
+                self.add(Path(origin) if origin else k.file, doc)
+            self.consumed |= set(_resources(k, ks))
+
+    def finish(self) -> RenderPlan:
+        real = {Path(os.path.abspath(p)) for p in self.consumed} | {p for p in self.plan.paths.values()}
+        self.plan.candidates = [c for c in self.plan.candidates if c.path not in real]
+        self.plan.skipped = sorted(set(self.plan.skipped))
+        return self.plan
+
+
+def _resources(k: Kustomization, ks: dict[Path, Kustomization]) -> list[Path]:
+    """The resource files of `k` and of the kustomizations it builds on."""
+    out: list[Path] = []
+    todo, seen = [k], set()
+    while todo:
+        cur = todo.pop()
+        if cur.file in seen:
+            continue
+        seen.add(cur.file)
+        out += [Path(os.path.abspath(f)) for f in cur.files]
+        todo += [ks[d] for d in cur.dirs if d in ks]
+    return out
+
+
+def plan_renders(
+    candidates: Sequence[Candidate], config: Config, cwd: Path, roots: Sequence[Path], extra: Sequence[Path] = ()
+) -> RenderPlan:
+    """Render the charts and top-level kustomizations among `candidates` (and the `Kustomization`
+    files in `extra`); what is left to parse as files, the rendered sources, and the skips."""
+    if not extra and not any(_is_marker(c) for c in candidates):
+        return RenderPlan(list(candidates))  # the common case: nothing to render, nothing spent
+    p = _Planner(candidates, config, cwd, roots)
+    charts = sorted(c.path.parent for c in candidates if c.path.name == "Chart.yaml")
+    outer = [c for c in charts if not any(o != c and _under(c, o) for o in charts)]
+    p.charts(outer)
+    kfiles = [c.path for c in candidates if c.path.name in KUSTOMIZATION_NAMES] + list(extra)
+    p.kustomizations(sorted(f for f in kfiles if not any(_under(f, c) for c in outer)))
+    return p.finish()
+
+
+def parse_rendered(plan: RenderPlan, config: Config) -> list[FileResult]:
+    """One FileResult per source file: its rendered documents parsed (in a worker, with the parse
+    time limit), every span moved to the source file's lines."""
+    results: list[FileResult] = []
+    for display, rendered in sorted(plan.sources.items()):
+        data, _ = read_bytes(str(plan.paths[display]))
+        source = data.decode("utf-8", errors="replace") if data is not None else ""
+        starts: list[int] = []
+        chunks: list[str] = []
+        line = 1
+        for doc, _anchor in rendered.docs:
+            body = doc.strip("\n") + "\n"
+            starts.append(line)
+            chunks.append(body)
+            line += body.count("\n") + 1
+        text = "---\n".join(chunks)
+        fr = parse_given(display, text.encode("utf-8"), config)
+        fix = _LineMap(text, source, starts, [a for _, a in rendered.docs])
+        out = fr.output
+        out.objects = [remap_spans(o, fix.span) for o in out.objects]
+        for prob in out.problems:
+            prob.line, prob.column = fix.line(prob.line), 1
+        results.append(FileResult(display, out, parse_suppressions(source), source))
+    return results
+
+
+class _LineMap:
+    """A line of the rendered text -> the line of the source file it stands for: the line of
+    the same key below the object's anchor, else the anchor."""
+
+    def __init__(self, rendered: str, source: str, starts: list[int], anchors: list[int]) -> None:
+        self.rendered = rendered.splitlines()
+        self.source = source.splitlines()
+        self.starts = starts
+        self.anchors = anchors
+
+    def line(self, n: int) -> int:
+        j = max((i for i, s in enumerate(self.starts) if s <= n), default=0)
+        anchor = self.anchors[j] if self.anchors else 1
+        text = self.rendered[n - 1] if 1 <= n <= len(self.rendered) else ""
+        m = re.match(r"\s*(?:-\s+)?([\w.-]+):", text)
+        if m:
+            key = re.compile(rf"\s*(?:-\s+)?{re.escape(m.group(1))}:")
+            for i in range(anchor - 1, min(len(self.source), anchor + 400)):
+                if i > anchor - 1 and self.source[i].startswith("---"):
+                    break
+                if key.match(self.source[i]):
+                    return i + 1
+        return anchor
+
+    def span(self, s: Span) -> Span:
+        line = self.line(s.line)
+        end = self.line(s.end_line) if s.end_line is not None else None
+        return s.model_copy(update={"line": line, "column": 1, "end_line": end})
