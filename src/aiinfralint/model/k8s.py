@@ -196,3 +196,44 @@ class Queue(K8sObject):
 
 class GenericObject(K8sObject):
     """Any other Kubernetes object: kept so cross-file rules can see it exists."""
+
+
+class RouteBackend(_Part):
+    """One backend a route sends traffic to: a Service, an InferencePool, an AIServiceBackend."""
+
+    kind: str = "Service"
+    name: str
+    namespace: str = ""  # empty: the route's own namespace
+
+
+class RouteRule(_Part):
+    """A route's rule: its backends and the timeout it puts on a request."""
+
+    backends: tuple[RouteBackend, ...] = ()
+    timeout: float | None = None  # seconds; None: not set (the proxy's default); 0: disabled
+    timeout_field: str = ""  # where it is set, e.g. "timeouts.request"
+    span: Span | None = None
+
+
+class Route(K8sObject):
+    """A routing object with per-rule timeouts: Gateway API HTTPRoute/GRPCRoute, Envoy AI Gateway
+    AIGatewayRoute, OpenShift Route, Istio VirtualService."""
+
+    rules: tuple[RouteRule, ...] = ()
+
+
+class TimeoutPolicy(K8sObject):
+    """A timeout attached to other objects: Envoy Gateway BackendTrafficPolicy/ClientTrafficPolicy
+    (by target reference) or a GKE BackendConfig (named by a Service annotation)."""
+
+    targets: tuple[RouteBackend, ...] = ()  # kind and name of each target
+    timeout: float | None = None
+    timeout_field: str = ""
+
+
+class RoutingBackend(K8sObject):
+    """A backend that is not a Service: an InferencePool (pods by label selector) or an Envoy AI
+    Gateway AIServiceBackend (another backend by reference)."""
+
+    selector: dict[str, str] = {}
+    targets: tuple[RouteBackend, ...] = ()

@@ -34,6 +34,7 @@ from aiinfralint.model.k8s import (
 )
 from aiinfralint.parsers import k8s_crds
 from aiinfralint.parsers.base import FileInput, ParseProblem
+from aiinfralint.parsers.k8s_routing import parse_routing
 from aiinfralint.parsers.registry import DocumentError, DocumentHandler
 from aiinfralint.parsers.values import as_int as _int
 from aiinfralint.parsers.values import node_span as _span
@@ -589,6 +590,9 @@ def _simple_object(
     """Autoscalers, ingresses, services, priority classes, queues and skipped kinds; None
     for a kind that may hold pod templates."""
     kind, api = base["kind"], base["api_version"]
+    routed = parse_routing(spec, f, base, spans)
+    if routed is not None:
+        return routed
     if kind == "HorizontalPodAutoscaler" or (kind == "ScaledObject" and "keda" in api):
         return _autoscaler(doc, spec, f, base, spans)
     if k8s_crds.is_aibrix_autoscaler(kind, api):

@@ -7,8 +7,9 @@ from typing import ClassVar
 from pydantic import Field
 
 from aiinfralint.analysis.workloads import llm_engine, pod_labels
+from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.k8s import Ingress, Service, Workload
+from aiinfralint.model.k8s import Ingress, Route, RouteBackend, RoutingBackend, Service, TimeoutPolicy, Workload
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 
 DEFAULT_MIN_TIMEOUT = 300
@@ -185,6 +186,7 @@ class StreamingProxyTimeout(Rule):
     options: Options
 
     def check_project(self, ctx: RuleContext) -> Iterator[Finding]:
+        yield from self._check_routes(ctx)
         ingresses = list(ctx.project.of_type(Ingress))
         if not ingresses:
             return
@@ -235,6 +237,80 @@ class StreamingProxyTimeout(Rule):
                 key=f"{ing.namespace}/{ing.name}",
                 related=[w for w, _ in servers],
             )
+
+    def _check_routes(self, ctx: RuleContext) -> Iterator[Finding]:
+        """Gateway API, Envoy AI Gateway, OpenShift and Istio routes in front of LLM servers."""
+        routes = list(ctx.project.of_type(Route))
+        if not routes:
+            return
+        index = _Index(ctx)
+        threshold = self.options.min_timeout_seconds
+        for route in routes:
+            proxy, default, source = ROUTE_DEFAULTS[route.kind]
+            policy = index.policy(route)
+            hits: list[tuple[int, float, str]] = []
+            found: list[tuple[Workload | RoutingBackend, str]] = []
+            guessed: list[str] = []
+            for i, rule in enumerate(route.rules):
+                timeout, where = rule.timeout, rule.timeout_field
+                if timeout is None and policy is not None:
+                    timeout, where = policy.timeout, f"{policy.display_name} {policy.timeout_field}"
+                if timeout is None and default is not None:
+                    timeout, where = default, f"{proxy} default ({source})"
+                if timeout is None or timeout == 0 or timeout >= threshold:
+                    continue
+                servers, names = index.servers(route.namespace, rule.backends, route.span)
+                if servers or names:
+                    hits.append((i, timeout, where))
+                    found += [s for s in servers if all(s[0].display_name != o.display_name for o, _ in found)]
+                    guessed += [n for n in names if n not in guessed]
+            if hits:
+                yield self._route_finding(route, hits, proxy, found, guessed, policy)
+
+    def _route_finding(
+        self,
+        route: Route,
+        hits: list[tuple[int, float, str]],
+        proxy: str,
+        found: list[tuple[Workload | RoutingBackend, str]],
+        guessed: list[str],
+        policy: TimeoutPolicy | None,
+    ) -> Finding:
+        """One finding per route, at its rule with the shortest timeout."""
+        i, timeout, where = min(hits, key=lambda h: h[1])
+        rule = route.rules[i]
+        more = f" (and {len(hits) - 1} more rule{'s' if len(hits) > 2 else ''})" if len(hits) > 1 else ""
+        cut = "is cut when it goes quiet" if route.kind == "Route" else "is cut"
+        span = rule.span or route.span
+        if not rule.timeout_field and policy is not None and policy.timeout is not None:
+            span = policy.span_of(policy.timeout_field, "kind")
+        if found:
+            names = ", ".join(f"{o.display_name} ({e})" for o, e in found[:3])
+            lead = f"{route.display_name} ({proxy}) routes to {names}"
+        else:
+            names = ", ".join(guessed[:3])
+            lead = (
+                f"{route.display_name} ({proxy}) routes to {names}, not found in the repository but named like an"
+                " LLM server"
+            )
+        message = (
+            f"{lead} with a {timeout:g} s timeout ({where}){more}, so a streamed answer that takes longer"
+            f" (long generation, tool call, reasoning) {cut}."
+        )
+        impact = Impact(
+            latency_ms=timeout * 1000,
+            assumptions=(f"{proxy} timeout {timeout:g} s from {where}",),
+        )
+        finding = self.finding(
+            route,
+            message,
+            remediation=_ROUTE_REMEDIATION[route.kind],
+            impact=impact,
+            span=span,
+            key=f"{route.namespace}/{route.name}",
+            related=[o for o, _ in found],
+        )
+        return finding if found else finding.model_copy(update={"severity": Severity.INFO})
 
 
 _REMEDIATION = {
@@ -360,3 +436,126 @@ def _alb_problems(ing: Ingress, threshold: float) -> Problems | None:
         " (default: idle_timeout.timeout_seconds not set)" if idle is None else ""
     )
     return text, timeout, ((f"annotations.{key}",) if key in ann else ()), [f"ALB idle timeout {timeout:g} s: {_CUT}"]
+
+
+# kind -> (proxy, its timeout when the route sets none (None: no timeout), source of that default)
+ROUTE_DEFAULTS: dict[str, tuple[str, float | None, str]] = {
+    # Gateway API: "When this field is unspecified, its behavior is implementation-specific"
+    "HTTPRoute": ("Gateway API", None, "implementation-specific"),
+    "GRPCRoute": ("Gateway API", None, "implementation-specific"),
+    # envoyproxy/ai-gateway api/v1alpha1/ai_gateway_route.go: "defaults to set 60s for the request timeout"
+    "AIGatewayRoute": ("Envoy AI Gateway", 60.0, "60 s request timeout"),
+    # OpenShift router ROUTER_DEFAULT_SERVER_TIMEOUT: 30 s of server inactivity
+    "Route": ("OpenShift router", 30.0, "30 s server timeout"),
+    # Istio HTTPRoute.timeout: "default is disabled"
+    "VirtualService": ("Istio", None, "disabled"),
+}
+
+_ROUTE_REMEDIATION = {
+    "HTTPRoute": (
+        'Raise `timeouts.request` (and `timeouts.backendRequest`) to the longest response you serve, or set "0s" to'
+        " disable them where the implementation supports it."
+    ),
+    "AIGatewayRoute": (
+        "Set `timeouts.request` on the rule to the longest response you serve (for example `3600s`): without it"
+        " Envoy AI Gateway applies 60 s."
+    ),
+    "Route": (
+        'Annotate the Route with `haproxy.router.openshift.io/timeout: "3600s"` (the router default is 30 s of'
+        " server inactivity), and send keep-alive comments from the server during long prefills."
+    ),
+    "VirtualService": "Raise `http[].timeout` to the longest response you serve, or remove it (Istio's default is none).",
+}
+_ROUTE_REMEDIATION["GRPCRoute"] = _ROUTE_REMEDIATION["HTTPRoute"]
+
+# whole name tokens that say a backend is an LLM server when it is not in the repository
+LLM_NAME_TOKENS = frozenset({"vllm", "tgi", "nim", "sglang", "triton", "llm"})
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def named_like_llm_server(name: str) -> bool:
+    return any(t in LLM_NAME_TOKENS for t in _TOKEN.findall(name.lower()))
+
+
+class _Index:
+    """What a route's backends resolve to, across files."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.services = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
+        self.workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
+        self.by_name = {
+            (w.namespace, w.name): w
+            for w in self.workloads
+            if w.kind in ("InferenceService", "Service", "LLMInferenceService")
+        }
+        self.span: Span | None = None
+        self.backends = {(b.kind, b.namespace, b.name): b for b in ctx.project.of_type(RoutingBackend)}
+        self.policies: dict[tuple[str, str, str], TimeoutPolicy] = {}
+        for p in ctx.project.of_type(TimeoutPolicy):
+            if p.kind == "BackendTrafficPolicy" and p.timeout is not None:
+                for t in p.targets:
+                    self.policies[(t.kind, p.namespace, t.name)] = p
+
+    def policy(self, route: Route) -> TimeoutPolicy | None:
+        return self.policies.get((route.kind, route.namespace, route.name))
+
+    def servers(
+        self, ns: str, refs: tuple[RouteBackend, ...], span: Span
+    ) -> tuple[list[tuple[Workload | RoutingBackend, str]], list[str]]:
+        """(LLM servers or pools found, names of backends not found that are named like LLM servers)."""
+        self.span = span
+        found: list[tuple[Workload | RoutingBackend, str]] = []
+        guessed: list[str] = []
+        for ref in refs:
+            for obj, engine in self._resolve(ref.namespace or ns, ref, guessed):
+                if all(obj.display_name != o.display_name for o, _ in found):
+                    found.append((obj, engine))
+        return found, guessed
+
+    def _resolve(self, ns: str, ref: RouteBackend, guessed: list[str]) -> list[tuple[Workload | RoutingBackend, str]]:
+        if ref.kind == "InferencePool":
+            pool = self.backends.get(("InferencePool", ns, ref.name))
+            if pool is None:
+                return [(_pool_placeholder(ns, ref.name, self.span or Span(path="")), "InferencePool")]
+            servers = self._by_selector(ns, pool.selector)
+            return servers or [(pool, "InferencePool")]
+        if ref.kind == "AIServiceBackend":
+            asb = self.backends.get(("AIServiceBackend", ns, ref.name))
+            target = asb.targets[0] if asb is not None and asb.targets else None
+            if target is not None and target.kind == "Service":
+                return self._resolve(target.namespace or ns, target, guessed)
+            if named_like_llm_server(ref.name) or (target is not None and named_like_llm_server(target.name)):
+                guessed.append(f"AIServiceBackend {ns}/{ref.name}")
+            return []
+        if ref.kind != "Service":
+            return []
+        workloads = _resolve(ns, ref.name, self.services, self.workloads, self.by_name)
+        out: list[tuple[Workload | RoutingBackend, str]] = []
+        for w in workloads:
+            engine = llm_engine(w)
+            if engine:
+                out.append((w, engine))
+        if not workloads and (ns, ref.name) not in self.services and named_like_llm_server(ref.name):
+            guessed.append(f"Service {ns}/{ref.name}")
+        return out
+
+    def _by_selector(self, ns: str, selector: dict[str, str]) -> list[tuple[Workload | RoutingBackend, str]]:
+        out: list[tuple[Workload | RoutingBackend, str]] = []
+        if not selector:
+            return out
+        for w in self.workloads:
+            if w.namespace != ns:
+                continue
+            if any(
+                (labels := pod_labels(w, pod)) and all(labels.get(k) == v for k, v in selector.items())
+                for pod in w.pods
+            ):
+                out.append((w, llm_engine(w) or "InferencePool"))
+        return out
+
+
+def _pool_placeholder(ns: str, name: str, span: Span) -> RoutingBackend:
+    """An InferencePool named by a route but defined elsewhere: a pool of model servers all the same."""
+    return RoutingBackend(
+        span=span, api_version="inference.networking.k8s.io/v1", kind="InferencePool", name=name, namespace=ns
+    )
