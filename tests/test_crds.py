@@ -154,3 +154,14 @@ def test_inference_extension_objects_are_llm_backends_by_group_and_kind():
     assert is_llm_backend(_objects("o.yaml", objective)[0])
     other = pool.replace("inference.networking.k8s.io/v1", "example.com/v1")
     assert not is_llm_backend(_objects("x.yaml", other)[0])
+
+
+def test_cpu_kubeai_model_scaled_to_zero_is_not_reported(run_check):
+    """KubeAI names its resource profile: a CPU profile is a CPU server, unlike OME's runtime-picked GPUs."""
+    model = (
+        "apiVersion: kubeai.org/v1\nkind: Model\nmetadata:\n  name: qwen2.5-7b-cpu\nspec:\n"
+        "  features: [TextGeneration]\n  url: ollama://qwen2.5:7b\n  engine: OLlama\n"
+        "  resourceProfile: cpu:2\n  minReplicas: 0\n"
+    )
+    assert run_check({"m.yaml": model}, select=["AIL203"]).findings == []
+    assert len(run_check({"o.yaml": _fixture("ome/bad.yaml")}, select=["AIL203"]).findings) == 1

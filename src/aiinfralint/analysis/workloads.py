@@ -69,6 +69,9 @@ LLM_SERVING_CRDS: dict[tuple[str, str], str] = {
     ("kaito.sh", "InferenceSet"): "KAITO",
     ("kubeai.org", "Model"): "KubeAI engine",
 }
+# serving CRDs whose manifests leave the GPUs to the serving runtime the operator picks: no
+# GPU request in the manifest does not make them CPU servers
+RUNTIME_PICKS_GPUS = frozenset({("ome.io", "InferenceService")})
 # objects that name an LLM backend without running pods themselves (Gateway API inference
 # extension: a pool of model servers behind an endpoint picker, the models and objectives on it)
 LLM_BACKEND_KINDS = frozenset(

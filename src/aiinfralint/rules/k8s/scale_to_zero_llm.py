@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from aiinfralint.analysis.workloads import (
-    LLM_SERVING_CRDS,
+    RUNTIME_PICKS_GPUS,
     gpu_summary,
     llm_engine,
     model_size,
@@ -155,8 +155,8 @@ class ScaleToZeroLlmServing(Rule):
         for w in ctx.project.of_type(Workload):
             if w.min_replicas != 0 or w.min_replicas_source is None:
                 continue
-            if not w.uses_gpu and (w.group, w.kind) not in LLM_SERVING_CRDS:
-                continue  # an LLM-only CRD runs on GPUs its serving runtime picks
+            if not w.uses_gpu and (w.group, w.kind) not in RUNTIME_PICKS_GPUS:
+                continue  # CPU-only, unless the serving runtime, not the manifest, picks the GPUs
             if w.kind == "InferenceService" and w.deployment_mode in _RAW_MODES and w.autoscaler_class != "keda":
                 continue  # no Knative: nothing scales this to zero
             engine = llm_engine(w)
