@@ -100,12 +100,11 @@ def test_one_prompt_same_tokens_through_check_and_cost(run_check, tmp_path):
     result = run(RunOptions(paths=["."], config=cfg, cwd=root, select=["AIL000"], use_cache=False, jobs=1))
     (item,) = inventory.build(result.project, cfg).of("prompt")
     assert item.estimate.tokens == f.impact.tokens
-    # the spend: the tokens before the request id are read at $1.25/1M, the rest are input at $2.50/1M
-    lost, before = lost_tokens(f), item.estimate.tokens - lost_tokens(f)
-    calls = 10_000 * 30
-    assert item.usd_per_month == (D(before) * D("1.25") + D(lost) * D("2.50")) * calls / 1_000_000
-    # moving the id after the prefix would read those tokens too: the stake is the difference
+    # the spend: the 2 tokens before the id are below the 1,024 minimum on their own, so the whole
+    # prefix is uncached input at $2.50/1M
+    lost, calls = lost_tokens(f), 10_000 * 30
+    assert item.usd_per_month == D(item.estimate.tokens) * D("2.50") * calls / 1_000_000
+    # the stake: the tokens after the id, at $2.50 − $1.25
     assert f.impact.usd_per_month == D(lost) * (D("2.50") - D("1.25")) * calls / 1_000_000
-    # the stake is the part of that spend the id costs: the same tokens at $2.50 − $1.25
     spend_note = f"the prompt's whole prefix spend is ${item.usd_per_month:,.2f}/month"
     assert any(spend_note in a for a in f.impact.assumptions)

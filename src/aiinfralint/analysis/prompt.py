@@ -253,6 +253,13 @@ def prompt_spend(t: PromptTemplate, config: Config, est: Estimator) -> tuple[Pro
         notes.append(f"{bill.rule.provider}: {bill.rule.note or 'self-hosted'}")
     elif stop < bill.end:
         notes.append(f"{bill.prefix.tokens - cached} static tokens after {slot_label(t.segments[stop])} miss the cache")
+    if cached and bill.rule.min_tokens is not None and cached < bill.rule.min_tokens:
+        # a hit needs the identical part itself to reach the minimum
+        notes.append(
+            f"the {cached:,} tokens before it are below {bill.rule.provider}'s caching minimum of "
+            f"{bill.rule.min_tokens:,}: billed as uncached input"
+        )
+        cached = 0
     imp = est.prefix_cost(bill.choice.model, cached, bill.prefix.tokens - cached, bill.calls)
     return bill, imp.model_copy(update={"assumptions": (*notes, *imp.assumptions), "tokens": bill.prefix.tokens})
 
