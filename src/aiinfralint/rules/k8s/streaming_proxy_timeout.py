@@ -120,6 +120,26 @@ class StreamingProxyTimeout(Rule):
     - AWS ALB: `alb.ingress.kubernetes.io/load-balancer-attributes` without
       `idle_timeout.timeout_seconds` at or above the threshold (default 60 s).
 
+    Routing objects are followed the same way, rule by rule, with each proxy's own default
+    when the timeout is not set (one finding per route, at its shortest timeout):
+
+    - Gateway API `HTTPRoute`/`GRPCRoute`: the shorter of `timeouts.request` and
+      `timeouts.backendRequest` (`"0s"` disables a timeout); unset, the timeout is the
+      implementation's and the route is silent, unless an Envoy Gateway
+      `BackendTrafficPolicy` targeting the route sets `timeout.http.requestTimeout`;
+    - Envoy AI Gateway `AIGatewayRoute`: the same fields, 60 s when unset; an
+      `AIServiceBackend` whose `backendRef` is a Service is followed to its pods;
+    - OpenShift `Route`: `haproxy.router.openshift.io/timeout` (a bare number is
+      milliseconds), 30 s of server inactivity when absent;
+    - Istio `VirtualService`: `http[].timeout` (none by default).
+
+    Backends are Services (and their pods) and `InferencePool`s (`inference.networking.k8s.io`
+    or `inference.networking.x-k8s.io`), which are pools of model servers by definition. A
+    backend that is not in the repository but whose name has an LLM-server token (`vllm`,
+    `tgi`, `nim`, `sglang`, `triton`, `llm`) is reported at `info`, saying it was not found.
+    A `ClientTrafficPolicy` is not read: its timeouts bound receiving the request and idle
+    connections, not a streamed response.
+
     `proxy-send-timeout` is mentioned in the fix but does not trigger the rule on its own:
     it bounds gaps while sending the request upstream, which a streamed response does not
     hit. An Ingress whose controller is unknown, or whose backend cannot be resolved, is
@@ -135,7 +155,9 @@ class StreamingProxyTimeout(Rule):
 
     ## How the estimate is computed
     `latency_ms` is the timeout at which a quiet stream is cut (60 s when the annotation is
-    absent, per the controllers' documented defaults). For buffering alone no figure is
+    absent, per the controllers' documented defaults). Gateway API, Envoy and Istio route
+    timeouts bound the whole response, not a quiet gap: a long answer is cut even while
+    tokens flow. For buffering alone no figure is
     given: the delay depends on token rate and buffer size.
 
     ## How to fix
@@ -143,19 +165,29 @@ class StreamingProxyTimeout(Rule):
     `proxy-send-timeout` to the longest response you serve (e.g. `"3600"`) and keep
     `proxy-buffering: "off"`; for the NGINX Inc. controller set
     `nginx.org/proxy-read-timeout: "3600s"` and `nginx.org/proxy-buffering: "False"`; for
-    ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`. Also send
-    keep-alive comments from the server during long prefills.
+    ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`; on a route,
+    raise `timeouts.request` (Gateway API, Envoy AI Gateway), `http[].timeout` (Istio) or
+    `haproxy.router.openshift.io/timeout` (OpenShift) to the longest response you serve. Also
+    send keep-alive comments from the server during long prefills.
 
     ## References
     - ingress-nginx annotations: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
     - NGINX Ingress Controller ConfigMap and annotations: https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/
     - ALB idle timeout: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+    - Gateway API HTTPRoute timeouts (GEP-1742): https://gateway-api.sigs.k8s.io/reference/spec/#httproutetimeouts
+    - Envoy AI Gateway AIGatewayRouteRule `timeouts` (60 s default): https://github.com/envoyproxy/ai-gateway/blob/main/api/v1alpha1/ai_gateway_route.go
+    - Envoy Gateway HTTP timeouts (Envoy's 15 s route default): https://gateway.envoyproxy.io/latest/tasks/traffic/http-timeouts/
+    - OpenShift route timeouts: https://docs.redhat.com/en/documentation/openshift_container_platform/3.10/html/configuring_clusters/install-config-configuring-routing
+    - Istio HTTPRoute `timeout`: https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRoute
     """
 
     code: ClassVar[str] = "AIL205"
     slug: ClassVar[str] = "streaming-proxy-timeout"
     severity: ClassVar[Severity] = Severity.WARNING
-    inputs: ClassVar[str] = "Ingresses, Services and the LLM servers they route to (cross-file)"
+    inputs: ClassVar[str] = (
+        "Ingresses, Gateway API/Envoy AI Gateway/OpenShift/Istio routes, Services, InferencePools and the LLM"
+        " servers they route to (cross-file)"
+    )
     summary: ClassVar[str] = "An LLM server streams through an ingress with a short timeout or buffering"
     examples = (
         Example(
