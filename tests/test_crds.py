@@ -76,6 +76,13 @@ def test_dynamo_services_become_pods_with_their_gpu_limits():
     assert llm_engine(w) is not None
 
 
+def test_dynamo_multinode_gpus_are_per_node():
+    text = _fixture("dynamo/agg.yaml").replace(
+        "      componentType: worker\n", "      componentType: worker\n      multinode:\n        nodeCount: 2\n"
+    )
+    assert _one("d.yaml", text).gpu_count == 2
+
+
 def test_ome_engine_min_replicas_and_model_name():
     w = _one("ome/bad.yaml", _fixture("ome/bad.yaml"))
     assert (w.min_replicas, w.min_replicas_source) == (0, "spec.engine.minReplicas")

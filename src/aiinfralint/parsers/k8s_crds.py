@@ -9,7 +9,7 @@ replica bounds and an autoscaler's target and metrics. Nothing here looks at nam
 - AIBrix `PodAutoscaler` (`autoscaling.aibrix.ai`): `minReplicas`, `scaleTargetRef`,
   `metricsSources`.
 - NVIDIA Dynamo `DynamoGraphDeployment`: `services.<name>` with `replicas`,
-  `resources.limits.gpu` and `extraPodSpec.mainContainer`.
+  `multinode.nodeCount`, `resources.limits.gpu` (per node) and `extraPodSpec.mainContainer`.
 - KAITO `Workspace` and `InferenceSet` (`kaito.sh`): `resource.instanceType` × `count`
   nodes, each with the GPUs KAITO's own SKU table gives that instance type.
 """
@@ -187,6 +187,9 @@ def dynamo_pods(spec: YMap) -> list[PodShell]:
         if res is not None:
             c["resources"] = res
         replicas = max(as_int(svc.get("replicas")) or 1, 1)
+        multinode = svc.get("multinode")
+        if isinstance(multinode, YMap):  # the gpu limit is per node; each replica spans nodeCount nodes
+            replicas *= max(as_int(multinode.get("nodeCount")) or 1, 1)
         out.append((_shell(svc, [c], extra), f"spec.services.{name}", replicas, None))
     return out
 
