@@ -9,7 +9,8 @@ replica bounds and an autoscaler's target and metrics. Nothing here looks at nam
 - AIBrix `PodAutoscaler` (`autoscaling.aibrix.ai`): `minReplicas`, `scaleTargetRef`,
   `metricsSources`.
 - NVIDIA Dynamo `DynamoGraphDeployment`: `services.<name>` with `replicas`,
-  `multinode.nodeCount`, `resources.limits.gpu` (per node) and `extraPodSpec.mainContainer`.
+  `multinode.nodeCount`, `resources.limits.gpu` (per node), `extraPodSpec.mainContainer` and
+  `autoscaling.minReplicas` of its GPU services.
 - KAITO `Workspace` and `InferenceSet` (`kaito.sh`): `resource.instanceType` × `count`
   nodes, each with the GPUs KAITO's own SKU table gives that instance type.
 """
@@ -192,6 +193,27 @@ def dynamo_pods(spec: YMap) -> list[PodShell]:
             replicas *= max(as_int(multinode.get("nodeCount")) or 1, 1)
         out.append((_shell(svc, [c], extra), f"spec.services.{name}", replicas, None))
     return out
+
+
+def dynamo_scaling(spec: YMap, f: FileInput, extra: dict[str, Any], spans: dict[str, Span]) -> None:
+    """The lowest autoscaling floor among the GPU services whose autoscaling is enabled."""
+    services = spec.get("services")
+    if not isinstance(services, YMap):
+        return
+    for name, svc in services.items():
+        auto = svc.get("autoscaling") if isinstance(svc, YMap) else None
+        res = _dynamo_resources(svc) if isinstance(svc, YMap) else None
+        if not isinstance(auto, YMap) or auto.get("enabled") is not True or res is None:
+            continue
+        gpus = [b.get("nvidia.com/gpu") for b in res.values() if isinstance(b, YMap)]
+        low = as_int(auto.get("minReplicas")) if "minReplicas" in auto else None
+        if not any(g not in (None, 0, "0") for g in gpus) or low is None:
+            continue
+        if extra.get("min_replicas") is None or low < extra["min_replicas"]:
+            extra["min_replicas"] = low
+            extra["min_replicas_source"] = f"spec.services.{name}.autoscaling.minReplicas"
+            extra["max_replicas"] = as_int(auto.get("maxReplicas"))
+            spans["minReplicas"] = span_of(f, auto, "minReplicas")
 
 
 def _dynamo_resources(svc: YMap) -> YMap | None:

@@ -672,6 +672,8 @@ def _workload(
         pods = [_pod(s, f, path, n, meta) for s, path, n, meta in shells]
         if k8s_crds.is_ome_isvc(kind, api):
             k8s_crds.ome_scaling(spec, f, extra, spans)
+        elif k8s_crds.is_dynamo(kind, api):
+            k8s_crds.dynamo_scaling(spec, f, extra, spans)
     else:
         pods = []
         if kind not in SKIP_WALK_KINDS:
