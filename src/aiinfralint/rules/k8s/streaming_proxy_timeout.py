@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import ClassVar
@@ -9,13 +10,27 @@ from pydantic import Field
 from aiinfralint.analysis.workloads import llm_engine, pod_labels
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.k8s import Ingress, Route, RouteBackend, RoutingBackend, Service, TimeoutPolicy, Workload
+from aiinfralint.model.k8s import (
+    Ingress,
+    IngressBackend,
+    Route,
+    RouteBackend,
+    RoutingBackend,
+    Service,
+    TimeoutPolicy,
+    Workload,
+)
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 
 DEFAULT_MIN_TIMEOUT = 300
 NGINX = "nginx.ingress.kubernetes.io/"
 NGINX_INC = "nginx.org/"
 ALB = "alb.ingress.kubernetes.io/"
+GCE = "GKE Ingress (GCE load balancer)"
+# GKE reads the BackendConfig a Service names from either annotation (the beta one is older)
+BACKEND_CONFIG = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
+# Compute Engine backend service `timeoutSec` when no BackendConfig sets it: 30 s
+GCE_DEFAULT_TIMEOUT = 30.0
 _DURATION = re.compile(
     r"^\s*+(\d+(?:\.\d+)?)\s*+(ms|s|m|h|d)?\s*+$", re.IGNORECASE
 )  # possessive: no split of a blank run
@@ -94,6 +109,8 @@ def _seconds(text: str | None) -> float | None:
 def controller(ing: Ingress) -> str | None:
     keys = ing.annotations.keys()
     cls = (ing.ingress_class or "").lower()
+    if cls in ("gce", "gce-internal"):  # GKE's controller ignores other controllers' annotations
+        return GCE
     if any(k.startswith((NGINX_INC, "nginx.com/")) for k in keys) or cls in ("nginx-plus", "nginx-inc"):
         return "NGINX Ingress Controller (nginx.org)"
     if any(k.startswith(ALB) for k in keys) or cls == "alb":
@@ -222,53 +239,64 @@ class StreamingProxyTimeout(Rule):
         ingresses = list(ctx.project.of_type(Ingress))
         if not ingresses:
             return
-        services: dict[tuple[str, str], Service] = {(s.namespace, s.name): s for s in ctx.project.of_type(Service)}
-        workloads = [w for w in ctx.project.of_type(Workload) if w.pods]
-        by_name = {
-            (w.namespace, w.name): w
-            for w in workloads
-            if w.kind in ("InferenceService", "Service", "LLMInferenceService")
-        }
-        threshold = self.options.min_timeout_seconds
+        index = _Index(ctx)
         for ing in ingresses:
             ctrl = controller(ing)
             if ctrl is None:
                 continue
-            servers: list[tuple[Workload, str]] = []
-            for b in ing.backends:
-                for w in _resolve(ing.namespace, b.service, services, workloads, by_name):
-                    engine = llm_engine(w)
-                    if engine and all(w is not s for s, _ in servers):
-                        servers.append((w, engine))
-            if not servers:
+            reached = _ingress_servers(ing, index)
+            servers = [s for _, found in reached for s in found or ()]
+            guessed = [f"Service {ing.namespace}/{b.service}" for b, found in reached if found is None]
+            if not servers and not guessed:
                 continue
-            problem = _problems(ing, ctrl, threshold)
-            if problem is None:
-                continue
-            text, timeout, span_key, assumptions = problem
+            if ctrl == GCE:
+                problem, config = _gce_problems(ing, reached, index, self.options.min_timeout_seconds)
+            else:
+                problem, config = _problems(ing, ctrl, self.options.min_timeout_seconds), None
+            if problem is not None:
+                yield self._ingress_finding(ing, ctrl, problem, config, servers, guessed)
+
+    def _ingress_finding(
+        self,
+        ing: Ingress,
+        ctrl: str,
+        problem: Problems,
+        config: TimeoutPolicy | None,
+        servers: list[tuple[Workload, str]],
+        guessed: list[str],
+    ) -> Finding:
+        """One finding per Ingress; at `info` when its LLM backends are only named like LLM servers."""
+        text, timeout, span_key, assumptions = problem
+        if servers:
             names = ", ".join(f"{w.display_name} ({e})" for w, e in servers[:3])
-            so = (
-                f"a stream that sends nothing for {timeout:g} s (long prefill, tool call, reasoning) is cut"
-                if timeout is not None
-                else "streamed tokens are held back until a proxy buffer fills"
-            )
-            message = f"{ing.display_name} ({ctrl}) routes to {names} with {text}, so {so}."
-            impact = Impact(
-                latency_ms=timeout * 1000 if timeout is not None else None,
-                assumptions=tuple(assumptions),
-                unpriced=()
-                if timeout is not None
-                else (Unpriced("latency", "latency: buffering delay depends on token rate and buffer size"),),
-            )
-            yield self.finding(
-                ing,
-                message,
-                remediation=_REMEDIATION[ctrl],
-                impact=impact,
-                span=ing.span_of(*span_key, "annotations", "kind"),
-                key=f"{ing.namespace}/{ing.name}",
-                related=[w for w, _ in servers],
-            )
+        else:
+            names = ", ".join(guessed[:3]) + ", not found in the repository but named like an LLM server,"
+        if timeout is None:
+            so = "streamed tokens are held back until a proxy buffer fills"
+        elif ctrl == GCE:
+            so = f"a streamed answer that takes longer than {timeout:g} s in all (long generation, tool call, reasoning) is cut"
+        else:
+            so = f"a stream that sends nothing for {timeout:g} s (long prefill, tool call, reasoning) is cut"
+        impact = Impact(
+            latency_ms=timeout * 1000 if timeout is not None else None,
+            assumptions=tuple(assumptions),
+            unpriced=()
+            if timeout is not None
+            else (Unpriced("latency", "latency: buffering delay depends on token rate and buffer size"),),
+        )
+        span = ing.span_of(*span_key, "annotations", "kind")
+        if config is not None and config.timeout is not None:
+            span = config.span_of(config.timeout_field, "kind")
+        finding = self.finding(
+            ing,
+            f"{ing.display_name} ({ctrl}) routes to {names} with {text}, so {so}.",
+            remediation=_REMEDIATION[ctrl],
+            impact=impact,
+            span=span,
+            key=f"{ing.namespace}/{ing.name}",
+            related=[w for w, _ in servers],
+        )
+        return finding if servers else finding.model_copy(update={"severity": Severity.INFO})
 
     def _check_routes(self, ctx: RuleContext) -> Iterator[Finding]:
         """Gateway API, Envoy AI Gateway, OpenShift and Istio routes in front of LLM servers."""
@@ -358,6 +386,11 @@ _REMEDIATION = {
     "AWS Load Balancer Controller (ALB)": (
         "Add `idle_timeout.timeout_seconds=3600` (up to 4000) to `alb.ingress.kubernetes.io/load-balancer-attributes`, "
         "and send keep-alive comments from the server during long prefills."
+    ),
+    GCE: (
+        "Set `spec.timeoutSec: 3600` in a BackendConfig and name it from the backend Service with "
+        '`cloud.google.com/backend-config: \'{"default": "<name>"}\'`: without one the load balancer\'s backend '
+        "service timeout is 30 s and bounds the whole response, not a quiet gap."
     ),
 }
 
@@ -453,6 +486,88 @@ def _nginx_inc_problems(ing: Ingress, threshold: float) -> Problems | None:
     return " and ".join(parts), timeout, span, assumptions
 
 
+Reached = list[tuple[IngressBackend, list[tuple[Workload, str]] | None]]
+
+
+def _ingress_servers(ing: Ingress, index: _Index) -> Reached:
+    """Each backend of the Ingress that reaches LLM servers (with them), or that is not in the repository
+    but is named like an LLM server (None)."""
+    out: Reached = []
+    seen: list[Workload] = []
+    for b in ing.backends:
+        workloads = _resolve(ing.namespace, b.service, index.services, index.workloads, index.by_name)
+        servers = [(w, e) for w in workloads if (e := llm_engine(w)) and all(w is not o for o in seen)]
+        seen += [w for w, _ in servers]
+        if servers:
+            out.append((b, servers))
+        elif (
+            not workloads
+            and (ing.namespace, b.service) not in index.services
+            and named_like_llm_server(b.service)
+            and all(o.service != b.service for o, f in out if f is None)
+        ):
+            out.append((b, None))
+    return out
+
+
+def _backend_config_name(svc: Service, port: str) -> str | None:
+    """The BackendConfig a Service names for `port` ("" when it names none), or None when that cannot be
+    told (unreadable annotation, or a port map keyed by names while the Ingress gives a number, or the
+    reverse: the Service's ports would be needed)."""
+    raw = next((svc.annotations[k] for k in BACKEND_CONFIG if k in svc.annotations), None)
+    if raw is None:
+        return ""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    ports, default = data.get("ports"), data.get("default")
+    if isinstance(ports, dict) and ports:
+        hit = ports.get(port) if port else None
+        if isinstance(hit, str):
+            return hit
+        if not port or any(str(k).isdigit() != port.isdigit() for k in ports):
+            return None
+    elif ports is not None and not isinstance(ports, dict):
+        return None
+    return default if isinstance(default, str) else ""
+
+
+def _gce_timeout(ns: str, backend: IngressBackend, index: _Index) -> tuple[float, str, TimeoutPolicy | None] | None:
+    """(backend service timeout, where it comes from, the BackendConfig setting it) for one Ingress
+    backend; None when the Service names a BackendConfig that cannot be read here."""
+    svc = index.services.get((ns, backend.service))
+    if svc is None:
+        return GCE_DEFAULT_TIMEOUT, "GCE default when the Service, not in the repository, names no BackendConfig", None
+    name = _backend_config_name(svc, backend.port)
+    if name is None:
+        return None
+    if not name:
+        return GCE_DEFAULT_TIMEOUT, f"GCE default: {svc.display_name} names no BackendConfig", None
+    config = index.backend_configs.get((ns, name))
+    if config is None:
+        return None
+    if config.timeout is None:
+        return GCE_DEFAULT_TIMEOUT, f"GCE default: {config.display_name} sets no timeoutSec", None
+    return config.timeout, f"{config.display_name} spec.timeoutSec", config
+
+
+def _gce_problems(
+    ing: Ingress, reached: Reached, index: _Index, threshold: float
+) -> tuple[Problems | None, TimeoutPolicy | None]:
+    """The shortest backend service timeout among the Ingress's LLM backends, when below the threshold."""
+    timeouts = [t for b, _ in reached if (t := _gce_timeout(ing.namespace, b, index)) is not None]
+    live = [t for t in timeouts if 0 < t[0] < threshold]
+    if not live:
+        return None, None
+    timeout, where, config = min(live, key=lambda t: t[0])
+    text = f"a backend service timeout of {timeout:g} s ({where})"
+    assumption = f"GCE backend service timeout {timeout:g} s bounds the whole response, from {where}"
+    return (text, timeout, (), [assumption]), config
+
+
 def _alb_problems(ing: Ingress, threshold: float) -> Problems | None:
     ann = ing.annotations
     key = ALB + "load-balancer-attributes"
@@ -523,7 +638,10 @@ class _Index:
         self.span: Span | None = None
         self.backends = {(b.kind, b.namespace, b.name): b for b in ctx.project.of_type(RoutingBackend)}
         self.policies: dict[tuple[str, str, str], TimeoutPolicy] = {}
+        self.backend_configs: dict[tuple[str, str], TimeoutPolicy] = {}
         for p in ctx.project.of_type(TimeoutPolicy):
+            if p.kind == "BackendConfig":
+                self.backend_configs[(p.namespace, p.name)] = p
             if p.kind == "BackendTrafficPolicy" and p.timeout is not None:
                 for t in p.targets:
                     self.policies[(t.kind, p.namespace, t.name)] = p
