@@ -172,3 +172,54 @@ def test_cpu_kubeai_model_scaled_to_zero_is_not_reported(run_check):
     )
     assert run_check({"m.yaml": model}, select=["AIL203"]).findings == []
     assert len(run_check({"o.yaml": _fixture("ome/bad.yaml")}, select=["AIL203"]).findings) == 1
+
+
+RAY_SERVICE = """\
+apiVersion: ray.io/v1
+kind: RayService
+metadata:
+  name: llm
+spec:
+  rayClusterConfig:
+    headGroupSpec:
+      template:
+        spec:
+          containers:
+          - name: head
+            image: rayproject/ray-ml:2.9.0
+    workerGroupSpecs:
+    - groupName: gpu
+      replicas: 2
+      minReplicas: 0
+      template:
+        spec:
+          containers:
+          - name: worker
+            image: rayproject/ray-ml:2.9.0
+            resources:
+              limits:
+                nvidia.com/gpu: 4
+"""
+
+
+def test_ray_worker_groups_and_other_pod_template_kinds_keep_their_gpus():
+    ray = _one("ray.yaml", RAY_SERVICE)
+    assert (ray.role, ray.gpu_count) == ("serving", 8)
+    job = _one("job.yaml", RAY_SERVICE.replace("kind: RayService", "kind: RayJob"))
+    assert (job.role, job.gpu_count) == ("batch", 8)
+    fleet = RAY_SERVICE.replace(
+        "apiVersion: ray.io/v1\nkind: RayService", "apiVersion: orchestration.aibrix.ai/v1alpha1\nkind: RayClusterFleet"
+    )
+    assert _one("fleet.yaml", fleet).role == "serving"
+
+
+def test_llm_inference_service_is_an_llm_server_by_kind():
+    text = (
+        "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata:\n  name: qwen\nspec:\n"
+        "  model:\n    uri: hf://Qwen/Qwen2.5-7B-Instruct\n    name: Qwen/Qwen2.5-7B-Instruct\n  replicas: 1\n"
+        "  template:\n    containers:\n    - name: main\n      image: registry.example.com/engine:1\n"
+        "      resources:\n        limits:\n          nvidia.com/gpu: 1\n"
+    )
+    w = _one("l.yaml", text)
+    assert (w.role, w.gpu_count, w.model_ref) == ("serving", 1, "hf://Qwen/Qwen2.5-7B-Instruct")
+    assert llm_engine(w) == "KServe LLMInferenceService"

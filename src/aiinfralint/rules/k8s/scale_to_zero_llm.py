@@ -62,7 +62,8 @@ class ScaleToZeroLlmServing(Rule):
     targeting an LLM Deployment, an AIBrix `PodAutoscaler` with `minReplicas: 0`, a KubeAI
     `Model` with `minReplicas: 0` (its default) and an OME `InferenceService` with
     `engine.minReplicas: 0` (OME runs only LLMs, so it counts even when its serving runtime,
-    not the manifest, names the GPUs).
+    not the manifest, names the GPUs), and an NVIDIA Dynamo `DynamoGraphDeployment` whose GPU
+    service has autoscaling enabled with `minReplicas: 0`.
     An "LLM server" is recognised from the image, command, KServe runtime or KubeAI engine:
     vLLM, TGI, SGLang, TensorRT-LLM (and Triton with a TensorRT-LLM backend), NIM,
     Ollama, llama.cpp, LMDeploy, JetStream, the KServe Hugging Face runtime and others
@@ -103,7 +104,7 @@ class ScaleToZeroLlmServing(Rule):
     severity: ClassVar[Severity] = Severity.WARNING
     inputs: ClassVar[str] = (
         "KServe InferenceServices, Knative Services, KEDA ScaledObjects, HPAs, AIBrix PodAutoscalers, "
-        "KubeAI Models, OME InferenceServices"
+        "KubeAI Models, OME InferenceServices, Dynamo graphs"
     )
     summary: ClassVar[str] = "An LLM server scales to zero and pays a model load on the first request"
     examples = (
