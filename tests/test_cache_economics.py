@@ -108,3 +108,17 @@ def test_one_prompt_same_tokens_through_check_and_cost(run_check, tmp_path):
     assert f.impact.usd_per_month == D(lost) * (D("2.50") - D("1.25")) * calls / 1_000_000
     spend_note = f"the prompt's whole prefix spend is ${item.usd_per_month:,.2f}/month"
     assert any(spend_note in a for a in f.impact.assumptions)
+
+
+def test_a_clock_formatted_as_a_date_changes_per_day():
+    from aiinfralint.analysis.prompt import PER_DAY, PER_REQUEST, change_rate
+    from aiinfralint.model.base import Span
+    from aiinfralint.model.prompt import TIME, Segment
+
+    def seg(expr: str, reason: str) -> Segment:
+        return Segment(kind="slot", text=expr, span=Span(path="p.py"), volatility=TIME, volatility_reason=reason)
+
+    assert change_rate(seg("datetime.now().strftime('%Y-%m-%d')", "datetime.now")).case == PER_DAY
+    assert change_rate(seg("datetime.now().strftime('%Y-%m-%d %H:%M')", "datetime.now")).case == PER_REQUEST
+    assert change_rate(seg("datetime.now().isoformat()", "datetime.now")).case == PER_REQUEST
+    assert change_rate(seg("today", "today")).case == PER_DAY

@@ -167,7 +167,7 @@ def change_rate(seg: Segment) -> ChangeRate | None:
     if seg.volatility == TIME:
         if reason in ("date.today",) or (words & _DAY_WORDS and "datetime" not in reason):
             return ChangeRate(PER_DAY, f"`{seg.volatility_reason}` is a date")
-        if "strftime" in reason and not _CLOCK_FORMAT.search(seg.text):
+        if "strftime" in seg.text.lower() and not _CLOCK_FORMAT.search(seg.text):
             return ChangeRate(PER_DAY, "the strftime format has no time of day")
         if "hour" in words:
             return ChangeRate(PER_HOUR, f"`{seg.volatility_reason}` is an hour")
