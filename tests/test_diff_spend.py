@@ -165,3 +165,27 @@ def test_markdown_and_sarif_carry_the_spend_delta(demo, capsys):
     text = md.read_text(encoding="utf-8")
     delta = f"**+${change['usd_per_month']['delta']:,.2f}**"
     assert "| CronJob ml/nightly-finetune | `k8s/nightly-finetune.yaml` |" in text and delta in text
+
+
+@needs_git
+def test_one_prompt_through_check_cost_and_diff(demo, capsys):
+    """The prompt's tokens and $ agree in check (finding), cost (inventory) and --diff (spend change)."""
+    prompt = demo / "prompts" / "support_system.j2"
+    rel = "prompts/support_system.j2"
+    before = next(i for i in _json(capsys, "cost", str(demo))["items"] if i["path"].endswith(rel))
+    findings = [
+        f
+        for f in _json(capsys, "check", "--fail-on", "never", str(demo))["findings"]
+        if f["path"].endswith(rel) and f["code"] == "AIL101"
+    ]
+    assert findings and all(f["impact"]["tokens"] == before["estimate"]["tokens"] for f in findings)
+    prompt.write_text(prompt.read_text() + "\nAlways answer in the customer's language.\n", encoding="utf-8")
+    after = next(i for i in _json(capsys, "cost", str(demo))["items"] if i["path"].endswith(rel))
+    assert after["estimate"]["tokens"] > before["estimate"]["tokens"]
+    diff = _diff(capsys, demo)
+    [change] = [c for c in diff["spend"] if c["object"].endswith("support_system.j2") or rel in c.get("path", "")]
+    assert change["usd_per_month"] == {
+        "base": before["usd_per_month"],
+        "head": after["usd_per_month"],
+        "delta": round(after["usd_per_month"] - before["usd_per_month"], 2),
+    }
