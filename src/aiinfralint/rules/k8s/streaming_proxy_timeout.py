@@ -135,7 +135,14 @@ class StreamingProxyTimeout(Rule):
     - NGINX Inc. controller (`nginx.org/*`): `nginx.org/proxy-read-timeout` absent (60 s) or
       short, or `nginx.org/proxy-buffering` not `"False"` (buffering is on by default);
     - AWS ALB: `alb.ingress.kubernetes.io/load-balancer-attributes` without
-      `idle_timeout.timeout_seconds` at or above the threshold (default 60 s).
+      `idle_timeout.timeout_seconds` at or above the threshold (default 60 s);
+    - GKE Ingress (class `gce` or `gce-internal`, from `spec.ingressClassName` or the
+      `kubernetes.io/ingress.class` annotation, whatever other annotations say): the backend
+      Service's `cloud.google.com/backend-config` annotation (`{"default": "name"}` or
+      `{"ports": {"8000": "name"}}`) names a `BackendConfig` whose `spec.timeoutSec` is the
+      backend service timeout, 30 s when no BackendConfig sets it. When the annotation cannot
+      be read, keys its ports by name while the Ingress gives a number (or the reverse), or
+      names a BackendConfig that is not in the repository, the backend is silent.
 
     Routing objects are followed the same way, rule by rule, with each proxy's own default
     when the timeout is not set (one finding per route, at its shortest timeout):
@@ -152,8 +159,9 @@ class StreamingProxyTimeout(Rule):
 
     Backends are Services (and their pods) and `InferencePool`s (`inference.networking.k8s.io`
     or `inference.networking.x-k8s.io`), which are pools of model servers by definition. A
-    backend that is not in the repository but whose name has an LLM-server token (`vllm`,
-    `tgi`, `nim`, `sglang`, `triton`, `llm`) is reported at `info`, saying it was not found.
+    backend (of a route or an Ingress) that is not in the repository but whose name has an
+    LLM-server token (`vllm`, `tgi`, `nim`, `sglang`, `triton`, `llm`) is reported at `info`,
+    saying it was not found.
     A `ClientTrafficPolicy` is not read: its timeouts bound receiving the request and idle
     connections, not a streamed response.
 
@@ -173,8 +181,8 @@ class StreamingProxyTimeout(Rule):
     ## How the estimate is computed
     `latency_ms` is the timeout at which a quiet stream is cut (60 s when the annotation is
     absent, per the controllers' documented defaults). Gateway API, Envoy and Istio route
-    timeouts bound the whole response, not a quiet gap: a long answer is cut even while
-    tokens flow. For buffering alone no figure is
+    timeouts, and the GCE backend service timeout, bound the whole response, not a quiet
+    gap: a long answer is cut even while tokens flow. For buffering alone no figure is
     given: the delay depends on token rate and buffer size.
 
     ## How to fix
@@ -182,7 +190,8 @@ class StreamingProxyTimeout(Rule):
     `proxy-send-timeout` to the longest response you serve (e.g. `"3600"`) and keep
     `proxy-buffering: "off"`; for the NGINX Inc. controller set
     `nginx.org/proxy-read-timeout: "3600s"` and `nginx.org/proxy-buffering: "False"`; for
-    ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`; on a route,
+    ALB set `idle_timeout.timeout_seconds=3600` in `load-balancer-attributes`; for a GKE
+    Ingress set `spec.timeoutSec: 3600` in the BackendConfig the Service names; on a route,
     raise `timeouts.request` (Gateway API, Envoy AI Gateway), `http[].timeout` (Istio) or
     `haproxy.router.openshift.io/timeout` (OpenShift) to the longest response you serve. Also
     send keep-alive comments from the server during long prefills.
@@ -191,6 +200,8 @@ class StreamingProxyTimeout(Rule):
     - ingress-nginx annotations: https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
     - NGINX Ingress Controller ConfigMap and annotations: https://docs.nginx.com/nginx-ingress-controller/configuration/ingress-resources/advanced-configuration-with-annotations/
     - ALB idle timeout: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout
+    - GKE Ingress BackendConfig backend service timeout: https://cloud.google.com/kubernetes-engine/docs/how-to/ingress-configuration#timeout
+    - Compute Engine backend service timeout (30 s default, whole response): https://cloud.google.com/load-balancing/docs/backend-service#timeout-setting
     - Gateway API HTTPRoute timeouts (GEP-1742): https://gateway-api.sigs.k8s.io/reference/spec/#httproutetimeouts
     - Envoy AI Gateway AIGatewayRouteRule `timeouts` (60 s default): https://github.com/envoyproxy/ai-gateway/blob/main/api/v1alpha1/ai_gateway_route.go
     - Envoy Gateway HTTP timeouts (Envoy's 15 s route default): https://gateway.envoyproxy.io/latest/tasks/traffic/http-timeouts/
@@ -202,8 +213,8 @@ class StreamingProxyTimeout(Rule):
     slug: ClassVar[str] = "streaming-proxy-timeout"
     severity: ClassVar[Severity] = Severity.WARNING
     inputs: ClassVar[str] = (
-        "Ingresses, Gateway API/Envoy AI Gateway/OpenShift/Istio routes, Services, InferencePools and the LLM"
-        " servers they route to (cross-file)"
+        "Ingresses, GKE BackendConfigs, Gateway API/Envoy AI Gateway/OpenShift/Istio routes, Services,"
+        " InferencePools and the LLM servers they route to (cross-file)"
     )
     summary: ClassVar[str] = "An LLM server streams through an ingress with a short timeout or buffering"
     examples = (
