@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aiinfralint.config import Config
-from aiinfralint.pipeline import render
+from aiinfralint.pipeline import parallel, render
 from aiinfralint.pipeline.engine import RunOptions, run
 
 GPU_DEPLOY = """apiVersion: apps/v1
@@ -153,3 +153,67 @@ def test_chart_is_rendered_with_helm(tmp_path: Path) -> None:
 def test_helm_values_config_is_validated() -> None:
     with pytest.raises(Exception, match="relative path inside"):
         Config(helm={"values": {"charts/x": ["../../etc/passwd"]}})
+
+
+KUSTOMIZE_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "k8s" / "kustomize"
+
+
+@pytest.mark.skipif(render.kustomize_command() is None, reason="no kubectl or kustomize on PATH")
+def test_llm_d_overlay_fixture_needs_the_build() -> None:
+    result = run(RunOptions(paths=["."], cwd=KUSTOMIZE_FIXTURE, use_cache=False, jobs=2))
+    assert [(f.span.path, f.span.line, f.code) for f in result.findings] == [("base/hpa.yaml", 12, "AIL204")]
+    assert "optimized-baseline-nvidia-gpu-vllm-decode" in result.findings[0].message
+    assert "Kustomize patch" in dict(result.skipped)["overlay/patch-vllm.yaml"]
+
+
+def test_llm_d_overlay_fixture_without_a_binary(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "kustomize_command", lambda: None)
+    result = run(RunOptions(paths=["."], cwd=KUSTOMIZE_FIXTURE, use_cache=False, jobs=1))
+    assert not result.findings  # the base alone serves no LLM: the patch is what says vLLM on GPUs
+    assert "Kustomize patch" in dict(result.skipped)["overlay/patch-vllm.yaml"]
+
+
+@pytest.mark.skipif(render.kustomize_command() is None, reason="no kubectl or kustomize on PATH")
+def test_rendered_documents_are_parsed_by_the_pool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def not_alone(*_: object) -> None:
+        raise AssertionError("a rendered source parsed in a worker of its own")
+
+    monkeypatch.setattr(parallel, "parse_given", not_alone)
+    tree = _tree(tmp_path, "resources:\n- ../base\npatches:\n- path: patch.yaml\n")
+    (tmp_path / "second").mkdir()
+    (tmp_path / "second" / "kustomization.yaml").write_text("resources:\n- ../base\nnamePrefix: b-\n")
+    result = _run(tree)
+    assert {o.span.path for o in result.project.objects} == {"base/deploy.yaml"}  # type: ignore[attr-defined]
+    names = {getattr(o, "name", None) for o in result.project.objects}  # type: ignore[attr-defined]
+    assert {"vllm", "b-vllm"} <= names
+
+
+def test_builds_run_side_by_side_in_order() -> None:
+    def build(n: int) -> int:
+        if n % 2:
+            raise render.RenderError(f"odd {n}")
+        return n * 10
+
+    got = render._each(build, list(range(6)), 3)
+    assert [g if isinstance(g, int) else str(g) for g in got] == [0, "odd 1", 20, "odd 3", 40, "odd 5"]
+
+
+def test_failure_reason_drops_kubectl_log_prefix(tmp_path: Path) -> None:
+    script = (
+        "echo 'E1201 17:58:36.635753   10321 run.go:72] \"command failed\" err=<' >&2; "
+        "echo '\tmissing file patch.yaml' >&2; echo ' >' >&2; exit 1"
+    )
+    with pytest.raises(render.RenderError) as err:
+        render.run_tool(["sh", "-c", script], str(tmp_path))
+    assert str(err.value) == "sh failed: missing file patch.yaml"
+    with pytest.raises(render.RenderError) as err:
+        render.run_tool(
+            ["sh", "-c", "echo 'E1201 17:58:36.635753 1 run.go:72] \"command failed\" err=x' >&2; exit 1"],
+            str(tmp_path),
+        )
+    assert str(err.value) == 'sh failed: "command failed" err=x'
+
+
+def test_go_runtime_collects_less_often_but_bounded(tmp_path: Path) -> None:
+    env = render.minimal_env(str(tmp_path))
+    assert env["GOGC"] == "400" and env["GOMEMLIMIT"].endswith("GiB")

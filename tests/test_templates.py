@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text, template_reason
+from aiinfralint.pipeline.engine import RunOptions, run
 
 DEPLOY = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  replicas: 1\n"
 
@@ -47,3 +50,18 @@ def test_kustomize_patch_is_not_an_object() -> None:
     text = DEPLOY.format(name="vllm", ns="replaced-by-kustomize")
     out = parse_text(FileInput("overlay/patch.yaml", text))
     assert not out.objects and out.skipped is not None and "Kustomize patch" in out.skipped
+
+
+def test_template_fixtures_from_public_repositories_are_skipped_not_ail000() -> None:
+    case = Path(__file__).resolve().parent.parent / "fixtures" / "k8s" / "templates"
+    result = run(RunOptions(paths=["."], cwd=case, use_cache=False, jobs=1))
+    assert not result.findings
+    skipped = dict(result.skipped)
+    want = {
+        "terraform-mlflow-values.yaml": "Terraform/envsubst",
+        "envsubst-metrics-reader.yaml": "Terraform/envsubst",
+        "python-format-torchserve-gpu.yaml": "Python-format",
+        "go-template-service-predictor.yaml": "Go/Jinja",
+    }
+    for name, what in want.items():
+        assert skipped[name] == f"{what} template: render it first"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from aiinfralint.model.project import Project
 from aiinfralint.pipeline.discovery import Candidate, Discovery, discover
 from aiinfralint.pipeline.parallel import parse_all, parse_given
 from aiinfralint.pipeline.read import FileResult
-from aiinfralint.pipeline.render import parse_rendered, plan_renders
+from aiinfralint.pipeline.render import finish_rendered, plan_renders, rendered_batch
 from aiinfralint.pipeline.suppression_findings import judge_suppressions
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
@@ -201,12 +201,16 @@ def _parse(options: RunOptions, skipped: list[tuple[str, str]]) -> list[FileResu
     )
     skipped.extend(disc.skipped)
     roots = [options.cwd / p for p in options.paths]
-    plan = plan_renders(disc.files, config, options.cwd, roots, disc.kustomizations)
+    plan = plan_renders(disc.files, config, options.cwd, roots, disc.kustomizations, options.jobs)
     if not plan.sources and not plan.skipped:
         return parse_candidates(plan.candidates, options)
     skipped.extend(plan.skipped)
-    results = parse_candidates(plan.candidates, options) + parse_rendered(plan, config)
-    return sorted(results, key=lambda fr: fr.path)
+    # rendered documents are parsed with the files, by the same pool
+    batch = rendered_batch(plan)
+    contents = {**(options.contents or {}), **batch.contents}
+    parsed = parse_candidates(plan.candidates + batch.candidates, replace(options, contents=contents))
+    n = len(plan.candidates)
+    return sorted(parsed[:n] + finish_rendered(parsed[n:], batch), key=lambda fr: fr.path)
 
 
 def run(options: RunOptions) -> RunResult:

@@ -29,10 +29,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -40,7 +42,7 @@ from aiinfralint.config import Config
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.base import Span
 from aiinfralint.pipeline.discovery import Candidate, display_path
-from aiinfralint.pipeline.parallel import parse_given
+from aiinfralint.pipeline.parallel import default_jobs
 from aiinfralint.pipeline.read import FileResult
 from aiinfralint.pipeline.suppress import parse_suppressions
 from aiinfralint.yamlsafe import YamlError, YList, YMap, load_documents
@@ -76,11 +78,17 @@ class RenderPlan:
     sources: dict[str, Rendered] = field(default_factory=dict)  # display path -> documents
     paths: dict[str, Path] = field(default_factory=dict)  # display path -> absolute path
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # display path -> source text read
 
 
 def minimal_env(home: str) -> dict[str, str]:
-    """PATH and a temporary HOME: no credentials, no kubeconfig, no helm repositories or plugins."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
+    """PATH and a temporary HOME: no credentials, no kubeconfig, no helm repositories or plugins.
+
+    The Go runtime collects garbage less often (``GOGC=400``, a third less processor time for a
+    kustomize build: 30 builds of the corpus 1.9 s user vs 1.3 s), and never lets the heap
+    grow past ``GOMEMLIMIT`` without collecting.
+    """
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "GOGC": "400", "GOMEMLIMIT": "1GiB"}
     for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS"):
         env[name] = os.path.join(home, name.lower())
     env["KUBECONFIG"] = os.path.join(home, "no-kubeconfig")
@@ -92,19 +100,28 @@ def _limit_output() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CAP + 1, OUTPUT_CAP + 1))
 
 
+_SPAWN = threading.Lock()
+# kubectl's log prefix (level, date, time, pid, source line): not part of the reason, and never
+# the same twice
+_KLOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] ")
+
+
 def run_tool(argv: Sequence[str], home: str) -> str:
     """Run one command in `home` with the minimal environment, a time limit and an output cap."""
     try:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(
-                list(argv),
-                cwd=home,
-                env=minimal_env(home),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                preexec_fn=_limit_output if sys.platform.startswith("linux") else None,
-            )
+            # one start at a time: the child runs `_limit_output` between fork and exec, and no
+            # other thread of ours may be forking then (the waits below run side by side)
+            with _SPAWN:
+                proc = subprocess.Popen(
+                    list(argv),
+                    cwd=home,
+                    env=minimal_env(home),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    preexec_fn=_limit_output if sys.platform.startswith("linux") else None,
+                )
             try:
                 proc.wait(timeout=TIME_LIMIT)
             except subprocess.TimeoutExpired:
@@ -117,8 +134,9 @@ def run_tool(argv: Sequence[str], home: str) -> str:
             err.seek(0)
             text = out.read().decode("utf-8", errors="replace")
             if proc.returncode != 0:
-                lines = err.read(4096).decode("utf-8", errors="replace").strip().splitlines()
-                last = " ".join(lines[-1].split()) if lines else f"exit {proc.returncode}"
+                raw = err.read(4096).decode("utf-8", errors="replace").splitlines()
+                lines = [ln for ln in raw if ln.strip() not in ("", ">")]  # `>` closes kubectl's err=<
+                last = " ".join(_KLOG.sub("", lines[-1]).split()) if lines else f"exit {proc.returncode}"
                 raise RenderError(f"{argv[0]} failed: {'...' + last[-240:] if len(last) > 240 else last}")
             return text
     except OSError as exc:
@@ -219,13 +237,28 @@ def build_kustomization(folder: Path, command: Sequence[str]) -> list[tuple[str,
         text = run_tool([*command, str(wrap)], home)
     out: list[tuple[str, str | None]] = []
     for doc_text in split_documents(text):
-        try:
-            docs = list(load_documents(doc_text))
-        except YamlError:
-            continue
-        origin = _origin(docs[0]) if docs and isinstance(docs[0], YMap) else None
+        origin = origin_of(doc_text)
         out.append((doc_text, os.path.normpath(wrap / origin) if origin else None))
     return out
+
+
+# kustomize writes the origin annotation as a literal block: read it without parsing the document
+_ORIGIN_BLOCK = re.compile(r"^([ \t]+)config\.kubernetes\.io/origin:[ \t]*\|[-+]?[ \t]*\n((?:\1[ \t]+\S.*\n?)*)", re.M)
+
+
+def origin_of(doc_text: str) -> str | None:
+    """The file a built document came from, as its origin annotation names it (relative to the
+    build's folder), or None."""
+    if _ORIGIN not in doc_text:
+        return None
+    m = _ORIGIN_BLOCK.search(doc_text)
+    if m is not None:
+        return _origin_path(m.group(2))
+    try:  # written some other way (a quoted string): read it as YAML
+        docs = list(load_documents(doc_text))
+    except YamlError:
+        return None
+    return _origin(docs[0]) if docs and isinstance(docs[0], YMap) else None
 
 
 def split_documents(text: str) -> list[str]:
@@ -237,8 +270,10 @@ def _origin(doc: YMap) -> str | None:
     meta = doc.get("metadata")
     ann = meta.get("annotations") if isinstance(meta, YMap) else None
     raw = ann.get(_ORIGIN) if isinstance(ann, YMap) else None
-    if not isinstance(raw, str):
-        return None
+    return _origin_path(raw) if isinstance(raw, str) else None
+
+
+def _origin_path(raw: str) -> str | None:
     m = re.search(r"^\s*path:\s*(\S.*)$", raw, re.M) or re.search(r"^\s*configuredIn:\s*(\S.*)$", raw, re.M)
     return m.group(1).strip() if m else None
 
@@ -357,13 +392,49 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
+def _members(candidates: Sequence[Candidate], folders: Sequence[Path]) -> dict[Path, list[Path]]:
+    """The candidates inside each folder (by path prefix: one pass, not folders x files)."""
+    out: dict[Path, list[Path]] = {f: [] for f in folders}
+    by_name = {str(f): f for f in folders}
+    for c in candidates:
+        for parent in c.path.parents:
+            folder = by_name.get(str(parent))
+            if folder is not None:
+                out[folder].append(c.path)
+    return out
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _each(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R | RenderError]:
+    """`fn` of each item, side by side in up to `jobs` threads (each mostly waits on a
+    subprocess, which releases the GIL), in the order of `items`; a RenderError is returned."""
+
+    def one(item: T) -> R | RenderError:
+        try:
+            return fn(item)
+        except RenderError as exc:
+            return exc
+
+    if jobs <= 1 or len(items) <= 1:
+        return [one(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items)), thread_name_prefix="aiinfralint-render") as pool:
+        return list(pool.map(one, items))
+
+
 class _Planner:
-    def __init__(self, candidates: Sequence[Candidate], config: Config, cwd: Path, roots: Sequence[Path]) -> None:
+    def __init__(
+        self, candidates: Sequence[Candidate], config: Config, cwd: Path, roots: Sequence[Path], jobs: int
+    ) -> None:
         self.plan = RenderPlan(list(candidates))
         self.config = config
         self.cwd = cwd
         self.roots = [r.resolve() for r in roots]
+        self.jobs = jobs
         self.consumed: set[Path] = set()
+        self.texts: dict[Path, str] = {}  # source file -> its text, read once
 
     def root_of(self, path: Path) -> Path:
         real = path.resolve()
@@ -372,11 +443,14 @@ class _Planner:
                 return r
         return real.parent
 
-    def add(self, file: Path, doc: str, source_text: str | None = None) -> None:
-        display = display_path(file, self.cwd)
-        if source_text is None:
+    def source_text(self, file: Path) -> str:
+        if file not in self.texts:
             data, _ = read_bytes(str(file))
-            source_text = data.decode("utf-8", errors="replace") if data is not None else ""
+            self.texts[file] = data.decode("utf-8", errors="replace") if data is not None else ""
+        return self.texts[file]
+
+    def add(self, file: Path, doc: str) -> None:
+        display = display_path(file, self.cwd)
         try:
             first = next(iter(load_documents(doc)), None)
         except YamlError:
@@ -385,28 +459,27 @@ class _Planner:
         rendered = self.plan.sources.setdefault(display, Rendered())
         self.plan.paths[display] = file
         if all(d != doc for d, _ in rendered.docs):  # a base rendered by two overlays: once
-            rendered.docs.append((doc, anchor_line(source_text, kind, name)))
+            rendered.docs.append((doc, anchor_line(self.source_text(file), kind, name)))
 
     def charts(self, charts: list[Path]) -> None:
         helm = shutil.which("helm")
         home = Path(os.path.abspath(self.config.source)).parent if self.config.source else self.cwd
         wanted = {os.path.normpath(home / k): v for k, v in self.config.helm.values.items()}
-        for chart in charts:
-            templates = {
-                c.path
-                for c in self.plan.candidates
-                if _under(c.path, chart) and "templates" in c.path.relative_to(chart).parts
-            }
-            try:
-                if helm is None:
-                    raise RenderError(HELM_HINT)
-                for doc, rel in render_chart(chart, wanted.get(os.path.normpath(chart), [])):
-                    self.add(chart / rel, doc)
-            except RenderError as exc:
-                self.plan.skipped.append((display_path(chart, self.cwd), str(exc)))
-                self.consumed |= templates
+
+        def render(chart: Path) -> list[tuple[str, str]]:
+            if helm is None:
+                raise RenderError(HELM_HINT)
+            return render_chart(chart, wanted.get(os.path.normpath(chart), []))
+
+        inside = _members(self.plan.candidates, charts)
+        for chart, built in zip(charts, _each(render, charts, self.jobs)):
+            if isinstance(built, RenderError):
+                self.plan.skipped.append((display_path(chart, self.cwd), str(built)))
+                self.consumed |= {p for p in inside[chart] if "templates" in p.relative_to(chart).parts}
                 continue
-            self.consumed |= {c.path for c in self.plan.candidates if _under(c.path, chart)}
+            for doc, rel in built:
+                self.add(chart / rel, doc)
+            self.consumed |= set(inside[chart])
 
     def kustomizations(self, files: list[Path]) -> None:
         ks = {f.parent: read_kustomization(f, self.root_of(f)) for f in files}
@@ -417,15 +490,18 @@ class _Planner:
                 self.consumed.add(p)
                 why = "Kustomize patch: linted through its kustomization's build, not on its own"
                 self.plan.skipped.append((display_path(p, self.cwd), why))
-        for folder, k in sorted(ks.items()):
-            if folder in used or command is None:
-                continue
-            try:
-                if k.refused:
-                    raise RenderError(k.refused)
-                built = build_kustomization(folder, command)
-            except RenderError as exc:
-                self.plan.skipped.append((display_path(k.file, self.cwd), f"kustomization not built: {exc}"))
+        if command is None:
+            return
+        top = [k for folder, k in sorted(ks.items()) if folder not in used]
+
+        def build(k: Kustomization) -> list[tuple[str, str | None]]:
+            if k.refused:
+                raise RenderError(k.refused)
+            return build_kustomization(k.file.parent, command)
+
+        for k, built in zip(top, _each(build, top, self.jobs)):
+            if isinstance(built, RenderError):
+                self.plan.skipped.append((display_path(k.file, self.cwd), f"kustomization not built: {built}"))
                 continue
             for doc, origin in built:
                 self.add(Path(origin) if origin else k.file, doc)
@@ -453,28 +529,48 @@ def _resources(k: Kustomization, ks: dict[Path, Kustomization]) -> list[Path]:
 
 
 def plan_renders(
-    candidates: Sequence[Candidate], config: Config, cwd: Path, roots: Sequence[Path], extra: Sequence[Path] = ()
+    candidates: Sequence[Candidate],
+    config: Config,
+    cwd: Path,
+    roots: Sequence[Path],
+    extra: Sequence[Path] = (),
+    jobs: int | None = None,
 ) -> RenderPlan:
     """Render the charts and top-level kustomizations among `candidates` (and the `Kustomization`
-    files in `extra`); what is left to parse as files, the rendered sources, and the skips."""
+    files in `extra`), up to `jobs` commands at a time; what is left to parse as files, the
+    rendered sources, and the skips."""
     if not extra and not any(_is_marker(c) for c in candidates):
         return RenderPlan(list(candidates))  # the common case: nothing to render, nothing spent
-    p = _Planner(candidates, config, cwd, roots)
+    p = _Planner(candidates, config, cwd, roots, jobs if jobs and jobs > 0 else default_jobs())
     charts = sorted(c.path.parent for c in candidates if c.path.name == "Chart.yaml")
     outer = [c for c in charts if not any(o != c and _under(c, o) for o in charts)]
     p.charts(outer)
     kfiles = [c.path for c in candidates if c.path.name in KUSTOMIZATION_NAMES] + list(extra)
     p.kustomizations(sorted(f for f in kfiles if not any(_under(f, c) for c in outer)))
-    return p.finish()
+    plan = p.finish()
+    plan.texts = {display_path(f, cwd): t for f, t in p.texts.items()}
+    return plan
 
 
-def parse_rendered(plan: RenderPlan, config: Config) -> list[FileResult]:
-    """One FileResult per source file: its rendered documents parsed (in a worker, with the parse
-    time limit), every span moved to the source file's lines."""
-    results: list[FileResult] = []
+@dataclass
+class RenderedBatch:
+    """The rendered sources as parse candidates: one per source file, its documents joined.
+
+    A candidate's path is never a file (it ends in NUL): its bytes are in `contents`, so the
+    parse pool parses it with the files, in the same workers and with the same time limit."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    contents: dict[str, tuple[bytes | None, str | None]] = field(default_factory=dict)
+    maps: list[tuple[str, _LineMap]] = field(default_factory=list)  # (source text, line map) per candidate
+
+
+def rendered_batch(plan: RenderPlan) -> RenderedBatch:
+    batch = RenderedBatch()
     for display, rendered in sorted(plan.sources.items()):
-        data, _ = read_bytes(str(plan.paths[display]))
-        source = data.decode("utf-8", errors="replace") if data is not None else ""
+        source = plan.texts.get(display)
+        if source is None:
+            data, _ = read_bytes(str(plan.paths[display]))
+            source = data.decode("utf-8", errors="replace") if data is not None else ""
         starts: list[int] = []
         chunks: list[str] = []
         line = 1
@@ -484,14 +580,24 @@ def parse_rendered(plan: RenderPlan, config: Config) -> list[FileResult]:
             chunks.append(body)
             line += body.count("\n") + 1
         text = "---\n".join(chunks)
-        fr = parse_given(display, text.encode("utf-8"), config)
-        fix = _LineMap(text, source, starts, [a for _, a in rendered.docs])
-        out = fr.output
-        out.objects = [remap_spans(o, fix.span) for o in out.objects]
-        for prob in out.problems:
+        key = f"{plan.paths[display]}\0"
+        batch.candidates.append(Candidate(Path(key), display))
+        batch.contents[key] = (text.encode("utf-8"), None)
+        batch.maps.append((source, _LineMap(text, source, starts, [a for _, a in rendered.docs])))
+    return batch
+
+
+def finish_rendered(results: Sequence[FileResult], batch: RenderedBatch) -> list[FileResult]:
+    """The parse results of `batch`'s candidates (in its order) with every span moved to the
+    source file's lines, and the source file's suppressions and text."""
+    out: list[FileResult] = []
+    for fr, (source, fix) in zip(results, batch.maps):
+        parsed = fr.output
+        parsed.objects = [remap_spans(o, fix.span) for o in parsed.objects]
+        for prob in parsed.problems:
             prob.line, prob.column = fix.line(prob.line), 1
-        results.append(FileResult(display, out, parse_suppressions(source), source))
-    return results
+        out.append(FileResult(fr.path, parsed, parse_suppressions(source), source))
+    return out
 
 
 class _LineMap:
