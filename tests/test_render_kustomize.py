@@ -217,3 +217,34 @@ def test_failure_reason_drops_kubectl_log_prefix(tmp_path: Path) -> None:
 def test_go_runtime_collects_less_often_but_bounded(tmp_path: Path) -> None:
     env = render.minimal_env(str(tmp_path))
     assert env["GOGC"] == "400" and env["GOMEMLIMIT"].endswith("GiB")
+
+
+def test_kustomize_runs_without_plugins_and_loads_from_its_root_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}" if name == "kubectl" else None)
+    argv = render.kustomize_command()
+    assert argv == ["kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    assert not any(flag in " ".join(argv) for flag in ("--enable-alpha-plugins", "--enable-exec", "--enable-helm"))
+
+
+def test_tools_run_in_a_temporary_folder_with_the_minimal_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "secret")
+    out = render.run_tool(["sh", "-c", "pwd; env"], str(tmp_path))
+    lines = out.splitlines()
+    assert lines[0] == str(tmp_path)
+    names = {ln.split("=", 1)[0] for ln in lines[1:] if "=" in ln}
+    assert "GITHUB_TOKEN" not in names and names <= set(render.minimal_env(str(tmp_path))) | {"PWD", "SHLVL", "_"}
+
+
+def test_chart_copy_follows_no_symlink(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (tmp_path / "secret").write_text("token")
+    (chart / "templates" / "leak.yaml").symlink_to(tmp_path / "secret")
+    (chart / "linked").symlink_to(tmp_path, target_is_directory=True)
+    copy = tmp_path / "copy"
+    render._copy_chart(chart, copy)
+    assert (copy / "Chart.yaml").is_file()
+    assert not (copy / "templates" / "leak.yaml").exists() and not (copy / "linked").exists()
