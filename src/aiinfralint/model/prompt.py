@@ -100,10 +100,15 @@ class PromptTemplate(ModelObject):
     call: str | None = None
     # the prompt's own static-prefix budget (front matter `token_budget:` or `metadata.token_budget`)
     token_budget: int | None = None
+    # where a reader finds it when the span's line is not what they read (a notebook's
+    # "cell 4, line 3"); shown in messages, kept out of `name` so finding keys stay stable
+    location: str | None = None
 
     @property
     def display_name(self) -> str:
         path = self.span.path
+        if self.location:
+            return f"{self.name} at {self.location} ({path})"
         if self.name == path:
             return path
         return f"{self.name} ({path})"

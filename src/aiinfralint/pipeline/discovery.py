@@ -61,6 +61,7 @@ CANDIDATE_SUFFIXES = frozenset(
         ".txt",
         ".md",
         ".py",
+        ".ipynb",
         ".sql",
     }
 )
