@@ -365,8 +365,13 @@ def _fstring_fields(text: str, start: int, token: str) -> list[str]:
     return fields
 
 
+def mentions_prompt_api(text: str) -> bool:
+    """Does Python source text mention an LLM client or prompt API (worth a full read)?"""
+    return _GATE.search(text) is not None
+
+
 def claims(f: FileInput) -> bool:
-    return f.suffix == ".py" and _GATE.search(f.text) is not None
+    return f.suffix == ".py" and mentions_prompt_api(f.text)
 
 
 @dataclass
