@@ -21,9 +21,11 @@ from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
 from aiinfralint.parsers.prompt_slots import (
+    JinjaError,
     LineIndex,
     Segmented,
     is_model_chat_template,
+    segment_jinja,
     segment_template,
     template_syntax,
 )
@@ -157,7 +159,17 @@ def parse(f: FileInput) -> ParseOutput:
     body = text[base:]
     if not body.strip():
         return out
-    seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
+    kind = not_prompt_kind(f, body)
+    if kind is not None:
+        return ParseOutput(skipped=f"not a prompt: {kind} template")
+    if _is_jinja(f, front):
+        try:
+            seg = segment_jinja(body, f.path, base=base, index=index)
+        except JinjaError as exc:
+            out.problems.append(ParseProblem(exc.message, index.pos(base)[0] + exc.line - 1, 1))
+            return out
+    else:
+        seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
     if seg.unclosed is not None:
         offset, opener = seg.unclosed
         line, col = index.pos(base + offset)
@@ -165,6 +177,90 @@ def parse(f: FileInput) -> ParseOutput:
     if any(s.text.strip() for s in seg.segments):
         out.objects.append(_template(f, _source_kind(f, front, body), front, seg))
     return out
+
+
+def _is_jinja(f: FileInput, front: Any) -> bool:
+    """Read with Jinja's parser: Jinja files, and `.prompty` bodies unless their front matter
+    names another template format (`template: mustache`, `template: {format: {kind: nunjucks}}`)."""
+    if f.suffix in JINJA_SUFFIXES:
+        return True
+    if f.suffix != ".prompty":
+        return False
+    fmt: Any = front.get("template") if isinstance(front, dict) else None
+    for key in ("format", "kind"):
+        if isinstance(fmt, dict):
+            fmt = fmt.get(key, fmt.get("type"))
+    return fmt is None or (isinstance(fmt, str) and fmt.strip().lower() in ("jinja2", "jinja"))
+
+
+# --- templates of other files (not prose prompts) ---------------------------------------
+
+# file names (before `.j2`) that are never prompts
+_NOT_PROMPT_NAMES = {
+    "dockerfile": "Dockerfile",
+    "containerfile": "Dockerfile",
+    "makefile": "Makefile",
+    "jenkinsfile": "Jenkinsfile",
+    "vagrantfile": "Vagrantfile",
+    "nginx": "nginx configuration",
+    "httpd": "Apache configuration",
+    "crontab": "crontab",
+    "hosts": "hosts file",
+    "sshd_config": "sshd configuration",
+    "requirements": "pip requirements",
+}
+_DOCKER_LINE = re.compile(
+    r"\s*(?:FROM|RUN|COPY|ADD|ENV|ARG|WORKDIR|ENTRYPOINT|CMD|EXPOSE|LABEL|USER|VOLUME|HEALTHCHECK|SHELL|STOPSIGNAL)\s"
+)
+_YAML_KEY_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.\-]*:(?:[ \t]|$)")
+_INI_SECTION = re.compile(r"\s*\[[A-Za-z][\w .:\-]*\]$")
+_INI_KEY = re.compile(r"\s*[A-Za-z][\w.\-]*[ \t]*=")
+# `server {`, `listen 80;`, `}`
+_BLOCK_CONF = re.compile(r"\s*(?:[\w~^*/.\-\s\"']*\{|[\w]+[ \t]+[^;{}]*;|\})$")
+_JSON_LINE = re.compile(r"\s*[\"{}\[\]]")
+_JINJA_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}")
+# how much of a file is looked at to tell its kind
+_KIND_SAMPLE = 20_000
+
+
+def not_prompt_kind(f: FileInput, body: str) -> str | None:
+    """What a Jinja template renders when that is a file of another kind (a Dockerfile,
+    YAML, an ini, systemd or nginx configuration, JSON, a script), else None. By name first,
+    then by content: most of its non-blank lines (template tags removed) read as that format."""
+    if f.suffix not in JINJA_SUFFIXES:
+        return None
+    stem = PurePosixPath(f.pure.stem)
+    for name in (stem.name.lower(), stem.stem.lower()):
+        if name in _NOT_PROMPT_NAMES:
+            return _NOT_PROMPT_NAMES[name]
+        if name.startswith(("dockerfile.", "dockerfile-", "dockerfile_")):
+            return "Dockerfile"
+    if body.startswith("#!"):
+        return "script"
+    return _kind_by_content(body)
+
+
+def _kind_by_content(body: str) -> str | None:
+    text = _JINJA_TAG.sub("", body[:_KIND_SAMPLE])
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) < 3:
+        return None
+
+    def share(pattern: re.Pattern[str]) -> float:
+        return sum(1 for ln in lines if pattern.match(ln)) / len(lines)
+
+    if lines[0].lstrip().upper().startswith(("FROM ", "ARG ")) and share(_DOCKER_LINE) >= 0.5:
+        return "Dockerfile"
+    if any(ln.endswith("{") for ln in lines) and share(_BLOCK_CONF) >= 0.7:
+        return "nginx-style configuration"
+    if any(_INI_SECTION.match(ln) for ln in lines) and share(_INI_KEY) + share(_INI_SECTION) >= 0.7:
+        return "ini/systemd configuration"
+    nested = any(ln[:1] in " \t" and _YAML_KEY_LINE.match(ln) for ln in lines)
+    if nested and share(_YAML_KEY_LINE) >= 0.7:
+        return "YAML"
+    if lines[0].lstrip()[:1] in "{[" and lines[-1][-1:] in "}]" and share(_JSON_LINE) >= 0.7:
+        return "JSON"
+    return None
 
 
 def _source_kind(f: FileInput, front: Any, body: str) -> str:

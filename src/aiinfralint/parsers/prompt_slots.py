@@ -5,8 +5,11 @@ Volatility is decided from the words of a slot's expression (``user.tier``,
 class in table order whose calls or words match wins, so ``user.signup_date`` is time
 (it also carries identity, but a date changes more often than a tier).
 
-`segment_template` splits Jinja, Handlebars/Mustache, dotprompt, Semantic Kernel and
-single-brace (``{x}``, ``${x}``) templates into static text and slots, follows role
+`segment_template` splits Handlebars/Mustache, dotprompt, Semantic Kernel and
+single-brace (Python ``str.format``: ``{x}``) templates into static text and slots;
+`segment_jinja` reads a Jinja template with Jinja's own lexer and parser (parsed, never
+rendered or compiled), so syntax errors are reported with their line and a ``${x}`` or a
+lone ``{x}`` in a Jinja file is text. Both follow role
 markers (prompty ``system:`` lines, promptflow ``# system:``, dotprompt
 ``{{role "system"}}``) and keeps a 1-based line and column for every segment.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+
+import jinja2
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import (
@@ -332,6 +337,8 @@ class LineIndex:
 # rescans the rest of the text from every unclosed `{{`: quadratic, minutes for 100 KB of `{{`)
 _OPENERS = {alive: re.compile("\\{[" + alive + "]") for alive in ("{%#", "{%", "{#", "%#", "{", "%", "#")}
 _ENDRAW = re.compile(r"\{%[-+]?\s*+endraw\s*+[-+]?%\}")
+# single-brace templates (`.txt`/`.md` prompts) substitute `{x}` (`str.format`) and `${x}`
+# (`string.Template`, and `.format` too: `$` then the value); Jinja files never come here
 _SINGLE = re.compile(
     r"\$\{(?P<dollar>[A-Za-z_][^{}\n]{0,80})\}"
     r"|(?<![{\\$])\{(?P<fmt>[A-Za-z_][\w.]*(?:\[[^\]\n]{1,40}\])?)(?:![rsa])?(?::[^{}\n]{0,20})?\}(?!\})"
@@ -609,3 +616,120 @@ class _Segmenter:
 def template_syntax(text: str) -> str:
     """``double`` when the text uses ``{{ }}`` / ``{% %}``, else ``single``."""
     return "double" if ("{{" in text or "{%" in text) else "single"
+
+
+# --- Jinja, with Jinja's own lexer and parser ------------------------------------------
+
+# deeper templates are refused before Jinja's recursive-descent parser sees them (it
+# takes ~15 Python frames per bracket level: 200 levels would be a RecursionError)
+MAX_JINJA_BRACKETS = 30
+MAX_JINJA_BLOCKS = 60
+_JINJA_ENV = jinja2.Environment()
+_OPEN_BRACKETS = frozenset("([{")
+_CLOSE_BRACKETS = frozenset(")]}")
+# statements that open a block closed by `{% end<name> %}`
+_JINJA_BLOCKS = frozenset({"if", "for", "macro", "call", "filter", "with", "block", "autoescape", "trans"})
+_LITERAL_TOKENS = frozenset({"string", "integer", "float", "whitespace"})
+
+
+class JinjaError(Exception):
+    """A Jinja template that cannot be parsed (or is too deep to try)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+Token = tuple[int, str, str]
+
+
+def jinja_tokens(text: str) -> list[Token]:
+    """The tokens of a Jinja template after checking it parses; `JinjaError` if it does not.
+
+    The template is parsed only: nothing is compiled, rendered or evaluated.
+    """
+    try:
+        tokens = list(_JINJA_ENV.lex(text))
+    except jinja2.TemplateSyntaxError as exc:
+        raise JinjaError(f"Jinja syntax error: {exc.message}", exc.lineno) from None
+    _check_depth(tokens)
+    try:
+        _JINJA_ENV.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise JinjaError(f"Jinja syntax error: {exc.message}", exc.lineno) from None
+    except RecursionError:
+        raise JinjaError("Jinja template nested too deeply to parse", 1) from None
+    return tokens
+
+
+def _check_depth(tokens: list[Token]) -> None:
+    brackets = blocks = 0
+    head = False
+    for line, kind, value in tokens:
+        if kind == "operator":
+            if value in _OPEN_BRACKETS:
+                brackets += 1
+                if brackets > MAX_JINJA_BRACKETS:
+                    raise JinjaError(f"Jinja expression nested deeper than {MAX_JINJA_BRACKETS} brackets", line)
+            elif value in _CLOSE_BRACKETS:
+                brackets -= 1
+        elif kind == "block_begin":
+            head = True
+            continue
+        elif kind == "name" and head:
+            if value in _JINJA_BLOCKS:
+                blocks += 1
+                if blocks > MAX_JINJA_BLOCKS:
+                    raise JinjaError(f"Jinja blocks nested deeper than {MAX_JINJA_BLOCKS}", line)
+            elif value.startswith("end"):
+                blocks -= 1
+        if kind != "whitespace":
+            head = False
+
+
+def segment_jinja(
+    text: str, path: str, *, base: int = 0, index: LineIndex | None = None, role: str = PROMPT_ROLE
+) -> Segmented:
+    """Split a Jinja template (found at offset `base` of the file) into segments.
+
+    Raises `JinjaError` for a template Jinja cannot parse. ``{{ }}`` is a slot (unless it
+    prints only literals), ``{% if/for %}`` a control slot, other statements tags,
+    ``{# cache_control #}`` a breakpoint; the text between, ``{% raw %}`` included, is text.
+    """
+    if "\r" in text:  # Jinja reads CR LF and CR as LF: same offsets, so spans stay right
+        text = text.replace("\r\n", " \n").replace("\r", "\n")
+    tokens = jinja_tokens(text)
+    out = _Segmenter(path, base, index or LineIndex(text), True, role)
+    cursor = 0
+    tag_start = 0
+    inner: list[tuple[int, int, str]] = []  # (start, end, kind) of the tokens inside a tag
+    for _line, kind, value in tokens:
+        at = text.find(value, cursor)
+        if at < 0:  # cannot happen: every token is source text, in order
+            at = cursor
+        cursor = at + len(value)
+        if kind == "data":
+            out.add_text(value, at)
+        elif kind in ("variable_begin", "block_begin", "comment_begin"):
+            tag_start, inner = at, []
+        elif kind == "comment":
+            out.add_breakpoint(value, tag_start)
+        elif kind == "variable_end":
+            _jinja_expression(out, text, inner, tag_start)
+        elif kind == "block_end":
+            if inner:
+                out.statement(text[inner[0][0] : inner[-1][1]], tag_start)
+        elif kind not in ("comment_end", "raw_begin", "raw_end", "whitespace"):
+            inner.append((at, cursor, kind))
+    return Segmented(out.segs, out.bps)
+
+
+def _jinja_expression(out: _Segmenter, text: str, inner: list[tuple[int, int, str]], start: int) -> None:
+    """A `{{ }}` tag: a slot, or text when it prints only literals (`{{ "{" }}`)."""
+    if not inner:
+        return
+    expr = text[inner[0][0] : inner[-1][1]]
+    if all(kind in _LITERAL_TOKENS or text[s:e] == "~" for s, e, kind in inner):
+        out.add("tag", expr, start)
+    else:
+        out.add_slot("slot", expr, start)
