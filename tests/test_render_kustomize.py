@@ -248,3 +248,15 @@ def test_chart_copy_follows_no_symlink(tmp_path: Path) -> None:
     render._copy_chart(chart, copy)
     assert (copy / "Chart.yaml").is_file()
     assert not (copy / "templates" / "leak.yaml").exists() and not (copy / "linked").exists()
+
+
+@pytest.mark.skipif(render.kustomize_command() is None, reason="no kubectl or kustomize on PATH")
+def test_a_checked_path_with_dotdot_builds_only_the_overlay(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _tree(repo, "namePrefix: p-\nresources:\n- ../base\npatches:\n- path: patch.yaml\n")
+    (tmp_path / "work").mkdir()
+    result = run(RunOptions(paths=["../repo"], cwd=tmp_path / "work", use_cache=False, jobs=1))
+    objs = [(o.kind, o.name, o.span.path) for o in result.project.objects if o.kind == "Deployment"]  # type: ignore[attr-defined]
+    assert objs == [("Deployment", "p-vllm", "../repo/base/deploy.yaml")]  # not the base's, not the patch's
+    assert [fr.path for fr in result.files].count("../repo/base/deploy.yaml") == 1  # type: ignore[attr-defined]

@@ -397,11 +397,18 @@ def _members(candidates: Sequence[Candidate], folders: Sequence[Path]) -> dict[P
     out: dict[Path, list[Path]] = {f: [] for f in folders}
     by_name = {str(f): f for f in folders}
     for c in candidates:
-        for parent in c.path.parents:
+        path = _norm(c.path)
+        for parent in path.parents:
             folder = by_name.get(str(parent))
             if folder is not None:
-                out[folder].append(c.path)
+                out[folder].append(path)
     return out
+
+
+def _norm(path: Path) -> Path:
+    """`path` without `..` parts (a checked path given as `../repo`): kustomizations name their
+    bases as normalised paths, and candidates are compared with them."""
+    return Path(os.path.normpath(path))
 
 
 T = TypeVar("T")
@@ -508,8 +515,8 @@ class _Planner:
             self.consumed |= set(_resources(k, ks))
 
     def finish(self) -> RenderPlan:
-        real = {Path(os.path.abspath(p)) for p in self.consumed} | {p for p in self.plan.paths.values()}
-        self.plan.candidates = [c for c in self.plan.candidates if c.path not in real]
+        real = {_norm(Path(os.path.abspath(p))) for p in self.consumed} | {_norm(p) for p in self.plan.paths.values()}
+        self.plan.candidates = [c for c in self.plan.candidates if _norm(c.path) not in real]
         self.plan.skipped = sorted(set(self.plan.skipped))
         return self.plan
 
@@ -542,10 +549,10 @@ def plan_renders(
     if not extra and not any(_is_marker(c) for c in candidates):
         return RenderPlan(list(candidates))  # the common case: nothing to render, nothing spent
     p = _Planner(candidates, config, cwd, roots, jobs if jobs and jobs > 0 else default_jobs())
-    charts = sorted(c.path.parent for c in candidates if c.path.name == "Chart.yaml")
+    charts = sorted(_norm(c.path.parent) for c in candidates if c.path.name == "Chart.yaml")
     outer = [c for c in charts if not any(o != c and _under(c, o) for o in charts)]
     p.charts(outer)
-    kfiles = [c.path for c in candidates if c.path.name in KUSTOMIZATION_NAMES] + list(extra)
+    kfiles = [_norm(c.path) for c in candidates if c.path.name in KUSTOMIZATION_NAMES] + [_norm(e) for e in extra]
     p.kustomizations(sorted(f for f in kfiles if not any(_under(f, c) for c in outer)))
     plan = p.finish()
     plan.texts = {display_path(f, cwd): t for f, t in p.texts.items()}
