@@ -260,3 +260,11 @@ def test_a_checked_path_with_dotdot_builds_only_the_overlay(tmp_path: Path) -> N
     objs = [(o.kind, o.name, o.span.path) for o in result.project.objects if o.kind == "Deployment"]  # type: ignore[attr-defined]
     assert objs == [("Deployment", "p-vllm", "../repo/base/deploy.yaml")]  # not the base's, not the patch's
     assert [fr.path for fr in result.files].count("../repo/base/deploy.yaml") == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(render.kustomize_command() is None, reason="no kubectl or kustomize on PATH")
+def test_a_kustomization_that_fails_to_build_has_one_skip_entry(tmp_path: Path) -> None:
+    inline = "patches:\n- target:\n    kind: Deployment\n  patch: |-\n    $patch: delete\n    kind: Deployment\n"
+    _tree(tmp_path, "resources:\n- ../base\n- missing.yaml\n" + inline)
+    entries = [r for p, r in _run(tmp_path).skipped if p == "overlay/kustomization.yaml"]  # type: ignore[attr-defined]
+    assert len(entries) == 1 and entries[0].startswith("kustomization not built: ") and " failed: " in entries[0]

@@ -509,6 +509,7 @@ class _Planner:
         for k, built in zip(top, _each(build, top, self.jobs)):
             if isinstance(built, RenderError):
                 self.plan.skipped.append((display_path(k.file, self.cwd), f"kustomization not built: {built}"))
+                self.consumed.add(k.file)  # its one skip entry: not parsed again as a file
                 continue
             for doc, origin in built:
                 self.add(Path(origin) if origin else k.file, doc)
