@@ -149,11 +149,13 @@ def _parse_structured(f: FileInput) -> ParseOutput:
     handlers = handlers_for_text(f.text)
     if not handlers:
         return ParseOutput(skipped="no recognised configuration keys")
-    if f.suffix != ".json" and is_go_template(f.path, f.text):
+    # prompt files of agent frameworks hold Jinja in their values: loaded, not skipped
+    templated = any(h.template_values and h.claims_text(f) for h in handlers)
+    if f.suffix != ".json" and not templated and is_go_template(f.path, f.text):
         return ParseOutput(
             skipped="Helm/Go template; render it first: helm template RELEASE CHART | aiinfralint check - --stdin-filename manifest.yaml"
         )
-    if f.suffix != ".json":
+    if f.suffix != ".json" and not templated:
         reason = template_reason(f.text)
         if reason is not None:
             return ParseOutput(skipped=reason)

@@ -34,6 +34,9 @@ class DocumentHandler:
     parse: Callable[[Any, FileInput, int], Sequence[ModelObject | ParseProblem]]
     # when the file cannot be loaded as YAML, is it still ours (so AIL000 is due)?
     claims_text: Callable[[FileInput], bool] = lambda _f: False
+    # its documents hold template text in their values (prompt templates): a file it
+    # claims by text is loaded, not skipped as a Jinja/Go template to render first
+    template_values: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ DOCUMENT_HANDLER_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("collection_name", "collectionName", "vectorizer", "vectorIndexConfig", "vectorConfig", "vectors"),
     ),
     ("aiinfralint.parsers.prompt_messages", ("messages", "role")),
+    (
+        "aiinfralint.parsers.framework_prompts",
+        ("system_template", "instance_template", "system_prompt", "backstory", "expected_output"),
+    ),
 )
 
 # module -> the file suffixes its PARSER can claim at all (its `claims` decides among them;
