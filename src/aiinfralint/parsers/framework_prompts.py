@@ -187,7 +187,10 @@ def _crewai(doc: YMap, f: FileInput, tasks: bool) -> list[ModelObject]:
     out: list[ModelObject] = []
     parts: tuple[tuple[str, str], ...]
     if tasks:
-        parts = (("", "description"), ("\n\nThis is the expected criteria for your final answer: ", "expected_output"))
+        parts = (
+            ("Current Task: ", "description"),
+            ("\nThis is the expected criteria for your final answer: ", "expected_output"),
+        )
         role, what = "user", "task"
     else:
         parts = (("You are ", "role"), (". ", "backstory"), ("\nYour personal goal is: ", "goal"))
