@@ -218,7 +218,9 @@ _INI_KEY = re.compile(r"\s*[A-Za-z][\w.\-]*[ \t]*=")
 # `server {`, `listen 80;`, `}`
 _BLOCK_CONF = re.compile(r"\s*(?:[\w~^*/.\-\s\"']*\{|[\w]+[ \t]+[^;{}]*;|\})$")
 _JSON_LINE = re.compile(r"\s*[\"{}\[\]]")
-_JINJA_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}")
+# bounded, so a line of unclosed `{%` costs linear time
+_JINJA_STMT = re.compile(r"\{%[^\n]{0,300}?%\}|\{#[^\n]{0,300}?#\}")
+_JINJA_EXPR = re.compile(r"\{\{[^\n]{0,300}?\}\}")
 # how much of a file is looked at to tell its kind
 _KIND_SAMPLE = 20_000
 
@@ -241,7 +243,8 @@ def not_prompt_kind(f: FileInput, body: str) -> str | None:
 
 
 def _kind_by_content(body: str) -> str | None:
-    text = _JINJA_TAG.sub("", body[:_KIND_SAMPLE])
+    # a printed value stands for a word (`FROM {{ image }}`); statements and comments print nothing
+    text = _JINJA_EXPR.sub("x", _JINJA_STMT.sub("", body[:_KIND_SAMPLE]))
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if len(lines) < 3:
         return None

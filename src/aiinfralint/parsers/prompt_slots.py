@@ -19,8 +19,11 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import (
@@ -138,7 +141,6 @@ VOLATILITY_TABLE: tuple[tuple[str, tuple[str, ...], frozenset[str], frozenset[st
                 "banner",
                 "flag",
                 "flags",
-                "rollout",
                 "campaign",
                 "offer",
                 "offers",
@@ -150,7 +152,10 @@ VOLATILITY_TABLE: tuple[tuple[str, tuple[str, ...], frozenset[str], frozenset[st
                 "statsig",
             }
         ),
-        frozenset({"featureflags", "abtest", "abvariant", "promobanner"}),
+        # `rollout` alone is also a reinforcement-learning rollout (`rollout_contents`)
+        frozenset(
+            {"featureflags", "abtest", "abvariant", "promobanner", "rolloutpercentage", "rolloutgroup", "rolloutflag"}
+        ),
     ),
     (
         IDENTITY,
@@ -280,6 +285,43 @@ def _words(ident: str) -> list[str]:
     return out
 
 
+# `user_message`, `customer_query`: what the user sent this call, not who the user is
+_INPUT_OWNERS = frozenset({"user", "human", "customer", "client"})
+_INPUT_NOUNS = frozenset(
+    {
+        "message",
+        "messages",
+        "msg",
+        "input",
+        "inputs",
+        "query",
+        "question",
+        "prompt",
+        "content",
+        "contents",
+        "text",
+        "request",
+        "utterance",
+        "turn",
+        "reply",
+        "answer",
+    }
+)
+# `requestType`, `date_format`, `session_mode`: a kind or format, the same across calls
+_CATEGORY_NOUNS = frozenset({"type", "kind", "mode", "format", "fmt", "category", "method", "style", "schema"})
+_PER_CALL_WORDS = VOLATILITY_TABLE[0][2] | VOLATILITY_TABLE[1][2]
+
+
+def _class_words(ident: str) -> list[str]:
+    """The words of an identifier that may decide its class."""
+    words = _words(ident)
+    if len(words) >= 2 and words[-1] in _INPUT_NOUNS and words[0] in _INPUT_OWNERS:
+        return ["request"]
+    if len(words) >= 2 and words[-1] in _CATEGORY_NOUNS:
+        return [w for w in words if w not in _PER_CALL_WORDS]
+    return words
+
+
 def classify(expr: str) -> tuple[str, str | None]:
     """Volatility class of a slot expression and the word or call that decided it."""
     low = expr.lower()
@@ -288,7 +330,7 @@ def classify(expr: str) -> tuple[str, str | None]:
     joined = {i.lower().replace("_", ""): i for i in idents}
     words: dict[str, str] = {}
     for ident in idents:
-        for w in _words(ident):
+        for w in _class_words(ident):
             words.setdefault(w, ident)
     for cls, calls, wordset, joinset in VOLATILITY_TABLE:
         for call in calls:
@@ -624,7 +666,6 @@ def template_syntax(text: str) -> str:
 # takes ~15 Python frames per bracket level: 200 levels would be a RecursionError)
 MAX_JINJA_BRACKETS = 30
 MAX_JINJA_BLOCKS = 60
-_JINJA_ENV = jinja2.Environment()
 _OPEN_BRACKETS = frozenset("([{")
 _CLOSE_BRACKETS = frozenset(")]}")
 # statements that open a block closed by `{% end<name> %}`
@@ -643,19 +684,34 @@ class JinjaError(Exception):
 Token = tuple[int, str, str]
 
 
+@lru_cache(maxsize=1)
+def _jinja_env() -> jinja2.Environment:
+    import jinja2  # lazy: 110-140 ms of import that a run without Jinja prompt files never needs
+
+    return jinja2.Environment()
+
+
+def _syntax_error() -> type[jinja2.TemplateSyntaxError]:
+    import jinja2  # lazy, as in `_jinja_env` (imported by then: free)
+
+    return jinja2.TemplateSyntaxError
+
+
 def jinja_tokens(text: str) -> list[Token]:
     """The tokens of a Jinja template after checking it parses; `JinjaError` if it does not.
 
     The template is parsed only: nothing is compiled, rendered or evaluated.
     """
+    env = _jinja_env()
+    error = _syntax_error()
     try:
-        tokens = list(_JINJA_ENV.lex(text))
-    except jinja2.TemplateSyntaxError as exc:
+        tokens = list(env.lex(text))
+    except error as exc:
         raise JinjaError(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     _check_depth(tokens)
     try:
-        _JINJA_ENV.parse(text)
-    except jinja2.TemplateSyntaxError as exc:
+        env.parse(text)
+    except error as exc:
         raise JinjaError(f"Jinja syntax error: {exc.message}", exc.lineno) from None
     except RecursionError:
         raise JinjaError("Jinja template nested too deeply to parse", 1) from None
