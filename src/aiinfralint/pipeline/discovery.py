@@ -114,6 +114,15 @@ class Discovery:
     kustomizations: list[Path] = field(default_factory=list)
 
 
+# files that make their folder something to render before parsing (pipeline/render.py)
+RENDER_MARKERS = frozenset({"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"})
+
+
+def has_render_markers(d: Discovery) -> bool:
+    """Whether a Helm chart or a kustomization is among the discovered files."""
+    return bool(d.kustomizations) or any(c.path.name in RENDER_MARKERS for c in d.files)
+
+
 def display_path(path: Path, cwd: Path) -> str:
     try:
         rel = os.path.relpath(path, cwd)

@@ -17,10 +17,9 @@ from aiinfralint.estimate.tables import TABLE_NAMES, load_table
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import DefaultUsed, Finding
 from aiinfralint.model.project import Project
-from aiinfralint.pipeline.discovery import Candidate, Discovery, discover
+from aiinfralint.pipeline.discovery import Candidate, Discovery, discover, has_render_markers
 from aiinfralint.pipeline.parallel import parse_all, parse_given
 from aiinfralint.pipeline.read import FileResult
-from aiinfralint.pipeline.render import finish_rendered, plan_renders, rendered_batch
 from aiinfralint.pipeline.suppression_findings import judge_suppressions
 from aiinfralint.rules.base import Rule, RuleContext
 from aiinfralint.rules.core.engine_finding import is_engine_finding
@@ -200,6 +199,11 @@ def _parse(options: RunOptions, skipped: list[tuple[str, str]]) -> list[FileResu
         respect_gitignore=config.respect_gitignore,
     )
     skipped.extend(disc.skipped)
+    if not has_render_markers(disc):
+        return parse_candidates(disc.files, options)
+    # lazy: 10-20 ms (the render module, threads, subprocess) a run with no chart or kustomization never needs
+    from aiinfralint.pipeline.render import finish_rendered, plan_renders, rendered_batch
+
     roots = [options.cwd / p for p in options.paths]
     plan = plan_renders(disc.files, config, options.cwd, roots, disc.kustomizations, options.jobs)
     if not plan.sources and not plan.skipped:

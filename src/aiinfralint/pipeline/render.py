@@ -50,7 +50,7 @@ from aiinfralint.yamlsafe import YamlError, YList, YMap, load_documents
 TIME_LIMIT = 60.0  # seconds per helm/kustomize command
 OUTPUT_CAP = 32 * 1024 * 1024  # bytes of rendered output per command
 COPY_CAP = 64 * 1024 * 1024  # bytes of a chart copied for helm
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")  # with Chart.yaml: RENDER_MARKERS
 HELM_HINT = "Helm chart not rendered: helm is not on PATH (install it: https://helm.sh/docs/intro/install/)"
 _ORIGIN = "config.kubernetes.io/origin"
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|git::|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=", re.I)
