@@ -8,7 +8,11 @@ split the body into messages.
 
 Not prompts, and not read: models' chat templates (they render any conversation:
 ``bos_token``, ``add_generation_prompt``, ``for message in messages``), Jinja files that
-render another format (``config.json.j2``, ``nginx.conf.j2``) and Ansible templates.
+render another format (``config.json.j2``, ``nginx.conf.j2``; ``Dockerfile.j2``, and any whose
+lines read as a Dockerfile, YAML, ini/systemd, nginx or JSON: skipped with the kind) and
+Ansible templates. Jinja bodies (``.j2``/``.jinja``/``.jinja2``, ``.prompty`` unless its front
+matter names another format) are read with Jinja's own parser; a syntax error is a problem
+with its line.
 """
 
 from __future__ import annotations
