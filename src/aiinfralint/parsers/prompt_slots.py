@@ -692,7 +692,8 @@ def _jinja_env() -> jinja2.Environment:
 
 
 def _syntax_error() -> type[jinja2.TemplateSyntaxError]:
-    import jinja2  # lazy, as in `_jinja_env` (imported by then: free)
+    # lazy: as in `_jinja_env` (imported by then: free)
+    import jinja2
 
     return jinja2.TemplateSyntaxError
 
@@ -704,11 +705,14 @@ def jinja_tokens(text: str) -> list[Token]:
     """
     env = _jinja_env()
     error = _syntax_error()
+    tokens: list[Token] = []
+    guard = _DepthGuard()
     try:
-        tokens = list(env.lex(text))
+        for token in env.lex(text):  # streamed: a deep template stops at its first too-deep token
+            guard.feed(token)
+            tokens.append(token)
     except error as exc:
         raise JinjaError(f"Jinja syntax error: {exc.message}", exc.lineno) from None
-    _check_depth(tokens)
     try:
         env.parse(text)
     except error as exc:
@@ -718,29 +722,34 @@ def jinja_tokens(text: str) -> list[Token]:
     return tokens
 
 
-def _check_depth(tokens: list[Token]) -> None:
-    brackets = blocks = 0
-    head = False
-    for line, kind, value in tokens:
+class _DepthGuard:
+    """Counts bracket and block nesting token by token; `JinjaError` past the limits."""
+
+    def __init__(self) -> None:
+        self.brackets = self.blocks = 0
+        self.head = False
+
+    def feed(self, token: Token) -> None:
+        line, kind, value = token
         if kind == "operator":
             if value in _OPEN_BRACKETS:
-                brackets += 1
-                if brackets > MAX_JINJA_BRACKETS:
+                self.brackets += 1
+                if self.brackets > MAX_JINJA_BRACKETS:
                     raise JinjaError(f"Jinja expression nested deeper than {MAX_JINJA_BRACKETS} brackets", line)
             elif value in _CLOSE_BRACKETS:
-                brackets -= 1
+                self.brackets -= 1
         elif kind == "block_begin":
-            head = True
-            continue
-        elif kind == "name" and head:
+            self.head = True
+            return
+        elif kind == "name" and self.head:
             if value in _JINJA_BLOCKS:
-                blocks += 1
-                if blocks > MAX_JINJA_BLOCKS:
+                self.blocks += 1
+                if self.blocks > MAX_JINJA_BLOCKS:
                     raise JinjaError(f"Jinja blocks nested deeper than {MAX_JINJA_BLOCKS}", line)
             elif value.startswith("end"):
-                blocks -= 1
+                self.blocks -= 1
         if kind != "whitespace":
-            head = False
+            self.head = False
 
 
 def segment_jinja(
