@@ -205,7 +205,10 @@ def test_diff_reports_exactly_the_added_findings_and_the_delta(test_rules, repo)
     assert d.delta.fixed_stakes.usd_per_month == Decimal(100) and d.delta.fixed_stakes.priced == 1
     # spend comes from the inventories: these GPUs name no model, so every item is unpriced
     assert d.delta.usd_base == d.delta.usd_head == 0
-    assert [(c.status, c.name) for c in d.delta.items] == [("added", "Job ml/backfill"), ("removed", "Deployment ml/serve")]
+    assert [(c.status, c.name) for c in d.delta.items] == [
+        ("added", "Job ml/backfill"),
+        ("removed", "Deployment ml/serve"),
+    ]
     [p] = d.delta.prompts
     assert (p.path, p.name, p.base, p.head, p.delta) == ("prompts/support.prompt", "prompt support", 7, 13, 6)
     assert d.base_commit == git(repo, "rev-parse", "base").strip()
@@ -258,7 +261,9 @@ def test_diff_cli_end_to_end(test_rules, repo, monkeypatch, capsys):
     assert "Fixed by this change (1)" in md
     sarif = json.loads((repo / "out.sarif").read_text(encoding="utf-8"))
     gate = sarif["runs"][0]["properties"]["diff"]
-    assert gate["stakes"]["added"]["usd_per_month"] == 800.0 and gate["counts"]["added"] == 2 and len(gate["added"]) == 2
+    assert (
+        gate["stakes"]["added"]["usd_per_month"] == 800.0 and gate["counts"]["added"] == 2 and len(gate["added"]) == 2
+    )
     assert [c["status"] for c in gate["spend"]] == ["added", "removed"] and gate["usd_per_month"]["delta"] == 0.0
 
 

@@ -71,8 +71,11 @@ def test_syntax_error_is_a_problem_with_its_line():
 def test_prompty_body_syntax_error_line_counts_front_matter():
     text = "---\nname: x\n---\nsystem:\nHi {{ user }\n"
     [p] = parsed("x.prompty", text).problems
-    assert p.line == 5
-    assert "Jinja" in p.message
+    assert (p.line, p.column) == (5, 4)  # an unclosed tag is reported at its opener
+    assert p.message == "unclosed `{{`: no `}}` after it"
+    text = "---\nname: x\n---\nsystem:\n{% if user %}\nHi\n"
+    [p] = parsed("x.prompty", text).problems
+    assert p.line == 5 and "Jinja syntax error" in p.message
 
 
 def test_prompty_nunjucks_keeps_the_template_reader():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import CORPUS
 
@@ -327,7 +329,12 @@ def test_corpus_runs_without_internal_errors_and_few_findings():
     codes = [f.code for f in result.findings]
     # well-separated public samples must not pair up into batch/serving collisions
     assert codes.count("AIL201") == 0
-    assert codes.count("AIL204") == 0 and codes.count("AIL205") == 0
+    assert codes.count("AIL204") == 0
+    # the routing layer's true positives: 60 s routes in front of vLLM (semantic-router's HTTPRoutes
+    # and AIGatewayRoutes) and an ALB at its 60 s default in front of NIM (nim-deploy); nothing else
+    paths = [Path(f.span.path) for f in result.findings if f.code == "AIL205"]
+    routed = {(p.relative_to(CORPUS) if p.is_absolute() else p).parts[0] for p in paths}
+    assert routed <= {"vllm-project__semantic-router", "NVIDIA__nim-deploy"}
 
 
 def test_ail203_options_kebab_case(run_check):

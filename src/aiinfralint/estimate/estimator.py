@@ -1006,7 +1006,9 @@ class Estimator:
             why = Unpriced("usd", self._model_unknown(model))
             return Impact(assumptions=tuple(assumptions), sources=(t.label,), unpriced=(why,))
         write = prices.cache_write_1h if write_ttl == "1h" else prices.cache_write_5m
-        miss, miss_label = (write, f"cache write ({write_ttl or '5m'})") if write is not None else (prices.input, "input")
+        miss, miss_label = (
+            (write, f"cache write ({write_ttl or '5m'})") if write is not None else (prices.input, "input")
+        )
         if miss is None or prices.cached_input is None:
             lacks = "input" if miss is None else "cached-input"
             why = Unpriced("usd", f"{prices.key} has no {lacks} price in {t.label}")

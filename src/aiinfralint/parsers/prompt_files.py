@@ -170,8 +170,12 @@ def parse(f: FileInput) -> ParseOutput:
         try:
             seg = segment_jinja(body, f.path, base=base, index=index)
         except JinjaError as exc:
-            out.problems.append(ParseProblem(exc.message, index.pos(base)[0] + exc.line - 1, 1))
-            return out
+            # an unclosed tag is reported at its opener (where Jinja gives up is the end of the
+            # file), and the template is still read up to it; other errors at Jinja's line
+            seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
+            if seg.unclosed is None:
+                out.problems.append(ParseProblem(exc.message, index.pos(base)[0] + exc.line - 1, 1))
+                return out
     else:
         seg = segment_template(body, f.path, base=base, index=index, syntax=template_syntax(body))
     if seg.unclosed is not None:
