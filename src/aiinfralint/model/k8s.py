@@ -105,10 +105,14 @@ class K8sObject(ModelObject):
     namespace: str = "default"
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
+    # the kustomization folder that built the object, when several build the same one from the
+    # same file (two overlays of a base are two deployments); empty otherwise
+    via: str = ""
 
     @property
     def display_name(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.name}"
+        name = f"{self.kind} {self.namespace}/{self.name}"
+        return f"{name} (kustomize overlay {self.via})" if self.via else name
 
     @property
     def group(self) -> str:

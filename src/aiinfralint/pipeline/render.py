@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from aiinfralint.config import Config
 from aiinfralint.fileio import read_bytes
-from aiinfralint.model.base import Span
+from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.pipeline.discovery import Candidate, display_path
 from aiinfralint.pipeline.parallel import default_jobs
 from aiinfralint.pipeline.read import FileResult
@@ -64,10 +64,31 @@ class RenderError(Exception):
 
 
 @dataclass
-class Rendered:
-    """Documents rendered for one source file: (document text, anchor line) pairs."""
+class RenderedDoc:
+    """One rendered document: its text, the line of its object in the source file, the
+    display path of the kustomization folder that built it ("" for a chart) and the
+    object's (kind, namespace, name)."""
 
-    docs: list[tuple[str, int]] = field(default_factory=list)
+    text: str
+    anchor: int
+    built_by: str = ""
+    ident: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+@dataclass
+class Rendered:
+    """Documents rendered for one source file."""
+
+    docs: list[RenderedDoc] = field(default_factory=list)
+
+    def overlays(self) -> list[str]:
+        """For each document, the kustomization folder its object is told apart by: the one
+        that built it when other kustomizations build the same object from this file (a base
+        of several overlays: one object per overlay), else ""."""
+        builders: dict[tuple[str | None, str | None, str | None], set[str]] = {}
+        for d in self.docs:
+            builders.setdefault(d.ident, set()).add(d.built_by)
+        return [d.built_by if len(builders[d.ident]) > 1 else "" for d in self.docs]
 
 
 @dataclass
@@ -456,17 +477,23 @@ class _Planner:
             self.texts[file] = data.decode("utf-8", errors="replace") if data is not None else ""
         return self.texts[file]
 
-    def add(self, file: Path, doc: str) -> None:
+    def add(self, file: Path, doc: str, built_by: str = "") -> None:
+        """`doc`, rendered from `file` (by the kustomization folder `built_by`, or a chart)."""
         display = display_path(file, self.cwd)
         try:
             first = next(iter(load_documents(doc)), None)
         except YamlError:
             first = None
         kind, name = kind_and_name(first) if isinstance(first, YMap) else (None, None)
+        meta = first.get("metadata") if isinstance(first, YMap) else None
+        ns = meta.get("namespace") if isinstance(meta, YMap) else None
         rendered = self.plan.sources.setdefault(display, Rendered())
         self.plan.paths[display] = file
-        if all(d != doc for d, _ in rendered.docs):  # a base rendered by two overlays: once
-            rendered.docs.append((doc, anchor_line(self.source_text(file), kind, name)))
+        # a base built by two overlays is two objects (two deployments), each named by its overlay
+        if all(d.text != doc or d.built_by != built_by for d in rendered.docs):
+            anchor = anchor_line(self.source_text(file), kind, name)
+            ident = (kind, ns if isinstance(ns, str) else None, name)
+            rendered.docs.append(RenderedDoc(doc, anchor, built_by, ident))
 
     def charts(self, charts: list[Path]) -> None:
         helm = shutil.which("helm")
@@ -511,8 +538,10 @@ class _Planner:
                 self.plan.skipped.append((display_path(k.file, self.cwd), f"kustomization not built: {built}"))
                 self.consumed.add(k.file)  # its one skip entry: not parsed again as a file
                 continue
+            # the folder as the checked tree names it (the same from any working folder)
+            folder = Path(os.path.relpath(k.file.parent.resolve(), self.root_of(k.file))).as_posix()
             for doc, origin in built:
-                self.add(Path(origin) if origin else k.file, doc)
+                self.add(Path(origin) if origin else k.file, doc, folder)
             self.consumed |= set(_resources(k, ks))
 
     def finish(self) -> RenderPlan:
@@ -570,6 +599,7 @@ class RenderedBatch:
     candidates: list[Candidate] = field(default_factory=list)
     contents: dict[str, tuple[bytes | None, str | None]] = field(default_factory=dict)
     maps: list[tuple[str, _LineMap]] = field(default_factory=list)  # (source text, line map) per candidate
+    overlays: list[list[str]] = field(default_factory=list)  # per candidate, per document: Rendered.overlays
 
 
 def rendered_batch(plan: RenderPlan) -> RenderedBatch:
@@ -582,8 +612,8 @@ def rendered_batch(plan: RenderPlan) -> RenderedBatch:
         starts: list[int] = []
         chunks: list[str] = []
         line = 1
-        for doc, _anchor in rendered.docs:
-            body = doc.strip("\n") + "\n"
+        for doc in rendered.docs:
+            body = doc.text.strip("\n") + "\n"
             starts.append(line)
             chunks.append(body)
             line += body.count("\n") + 1
@@ -591,7 +621,8 @@ def rendered_batch(plan: RenderPlan) -> RenderedBatch:
         key = f"{plan.paths[display]}\0"
         batch.candidates.append(Candidate(Path(key), display))
         batch.contents[key] = (text.encode("utf-8"), None)
-        batch.maps.append((source, _LineMap(text, source, starts, [a for _, a in rendered.docs])))
+        batch.maps.append((source, _LineMap(text, source, starts, [d.anchor for d in rendered.docs])))
+        batch.overlays.append(rendered.overlays())
     return batch
 
 
@@ -599,13 +630,21 @@ def finish_rendered(results: Sequence[FileResult], batch: RenderedBatch) -> list
     """The parse results of `batch`'s candidates (in its order) with every span moved to the
     source file's lines, and the source file's suppressions and text."""
     out: list[FileResult] = []
-    for fr, (source, fix) in zip(results, batch.maps):
+    for fr, (source, fix), overlays in zip(results, batch.maps, batch.overlays):
         parsed = fr.output
-        parsed.objects = [remap_spans(o, fix.span) for o in parsed.objects]
+        parsed.objects = [remap_spans(_named_by_overlay(o, fix, overlays), fix.span) for o in parsed.objects]
         for prob in parsed.problems:
             prob.line, prob.column = fix.line(prob.line), 1
         out.append(FileResult(fr.path, parsed, parse_suppressions(source), source))
     return out
+
+
+def _named_by_overlay(obj: ModelObject, fix: _LineMap, overlays: list[str]) -> ModelObject:
+    """`obj` (at its line in the rendered text) with the overlay of its document, if it has one."""
+    if "via" not in type(obj).model_fields:
+        return obj
+    via = overlays[fix.document(obj.span.line)] if overlays else ""
+    return obj.model_copy(update={"via": via}) if via else obj
 
 
 class _LineMap:
@@ -618,8 +657,12 @@ class _LineMap:
         self.starts = starts
         self.anchors = anchors
 
+    def document(self, n: int) -> int:
+        """The index of the document that holds line `n` of the rendered text."""
+        return max((i for i, s in enumerate(self.starts) if s <= n), default=0)
+
     def line(self, n: int) -> int:
-        j = max((i for i, s in enumerate(self.starts) if s <= n), default=0)
+        j = self.document(n)
         anchor = self.anchors[j] if self.anchors else 1
         text = self.rendered[n - 1] if 1 <= n <= len(self.rendered) else ""
         m = re.match(r"\s*(?:-\s+)?([\w.-]+):", text)
