@@ -5,7 +5,10 @@ A folder with ``Chart.yaml`` is rendered with ``helm template``, a folder with
 object is parsed under the path of the file it came from (Helm's ``# Source:`` comments,
 Kustomize's ``config.kubernetes.io/origin`` annotations) at the line of its ``kind:`` there,
 or of the key a finding names when the file has it. The files a render used (templates,
-values files, patches, resources) are not linted on their own.
+values files, patches, resources) are not linted on their own. An object that several top-level
+kustomizations build from one file (a base of overlays) is one object per build, each named
+by its kustomization folder (``Deployment default/x (kustomize overlay overlays/prod)``): two
+overlays are two deployments, listed and counted apart.
 
 What runs here runs on untrusted pull requests next to CI secrets (docs/security.md):
 
