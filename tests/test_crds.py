@@ -223,3 +223,20 @@ def test_llm_inference_service_is_an_llm_server_by_kind():
     w = _one("l.yaml", text)
     assert (w.role, w.gpu_count, w.model_ref) == ("serving", 1, "hf://Qwen/Qwen2.5-7B-Instruct")
     assert llm_engine(w) == "KServe LLMInferenceService"
+
+
+def test_a_model_server_named_for_agentic_serving_is_not_an_agent_worker(run_check):
+    manifest = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: agentic-serving-gpu-vllm-decode}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.10.0
+          volumeMounts: [{name: scratch, mountPath: /scratch}]
+      volumes: [{name: scratch, emptyDir: {}}]
+"""
+    assert not [f for f in run_check({"d.yaml": manifest}).findings if f.code == "AIL206"]

@@ -265,6 +265,10 @@ def agent_reason(w: Workload) -> str | None:
         return None
     if w.group in AGENT_GROUPS:
         return f"kind {w.kind} ({w.group})"
+    if llm_engine(w) is not None:
+        # a model server named for what it serves ("agentic-serving-gpu-vllm-decode") keeps no
+        # agent's scratch data: name tokens do not make it an agent worker
+        return None
     texts: list[tuple[str, str]] = [("name", w.name)]
     for key in ("app", "app.kubernetes.io/name", "app.kubernetes.io/component", "component", "role"):
         if w.labels.get(key):
