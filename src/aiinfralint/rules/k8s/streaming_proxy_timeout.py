@@ -447,20 +447,24 @@ def _problems(ing: Ingress, ctrl: str, threshold: float) -> Problems | None:
     return _alb_problems(ing, threshold)
 
 
+def _read_timeout(
+    key: str, read: float | None, threshold: float, controller: str
+) -> tuple[list[str], float | None, tuple[str, ...], list[str]]:
+    """An nginx controller's proxy-read-timeout (60 s when the annotation is absent), if too short."""
+    if read is not None and read >= threshold:
+        return [], None, (), []
+    timeout = read if read is not None else 60.0
+    part = f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}"
+    span = (f"annotations.{key}",) if read is not None else ()
+    return [part], timeout, span, [f"{controller} proxy-read-timeout {timeout:g} s: {_CUT}"]
+
+
 def _nginx_problems(ing: Ingress, threshold: float) -> Problems | None:
     ann = ing.annotations
     key = NGINX + "proxy-read-timeout"
     read = _seconds(ann.get(key))
     buffering = (ann.get(NGINX + "proxy-buffering") or "").lower() == "on"
-    parts: list[str] = []
-    assumptions: list[str] = []
-    timeout: float | None = None
-    span: tuple[str, ...] = ()
-    if read is None or read < threshold:
-        timeout = read if read is not None else 60.0
-        parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
-        assumptions.append(f"ingress-nginx proxy-read-timeout {timeout:g} s: {_CUT}")
-        span = (f"annotations.{key}",) if read is not None else ()
+    parts, timeout, span, assumptions = _read_timeout(key, read, threshold, "ingress-nginx")
     if buffering:
         parts.append('proxy-buffering "on"')
         assumptions.append("proxy-buffering on: Server-Sent Events are held until a proxy buffer fills")
@@ -478,15 +482,7 @@ def _nginx_inc_problems(ing: Ingress, threshold: float) -> Problems | None:
     read = _seconds(ann.get(key))
     buf_val = ann.get(NGINX_INC + "proxy-buffering")
     buffering = buf_val is None or buf_val.strip().lower() not in ("false", "off", "no")
-    parts: list[str] = []
-    assumptions: list[str] = []
-    timeout: float | None = None
-    span: tuple[str, ...] = ()
-    if read is None or read < threshold:
-        timeout = read if read is not None else 60.0
-        parts.append(f"proxy-read-timeout {timeout:g} s{' (default: annotation absent)' if read is None else ''}")
-        assumptions.append(f"NGINX Ingress Controller proxy-read-timeout {timeout:g} s: {_CUT}")
-        span = (f"annotations.{key}",) if read is not None else ()
+    parts, timeout, span, assumptions = _read_timeout(key, read, threshold, "NGINX Ingress Controller")
     if buffering:
         parts.append("proxy buffering on" + (" (the controller's default)" if buf_val is None else ""))
         assumptions.append("proxy buffering on: Server-Sent Events are held until a proxy buffer fills")
