@@ -452,20 +452,8 @@ class Estimator:
                 f"{' in ' + price_region if price_region else ''} for {n} × {inst_gpu or 'GPU'}"
                 f" = {fmt_usd(per_gpu)}/GPU-hour; " + _share(count, n, ikey)
             )
-            if region and price_region and names.region_key(region) != price_region:
-                basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
-            priced = PriceLookup(
-                usd_per_hour=per_gpu * count,
-                basis="; ".join([*notes, basis]),
-                source=insts.cite(ikey),
-                table_version=insts.version,
-                as_of=insts.as_of,
-                gpu=gpu_key,
-                count=count,
-                usd_per_gpu_hour=per_gpu,
-                instance_type=ikey,
-                provider=row.get("provider"),
-                price_region=price_region,
+            priced = self._instance_lookup(
+                ikey, per_gpu, count, basis, notes, region, price_region, gpu_key, row.get("provider")
             )
             return priced, gpu_key, provider
         if price is None:
@@ -505,6 +493,24 @@ class Estimator:
             f"{' in ' + price_region if price_region else ''} ÷ {n} GPU{'s' if n != 1 else ''}"
             f" = {fmt_usd(per_gpu)}/GPU-hour"
         )
+        return self._instance_lookup(
+            ikey, per_gpu, count, basis, notes, region, price_region, gpu_key, names.provider_key(provider)
+        )
+
+    def _instance_lookup(
+        self,
+        ikey: str,
+        per_gpu: Decimal,
+        count: int,
+        basis: str,
+        notes: list[str],
+        region: str | None,
+        price_region: str | None,
+        gpu_key: str | None,
+        provider: Any,
+    ) -> PriceLookup:
+        """A GPU price read from instance row `ikey`, saying when another region's price stood in."""
+        insts = self.table("instances")
         if region and price_region and names.region_key(region) != price_region:
             basis += f"; no price listed for {names.region_key(region)}, {price_region} price used"
         return PriceLookup(
@@ -517,7 +523,7 @@ class Estimator:
             count=count,
             usd_per_gpu_hour=per_gpu,
             instance_type=ikey,
-            provider=names.provider_key(provider),
+            provider=provider,
             price_region=price_region,
         )
 
