@@ -79,6 +79,37 @@ class Impact(BaseModel):
         )
 
 
+class TextEdit(BaseModel):
+    """Replace the text between two positions of a file (1-based lines and columns, end exclusive).
+
+    An insertion has equal start and end. Columns count characters of the decoded line.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+class Fix(BaseModel):
+    """A mechanical repair of a finding: edits to one file.
+
+    ``safety`` is "safe" (applied by ``--fix``: it changes nothing a user relies on) or
+    "unsafe" (only with ``--unsafe-fixes``: it changes behaviour or cost, said in
+    ``description``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    description: str
+    safety: Literal["safe", "unsafe"] = "safe"
+    path: str
+    edits: tuple[TextEdit, ...] = ()
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -94,6 +125,8 @@ class Finding(BaseModel):
     key: str = ""
     object_ignore: frozenset[str] = frozenset()
     fingerprint: str = ""
+    # the mechanical repair, when there is one (resolved to text edits before reporting)
+    fix: Fix | None = None
 
     @property
     def path(self) -> str:
