@@ -77,6 +77,9 @@ class RunResult:
     rules: list[type[Rule]]
     # the estimate defaults the rules relied on (listed once at the end of a report)
     defaults_used: tuple[DefaultUsed, ...] = ()
+    # --fix: findings repaired in place by this run, and those only --unsafe-fixes would repair
+    fixes_applied: int = 0
+    unsafe_fixes_available: int = 0
 
     @property
     def files_checked(self) -> int:
