@@ -95,6 +95,13 @@ def _add_check(c: argparse.ArgumentParser) -> None:
     c.add_argument("--stdin-filename", default=None, help="name to use for input read from stdin")
     _add_check_output(c)
     _add_check_gate(c)
+    c.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report what remains")
+    c.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff-fixes, also fixes that change behaviour"
+    )
+    c.add_argument(
+        "--diff-fixes", action="store_true", help="print the fixes as unified diffs and write nothing (exit 1 if any)"
+    )
 
 
 def _add_check_output(c: argparse.ArgumentParser) -> None:
@@ -225,7 +232,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     _check_today()
     _check_streams(args.output, args.output_format)
     replay = None
-    if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline):
+    fixing = args.fix or args.diff_fixes
+    if fixing and (paths == ["-"] or args.diff):
+        flag, other = ("--fix" if args.fix else "--diff-fixes"), ("--diff" if args.diff else "stdin")
+        raise UsageError(f"{flag} works on files in place: not with {other}")
+    if paths != ["-"] and not (args.no_cache or args.diff or args.baseline or args.write_baseline or fixing):
         # an identical earlier run: replay its report before importing the model or any rule
         from aiinfralint.cache.replay import CheckRequest, Replay  # lazy: ~28 ms that --version and rules never need
 
@@ -293,6 +304,10 @@ def _check_run(
     # judged after the run, which imports every rule while its workers parse; an unknown
     # selector still fails the command (exit code 2) before anything is reported
     _validate_selectors([*(args.select or []), *args.ignore, *config.select, *config.ignore], config)
+    if args.diff_fixes:
+        return _diff_fixes(args, cwd, result)
+    if args.fix:
+        result = _fix(args, cwd, paths, config, result, baseline_file if gated else None)
     writes = _render(args, result, fmt, to_tty, cwd, extra_outputs, gated=gated)
     _perform(writes)
     code = _exit_code(args, args.fail_on or config.fail_on, result)
@@ -341,6 +356,38 @@ def _execute(
     return run_gate(
         options, diff_base=args.diff, baseline=baseline_file, write_baseline=args.write_baseline, fail_on=args.fail_on
     )
+
+
+def _diff_fixes(args: argparse.Namespace, cwd: Path, result: RunResult) -> int:
+    """--diff-fixes: the fixes as unified diffs on stdout, nothing written; 1 when there is one."""
+    from aiinfralint.pipeline.fix import apply_fixes  # lazy: ruamel.yaml (~30 ms), only for the fix options
+
+    applied = apply_fixes(result.findings, result.fix_digests, cwd, unsafe=args.unsafe_fixes, write=False)
+    _report_refused(applied.refused)
+    _perform([("-", "".join(applied.diffs))] if applied.diffs else [])
+    sys.stderr.write(f"{applied.fixed} fixable\n" if applied.fixed else "nothing to fix\n")
+    return 1 if applied.fixed else 0
+
+
+def _fix(
+    args: argparse.Namespace, cwd: Path, paths: list[str], config: Config, result: RunResult, baseline: str | None
+) -> RunResult:
+    """--fix: apply the fixes, then check again so the report shows what remains."""
+    from aiinfralint.pipeline.fix import apply_fixes, chosen  # lazy: ruamel.yaml (~30 ms), as above
+
+    applied = apply_fixes(result.findings, result.fix_digests, cwd, unsafe=args.unsafe_fixes, write=True)
+    _report_refused(applied.refused)
+    if applied.written:
+        result = _execute(args, cwd, paths, config, None, None, None, baseline)
+    result.fixes_applied = applied.fixed
+    if not args.unsafe_fixes:
+        result.unsafe_fixes_available = len(chosen(result.findings, True)) - len(chosen(result.findings, False))
+    return result
+
+
+def _report_refused(refused: Sequence[tuple[str, str]]) -> None:
+    for path, why in refused:
+        sys.stderr.write(f"aiinfralint: not fixed: {path}: {why}\n")
 
 
 def _render(

@@ -388,6 +388,26 @@ class HelmConfig(_Section):
         return value
 
 
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+
+
+def _quantity_check(value: Any) -> str:
+    text = _text_check(value)
+    if not _QUANTITY.match(text) or not Decimal(re.sub(r"[A-Za-z]+$", "", text)):
+        raise _Problem(f'must be a positive Kubernetes quantity such as "10Gi", got {show(value)}')
+    return text
+
+
+class FixConfig(_Section):
+    """`[fix]`: the values `check --fix` writes."""
+
+    # the sizeLimit an AIL206 fix gives an agent's scratch emptyDir
+    scratch_size_limit: Annotated[str, BeforeValidator(_quantity_check)] = "10Gi"
+    # seconds an AIL205 fix sets on the proxy in front of a streaming LLM server (default: the
+    # rule's own min-timeout-seconds, so the fixed route is exactly long enough not to be reported)
+    streaming_timeout: float | None = Field(default=None, gt=0, le=366 * 86_400, allow_inf_nan=False)
+
+
 # --- rule options --------------------------------------------------------------------------
 
 
@@ -440,6 +460,7 @@ class Config(_Section):
     prompt: PromptConfig = Field(default_factory=PromptConfig.model_construct)
     cluster: ClusterConfig = Field(default_factory=ClusterConfig.model_construct)
     helm: HelmConfig = Field(default_factory=HelmConfig.model_construct)
+    fix: FixConfig = Field(default_factory=FixConfig.model_construct)
     # baseline file (relative to the config file) applied like --baseline
     baseline: Text | None = None
     source: str | None = Field(default=None, exclude=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiinfralint.config import Config
 from aiinfralint.estimate.tables import TABLE_NAMES, load_table
+from aiinfralint.fixes.registry import has_fixer
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import DefaultUsed, Finding
 from aiinfralint.model.project import Project
@@ -80,6 +81,8 @@ class RunResult:
     # --fix: findings repaired in place by this run, and those only --unsafe-fixes would repair
     fixes_applied: int = 0
     unsafe_fixes_available: int = 0
+    # sha256 of the text each fixable file had when read, by path: --fix leaves a changed file alone
+    fix_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def files_checked(self) -> int:
@@ -244,17 +247,26 @@ def run(options: RunOptions) -> RunResult:
     except Exception as exc:
         raise RuleError("the suppression rules AIL001/AIL002", exc) from exc
     done.active.sort(key=Finding.sort_key)
+    digests: dict[str, str] = {}
+    if any(has_fixer(f.code) for f in done.active):
+        # lazy: ruamel.yaml (~30 ms), which only a run with a fixable finding needs
+        from aiinfralint.pipeline.fix import attach_fixes
+
+        digests = attach_fixes(done.active, results, config)
     _keep_quoted_lines(results, done.active + done.suppressed)
     skipped.sort()
     used = ctx.estimator.defaults_used() if ctx.estimator_built else ()
-    return RunResult(done.active, done.suppressed, skipped, results, project, rules, used)
+    return RunResult(done.active, done.suppressed, skipped, results, project, rules, used, fix_digests=digests)
 
 
 def _keep_quoted_lines(results: Sequence[FileResult], findings: Sequence[Finding]) -> None:
-    """Each file keeps the lines its findings point at, not its whole text (memory)."""
+    """Each file keeps the lines its findings point at (and the lines their fixes edit), not its whole
+    text (memory)."""
     wanted: dict[str, set[int]] = {}
     for f in findings:
         wanted.setdefault(f.span.path, set()).add(f.span.line)
+        if f.fix is not None:
+            wanted[f.span.path].update(n for e in f.fix.edits for n in range(e.start_line, e.end_line + 1))
     for fr in results:
         fr.quote_lines(wanted.get(fr.path, set()))
 

@@ -199,10 +199,23 @@ def _how_to_change(key: str) -> str:
     )
 
 
+def _fix_lines(result: RunResult) -> list[str]:
+    """How many findings --fix repaired, or could repair (safe fixes; unsafe ones need --unsafe-fixes)."""
+    more = result.unsafe_fixes_available
+    if result.fixes_applied:
+        return [f"{result.fixes_applied} fixed" + (f" ({more} more with --unsafe-fixes)" if more else "")]
+    safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety == "safe")
+    unsafe = sum(1 for f in result.findings if f.fix is not None and f.fix.safety == "unsafe")
+    if safe:
+        return [f"{safe} fixable with --fix" + (f" ({unsafe} more with --unsafe-fixes)" if unsafe else "")]
+    return [f"{unsafe} fixable with --fix --unsafe-fixes"] if unsafe else []
+
+
 def _tail(w: _Writer) -> str:
     """The totals, skipped files and the defaults the estimates used."""
     result, options, s = w.result, w.options, w.s
     lines = totals_lines(result, s)
+    lines.extend(s(line, "dim") for line in _fix_lines(result))
     if options.show_skipped and result.skipped:
         lines.append(s("skipped", "bold"))
         lines.extend(f"  {printable(p)}: {s(printable(r), 'dim')}" for p, r in result.skipped)
