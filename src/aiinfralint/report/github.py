@@ -7,7 +7,8 @@ expects: ``%``, ``\\r`` and ``\\n`` everywhere, and also ``:`` and ``,`` in prop
 no name can end a command or start another. The gate summary lines that follow the
 annotations carry input text too (prompt names, paths, messages of fixed findings); they are
 printed with workflow commands stopped around them. File paths are relative to the
-repository root (the runner's workspace).
+repository root (the runner's workspace). A finding with a mechanical repair ends with the
+command that applies it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from aiinfralint.pipeline.engine import RunResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+FIXABLE = {
+    "safe": "Fixable with `aiinfralint check --fix`.",
+    "unsafe": "Fixable with `aiinfralint check --fix --unsafe-fixes` (changes behaviour or cost).",
+}
 
 
 escape_data = gh_data
@@ -63,6 +68,8 @@ def annotation(f: Finding, options: ReportOptions) -> str:
         body.append(extra)
     if f.remediation and not options.quiet:
         body.append(f"Fix: {printable(f.remediation)}")
+    if f.fix is not None:
+        body.append(FIXABLE[f.fix.safety])
     return f"::{COMMANDS[f.severity]} {','.join(props)}::{gh_data(chr(10).join(body))}"
 
 

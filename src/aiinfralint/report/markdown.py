@@ -7,17 +7,25 @@ Markdown punctuation backslash-escaped, ``& < >`` as entities, mentions, issue r
 emoji codes and links broken with a zero-width space; paths and refs as code spans), so a
 hostile manifest cannot inject markup, images, links or notifications into the comment.
 The first line is a hidden marker a workflow can use to update its comment in place.
+
+A safe fix shows as a GitHub ``suggestion`` block: the whole lines its edits touch, as read
+for this run, with the edits applied, in a fence longer than any run of backticks inside.
+When one of those lines was not kept, or a line holds a control or bidirectional character
+(a suggestion must be literal), the fix shows as a ``diff`` block instead, never as a wrong
+suggestion. Unsafe fixes are counted, not suggested.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from aiinfralint.model.finding import Finding
+from aiinfralint.model.finding import Finding, Fix
 from aiinfralint.report.base import ReportOptions, totals
-from aiinfralint.report.escape import md_code, md_text
+from aiinfralint.report.escape import md_code, md_text, printable
 from aiinfralint.report.gate import config_change_lines, gate_of, signed, signed_usd, spend_markdown
 from aiinfralint.report.sarif import repo_relative
 from aiinfralint.tokens import encoding_name
@@ -28,6 +36,8 @@ if TYPE_CHECKING:
 
 MARKER = "<!-- aiinfralint-report -->"
 MAX_ROWS = 100
+MAX_SUGGESTIONS = 20
+_BACKTICKS = re.compile(r"`+")
 
 
 def cell(value: object) -> str:
@@ -121,6 +131,106 @@ def _assumptions(findings: list[Finding]) -> list[str]:
     return out
 
 
+# --- fixes: safe ones as GitHub suggestion blocks ---------------------------------------------
+
+
+def _covered(fix: Fix) -> tuple[int, int]:
+    """The whole lines a fix's edits touch (first, last), both inclusive."""
+    return min(e.start_line for e in fix.edits), max(e.end_line for e in fix.edits)
+
+
+def _plain(text: str) -> bool:
+    """True when `text` (one line) shows as it is: no control or reordering character."""
+    return printable(text) == text
+
+
+def _offset(lines: list[str], first: int, line: int, column: int) -> int | None:
+    """The character offset of (line, column) in ``lines`` joined with newlines (None: outside)."""
+    i = line - first
+    if not 0 <= i < len(lines) or not 1 <= column <= len(lines[i]) + 1:
+        return None
+    return sum(len(s) + 1 for s in lines[:i]) + column - 1
+
+
+def applied(fix: Fix, first: int, lines: list[str]) -> list[str] | None:
+    """`lines` (numbered from `first`) with the fix's edits applied; None if an edit falls
+    outside them or two edits overlap."""
+    text = "\n".join(lines) + "\n"
+    spans = []
+    for e in fix.edits:
+        start, end = (
+            _offset(lines, first, e.start_line, e.start_column),
+            _offset(lines, first, e.end_line, e.end_column),
+        )
+        if start is None or end is None or end < start:
+            return None
+        spans.append((start, end, e.text))
+    spans.sort()
+    for (_, end, _), (start, _, _) in pairwise(spans):
+        if start < end:
+            return None
+    for start, end, new in reversed(spans):
+        text = text[:start] + new + text[end:]
+    return text[:-1].split("\n") if text.endswith("\n") else None
+
+
+def _fenced(info: str, body: list[str]) -> list[str]:
+    """A fenced code block longer than any run of backticks in `body`, so none can close it."""
+    longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{info}", *body, fence]
+
+
+def _source_lines(result: RunResult, path: str, first: int, last: int) -> list[str] | None:
+    """Lines `first`..`last` of `path` as read for this run, or None if one was not kept."""
+    fr = next((fr for fr in result.files if fr.path == path), None)
+    if fr is None:
+        return None
+    lines = [fr.line(n) for n in range(first, last + 1)]
+    return None if any(line is None for line in lines) else [line for line in lines if line is not None]
+
+
+def fix_block(fix: Fix, old: list[str] | None, first: int) -> list[str]:
+    """A safe fix as a suggestion replacing whole lines `old` (numbered from `first`), or, when
+    the lines are unknown or cannot be shown literally, as a diff block of the edits."""
+    new = applied(fix, first, old) if old is not None else None
+    if old is not None and new is not None:
+        if all(_plain(line) for line in (*old, *new)):
+            return _fenced("suggestion", new)
+        hunk = [f"@@ -{first},{len(old)} +{first},{len(new)} @@"]
+        return _fenced("diff", hunk + [f"-{printable(s)}" for s in old] + [f"+{printable(s)}" for s in new])
+    body: list[str] = []
+    for e in fix.edits:
+        body.append(f"@@ line {e.start_line} column {e.start_column} to line {e.end_line} column {e.end_column} @@")
+        body += [f"+{printable(s)}" for s in e.text.split("\n")[: -1 if e.text.endswith("\n") else None]]
+    return _fenced("diff", body)
+
+
+def fixes_section(result: RunResult, findings: list[Finding], options: ReportOptions) -> list[str]:
+    safe = [(f.code, f.fix) for f in findings if f.fix is not None and f.fix.safety == "safe" and f.fix.edits]
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.safety == "unsafe")
+    if not safe and not unsafe:
+        return []
+    out = ["### Suggested fixes", ""]
+    if safe:
+        out += [f"{len(safe)} finding(s) have a safe fix; `aiinfralint check --fix` applies them all.", ""]
+    for code, fix in safe[:MAX_SUGGESTIONS]:
+        first, last = _covered(fix)
+        path = repo_relative(fix.path, options.cwd) or fix.path
+        where = f"{path}:{first}" if first == last else f"{path}:{first}-{last}"
+        out += [f"**{md_text(code)}** {md_code(where, table=False)}: {cell(fix.description)}", ""]
+        out += [*fix_block(fix, _source_lines(result, fix.path, first, last), first), ""]
+    if len(safe) > MAX_SUGGESTIONS:
+        out += [f"…and {len(safe) - MAX_SUGGESTIONS} more safe fix(es).", ""]
+    if unsafe:
+        out += [
+            f"{unsafe} finding(s) have an unsafe fix (it changes behaviour or cost): "
+            "`aiinfralint check --fix --unsafe-fixes` applies them.",
+            "",
+        ]
+    return out
+
+
 def render(result: RunResult, options: ReportOptions) -> str:
     gate = gate_of(result)
     diff = gate.diff if gate is not None else None
@@ -158,6 +268,7 @@ def render(result: RunResult, options: ReportOptions) -> str:
             else "This change adds no findings, but it changes the configuration (see above).",
             "",
         ]
+    out += fixes_section(result, findings, options)
     if diff is not None and diff.fixed:
         out += [f"<details><summary>Fixed by this change ({len(diff.fixed)})</summary>", ""]
         out += findings_table(diff.fixed, options)

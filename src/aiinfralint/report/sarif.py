@@ -8,6 +8,13 @@ entry built from code, path, object and problem key, never the line number, so a
 finding keeps its identity when lines move above it. Message text escapes ``[``, ``]`` and
 ``\\`` (SARIF reads ``[text](target)`` in a plain-text message as a link); a file name with
 undecodable bytes is percent-encoded from its bytes in the URI and written ``\\xNN`` elsewhere.
+
+A finding with a mechanical repair carries it in ``fixes`` (SARIF 3.55-3.57): one
+``artifactChange`` for the file, one ``replacement`` per edit, its ``deletedRegion`` in the
+run's ``columnKind`` (``unicodeCodePoints``: the edits' character columns as they are, 1-based,
+end exclusive; an insertion is an empty region). Unsafe fixes (those only ``--unsafe-fixes``
+applies: they change behaviour or cost) are included too, their description starting with
+``unsafe:``, so a viewer that offers fixes shows what applying one means.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aiinfralint.docs import help_uri, render_rule
-from aiinfralint.model.finding import Finding, Severity
+from aiinfralint.model.finding import Finding, Fix, Severity
 from aiinfralint.report.base import ReportOptions, impact_dict, summary_dict
 from aiinfralint.report.escape import json_text, path_bytes, sarif_message
 from aiinfralint.report.gate import diff_summary, gate_summary
@@ -90,23 +97,53 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
     }
 
 
-def _location(f: Finding, cwd: Path) -> dict[str, Any] | None:
-    uri = repo_relative(f.span.path, cwd)
+def _artifact(path: str, cwd: Path) -> dict[str, Any] | None:
+    """The artifactLocation of a file (None for a pseudo path such as ``<engine>``)."""
+    uri = repo_relative(path, cwd)
     if uri is None:
+        return None
+    if uri.startswith("/"):  # outside the repository: an absolute file URI, no base
+        return {"uri": Path(uri).as_uri()}
+    return {"uri": quote(path_bytes(uri), safe="/:@-._~"), "uriBaseId": SRCROOT}
+
+
+def _location(f: Finding, cwd: Path) -> dict[str, Any] | None:
+    artifact = _artifact(f.span.path, cwd)
+    if artifact is None:
         return None
     region: dict[str, Any] = {"startLine": max(1, f.span.line), "startColumn": max(1, f.span.column)}
     if f.span.end_line is not None and f.span.end_line >= region["startLine"]:
         region["endLine"] = f.span.end_line
-    if uri.startswith("/"):  # outside the repository: an absolute file URI, no base
-        artifact: dict[str, Any] = {"uri": Path(uri).as_uri()}
-    else:
-        artifact = {"uri": quote(path_bytes(uri), safe="/:@-._~"), "uriBaseId": SRCROOT}
     loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact, "region": region}}
     if f.logical_location:
         loc["logicalLocations"] = [
             {"name": f.logical_location, "fullyQualifiedName": f.logical_location, "kind": "resource"}
         ]
     return loc
+
+
+def fix_entry(fix: Fix, cwd: Path) -> dict[str, Any] | None:
+    """A SARIF ``fix`` object, or None when it has no edit or names no real file."""
+    artifact = _artifact(fix.path, cwd)
+    if artifact is None or not fix.edits:
+        return None
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.start_line,
+                "startColumn": e.start_column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+            },
+            "insertedContent": {"text": e.text},
+        }
+        for e in fix.edits
+    ]
+    description = fix.description if fix.safety == "safe" else f"unsafe: {fix.description}"
+    return {
+        "description": {"text": sarif_message(description)},
+        "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}],
+    }
 
 
 def result_entry(f: Finding, index: int, cwd: Path) -> dict[str, Any]:
@@ -130,6 +167,9 @@ def result_entry(f: Finding, index: int, cwd: Path) -> dict[str, Any]:
     loc = _location(f, cwd)
     if loc is not None:
         entry["locations"] = [loc]
+    fix = fix_entry(f.fix, cwd) if f.fix is not None else None
+    if fix is not None:
+        entry["fixes"] = [fix]
     return entry
 
 
