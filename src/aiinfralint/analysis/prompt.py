@@ -269,25 +269,35 @@ def _breaks_cache(seg: Segment) -> bool:
     return rate is None or rate.every_call
 
 
-def cache_loss(ctx: Context, t: PromptTemplate, first: int, stop: int, what: str) -> tuple[Impact, int]:
+def cache_loss(
+    ctx: Context, t: PromptTemplate, first: int, stop: int, what: str, history: int = 0
+) -> tuple[Impact, int]:
     """The monthly stake of the value at segment `first`: the extra cache misses it causes × the
-    static tokens between it and `stop`, at the prompt's provider's prices; no $ when the provider
-    would not cache the prefix anyway. Returns the impact and the lost token count.
+    static tokens between it and `stop` (plus `history` tokens of an agent loop's conversation
+    that follow the prompt and miss with it), at the prompt's provider's prices; no $ when the
+    provider would not cache the prefix anyway. Returns the impact and the lost token count.
 
     Token counts are differences of counts of the prompt from its start, so they add up to the
     inventory's figure for the same prompt (BPE merges across a boundary would not).
     """
     est = estimator(ctx)
     bill, spend = prompt_spend(t, ctx.config, est)
-    lost = max(0, count_tokens(t.static_text(0, stop)).tokens - count_tokens(t.static_text(0, first)).tokens)
+    static = max(0, count_tokens(t.static_text(0, stop)).tokens - count_tokens(t.static_text(0, first)).tokens)
+    lost = static + history
     seg = t.segments[first]
     rate = change_rate(seg) or ChangeRate(PER_REQUEST, "volatility unknown: assumed to change on every call")
     first_notes = [
-        f"{what}: {lost:,} of the prompt's {bill.prefix.describe()} in its static prefix",
+        f"{what}: {static:,} of the prompt's {bill.prefix.describe()} in its static prefix",
         bill.choice.assumption(),
         bill.calls_note,
         f"changes {rate.case}: {rate.why}",
     ]
+    if history:
+        first_notes.insert(
+            1,
+            f"agent loop ({t.agent_loop}): the conversation history after the prompt, {history:,} tokens a step "
+            "(assumed; rule option agent-history-tokens), misses with it",
+        )
     if spend.usd_per_month is not None:
         first_notes.append(
             f"the prompt's whole prefix spend is {fmt_usd(spend.usd_per_month)}/month (`aiinfralint cost`)"

@@ -63,6 +63,9 @@ class Segment(BaseModel):
     volatility_reason: str | None = None
     # why the rendered text can differ between calls with the same data
     nondeterministic: str | None = None
+    # a slot standing for text the reader could not read (a template imported from a module
+    # that is not checked, a value from configuration): why; its length is unknown
+    unresolved: str | None = None
 
     @property
     def dynamic(self) -> bool:
@@ -100,6 +103,9 @@ class PromptTemplate(ModelObject):
     call: str | None = None
     # the prompt's own static-prefix budget (front matter `token_budget:` or `metadata.token_budget`)
     token_budget: int | None = None
+    # why the prompt is sent again on every step of an agent loop, with the conversation so far
+    # after it ("agent constructor `Agent(instructions=...)`", "messages appended in a loop")
+    agent_loop: str | None = None
     # where a reader finds it when the span's line is not what they read (a notebook's
     # "cell 4, line 3"); shown in messages, kept out of `name` so finding keys stay stable
     location: str | None = None

@@ -6,11 +6,14 @@ from typing import ClassVar
 from pydantic import Field
 
 from aiinfralint.analysis.prompt import cache_loss, change_rate, slot_label, tokens
-from aiinfralint.model.finding import Finding, Severity
-from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate
+from aiinfralint.model.finding import Finding, Impact, Severity
+from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate, Segment
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
 
 DEFAULT_MIN_TOKENS_AFTER = 64
+# conversation and tool-result tokens an agent step re-sends after its system prompt: a stated
+# assumption (no public figure), changed with the rule option agent-history-tokens
+DEFAULT_AGENT_HISTORY_TOKENS = 2000
 DEFAULT_CLASSES = (TIME, IDENTITY, REQUEST, EXPERIMENT)
 
 _POLICY = """\
@@ -95,6 +98,14 @@ class PrefixCacheBuster(Rule):
     `[tool.aiinfralint.traffic] prompts` (by prompt name or path glob), else
     `traffic.calls_per_day` (default 10,000).
 
+    When the text around a volatile value cannot be read (a template imported from a module
+    that is not among the checked files, a template from configuration), the finding says so:
+    "token count unknown", with no $ figure and the reason. When the prompt is the system
+    prompt of an agent loop (an agent constructor, or a message list appended to in a loop),
+    each step re-sends the conversation so far after it, and a value that changes between
+    steps makes that history miss too: it is added to the lost tokens, sized by the rule
+    option `agent-history-tokens` (2,000 tokens a step assumed; no public figure exists).
+
     ## How to fix
     Keep the system prompt byte-identical across calls: move the date, user attributes,
     experiment arms and ids into the last user message (or after the last cache
@@ -136,6 +147,15 @@ class PrefixCacheBuster(Rule):
             list(DEFAULT_CLASSES),
             description=('which volatility classes count; add "locale" or "unknown" to be stricter'),
         )
+        agent_history_tokens: int = Field(
+            DEFAULT_AGENT_HISTORY_TOKENS,
+            ge=0,
+            le=10**9,
+            description=(
+                "tokens of conversation history assumed after the system prompt on each step of an agent loop; "
+                "a volatile value at the top makes them miss the cache too"
+            ),
+        )
 
     options: Options
 
@@ -156,7 +176,10 @@ class PrefixCacheBuster(Rule):
         )
         volatile = [i for i in range(first, stop) if t.segments[i].dynamic]
         lost = tokens(t.static_text(first + 1, stop))
+        unresolved = next((t.segments[i] for i in range(first, end) if t.segments[i].unresolved), None)
         if lost.tokens < minimum:
+            if unresolved is not None:
+                yield self._unknown(t, first, where, unresolved)
             return
         slot = t.segments[first]
         others = [slot_label(t.segments[i]) for i in volatile[1:4]]
@@ -164,12 +187,18 @@ class PrefixCacheBuster(Rule):
         more = len(volatile) - 1 - len(others)
         if more > 0:
             also += f" and {more} more"
-        impact, lost_n = cache_loss(ctx, t, first, stop, "static tokens after the first volatile value")
+        history = self.options.agent_history_tokens if t.agent_loop else 0
+        impact, lost_n = cache_loss(ctx, t, first, stop, "static tokens after the first volatile value", history)
         rate = change_rate(slot)
         when = f"each time it changes ({rate.case})" if rate else "whenever it changes"
+        loop = (
+            f" In an agent loop the conversation after it misses too ({history:,} tokens a step assumed)."
+            if history
+            else ""
+        )
         message = (
-            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost_n:,} of its "
-            f"{impact.tokens:,} static prefix tokens, which miss the provider's prefix cache {when}{also}."
+            f"{t.display_name} interpolates {slot_label(slot)} {where} ahead of {lost_n - history:,} of its "
+            f"{impact.tokens:,} static prefix tokens, which miss the provider's prefix cache {when}{also}.{loop}"
         )
         yield self.finding(
             t,
@@ -179,6 +208,26 @@ class PrefixCacheBuster(Rule):
                 "into the last user message or after the last cache breakpoint. If it must stay in the "
                 "instructions, make it stable (the date without the time, per session rather than per request) "
                 "and put it at the end."
+            ),
+            impact=impact,
+            span=slot.span,
+            key=f"{t.name}:{slot.text}",
+        )
+
+    def _unknown(self, t: PromptTemplate, first: int, where: str, unresolved: Segment) -> Finding:
+        """A volatile value whose surrounding text could not be read: reported, with no count and no $."""
+        slot = t.segments[first]
+        rate = change_rate(slot)
+        why = f"token count unknown: {unresolved.unresolved}"
+        notes = [f"changes {rate.case}: {rate.why}"] if rate else []
+        impact = Impact(assumptions=tuple(notes), unpriced=(Unpriced("usd", f"no $ figure: {why}", why),))
+        return self.finding(
+            t,
+            f"{t.display_name} interpolates {slot_label(slot)} {where}; the static text after it could not be "
+            f"read ({unresolved.unresolved}), so the prefix cache it busts is not counted (token count unknown).",
+            remediation=(
+                "Keep the cached prefix identical on every call: move this value into the last user message or "
+                "after the last cache breakpoint. Check the files that define the prompt's text so its size is counted."
             ),
             impact=impact,
             span=slot.span,
