@@ -13,6 +13,7 @@ from aiinfralint.fixes.base import Fixer
 
 # rule code -> module of `aiinfralint.fixes` whose `fix` function repairs its findings
 FIXERS: dict[str, str] = {
+    "AIL205": "streaming_timeout",
     "AIL206": "agent_scratch_volume",
 }
 

@@ -9,6 +9,7 @@ last entry, before any comment that follows it). Lines are counted by `\\n`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,8 +118,13 @@ def set_entry(src: Source, mapping: MappingNode, key: str, value: str) -> TextEd
 
 def add_entry(src: Source, mapping: MappingNode, key: str, value: str | Entries) -> TextEdit | None:
     """Add `key: value` to `mapping` (a nested mapping when `value` is entries)."""
+    return add_entries(src, mapping, [(key, value)])
+
+
+def add_entries(src: Source, mapping: MappingNode, entries: Sequence[tuple[str, str | Entries]]) -> TextEdit | None:
+    """Add the entries to `mapping`, in one edit, after its last entry."""
     if mapping.flow_style:
-        return _add_flow(src, mapping, key, value)
+        return _add_flow(src, mapping, entries)
     if not mapping.value:
         return None
     first = mapping.value[0][0]
@@ -126,7 +132,8 @@ def add_entry(src: Source, mapping: MappingNode, key: str, value: str | Entries)
     head = src.line(first.start_mark.line)[:indent]
     if head.strip(" -") or "\t" in head:
         return None  # not a plain block indentation
-    return _insert_line(src, _content_end(mapping), _block(src, key, value, indent))
+    text = "".join(_block(src, k, v, indent) for k, v in entries)
+    return _insert_line(src, _content_end(mapping), text)
 
 
 def fill_empty(src: Source, parent: MappingNode, key: str, entries: Entries) -> TextEdit | None:
@@ -155,6 +162,16 @@ def fill_empty(src: Source, parent: MappingNode, key: str, entries: Entries) -> 
     return None
 
 
+def quoted_like(node: ScalarNode, value: str) -> str:
+    """`value` written with the quoting of `node` (plain when that stays one plain string)."""
+    if node.style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    plain_ok = value and not any(c in value for c in ":#{}[]&*!|>'\"%@`") and value.strip() == value
+    if node.style is None and plain_ok:
+        return value
+    return json.dumps(value)
+
+
 def _after_colon(src: Source, mapping: MappingNode, key: str, text: str) -> TextEdit | None:
     knode = key_node(mapping, key)
     if knode is None:
@@ -170,15 +187,13 @@ def _flow(entries: Entries) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in entries) + "}"
 
 
-def _add_flow(src: Source, mapping: MappingNode, key: str, value: str | Entries) -> TextEdit:
-    shown = value if isinstance(value, str) else _flow(value)
+def _add_flow(src: Source, mapping: MappingNode, entries: Sequence[tuple[str, str | Entries]]) -> TextEdit:
+    shown = ", ".join(f"{k}: {v if isinstance(v, str) else _flow(v)}" for k, v in entries)
     s, e = mapping.start_mark, mapping.end_mark
     if not mapping.value:
-        return _edit(s.line, s.column, e.line, e.column, "{" + f"{key}: {shown}" + "}")
+        return _edit(s.line, s.column, e.line, e.column, "{" + shown + "}")
     last = mapping.value[-1][1]
-    return _edit(
-        last.end_mark.line, last.end_mark.column, last.end_mark.line, last.end_mark.column, f", {key}: {shown}"
-    )
+    return _edit(last.end_mark.line, last.end_mark.column, last.end_mark.line, last.end_mark.column, ", " + shown)
 
 
 def _block(src: Source, key: str, value: str | Entries, indent: int) -> str:
