@@ -369,3 +369,37 @@ class LiteLLMConfig(ModelObject):
     @property
     def display_name(self) -> str:
         return f"LiteLLM config {self.span.path}"
+
+
+# --- facts read from application code ------------------------------------------------
+
+# error codes (in a 429 body) that mean "out of budget until the reset", not "slow down"
+QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "enforced_spend_limit_reached",
+        "organization_spend_limit_exceeded",
+        "project_spend_limit_exceeded",
+        "billing_hard_limit_reached",
+        "quota_exceeded",
+        "budget_exceeded",
+    }
+)
+
+
+class CodeRetry(ModelObject):
+    """A retry around hosted LLM calls written in Python (tenacity, backoff, a loop, LiteLLM `num_retries=`)."""
+
+    function: str  # enclosing function ("call_llm"), or "<module>"
+    form: str  # "tenacity", "backoff", "loop", "litellm"
+    retries_on: str  # what is retried: "openai.RateLimitError", "HTTP 429", "every exception"
+    attempts: int | None = None  # calls in total, first one included; None: not readable
+    wait_s: float | None = None  # total sleep before the last attempt; None: not readable
+    wait_text: str = ""  # how the wait is made ("60 s fixed", "exponential 1-60 s")
+    tells_quota_apart: bool = False  # the file checks insufficient_quota / spend-limit codes somewhere
+    models: tuple[str, ...] = ()  # model strings the call names (LiteLLM `completion(model=...)`, a Router's list)
+
+    @property
+    def display_name(self) -> str:
+        where = "module code" if self.function == "<module>" else f"retry helper `{self.function}()`"
+        return f"{where} ({self.span.path}:{self.span.line})"

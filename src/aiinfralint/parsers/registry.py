@@ -87,6 +87,7 @@ FILE_PARSER_MODULES: tuple[tuple[str, frozenset[str]], ...] = (
         frozenset({".prompt", ".prompty", ".j2", ".jinja", ".jinja2", ".mustache", ".txt", ".md"}),
     ),
     ("aiinfralint.parsers.python_prompts", frozenset({".py"})),
+    ("aiinfralint.parsers.python_retries", frozenset({".py"})),
     ("aiinfralint.parsers.notebooks", frozenset({".ipynb"})),
 )
 

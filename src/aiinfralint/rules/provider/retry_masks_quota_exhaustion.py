@@ -5,21 +5,16 @@ from typing import Any, ClassVar
 
 from aiinfralint.analysis.provider import is_hosted
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds
+from aiinfralint.model.provider import (
+    QUOTA_CODES,
+    CodeRetry,
+    LiteLLMConfig,
+    QuotaContract,
+    duration_seconds,
+    provider_of,
+)
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
-# 429 bodies that mean "out of budget until the reset", not "slow down"
-QUOTA_CODES = frozenset(
-    {
-        "insufficient_quota",
-        "enforced_spend_limit_reached",
-        "organization_spend_limit_exceeded",
-        "project_spend_limit_exceeded",
-        "billing_hard_limit_reached",
-        "quota_exceeded",
-        "budget_exceeded",
-    }
-)
 RATE_LIMIT_MARKERS = frozenset(
     {
         "429",
@@ -153,8 +148,11 @@ class RetryMasksQuotaExhaustion(Rule):
     code: ClassVar[str] = "AIL303"
     slug: ClassVar[str] = "retry-masks-quota-exhaustion"
     severity: ClassVar[Severity] = Severity.WARNING
-    targets = (QuotaContract, LiteLLMConfig)
-    inputs: ClassVar[str] = "QuotaContract retry policies; LiteLLM num_retries and retry_policy"
+    targets = (QuotaContract, LiteLLMConfig, CodeRetry)
+    inputs: ClassVar[str] = (
+        "QuotaContract retry policies; LiteLLM num_retries and retry_policy; retries written in Python "
+        "(tenacity, backoff, retry loops, LiteLLM num_retries=)"
+    )
     summary: ClassVar[str] = "Retry logic treats 429 quota exhaustion like a transient rate limit"
     examples = (
         Example(
@@ -179,6 +177,8 @@ class RetryMasksQuotaExhaustion(Rule):
             yield from self._contract(obj)
         elif isinstance(obj, LiteLLMConfig):
             yield from self._litellm(obj)
+        elif isinstance(obj, CodeRetry):
+            yield from self._code(obj)
 
     def _contract(self, c: QuotaContract) -> Iterator[Finding]:
         retry = c.spec.retry
@@ -250,4 +250,37 @@ class RetryMasksQuotaExhaustion(Rule):
             ),
             span=cfg.span_of("retry_policy" if rl is not None else "num_retries"),
             key="num_retries",
+        )
+
+    def _code(self, r: CodeRetry) -> Iterator[Finding]:
+        if r.tells_quota_apart or (r.attempts is not None and r.attempts < 2):
+            return
+        if r.form == "litellm" and not any(is_hosted(provider_of(m), m) for m in r.models):
+            return
+        forever = r.attempts is not None and r.attempts >= 10**6
+        if r.attempts is None:
+            times = "(attempt count set at run time)"
+        else:
+            times = "with no limit on attempts" if forever else f"up to {r.attempts} attempts"
+        wait = "" if r.wait_s is None else f", ≈{r.wait_s:.0f} s of waiting ({r.wait_text})"
+        yield self.finding(
+            r,
+            f"{r.display_name} retries {r.retries_on} {times}{wait} and never tells insufficient_quota or a spend "
+            "limit apart, so an exhausted budget looks like a transient rate limit.",
+            remediation=(
+                "Read the error code before retrying: re-raise (or fall back to another provider) when it is "
+                "`insufficient_quota` or a spend-limit code, retry only `rate_limit_exceeded`, honour `retry-after`."
+                if r.form != "litellm"
+                else "Pass `retry_policy=RetryPolicy(RateLimitErrorRetries=0, ...)` and configure `fallbacks`, so an "
+                "exhausted quota fails over instead of being retried."
+            ),
+            impact=Impact(
+                latency_ms=None if r.wait_s is None else r.wait_s * 1000,
+                assumptions=(
+                    f"{'unbounded' if forever else r.attempts or 'several'} provider calls per request while the quota is "
+                    f"exhausted ({r.form} retry read from code)",
+                    "wait not estimated" if r.wait_s is None else f"≈{r.wait_s:.0f} s before the request fails",
+                ),
+            ),
+            key="retry",
         )
