@@ -13,8 +13,12 @@ from aiinfralint.fixes.base import Fixer
 
 # rule code -> module of `aiinfralint.fixes` whose `fix` function repairs its findings
 FIXERS: dict[str, str] = {
+    "AIL203": "scale_to_zero",
     "AIL205": "streaming_timeout",
     "AIL206": "agent_scratch_volume",
+    "AIL501": "carbon_line_item",
+    "AIL105": "nondeterministic_prefix",
+    "AIL101": "prefix_cache_buster",
 }
 
 
