@@ -36,6 +36,8 @@ FORMATS = ("text", "concise", "json", "sarif", "github", "markdown")
 COLOR = ("auto", "always", "never")
 FAIL_ON = ("error", "warning", "info", "never")
 COST_FORMATS = ("text", "json", "markdown")
+# --fix checks again after each round of fixes; a fix that keeps bringing new ones stops here
+FIX_ROUNDS = 10
 
 
 class UsageError(Exception):
@@ -372,14 +374,19 @@ def _diff_fixes(args: argparse.Namespace, cwd: Path, result: RunResult) -> int:
 def _fix(
     args: argparse.Namespace, cwd: Path, paths: list[str], config: Config, result: RunResult, baseline: str | None
 ) -> RunResult:
-    """--fix: apply the fixes, then check again so the report shows what remains."""
+    """--fix: apply the fixes and check again, until no fix applies (a fix may bring a finding another
+    fix repairs, or one left out by an overlap), so the report shows what remains."""
     from aiinfralint.pipeline.fix import apply_fixes, chosen  # lazy: ruamel.yaml (~30 ms), as above
 
-    applied = apply_fixes(result.findings, result.fix_digests, cwd, unsafe=args.unsafe_fixes, write=True)
-    _report_refused(applied.refused)
-    if applied.written:
+    fixed = 0
+    for _ in range(FIX_ROUNDS):
+        applied = apply_fixes(result.findings, result.fix_digests, cwd, unsafe=args.unsafe_fixes, write=True)
+        _report_refused(applied.refused)
+        if not applied.written:
+            break
+        fixed += applied.fixed
         result = _execute(args, cwd, paths, config, None, None, None, baseline)
-    result.fixes_applied = applied.fixed
+    result.fixes_applied = fixed
     if not args.unsafe_fixes:
         result.unsafe_fixes_available = len(chosen(result.findings, True)) - len(chosen(result.findings, False))
     return result

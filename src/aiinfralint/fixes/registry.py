@@ -16,6 +16,7 @@ FIXERS: dict[str, str] = {
     "AIL203": "scale_to_zero",
     "AIL205": "streaming_timeout",
     "AIL206": "agent_scratch_volume",
+    "AIL304": "pin_model_snapshot",
     "AIL501": "carbon_line_item",
     "AIL105": "nondeterministic_prefix",
     "AIL101": "prefix_cache_buster",

@@ -62,47 +62,19 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     )
 
 
-def _set_annotations(src: yamledit.Source, metadata: MappingNode, wanted: list[tuple[str, str]]) -> list[TextEdit]:
-    """Edits that give `metadata.annotations` the wanted values (replacing or adding them)."""
-    annotations = yamledit.get(metadata, "annotations")
-    if annotations is None:
-        edit = yamledit.add_entry(src, metadata, "annotations", wanted)
-        return [edit] if edit is not None else []
-    if not isinstance(annotations, MappingNode) or not annotations.value:
-        edit = yamledit.fill_empty(src, metadata, "annotations", wanted)
-        return [edit] if edit is not None else []
-    edits: list[TextEdit] = []
-    new: list[tuple[str, str | yamledit.Entries]] = []
-    for key, value in wanted:
-        current = yamledit.get(annotations, key)
-        if current is None:
-            new.append((key, value))
-            continue
-        edit = yamledit.set_entry(src, annotations, key, value)
-        if edit is None:
-            return []
-        edits.append(edit)
-    if new:
-        edit = yamledit.add_entries(src, annotations, new)
-        if edit is None:
-            return []
-        edits.append(edit)
-    return edits
-
-
 def _nginx(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
     wanted = [(NGINX + "proxy-read-timeout", f'"{seconds}"'), (NGINX + "proxy-send-timeout", f'"{seconds}"')]
     buffering = yamledit.scalar(yamledit.get(metadata, "annotations", NGINX + "proxy-buffering"))
     if (buffering or "").lower() == "on":
         wanted.append((NGINX + "proxy-buffering", '"off"'))
-    return _set_annotations(src, metadata, wanted)
+    return yamledit.set_entries(src, metadata, "annotations", wanted)
 
 
 def _alb(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
     idle = f"idle_timeout.timeout_seconds={seconds}"
     current = yamledit.get(metadata, "annotations", ALB_ATTRIBUTES)
     if not isinstance(current, ScalarNode) or not current.value.strip():
-        return _set_annotations(src, metadata, [(ALB_ATTRIBUTES, idle)])
+        return yamledit.set_entries(src, metadata, "annotations", [(ALB_ATTRIBUTES, idle)])
     value = current.value
     value = _IDLE.sub(idle, value) if _IDLE.search(value) else value.rstrip(", ") + "," + idle
     edit = yamledit.replace_scalar(src, current, yamledit.quoted_like(current, value))

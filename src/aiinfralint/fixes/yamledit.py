@@ -136,6 +136,34 @@ def add_entries(src: Source, mapping: MappingNode, entries: Sequence[tuple[str, 
     return _insert_line(src, _content_end(mapping), text)
 
 
+def set_entries(src: Source, owner: MappingNode, key: str, wanted: Sequence[tuple[str, str]]) -> list[TextEdit]:
+    """Edits that give the mapping `owner[key]` the wanted scalar values (replaced or added; the
+    mapping created when missing). Empty when one cannot be set: all or nothing."""
+    target = get(owner, key)
+    if target is None:
+        edit = add_entry(src, owner, key, wanted)
+        return [edit] if edit is not None else []
+    if not isinstance(target, MappingNode) or not target.value:
+        edit = fill_empty(src, owner, key, wanted)
+        return [edit] if edit is not None else []
+    edits: list[TextEdit] = []
+    new: list[tuple[str, str | Entries]] = []
+    for name, value in wanted:
+        if get(target, name) is None:
+            new.append((name, value))
+            continue
+        edit = set_entry(src, target, name, value)
+        if edit is None:
+            return []
+        edits.append(edit)
+    if new:
+        edit = add_entries(src, target, new)
+        if edit is None:
+            return []
+        edits.append(edit)
+    return edits
+
+
 def fill_empty(src: Source, parent: MappingNode, key: str, entries: Entries) -> TextEdit | None:
     """Give an empty value (`key:` or `key: {}`) the mapping `entries`, keeping its style."""
     current = get(parent, key)
