@@ -15,6 +15,7 @@ layouts and lines holding more than the one sentence get no fix.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from aiinfralint.fixes.base import FixContext
@@ -34,20 +35,27 @@ BLOCK_CLOSE = re.compile(r"\{%-?\s*end\w*|\{\{/")
 SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 LITERAL_BLOCK = re.compile(r"^(?P<indent>[ \t]*)(?:-[ \t]+)?[\w.\-\"']+[ \t]*:[ \t]*\|[-+]?[ \t]*(?:#.*)?$")
 YAML_SUFFIXES = (".yaml", ".yml")
+# one `{value}` of an f-string or `.format` template (`{{` is a literal brace)
+PY_SLOT = re.compile(r"(?<!\{)\{(?!\{)")
+TRIPLE = re.compile(r"[rRbBuUfF]{0,2}(?P<q>\"\"\"|\'\'\')")
 
 
 def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     path = finding.span.path
-    if path.endswith((".py", ".ipynb", ".json")):
+    if path.endswith((".ipynb", ".json")):
         return None
     lines = text.splitlines(keepends=True)
     at = finding.span.line - 1
-    if not 0 <= at < len(lines) or not _one_sentence(lines[at]):
+    if not 0 <= at < len(lines):
         return None
-    end = _yaml_block_end(lines, at) if path.endswith(YAML_SUFFIXES) else _system_section_end(lines, at)
-    if end is None or end <= at + 1:
+    if path.endswith(".py"):
+        edits = _python_move(text, lines, at)
+    else:
+        end = _yaml_block_end(lines, at) if path.endswith(YAML_SUFFIXES) else _system_section_end(lines, at)
+        edits = _move(lines, at, end) if end is not None and end > at + 1 and _one_sentence(lines[at]) else ()
+    if not edits:
         return None
-    sentence = lines[at].strip()
+    sentence = " ".join(TRAILING_COMMENT.sub("", lines[at]).split())
     return Fix(
         description=(
             f"moves `{sentence}` after the static instructions: the model sees the value later in the prompt, "
@@ -55,8 +63,50 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
         ),
         safety="unsafe",
         path=path,
-        edits=_move(lines, at, end),
+        edits=edits,
     )
+
+
+def _python_move(text: str, lines: list[str], at: int) -> tuple[TextEdit, ...]:
+    """Move line `at` of a triple-quoted string to just before its closing quotes."""
+    line = lines[at]
+    body = line.rstrip("\r\n")
+    if len(PY_SLOT.findall(body)) != 1 or SENTENCE_BREAK.search(body.strip()) or body.endswith("\\"):
+        return ()
+    node = _string_around(text, at + 1)
+    if node is None or node.end_lineno is None:
+        return ()
+    segment = ast.get_source_segment(text, node) or ""
+    closing = segment.splitlines()[-1]
+    end = node.end_lineno
+    delete = TextEdit(start_line=at + 1, start_column=1, end_line=at + 2, end_column=1, text="")
+    if not closing[:-3].strip():
+        if end == at + 2 or not line.endswith("\n"):
+            return ()
+        return (delete, TextEdit(start_line=end, start_column=1, end_line=end, end_column=1, text=line))
+    newline = "\r\n" if line.endswith("\r\n") else "\n"
+    col = len(closing) - 3 + 1
+    return (delete, TextEdit(start_line=end, start_column=col, end_line=end, end_column=col, text=newline + body))
+
+
+def _string_around(text: str, line: int) -> ast.Constant | ast.JoinedStr | None:
+    """The one triple-quoted string literal that spans 1-based `line` strictly inside it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant | ast.JoinedStr) or node.end_lineno is None:
+            continue
+        if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            continue
+        if not node.lineno < line < node.end_lineno:
+            continue
+        segment = ast.get_source_segment(text, node) or ""
+        m = TRIPLE.match(segment)
+        if m and segment.endswith(m.group("q")) and segment.count(m.group("q")) == 2:
+            return node
+    return None
 
 
 def _one_sentence(line: str) -> bool:
