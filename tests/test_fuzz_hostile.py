@@ -298,7 +298,7 @@ def test_everything_hostile_at_once_each_file_fails_alone(tmp_path):
 
 
 def test_long_operator_chain_is_refused_quickly():
-    """`1+1+...` nests one level per operator in libcst and slows down super-linearly."""
+    """`1+1+...` nests one tree level per operator: past what the parser builds it is AIL000, fast."""
     import time
 
     from aiinfralint.parsers.base import FileInput

@@ -1,0 +1,388 @@
+"""Which calls, keywords and message forms are prompt sites, and the `PromptTemplate`s built there.
+
+Call sites read: `system=`, `instructions=`, `system_instruction=`, `system_prompt=` of an LLM
+call (with the same call's `messages=` and `model=`); `messages=[{"role": "system", ...}]`;
+LangChain `ChatPromptTemplate.from_messages([...])`, message classes and any list holding a
+system message. Anthropic `cache_control` on a content block is a cache breakpoint.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from aiinfralint.model.base import Span
+from aiinfralint.model.prompt import CacheBreakpoint, PromptTemplate, Segment
+from aiinfralint.parsers.pyprompts.evaluate import (
+    Evaluator,
+    Piece,
+    args_of,
+    keyword,
+    template_slots,
+    text_value,
+)
+from aiinfralint.parsers.pyprompts.scope import FUNCTION_TYPES, Function, Scope
+from aiinfralint.parsers.pyprompts.source import Source
+
+SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
+# callables that take a system prompt: SDK methods, agent and model constructors
+LLM_CALLS = frozenset(
+    {
+        "create", "acreate", "stream", "parse", "generate_content", "generate_content_stream", "completion",
+        "acompletion", "Agent", "GenerativeModel", "GenerateContentConfig", "count_tokens", "invoke", "ainvoke",
+        "send_message", "start_chat", "chat", "achat", "run", "run_sync", "respond", "batch_completion",
+        "text_completion", "responses", "ChatAnthropic", "ChatOpenAI", "ChatVertexAI", "ChatGoogleGenerativeAI",
+    }
+)  # fmt: skip
+_MESSAGE_CLASSES = {
+    "SystemMessage": "system",
+    "HumanMessage": "user",
+    "AIMessage": "assistant",
+    "ChatMessage": None,
+    "SystemMessagePromptTemplate": "system",
+    "HumanMessagePromptTemplate": "user",
+    "AIMessagePromptTemplate": "assistant",
+}
+_LC_ROLES = {
+    "system": "system",
+    "human": "user",
+    "user": "user",
+    "ai": "assistant",
+    "assistant": "assistant",
+    "developer": "developer",
+    "placeholder": "user",
+}
+_TTL = re.compile(r"[\"']ttl[\"']\s*:\s*[\"'](\w+)[\"']")
+_SYSTEM_ROLES = ("system", "developer")
+
+
+class Build:
+    """Segments and breakpoints of one prompt as they are read, message by message."""
+
+    def __init__(self) -> None:
+        self.segments_raw: list[tuple[str, int, Piece]] = []
+        self.breakpoints: list[tuple[int, tuple[int, int], str | None]] = []
+        self.msg = -1
+
+    def roles(self) -> set[str]:
+        return {r for r, _, _ in self.segments_raw}
+
+    def new_message(self) -> None:
+        self.msg += 1
+
+    def add(self, role: str, pieces: list[Piece]) -> None:
+        for p in pieces:
+            if p.kind == "text" and not p.text:
+                continue
+            self.segments_raw.append((role, max(self.msg, 0), p))
+
+    def message(self, role: str, pieces: list[Piece]) -> None:
+        self.new_message()
+        self.add(role, pieces)
+
+    def breakpoint(self, pos: tuple[int, int], ttl: str | None) -> None:
+        self.breakpoints.append((len(self.segments_raw) - 1, pos, ttl))
+
+
+def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[ast.AST, ast.AST]]:
+    """Calls and lists in source order, and each node's parent (one iterative walk)."""
+    calls: list[ast.Call] = []
+    lists: list[ast.List] = []
+    parents: dict[ast.AST, ast.AST] = {}
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            stack.append(child)
+            if isinstance(child, ast.Call):
+                calls.append(child)
+            elif isinstance(child, ast.List):
+                lists.append(child)
+
+    def order(n: ast.expr) -> tuple[int, int, int, int]:
+        return n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)
+
+    calls.sort(key=order)
+    lists.sort(key=order)
+    return calls, lists, parents
+
+
+class Sites:
+    """Finds the prompt sites of one module and builds their templates."""
+
+    def __init__(self, path: str, tree: ast.Module, source: Source, llm_file: bool) -> None:
+        self.path = path
+        self.tree = tree
+        self.src = source
+        self.ev = Evaluator(tree, source)
+        self.llm_file = llm_file
+        self.calls, self.lists, self.parents = _walk(tree)
+        self.consumed: set[int] = set()
+        self.templates: list[PromptTemplate] = []
+        self.names_used: dict[str, int] = {}
+
+    def run(self) -> list[PromptTemplate]:
+        for call in self.calls:
+            self._call_site(call)
+        for call in self.calls:
+            self._from_messages(call)
+        for node in self.lists:
+            if id(node) in self.consumed:
+                continue
+            scope = self._scope_of(node)
+            if self._has_system(node, scope):
+                self._emit(node, None, node, scope, None)
+        return self.templates
+
+    def _has_system(self, node: ast.List, scope: Scope) -> bool:
+        return any(
+            self._message_role(el, scope) in _SYSTEM_ROLES for el in node.elts if not isinstance(el, ast.Starred)
+        )
+
+    def enclosing_function(self, node: ast.AST) -> Function | None:
+        cur: ast.AST | None = node
+        while cur is not None:
+            cur = self.parents.get(cur)
+            if isinstance(cur, FUNCTION_TYPES):
+                return cur
+        return None
+
+    def _scope_of(self, node: ast.AST) -> Scope:
+        func = self.enclosing_function(node)
+        return self.ev.scope_for(func) if func is not None else self.ev.module_scope
+
+    def _call_site(self, call: ast.Call) -> None:
+        system = keyword(call, *SYSTEM_KWARGS)
+        messages = keyword(call, "messages")
+        if system is None and messages is None:
+            return
+        if system is not None:
+            fn = self.src.code(call.func).rsplit(".", 1)[-1]
+            if not self.llm_file or (fn not in LLM_CALLS and keyword(call, "model", "model_name") is None):
+                system = None  # `system=` of something that is not an LLM call
+                if messages is None:
+                    return
+        scope = self._scope_of(call)
+        msg_list: tuple[ast.List, Scope] | None = None
+        if messages is not None:
+            target, mscope = self.ev.resolve(messages, scope)
+            if isinstance(target, ast.List):
+                msg_list = (target, mscope)
+        if system is None and (msg_list is None or not self._has_system(*msg_list)):
+            return
+        self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
+
+    def _from_messages(self, call: ast.Call) -> None:
+        fn = self.src.code(call.func)
+        args = args_of(call)
+        if not (fn.endswith("from_messages") and args):
+            return
+        scope = self._scope_of(call)
+        target, tscope = self.ev.resolve(args[0][1], scope)
+        if isinstance(target, ast.List) and id(target) not in self.consumed:
+            self._emit(call, None, target, tscope, scope)
+
+    def _message_role(self, node: ast.expr, scope: Scope) -> str | None:
+        node, scope = self.ev.resolve(node, scope)
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values, strict=True):
+                if text_value(k) == "role":
+                    role = text_value(v)
+                    return role.lower() if role is not None else "unknown"
+        if isinstance(node, ast.Tuple) and node.elts and isinstance(node.elts[0], ast.Constant):
+            first = node.elts[0].value
+            if isinstance(first, (str, bytes)):
+                r = str(first).lower()
+                return _LC_ROLES.get(r, r)
+        if isinstance(node, ast.Call):
+            fn = self.src.code(node.func).split(".")
+            for part in fn:
+                if part in _MESSAGE_CLASSES:
+                    return _MESSAGE_CLASSES[part] or "unknown"
+            if fn[-1] == "MessagesPlaceholder":
+                return "history"
+        return None
+
+    def _emit(
+        self, site: ast.expr, system: ast.expr | None, messages: ast.List | None, mscope: Scope, scope: Scope | None
+    ) -> None:
+        b = Build()
+        sscope = scope or mscope
+        if system is not None:
+            target, tscope = self.ev.resolve(system, sscope)
+            if isinstance(target, ast.List):
+                self.consumed.add(id(target))
+                self._blocks(b, target, tscope, "system")
+            else:
+                b.message("system", self.ev.render(system, sscope))
+        if messages is not None:
+            self.consumed.add(id(messages))
+            for el in messages.elts:
+                if isinstance(el, ast.Starred):
+                    b.message("user", [self.ev.history(el)])
+                    continue
+                self._message(b, el, mscope)
+        if not b.roles() & {"system", "developer"}:
+            return
+        self._finish(site, b, sscope)
+
+    def _dict_message(self, b: Build, role: str, target: ast.Dict, tscope: Scope) -> None:
+        content: ast.expr | None = None
+        cc: tuple[ast.expr, ast.expr] | None = None
+        for k, v in zip(target.keys, target.values, strict=True):
+            key = text_value(k)
+            if key in ("content", "parts"):
+                content = v
+            elif key == "cache_control" and k is not None:
+                cc = (k, v)
+        if content is None:
+            return
+        ctarget, cscope = self.ev.resolve(content, tscope)
+        if isinstance(ctarget, ast.List):
+            self._blocks(b, ctarget, cscope, role)
+        else:
+            b.message(role, self.ev.render(content, tscope))
+        if cc is not None:
+            b.breakpoint(self.src.pos(cc[0]), self._ttl(cc[1]))
+
+    def _message(self, b: Build, node: ast.expr, scope: Scope) -> None:
+        role = self._message_role(node, scope) or "user"
+        target, tscope = self.ev.resolve(node, scope)
+        if isinstance(target, ast.Dict):
+            self._dict_message(b, role, target, tscope)
+            return
+        if isinstance(target, ast.Tuple) and len(target.elts) >= 2:
+            # LangChain ("system", "template with {slots}")
+            b.message(role, template_slots(self.ev.render(target.elts[1], tscope)))
+            return
+        if isinstance(target, ast.Call):
+            fn = self.src.code(target.func)
+            if fn.endswith("MessagesPlaceholder"):
+                b.message("user", [self.ev.history(target)])
+                return
+            content = keyword(target, "content", "template", "prompt")
+            if content is None and target.args and not isinstance(target.args[0], ast.Starred):
+                content = target.args[0]
+            if content is None:
+                return
+            pieces = self.ev.render(content, tscope)
+            if "PromptTemplate" in fn:
+                pieces = template_slots(pieces)
+            b.message(role, pieces)
+            return
+        b.message("user", [self.ev.history(node)])
+
+    def _blocks(self, b: Build, blocks: ast.List, scope: Scope, role: str) -> None:
+        b.new_message()
+        for el in blocks.elts:
+            if isinstance(el, ast.Starred):
+                b.add(role, [self.ev.history(el)])
+                continue
+            target, tscope = self.ev.resolve(el, scope)
+            if not isinstance(target, ast.Dict):
+                b.add(role, self.ev.render(el, scope))
+                continue
+            cc: tuple[ast.expr, ast.expr] | None = None
+            for k, v in zip(target.keys, target.values, strict=True):
+                key = text_value(k)
+                if key == "text":
+                    b.add(role, self.ev.render(v, tscope))
+                elif key == "cache_control" and k is not None:
+                    cc = (k, v)
+            if cc is not None:
+                b.breakpoint(self.src.pos(cc[0]), self._ttl(cc[1]))
+
+    def _ttl(self, node: ast.expr) -> str | None:
+        m = _TTL.search(self.src.code(node))
+        return m.group(1) if m else None
+
+    def _model(self, site: ast.expr, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
+        cur: ast.AST | None = site
+        while cur is not None:
+            if isinstance(cur, ast.Call):
+                value = keyword(cur, "model", "model_name")
+                if value is None and self.src.code(cur.func).endswith("GenerativeModel") and cur.args:
+                    first = cur.args[0]
+                    value = None if isinstance(first, ast.Starred) else first
+                if value is not None:
+                    target, _ = self.ev.resolve(value, scope)
+                    model = text_value(target)
+                    return (model, self.src.pos(value)) if model is not None else (None, None)
+            if isinstance(cur, FUNCTION_TYPES):
+                break
+            cur = self.parents.get(cur)
+        # the model is often set on a sibling call (`generate_content(model=...)`, `ChatOpenAI(model=...)`)
+        func = self.enclosing_function(site)
+        holders: tuple[ast.AST, ...] = ((func,) if func is not None else ()) + (self.tree,)
+        for holder in holders:
+            found = self._model_literals(holder, scope)
+            if len(found) == 1:
+                return next(iter(found.items()))
+            if found:
+                return None, None
+        return None, None
+
+    def _model_literals(self, holder: ast.AST, scope: Scope) -> dict[str, tuple[int, int]]:
+        """String literals passed as `model=` under `holder`, not inside other functions."""
+        found: dict[str, tuple[int, int]] = {}
+        stack: list[ast.AST] = [holder]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, FUNCTION_TYPES) and node is not holder:
+                continue
+            if isinstance(node, ast.Call):
+                for k in node.keywords:
+                    if k.arg in ("model", "model_name"):
+                        target, _ = self.ev.resolve(k.value, scope)
+                        model = text_value(target)
+                        if model is not None:
+                            found.setdefault(model, self.src.pos(k.value))
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        return found
+
+    def _finish(self, site: ast.expr, b: Build, scope: Scope) -> None:
+        line, col = self.src.pos(site)
+        model, mpos = self._model(site, scope)
+        func = self.enclosing_function(site)
+        base = func.name if func is not None else "<module>"
+        parent = self.parents.get(site)
+        if func is None and isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Name):
+            base = parent.targets[0].id  # `prompt = ChatPromptTemplate.from_messages(...)`
+        n = self.names_used.get(base, 0) + 1
+        self.names_used[base] = n
+        suffix = "()" if func is not None else ""
+        name = f"{base}{suffix}" if n == 1 else f"{base}{suffix}#{n}"
+        path = self.path
+        segs = [
+            Segment(
+                kind="text" if p.kind == "text" else "slot",
+                text=p.text,
+                role=role,
+                message=msg,
+                span=Span(path=path, line=p.line, column=p.col),
+                volatility=p.volatility if p.kind == "slot" else None,
+                volatility_reason=p.reason,
+                nondeterministic=p.nondet,
+            )
+            for role, msg, p in b.segments_raw
+        ]
+        bps = [
+            CacheBreakpoint(after=after, span=Span(path=path, line=pl, column=pc), ttl=ttl)
+            for after, (pl, pc), ttl in b.breakpoints
+        ]
+        field_spans = {"model": Span(path=path, line=mpos[0], column=mpos[1])} if mpos else {}
+        self.templates.append(
+            PromptTemplate(
+                span=Span(path=path, line=line, column=col),
+                field_spans=field_spans,
+                name=name,
+                source_kind="python",
+                segments=tuple(segs),
+                breakpoints=tuple(bps),
+                model=model,
+                provider="anthropic" if bps else None,
+                model_source="call-site `model=`" if model else None,
+                call=self.src.code(site.func) if isinstance(site, ast.Call) else None,
+            )
+        )
