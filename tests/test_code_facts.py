@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from aiinfralint.config import Config
-from aiinfralint.model.provider import CodeRetry
+from aiinfralint.model.provider import CodeReranker, CodeRetry
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text
 from aiinfralint.parsers.python_retries import exponential_total
@@ -206,3 +206,146 @@ def test_syntax_error_and_deep_nesting_never_crash() -> None:
 def test_exponential_total_is_bounded() -> None:
     assert exponential_total(1, 2, 0, 60, 10**9) < 60 * 1001
     assert exponential_total(2, 2, 0, float("inf"), 3) == 2 + 4 + 8
+
+
+# --- rerankers (AIL402) ---------------------------------------------------------------
+
+RERANK = """
+import cohere
+
+co = cohere.ClientV2()
+
+def answer(query, docs):
+    return co.rerank(model="rerank-v3.5", query=query, documents=docs[:10], top_n=3)
+"""
+
+
+def _rerankers(src: str) -> list[CodeReranker]:
+    return [o for o in _objects(src) if isinstance(o, CodeReranker)]
+
+
+def test_cohere_rerank_without_timeout_is_reported(tmp_path: Path) -> None:
+    (r,) = _rerankers(RERANK)
+    assert (r.function, r.client, r.reranker.model, r.reranker.candidates, r.deadline) == (
+        "answer",
+        "cohere rerank",
+        "rerank-v3.5",
+        10,
+        None,
+    )
+    ((code, line, message),) = _codes(tmp_path, RERANK)
+    assert (code, line) == ("AIL402", 7)
+    assert "`answer()` (llm.py:7) reranks 10 candidates with rerank-v3.5 (api) with no timeout" in message
+
+
+def test_client_timeout_is_a_deadline(tmp_path: Path) -> None:
+    src = RERANK.replace("cohere.ClientV2()", "cohere.ClientV2(timeout=0.3)")
+    (r,) = _rerankers(src)
+    assert r.reranker.timeout_ms == 300
+    assert _codes(tmp_path, src) == []
+
+
+def test_long_client_timeout_is_reported(tmp_path: Path) -> None:
+    src = RERANK.replace("cohere.ClientV2()", "cohere.ClientV2(timeout=30)")
+    ((code, _, message),) = _codes(tmp_path, src)
+    assert code == "AIL402" and "a 30000 ms timeout, longer than the a 500 ms" not in message
+    assert "30000 ms timeout, longer than" in message
+
+
+def test_rerank_under_wait_for_is_silent(tmp_path: Path) -> None:
+    src = """
+    import asyncio
+    import cohere
+
+    co = cohere.AsyncClientV2()
+
+    async def _rerank(query, docs):
+        return await co.rerank(model="rerank-v3.5", query=query, documents=docs[:50])
+
+    async def answer(query, docs):
+        try:
+            return await asyncio.wait_for(_rerank(query, docs), timeout=0.4)
+        except asyncio.TimeoutError:
+            return docs
+    """
+    (r,) = _rerankers(src)  # the deadline wraps a call of the function that reranks
+    assert r.deadline == "asyncio deadline" and r.reranker.timeout_ms == 400
+    assert _codes(tmp_path, src) == []
+
+
+def test_cross_encoder_with_retriever_k(tmp_path: Path) -> None:
+    src = """
+    from sentence_transformers import CrossEncoder
+
+    def search(store, query):
+        hits = store.similarity_search(query, k=100)
+        model = CrossEncoder("BAAI/bge-reranker-v2-m3", device="cpu")
+        return model.predict([(query, h.page_content) for h in hits])
+    """
+    (r,) = _rerankers(src)
+    assert (r.reranker.type, r.reranker.candidates, r.reranker.device) == ("cross-encoder", 100, "cpu")
+    ((code, line, message),) = _codes(tmp_path, src)
+    assert (code, line) == ("AIL402", 6) and "≈1,875 ms added" in message
+
+
+def test_cross_encoder_without_candidate_count_is_not_judged() -> None:
+    src = """
+    from sentence_transformers import CrossEncoder
+    model = CrossEncoder("cross-encoder/ms-marco-MiniLM-L-6-v2")
+    """
+    assert _rerankers(src) == []
+
+
+def test_own_class_named_like_a_reranker_is_not_read() -> None:
+    src = """
+    class CrossEncoder:
+        pass
+
+    def f(store, q):
+        store.similarity_search(q, k=100)
+        return CrossEncoder("x")
+    """
+    assert _rerankers(src) == []
+
+
+def test_rerank_on_an_unknown_object_is_not_read() -> None:
+    assert _rerankers("def f(r, q, d):\n    return r.rerank(model='m', query=q, documents=d[:100])\n") == []
+
+
+def test_imported_names_are_followed_not_dropped() -> None:
+    src = """
+    import time
+    import backoff
+    from openai import RateLimitError
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+    @backoff.on_exception(backoff.expo, RateLimitError, max_tries=3)
+    def a():
+        pass
+
+    @retry(retry=retry_if_exception_type(RateLimitError), stop=stop_after_attempt(3))
+    def b():
+        pass
+
+    def c(call):
+        for _ in range(3):
+            try:
+                return call()
+            except RateLimitError:
+                time.sleep(1)
+    """
+    assert sorted((r.function, r.form, r.retries_on) for r in _retries(src)) == [
+        ("a", "backoff", "RateLimitError"),
+        ("b", "tenacity", "RateLimitError"),
+        ("c", "loop", "RateLimitError"),
+    ]
+
+
+def test_retry_policy_passed_by_name_is_not_guessed() -> None:
+    src = """
+    from litellm import Router
+    from settings import POLICY
+    router = Router(model_list=[{"model_name": "a", "litellm_params": {"model": "openai/gpt-4o"}}],
+                    num_retries=3, retry_policy=POLICY)
+    """
+    assert _retries(src) == []

@@ -403,3 +403,22 @@ class CodeRetry(ModelObject):
     def display_name(self) -> str:
         where = "module code" if self.function == "<module>" else f"retry helper `{self.function}()`"
         return f"{where} ({self.span.path}:{self.span.line})"
+
+
+class CodeReranker(ModelObject):
+    """A reranker called from Python (Cohere/Voyage rerank, a cross-encoder, a LangChain or LlamaIndex reranker).
+
+    `reranker` is the same section an `AIFeature` declares, filled from the code: the model, its type,
+    the candidates when the code bounds them, the device, and the deadline that applies (a client or
+    call timeout, an enclosing `asyncio.wait_for`).
+    """
+
+    function: str  # enclosing function, or "<module>"
+    client: str  # what the code calls: "cohere rerank", "CrossEncoder", "CohereRerank" ...
+    reranker: Reranker
+    deadline: str | None = None  # where a deadline comes from ("timeout", "asyncio deadline"); None: none found
+
+    @property
+    def display_name(self) -> str:
+        where = "module code" if self.function == "<module>" else f"`{self.function}()`"
+        return f"{self.client} ({self.reranker.model}) in {where} ({self.span.path}:{self.span.line})"

@@ -124,6 +124,11 @@ class Names:
         found = self.constants.get(node.id)
         return self.value(found, (), depth + 1) if found is not None else None
 
+    def resolve(self, node: ast.AST | None, chain: Chain = ()) -> ast.AST | None:
+        """`value`, or the node itself when it names something that is not a literal (an import, a class)."""
+        found = self.value(node, chain)
+        return found if found is not None else node
+
     def number(self, node: ast.AST | None, chain: Chain = (), depth: int = 0) -> float | None:
         v = self.value(node, chain)
         if v is None or depth > 8:

@@ -105,7 +105,7 @@ class _Reader:
             self._litellm(call, chain, name)
 
     def _tenacity(self, call: ast.Call, at: ast.AST, label: str, chain: Chain, body: list[ast.stmt] | None) -> None:
-        cond = self.names.value(kwarg(call, "retry"), chain)
+        cond = self.names.resolve(kwarg(call, "retry"), chain)
         if cond is None:
             if body is None or not self._calls_llm(body):
                 return
@@ -127,7 +127,7 @@ class _Reader:
                 continue
             if self.names.qualified(node.func) == "tenacity.retry_if_exception_type":
                 target = node.args[0] if node.args else kwarg(node, "exception_types")
-                found = self._rate_limit(target)
+                found = self._rate_limit(self.names.resolve(target))
                 if found is not None:
                     return found
         return None
@@ -184,7 +184,7 @@ class _Reader:
     def _backoff(self, call: ast.Call, at: ast.AST, label: str, chain: Chain) -> None:
         if len(call.args) < 2:
             return
-        retries_on = self._rate_limit(self.names.value(call.args[1], chain))
+        retries_on = self._rate_limit(self.names.resolve(call.args[1], chain))
         if retries_on is None:
             return
         tries = self.names.number(kwarg(call, "max_tries"), chain)
@@ -226,7 +226,7 @@ class _Reader:
                 return
 
     def _handler_catches(self, handler: ast.ExceptHandler, chain: Chain) -> str | None:
-        found = self._rate_limit(self.names.value(handler.type, chain))
+        found = self._rate_limit(self.names.resolve(handler.type, chain))
         if found is not None:
             return found
         names = [n for n in _exception_names(handler.type)] if handler.type is not None else ["Exception"]
@@ -311,10 +311,11 @@ class _Reader:
         n = self.names.number(kwarg(call, "num_retries"), chain)
         if n is None or n < 1:
             return
-        policy = self.names.value(kwarg(call, "retry_policy"), chain)
+        raw = kwarg(call, "retry_policy")
         rl = None
-        if policy is not None:
-            rl = _policy_rate_limit(policy, self.names, chain)
+        if raw is not None:
+            policy = self.names.resolve(raw, chain)
+            rl = _policy_rate_limit(policy, self.names, chain) if isinstance(policy, ast.expr) else None
             if rl is None or rl == 0:
                 return  # a policy that is not read, or sends rate limits to 0 retries
         models = tuple(_models(call, self.names, chain))

@@ -118,6 +118,14 @@ class RetryMasksQuotaExhaustion(Rule):
     not set `RateLimitErrorRetries` to 0: LiteLLM raises the same `RateLimitError` for a
     rate limit and for an exhausted spend limit, so it retries both.
 
+    The same judgement applies to retries written in Python: tenacity `@retry` with
+    `retry_if_exception_type(RateLimitError)` (or no `retry=` on a function that calls an LLM
+    API), `backoff.on_exception(..., RateLimitError)`, `for`/`while` loops that catch an SDK
+    `RateLimitError` (or test for 429) and sleep, and LiteLLM `completion(num_retries=)` /
+    `Router(num_retries=)` without `RetryPolicy(RateLimitErrorRetries=0)`. Attempts and waits
+    are read from literals, defaults and module constants; a file that checks
+    `insufficient_quota` (or mentions a quota or spend limit) anywhere is left alone.
+
     ## Why is this bad?
     Providers return HTTP 429 both for "slow down" and for "you are out of budget until the
     reset" (OpenAI `insufficient_quota`, Anthropic `enforced_spend_limit_reached` with no

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.provider import AIFeature, Reranker
+from aiinfralint.model.provider import AIFeature, CodeReranker, Reranker
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 # Milliseconds per scored document (cross-encoders are linear in candidates), from
@@ -100,6 +100,15 @@ class RerankerWithoutDeadline(Rule):
     but nothing happens on expiry (`fallback: none`, so the request fails instead of using the
     retrieval order).
 
+    Rerankers called from Python are judged the same way: Cohere/Voyage `rerank()` calls,
+    sentence-transformers `CrossEncoder`, FlagEmbedding rerankers, LangChain `CohereRerank` /
+    `NVIDIARerank` / `HuggingFaceCrossEncoder`, LlamaIndex `SentenceTransformerRerank` /
+    `FlagEmbeddingReranker`. The candidates come from a literal slice of the documents or the
+    retriever's `k` / `similarity_top_k` in the same function; the deadline from a client or
+    call `timeout=`, `request_options`, or an enclosing `asyncio.wait_for` / `asyncio.timeout`
+    (also around a call of the function that reranks). Without a `slo.p99Ms` the budget is
+    500 ms. A cross-encoder whose candidate count is not in the code is not judged.
+
     ## Why is this bad?
     A cross-encoder runs one forward pass per query–document pair, so its cost is linear in
     the candidate count: top-100 with a large model on CPU takes seconds. Rerankers are
@@ -130,8 +139,11 @@ class RerankerWithoutDeadline(Rule):
     code: ClassVar[str] = "AIL402"
     slug: ClassVar[str] = "reranker-without-deadline"
     severity: ClassVar[Severity] = Severity.WARNING
-    targets = (AIFeature,)
-    inputs: ClassVar[str] = "AIFeature retrieval, reranker and SLO"
+    targets = (AIFeature, CodeReranker)
+    inputs: ClassVar[str] = (
+        "AIFeature retrieval, reranker and SLO; rerankers called from Python (Cohere/Voyage rerank, cross-encoders, "
+        "LangChain and LlamaIndex rerankers)"
+    )
     summary: ClassVar[str] = "A reranker scores top-k candidates with no deadline or fallback that fits the SLO"
     examples = (
         Example(
@@ -152,23 +164,41 @@ class RerankerWithoutDeadline(Rule):
     )
 
     def check(self, obj: Any, ctx: RuleContext) -> Iterator[Finding]:
+        if isinstance(obj, CodeReranker):
+            r = obj.reranker
+            has_deadline = obj.deadline is not None
+            yield from self._judge(obj, r, r.candidates, None, r.timeout_ms, has_deadline, "reranker")
+            return
         f: AIFeature = obj
         retrieval = f.spec.retrieval
         if retrieval is None or retrieval.reranker is None:
             return
         r = retrieval.reranker
+        deadline = r.timeout_ms or retrieval.timeout_ms
+        yield from self._judge(
+            f, r, r.candidates or retrieval.top_k, f.spec.slo.p99_ms, deadline, deadline is not None, "feature"
+        )
+
+    def _judge(
+        self,
+        obj: AIFeature | CodeReranker,
+        r: Reranker,
+        candidates: int | None,
+        p99: int | None,
+        deadline: int | None,
+        has_deadline: bool,
+        source: str,
+    ) -> Iterator[Finding]:
+        """One verdict for a reranker, declared in an AIFeature or read from code."""
         if r.type in ("bi-encoder",):
             return
-        candidates = r.candidates or retrieval.top_k
-        p99 = f.spec.slo.p99_ms
         budget = p99 or DEFAULT_SEARCH_BUDGET_MS
         budget_txt = (
             f"p99 objective {p99} ms" if p99 else f"a {DEFAULT_SEARCH_BUDGET_MS} ms search budget (no slo.p99Ms set)"
         )
-        deadline = r.timeout_ms or retrieval.timeout_ms
         assumptions: list[str] = []
         added: float | None = None
-        if r.type == "cross-encoder":
+        if r.type == "cross-encoder" and candidates is not None:
             ms, basis = per_doc_ms(r)
             added = ms * candidates
             assumptions.append(
@@ -178,27 +208,39 @@ class RerankerWithoutDeadline(Rule):
             assumptions.append(f"{r.type} reranker: latency per document not estimated")
         assumptions.append(f"compared with {budget_txt}")
         budget_short = budget_txt.split(" (")[0]
-        if deadline is None:
-            problem = f"no timeout, against a {budget_short}"
-        elif deadline > budget:
-            problem = f"a {deadline} ms timeout, longer than the {budget_short}"
+        bare = budget_short.removeprefix("a ")  # "500 ms search budget" / "p99 objective 1200 ms"
+        if not has_deadline:
+            problem = f"no timeout, against a {bare}"
+        elif deadline is not None and deadline > budget:
+            problem = f"a {deadline} ms timeout, longer than the {bare}"
         elif r.fallback == "none":
             problem = f"a {deadline} ms timeout but no fallback, so the request fails when it expires"
         else:
             return
-        if deadline is None and added is not None and added < budget * 0.1:
+        if not has_deadline and added is not None and added < budget * 0.1:
             return  # a small model over few candidates: a deadline would be nice, not necessary
         cost = f" (≈{added:,.0f} ms added)" if added is not None else ""
         where = f" on {r.device.upper()}" if r.type == "cross-encoder" else f" ({r.type})"
+        count = f"{candidates} candidates" if candidates is not None else "its candidates"
+        fix = (
+            "Set `reranker.timeoutMs` well inside the SLO and `fallback: retrieval-order` so a slow rerank returns "
+            "the retrieval order instead of blowing the budget; rerank fewer candidates (20-50) or use a smaller "
+            "model."
+            if source == "feature"
+            else "Give the rerank call a deadline well inside the latency budget (client `timeout=`, "
+            "`request_options`, or `asyncio.wait_for`) and return the retrieval order when it expires; rerank "
+            "fewer candidates (20-50) or use a smaller model."
+        )
+        span = (
+            obj.span_of("retrieval.reranker.timeoutMs", "retrieval.reranker.model", "retrieval.reranker")
+            if source == "feature"
+            else obj.span
+        )
         yield self.finding(
-            f,
-            f"{f.display_name} reranks {candidates} candidates with {r.model}{where}{cost} with {problem}.",
-            remediation=(
-                "Set `reranker.timeoutMs` well inside the SLO and `fallback: retrieval-order` so a slow rerank returns "
-                "the retrieval order instead of blowing the budget; rerank fewer candidates (20-50) or use a smaller "
-                "model."
-            ),
+            obj,
+            f"{obj.display_name} reranks {count} with {r.model}{where}{cost} with {problem}.",
+            remediation=fix,
             impact=Impact(latency_ms=added, assumptions=tuple(assumptions)),
-            span=f.span_of("retrieval.reranker.timeoutMs", "retrieval.reranker.model", "retrieval.reranker"),
+            span=span,
             key="reranker",
         )
