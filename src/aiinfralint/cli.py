@@ -379,13 +379,15 @@ def _fix(
     from aiinfralint.pipeline.fix import apply_fixes, chosen  # lazy: ruamel.yaml (~30 ms), as above
 
     fixed = 0
+    refused: dict[tuple[str, str], None] = {}
     for _ in range(FIX_ROUNDS):
         applied = apply_fixes(result.findings, result.fix_digests, cwd, unsafe=args.unsafe_fixes, write=True)
-        _report_refused(applied.refused)
+        refused.update(dict.fromkeys(applied.refused))
         if not applied.written:
             break
         fixed += applied.fixed
         result = _execute(args, cwd, paths, config, None, None, None, baseline)
+    _report_refused(list(refused))
     result.fixes_applied = fixed
     if not args.unsafe_fixes:
         result.unsafe_fixes_available = len(chosen(result.findings, True)) - len(chosen(result.findings, False))
