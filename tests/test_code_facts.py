@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiinfralint.config import Config
 from aiinfralint.model.provider import CodeReranker, CodeRetry
+from aiinfralint.model.retrieval import VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text
 from aiinfralint.parsers.python_retries import exponential_total
@@ -349,3 +350,106 @@ def test_retry_policy_passed_by_name_is_not_guessed() -> None:
                     num_retries=3, retry_policy=POLICY)
     """
     assert _retries(src) == []
+
+
+# --- vector stores split by time (AIL401) ------------------------------------------------
+
+
+def _stores(src: str) -> list[VectorStore]:
+    return [o for o in _objects(src) if isinstance(o, VectorStore)]
+
+
+def test_timescale_interval_is_a_weekly_partitioning(tmp_path: Path) -> None:
+    src = """
+    from datetime import timedelta
+    from timescale_vector import client
+
+    def connect(url):
+        return client.Sync(url, "commits", 1536, time_partition_interval=timedelta(days=7))
+    """
+    (s,) = _stores(src)
+    assert s.partitioning is not None
+    assert (s.name, s.partitioning.granularity, s.partitioning.window) == ("commits", "weekly", "7 days")
+    ((code, line, message),) = _codes(tmp_path, src)
+    assert (code, line) == ("AIL401", 6) and "in `connect()` (llm.py:6)" in message
+
+
+def test_timescale_with_time_filtered_search_is_silent() -> None:
+    src = """
+    from datetime import timedelta
+    from timescale_vector import client
+    vec = client.Sync(URL, "commits", 1536, time_partition_interval=timedelta(hours=6))
+    vec.search(emb, limit=5, uuid_time_filter=client.UUIDTimeRange(start, end))
+    """
+    assert _stores(src) == []
+
+
+def test_sqlalchemy_declarative_partition_on_timestamp_with_vector() -> None:
+    src = """
+    from pgvector.sqlalchemy import Vector
+    from sqlalchemy import Column, DateTime, Integer
+
+    class Chunk(Base):
+        __tablename__ = "chunks"
+        __table_args__ = ({"postgresql_partition_by": "RANGE (created_at)"},)
+        id = Column(Integer, primary_key=True)
+        embedding = Column(Vector(768))
+        created_at = Column(DateTime(timezone=True))
+    """
+    (s,) = _stores(src)
+    assert (s.name, s.vector_fields, s.span.line) == ("chunks", ("embedding",), 5)
+
+
+def test_partition_by_tenant_or_without_vectors_is_silent() -> None:
+    by_tenant = """
+    import sqlalchemy as sa
+    from alembic import op
+    from pgvector.sqlalchemy import Vector
+    op.create_table("c", sa.Column("embedding", Vector(3)), sa.Column("tenant", sa.String()),
+                    postgresql_partition_by="LIST (tenant)")
+    """
+    no_vector = """
+    import sqlalchemy as sa
+    from alembic import op
+    op.create_table("events", sa.Column("created_at", sa.DateTime()), postgresql_partition_by="RANGE (created_at)")
+    """
+    assert _stores(by_tenant) == [] and _stores(no_vector) == []
+
+
+def test_sql_string_goes_through_the_pgvector_reader_on_its_own_lines() -> None:
+    src = '''
+    from alembic import op
+
+    def upgrade():
+        op.execute("""
+            CREATE TABLE docs (id bigint, embedding vector(768), created_at timestamptz)
+            PARTITION BY RANGE (created_at);
+        """)
+    '''
+    (s,) = _stores(src)
+    assert s.partitioning is not None and s.partitioning.span.line == 7 and s.span.line == 6
+
+
+def test_docstring_sql_is_not_read() -> None:
+    src = '''
+    def f():
+        """CREATE TABLE d (e vector(3), t timestamptz) PARTITION BY RANGE (t);"""
+    '''
+    assert _stores(src) == []
+
+
+def test_date_named_index_and_milvus_partition() -> None:
+    src = """
+    from pymilvus import Collection
+
+    def daily(es, day):
+        es.indices.create(index=f"docs-{day:%Y.%m.%d}", mappings={"properties": {"v": {"type": "dense_vector"}}})
+        es.indices.create(index=f"logs-{day:%Y.%m.%d}", mappings={"properties": {"msg": {"type": "text"}}})
+        Collection("tickets").create_partition(f"p_{day:%Y_%m_%d}")
+        Collection("tickets").create_partition("p_tenant_a")
+    """
+    found = sorted((s.engine, s.name, s.vector_fields) for s in _stores(src))
+    assert found == [
+        ("elasticsearch", "f'docs-{day:%Y.%m.%d}'", ("v",)),
+        ("milvus", "tickets", ("the collection's vector field",)),
+    ]

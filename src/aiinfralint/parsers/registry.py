@@ -89,6 +89,7 @@ FILE_PARSER_MODULES: tuple[tuple[str, frozenset[str]], ...] = (
     ("aiinfralint.parsers.python_prompts", frozenset({".py"})),
     ("aiinfralint.parsers.python_retries", frozenset({".py"})),
     ("aiinfralint.parsers.python_rerankers", frozenset({".py"})),
+    ("aiinfralint.parsers.python_vectors", frozenset({".py"})),
     ("aiinfralint.parsers.notebooks", frozenset({".ipynb"})),
 )
 

@@ -125,6 +125,14 @@ class DateShardedVectorIndex(Rule):
     shards and measures recall with eval queries covering every shard, is silent. A single
     index, or partitions by tenant (`PARTITION BY LIST`), is silent.
 
+    The same stores are read from Python code: a Timescale Vector client's
+    `time_partition_interval=` (LangChain `TimescaleVector`, LlamaIndex `TimescaleVectorStore`,
+    `timescale_vector.client`; silent when the file's searches pass `start_date`/`end_date`/
+    `uuid_time_filter`), SQLAlchemy or Alembic tables with a pgvector `Vector` column and
+    `postgresql_partition_by="RANGE (<timestamp>)"`, SQL strings in the code, Elasticsearch/
+    OpenSearch `indices.create` with a date-built index name and a vector mapping, and Milvus
+    `create_partition` with a date-built partition name.
+
     ## Why is this bad?
     Time-based rollover is the right shape for logs, not for semantic search. Each shard
     (index, segment set or partition) holds its own HNSW graph and returns its local top-k;
@@ -157,7 +165,8 @@ class DateShardedVectorIndex(Rule):
     slug: ClassVar[str] = "date-sharded-vector-index"
     severity: ClassVar[Severity] = Severity.WARNING
     inputs: ClassVar[str] = (
-        "Elasticsearch/OpenSearch templates and ILM/ISM policies, pgvector DDL, Milvus/Qdrant/Weaviate collections, VectorIndex"
+        "Elasticsearch/OpenSearch templates and ILM/ISM policies, pgvector DDL, Milvus/Qdrant/Weaviate collections, "
+        "VectorIndex; time-partitioned vector stores created from Python"
     )
     summary: ClassVar[str] = (
         "An embedding index is split by ingestion date, so recall depends on the shard a query reaches"
