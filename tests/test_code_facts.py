@@ -453,3 +453,17 @@ def test_date_named_index_and_milvus_partition() -> None:
         ("elasticsearch", "f'docs-{day:%Y.%m.%d}'", ("v",)),
         ("milvus", "tickets", ("the collection's vector field",)),
     ]
+
+
+def test_deeply_nested_arguments_never_crash_the_readers() -> None:
+    nested = "(" * 180 + "day" + ")" * 180
+    src = (
+        "from pymilvus import Collection\n"
+        f"Collection('t').create_partition(f'p_{{{nested}:%Y}}')\n"
+        f"op.create_table('c', Column('e', Vector({nested})), postgresql_partition_by='RANGE (created_at)')\n"
+        f"co.rerank(model='m', documents=d[:{nested}])\n"
+        "import tenacity\n"
+        f"x = tenacity.Retrying(stop=tenacity.stop_after_attempt({'+'.join(['1'] * 150)}))\n"
+    )
+    out = parse_text(FileInput("deep.py", src))
+    assert not out.problems

@@ -207,7 +207,7 @@ class _Reader:
             return
         vector = fields[0][1]
         engine = "opensearch" if vector == "knn_vector" else "elasticsearch"
-        shown = ast.unparse(name) if name is not None else "index"
+        shown = _source(name) if name is not None else "index"
         where = f"{self._where(chain)} ({self.f.path}:{call.lineno})"
         names = tuple(f for f, _ in fields)
         self._store(call, engine, shown, names, f"index names built from a date in {where}", "daily", "1 day")
@@ -232,6 +232,14 @@ class _Reader:
                 partitioning=TimePartitioning(span=span, mechanism=mechanism, granularity=granularity, window=window),
             )
         )
+
+
+def _source(node: ast.AST) -> str:
+    """The code of a node, or "" for one nested too deeply to print (the printer recurses)."""
+    try:
+        return ast.unparse(node)
+    except (RecursionError, ValueError):
+        return ""
 
 
 def _vector_properties(body: ast.AST) -> list[tuple[str, str]]:
@@ -287,7 +295,7 @@ def _columns(columns: list[ast.expr], names: Names) -> tuple[list[str], set[str]
         if not isinstance(col, ast.Call) or not col.args:
             continue
         name = names.text(col.args[0])
-        kind = " ".join(ast.unparse(a) for a in col.args[1:])
+        kind = " ".join(_source(a) for a in col.args[1:])
         if name is None:
             continue
         if re.search(r"\b(Vector|VECTOR|HALFVEC|HalfVector)\s*\(", kind):
@@ -314,12 +322,12 @@ def _date_built(name: ast.AST | None, names: Names, chain: Chain) -> bool:
     if isinstance(name, ast.JoinedStr):
         for part in name.values:
             if isinstance(part, ast.FormattedValue):
-                spec = ast.unparse(part.format_spec) if part.format_spec is not None else ""
-                if _DATE_WORDS.search(spec) or _DATE_WORDS.search(ast.unparse(part.value)):
+                spec = _source(part.format_spec) if part.format_spec is not None else ""
+                if _DATE_WORDS.search(spec) or _DATE_WORDS.search(_source(part.value)):
                     return True
         return False
     if isinstance(name, (ast.BinOp, ast.Call)):
-        return _DATE_WORDS.search(ast.unparse(name)) is not None and any(
+        return _DATE_WORDS.search(_source(name)) is not None and any(
             isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(name)
         )
     return False
