@@ -467,3 +467,14 @@ def test_deeply_nested_arguments_never_crash_the_readers() -> None:
     )
     out = parse_text(FileInput("deep.py", src))
     assert not out.problems
+
+
+def test_client_pointed_at_another_server_is_left_alone() -> None:
+    src = LOOP.replace(
+        "import openai\n", "import openai\nclient = openai.OpenAI(base_url='http://localhost:8000/v1')\n"
+    )
+    assert _retries(src) == []
+    hosted = LOOP.replace(
+        "import openai\n", "import openai\nclient = openai.OpenAI(base_url='https://api.openai.com/v1')\n"
+    )
+    assert len(_retries(hosted)) == 1

@@ -12,6 +12,8 @@ Forms read:
 * LiteLLM ``completion(..., num_retries=n)`` and ``Router(..., num_retries=n)`` with their
   ``retry_policy``.
 
+A file whose client is pointed at another server (``base_url=``/``api_base=`` that is not the
+provider's API, or read from settings) is left alone: a self-hosted server has no quota.
 A file that mentions a quota-exhaustion code anywhere (``insufficient_quota``, a spend limit,
 "quota", "billing") is taken to tell an exhausted quota apart from a rate limit: silent rather
 than wrong. LiteLLM retries inside the library, so there only ``retry_policy`` counts.
@@ -48,6 +50,7 @@ _LLM_CALLS = (
 _QUOTA_WORDS = (*QUOTA_CODES, "quota", "spend_limit", "spend limit", "billing")
 _RATE_WORDS = ("429", "rate limit", "rate_limit", "ratelimit", "too many requests", "resource_exhausted")
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion", "litellm.Router", "litellm.router.Router"})
+_HOSTED_URL = re.compile(r"api\.openai\.com|api\.anthropic\.com|openai\.azure\.com|api\.groq\.com|api\.mistral\.ai")
 _FOREVER = 10**6  # tenacity's and backoff's default: no stop
 
 
@@ -61,6 +64,13 @@ class _Reader:
         self.tree = tree
         self.names = Names.of(tree)
         self.quota = pyfacts.mentions(ast.walk(tree), _QUOTA_WORDS)
+        # a client pointed at another server (vLLM, Ollama, a proxy) has no provider quota to exhaust
+        self.other_server = any(
+            isinstance(n, ast.keyword)
+            and n.arg in ("base_url", "api_base")
+            and not _HOSTED_URL.search(self.names.text(n.value) or "")
+            for n in ast.walk(tree)
+        )
         self.found: list[CodeRetry] = []
         self.decorators: set[int] = set()
 
@@ -355,6 +365,8 @@ class _Reader:
         how: str,
         models: tuple[str, ...] = (),
     ) -> None:
+        if self.other_server and form != "litellm":
+            return
         self.found.append(
             CodeRetry(
                 span=self.span(at),
