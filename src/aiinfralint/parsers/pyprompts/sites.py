@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import CacheBreakpoint, PromptTemplate, Segment
@@ -84,28 +85,56 @@ class Build:
         self.breakpoints.append((len(self.segments_raw) - 1, pos, ttl))
 
 
-def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[ast.AST, ast.AST]]:
-    """Calls and lists in source order, and each node's parent (one iterative walk)."""
+# nodes that hold no call and no list: the walk does not look inside them
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias, ast.Pass, ast.Import})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a call or list sits: its enclosing function, its parent, the calls around it."""
+
+    func: Function | None
+    parent: ast.AST | None
+    calls: tuple[ast.Call, ...]  # enclosing calls within the function, outermost first
+
+
+def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[int, Place]]:
+    """Calls and lists in source order, and where each sits (one iterative walk, no parent map)."""
     calls: list[ast.Call] = []
     lists: list[ast.List] = []
-    parents: dict[ast.AST, ast.AST] = {}
-    stack: list[ast.AST] = [tree]
+    places: dict[int, Place] = {}
+    stack: list[tuple[ast.AST, Function | None, ast.AST | None, tuple[ast.Call, ...]]] = [(tree, None, None, ())]
+    leaves = _LEAVES
     while stack:
-        node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
-            stack.append(child)
-            if isinstance(child, ast.Call):
-                calls.append(child)
-            elif isinstance(child, ast.List):
-                lists.append(child)
+        node, func, parent, around = stack.pop()
+        kind = type(node)
+        if kind is ast.Call:
+            assert isinstance(node, ast.Call)
+            calls.append(node)
+            places[id(node)] = Place(func, parent, around)
+            around = (*around, node)
+        elif kind is ast.List:
+            assert isinstance(node, ast.List)
+            lists.append(node)
+            places[id(node)] = Place(func, parent, around)
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            assert isinstance(node, FUNCTION_TYPES)
+            func, around = node, ()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in reversed(value):
+                    if isinstance(item, ast.AST) and type(item) not in leaves:
+                        stack.append((item, func, node, around))
+            elif isinstance(value, ast.AST) and type(value) not in leaves:
+                stack.append((value, func, node, around))
 
     def order(n: ast.expr) -> tuple[int, int, int, int]:
         return n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)
 
     calls.sort(key=order)
     lists.sort(key=order)
-    return calls, lists, parents
+    return calls, lists, places
 
 
 class Sites:
@@ -117,7 +146,7 @@ class Sites:
         self.src = source
         self.ev = Evaluator(tree, source)
         self.llm_file = llm_file
-        self.calls, self.lists, self.parents = _walk(tree)
+        self.calls, self.lists, self.places = _walk(tree)
         self.consumed: set[int] = set()
         self.templates: list[PromptTemplate] = []
         self.names_used: dict[str, int] = {}
@@ -141,12 +170,8 @@ class Sites:
         )
 
     def enclosing_function(self, node: ast.AST) -> Function | None:
-        cur: ast.AST | None = node
-        while cur is not None:
-            cur = self.parents.get(cur)
-            if isinstance(cur, FUNCTION_TYPES):
-                return cur
-        return None
+        place = self.places.get(id(node))
+        return place.func if place is not None else None
 
     def _scope_of(self, node: ast.AST) -> Scope:
         func = self.enclosing_function(node)
@@ -174,10 +199,11 @@ class Sites:
         self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
 
     def _from_messages(self, call: ast.Call) -> None:
-        fn = self.src.code(call.func)
-        args = args_of(call)
-        if not (fn.endswith("from_messages") and args):
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if not (name.endswith("from_messages") and (call.args or call.keywords)):
             return
+        args = args_of(call)
         scope = self._scope_of(call)
         target, tscope = self.ev.resolve(args[0][1], scope)
         if isinstance(target, ast.List) and id(target) not in self.consumed:
@@ -298,8 +324,9 @@ class Sites:
         return m.group(1) if m else None
 
     def _model(self, site: ast.expr, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
-        cur: ast.AST | None = site
-        while cur is not None:
+        place = self.places.get(id(site))
+        around = place.calls if place is not None else ()
+        for cur in ((site,) if isinstance(site, ast.Call) else ()) + tuple(reversed(around)):
             if isinstance(cur, ast.Call):
                 value = keyword(cur, "model", "model_name")
                 if value is None and self.src.code(cur.func).endswith("GenerativeModel") and cur.args:
@@ -309,9 +336,6 @@ class Sites:
                     target, _ = self.ev.resolve(value, scope)
                     model = text_value(target)
                     return (model, self.src.pos(value)) if model is not None else (None, None)
-            if isinstance(cur, FUNCTION_TYPES):
-                break
-            cur = self.parents.get(cur)
         # the model is often set on a sibling call (`generate_content(model=...)`, `ChatOpenAI(model=...)`)
         func = self.enclosing_function(site)
         holders: tuple[ast.AST, ...] = ((func,) if func is not None else ()) + (self.tree,)
@@ -346,7 +370,8 @@ class Sites:
         model, mpos = self._model(site, scope)
         func = self.enclosing_function(site)
         base = func.name if func is not None else "<module>"
-        parent = self.parents.get(site)
+        place = self.places.get(id(site))
+        parent = place.parent if place is not None else None
         if func is None and isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Name):
             base = parent.targets[0].id  # `prompt = ChatPromptTemplate.from_messages(...)`
         n = self.names_used.get(base, 0) + 1
