@@ -160,7 +160,6 @@ def test_template_fix_moves_line_to_end_of_system_section(
     assert lines[at - 1].startswith(before_it) and not lines[at + 1].strip()
 
 
-@pytest.mark.xfail(reason="writing a fix re-checks every file that is not Python as YAML", strict=False)
 @pytest.mark.parametrize(("name", "path", "sentence", "before_it"), TEMPLATES)
 def test_template_line_moves_to_end_of_system_section(
     name: str,

@@ -40,7 +40,7 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
         return None
     # lazy: libcst takes ~300 ms to import, which only a run fixing a Python finding needs
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+    from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider  # lazy: as libcst
 
     try:
         wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)

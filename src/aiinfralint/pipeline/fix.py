@@ -25,6 +25,7 @@ from aiinfralint.fixes import yamledit
 from aiinfralint.fixes.base import FixContext
 from aiinfralint.fixes.registry import fixer_for
 from aiinfralint.model.finding import Finding, TextEdit
+from aiinfralint.parsers.files import parse_bytes
 from aiinfralint.pipeline.read import FileResult
 from aiinfralint.rules.registry import find_rule
 
@@ -141,14 +142,17 @@ def _current(target: Path, want: str | None) -> tuple[str | None, str]:
 
 
 def parses(path: str, text: str) -> bool:
-    """Whether the file's text still parses (Python source, else YAML)."""
+    """Whether the file's text still parses: Python with `ast`, YAML/JSON with the YAML composer,
+    anything else (prompt templates) with the reader that checks it (no parse problem)."""
     if path.endswith(".py"):
         try:
             ast.parse(text)
         except (SyntaxError, ValueError):
             return False
         return True
-    return yamledit.parses(text)
+    if path.endswith((".yaml", ".yml", ".json")):
+        return yamledit.parses(text)
+    return not parse_bytes(path, text.encode("utf-8")).problems
 
 
 def _span(e: TextEdit) -> tuple[tuple[int, int], tuple[int, int]]:
