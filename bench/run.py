@@ -18,8 +18,10 @@ What it does, in one run:
    files, every rule again; synthetic tree only), ``checkov -d DIR
    --framework kubernetes -o json`` and ``yamllint -d relaxed``, with ratios;
 4. does the same on ``../shared/corpus`` when it exists;
-5. times a one-file run (what a pre-commit hook does), cold and warm;
-6. records aiinfralint's peak memory at N = 100, 500, 2000 to show it stays flat.
+5. times a cold check of the corpus's Python files against ``ast.parse`` alone
+   (``bench/python_ratio.py``);
+6. times a one-file run (what a pre-commit hook does), cold and warm;
+7. records aiinfralint's peak memory at N = 100, 500, 2000 to show it stays flat.
 
 Every tool runs once untimed first, with bytecode caching on (``PYTHONPYCACHEPREFIX``
 under ``bench/out/``), as it would on a developer machine or a CI runner with a warm pip
@@ -42,6 +44,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import python_ratio  # bench/python_ratio.py: this script's own directory is on sys.path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -396,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     corpus = Path(args.corpus)
     if corpus.is_dir():
         results["corpus"] = bench_tree("corpus", corpus, args.runs, args.jobs, peers)
+        print("\nPython files of the corpus against ast.parse alone (bench/python_ratio.py)", flush=True)
+        results["python_ratio"] = python_ratio.ratio(corpus, args.runs, args.jobs)
+        print("  " + python_ratio.report("corpus", results["python_ratio"]), flush=True)
     else:
         print(f"\ncorpus: {corpus} not found, skipped", flush=True)
     if not args.no_one_file:
