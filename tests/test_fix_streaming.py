@@ -1,4 +1,4 @@
-"""`check --fix` on AIL205: the streaming timeouts of ingress-nginx and the ALB, nothing else."""
+"""`check --fix` on AIL205 Ingresses: the streaming timeouts of ingress-nginx, NGINX Inc. and the ALB."""
 
 from __future__ import annotations
 
@@ -37,15 +37,16 @@ def test_nginx_and_alb_timeouts(ingresses: Path, capsys: pytest.CaptureFixture[s
         '    nginx.ingress.kubernetes.io/proxy-send-timeout: "300"\n',
     ]
     removed, added = changed_lines(before["ingress-alb.yaml"], (ingresses / "ingress-alb.yaml").read_text())
-    assert [
+    alb = [
         r.replace(
             "deletion_protection.enabled=true", "deletion_protection.enabled=true,idle_timeout.timeout_seconds=300"
         )
         for r in removed
-    ] == added
+    ]
+    # the NGINX Inc. ingress: buffering (on by default) turned off, its 3600 s timeouts kept
+    assert added == [alb[0], '    nginx.org/proxy-buffering: "False"\n'] and len(removed) == 1
     assert (ingresses / "vllm.yaml").read_text() == before["vllm.yaml"]
-    # the NGINX Inc. ingress (buffering on by default) has no mechanical repair and stays
-    assert len(lines_of(findings(capsys, "k8s"), "AIL205")) == 1
+    assert lines_of(findings(capsys, "k8s"), "AIL205") == []
     after = {p.name: p.read_text() for p in ingresses.iterdir()}
     main([*FIX, "k8s"])
     assert {p.name: p.read_text() for p in ingresses.iterdir()} == after
@@ -76,3 +77,35 @@ def test_corpus_alb_ingress(
         "    alb.ingress.kubernetes.io/load-balancer-attributes: idle_timeout.timeout_seconds=300\n"
     ]
     assert lines_of(findings(capsys, "ingress.yaml"), "AIL205") == []
+
+
+def test_longer_timeouts_are_not_lowered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "k8s" / "ail205-bad-ingress-timeouts", tmp_path / "k8s")
+    path = tmp_path / "k8s" / "ingress-nginx.yaml"
+    before = path.read_text().replace('proxy-read-timeout: "120"', 'proxy-read-timeout: "3600"')
+    path.write_text(before)
+    monkeypatch.chdir(tmp_path)
+    main([*FIX, "k8s"])
+    removed, added = changed_lines(before, path.read_text())
+    # only buffering was wrong on this Ingress: its 3600 s read timeout stays
+    assert '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"  # expect: AIL205\n' not in removed
+    assert '    nginx.ingress.kubernetes.io/proxy-buffering: "off"\n' in added
+
+
+def test_nginx_inc_timeouts_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "k8s" / "ail205-bad-ingress-timeouts", tmp_path / "k8s")
+    path = tmp_path / "k8s" / "ingress-alb.yaml"
+    before = path.read_text().replace(
+        '    nginx.org/proxy-read-timeout: "3600s"\n', "    nginx.org/proxy-read-timeout: 1m\n"
+    )
+    path.write_text(before)
+    monkeypatch.chdir(tmp_path)
+    main([*FIX, "k8s"])
+    removed, added = changed_lines(before, path.read_text())
+    assert "    nginx.org/proxy-read-timeout: 1m\n" in removed
+    assert '    nginx.org/proxy-read-timeout: "300s"\n' in added
+    assert not any("proxy-send-timeout" in line for line in removed + added)

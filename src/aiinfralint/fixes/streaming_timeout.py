@@ -7,7 +7,13 @@
   `alb.ingress.kubernetes.io/load-balancer-attributes` (replaced, or appended to the attributes
   already there; at most 4000, the ALB maximum).
 
-Other proxies (GKE BackendConfig, NGINX Inc., Gateway API and OpenShift routes) are not fixed.
+- NGINX Inc. controller (`nginx.org/`): `nginx.org/proxy-read-timeout` and
+  `proxy-send-timeout` set to the timeout (`"300s"`), and `nginx.org/proxy-buffering: "False"`
+  unless buffering is already off (it is on by default).
+- Gateway API, Envoy AI Gateway and OpenShift routes, and Envoy Gateway BackendTrafficPolicies:
+  see `route_timeout`.
+
+A timeout already at least as long is left as it is. GKE BackendConfigs are not fixed.
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
-from aiinfralint.fixes import yamledit
+from aiinfralint.fixes import route_timeout, yamledit
 from aiinfralint.fixes.base import FixContext
 from aiinfralint.model.finding import Finding, Fix, TextEdit
 
 NGINX = "nginx.ingress.kubernetes.io/"
+NGINX_INC = "nginx.org/"
 ALB = "alb.ingress.kubernetes.io/"
 ALB_ATTRIBUTES = ALB + "load-balancer-attributes"
 ALB_MAX_IDLE = 4000
@@ -33,20 +40,27 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     if src is None:
         return None
     doc = yamledit.document_at(src, finding.span.line)
-    if not isinstance(doc, MappingNode) or yamledit.scalar(yamledit.get(doc, "kind")) != "Ingress":
+    if not isinstance(doc, MappingNode):
         return None
+    seconds = math.ceil(ctx.streaming_timeout)
+    if yamledit.scalar(yamledit.get(doc, "kind")) != "Ingress":
+        routed = route_timeout.route_edits(src, doc, finding.span.line, seconds)
+        return _fix(finding, *routed) if routed is not None else None
     metadata = yamledit.get(doc, "metadata")
     if not isinstance(metadata, MappingNode):
         return None
     annotations = yamledit.get(metadata, "annotations")
     keys = [k.value for k, _ in annotations.value] if isinstance(annotations, MappingNode) else []
-    cls = (yamledit.scalar(yamledit.get(doc, "spec", "ingressClassName")) or "").lower()
-    seconds = math.ceil(ctx.streaming_timeout)
-    if cls in ("gce", "gce-internal", "nginx-plus", "nginx-inc") or any(
-        k.startswith(("nginx.org/", "nginx.com/")) for k in keys
-    ):
+    cls = yamledit.scalar(yamledit.get(doc, "spec", "ingressClassName")) or yamledit.scalar(
+        yamledit.get(annotations, "kubernetes.io/ingress.class")
+    )
+    cls = (cls or "").lower()
+    if cls in ("gce", "gce-internal"):
         return None
-    if any(k.startswith(ALB) for k in keys) or cls == "alb":
+    if cls in ("nginx-plus", "nginx-inc") or any(k.startswith((NGINX_INC, "nginx.com/")) for k in keys):
+        edits = _nginx_inc(src, metadata, seconds)
+        what = f"raise nginx.org proxy-read-timeout and proxy-send-timeout to {seconds}s, buffering off"
+    elif any(k.startswith(ALB) for k in keys) or cls == "alb":
         seconds = min(seconds, ALB_MAX_IDLE)
         edits = _alb(src, metadata, seconds)
         what = f"set the ALB idle timeout to {seconds} s"
@@ -55,6 +69,10 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
         what = f"set ingress-nginx proxy-read-timeout and proxy-send-timeout to {seconds} s"
     else:
         return None
+    return _fix(finding, edits, what)
+
+
+def _fix(finding: Finding, edits: list[TextEdit], what: str) -> Fix | None:
     if not edits:
         return None
     return Fix(
@@ -62,12 +80,33 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     )
 
 
+def _timeouts(metadata: MappingNode, keys: tuple[str, ...], seconds: int, text: str) -> list[tuple[str, str]]:
+    """The timeout annotations to write: those absent, unreadable or shorter than `seconds`."""
+    out = []
+    for key in keys:
+        current = yamledit.scalar(yamledit.get(metadata, "annotations", key))
+        value = route_timeout.duration(current) if current is not None else None
+        if value is None or value < seconds:
+            out.append((key, text))
+    return out
+
+
+def _nginx_inc(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
+    keys = (NGINX_INC + "proxy-read-timeout", NGINX_INC + "proxy-send-timeout")
+    wanted = _timeouts(metadata, keys, seconds, f'"{seconds}s"')
+    buffering = yamledit.scalar(yamledit.get(metadata, "annotations", NGINX_INC + "proxy-buffering"))
+    if buffering is None or buffering.strip().lower() not in ("false", "off", "no"):
+        wanted.append((NGINX_INC + "proxy-buffering", '"False"'))
+    return yamledit.set_entries(src, metadata, "annotations", wanted) if wanted else []
+
+
 def _nginx(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
-    wanted = [(NGINX + "proxy-read-timeout", f'"{seconds}"'), (NGINX + "proxy-send-timeout", f'"{seconds}"')]
+    keys = (NGINX + "proxy-read-timeout", NGINX + "proxy-send-timeout")
+    wanted = _timeouts(metadata, keys, seconds, f'"{seconds}"')
     buffering = yamledit.scalar(yamledit.get(metadata, "annotations", NGINX + "proxy-buffering"))
     if (buffering or "").lower() == "on":
         wanted.append((NGINX + "proxy-buffering", '"off"'))
-    return yamledit.set_entries(src, metadata, "annotations", wanted)
+    return yamledit.set_entries(src, metadata, "annotations", wanted) if wanted else []
 
 
 def _alb(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
