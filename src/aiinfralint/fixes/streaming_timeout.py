@@ -58,8 +58,7 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     if cls in ("gce", "gce-internal"):
         return None
     if cls in ("nginx-plus", "nginx-inc") or any(k.startswith((NGINX_INC, "nginx.com/")) for k in keys):
-        edits = _nginx_inc(src, metadata, seconds)
-        what = f"raise nginx.org proxy-read-timeout and proxy-send-timeout to {seconds}s, buffering off"
+        edits, what = _nginx_inc(src, metadata, seconds)
     elif any(k.startswith(ALB) for k in keys) or cls == "alb":
         seconds = min(seconds, ALB_MAX_IDLE)
         edits = _alb(src, metadata, seconds)
@@ -91,13 +90,16 @@ def _timeouts(metadata: MappingNode, keys: tuple[str, ...], seconds: int, text: 
     return out
 
 
-def _nginx_inc(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
+def _nginx_inc(src: yamledit.Source, metadata: MappingNode, seconds: int) -> tuple[list[TextEdit], str]:
     keys = (NGINX_INC + "proxy-read-timeout", NGINX_INC + "proxy-send-timeout")
     wanted = _timeouts(metadata, keys, seconds, f'"{seconds}s"')
+    parts = [f"set {' and '.join(k.removeprefix(NGINX_INC) for k, _ in wanted)} to {seconds}s"] if wanted else []
     buffering = yamledit.scalar(yamledit.get(metadata, "annotations", NGINX_INC + "proxy-buffering"))
     if buffering is None or buffering.strip().lower() not in ("false", "off", "no"):
         wanted.append((NGINX_INC + "proxy-buffering", '"False"'))
-    return yamledit.set_entries(src, metadata, "annotations", wanted) if wanted else []
+        parts.append("turn proxy buffering off")
+    edits = yamledit.set_entries(src, metadata, "annotations", wanted) if wanted else []
+    return edits, "NGINX Ingress Controller: " + " and ".join(parts)
 
 
 def _nginx(src: yamledit.Source, metadata: MappingNode, seconds: int) -> list[TextEdit]:
