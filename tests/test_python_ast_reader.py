@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import time
@@ -14,6 +15,9 @@ from hypothesis import strategies as st
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers import python_prompts
 from aiinfralint.parsers.base import FileInput
+from aiinfralint.parsers.pyprompts.extract import definitions
+from aiinfralint.parsers.pyprompts.ir import Definition
+from aiinfralint.parsers.pyprompts.sites import Sites
 from aiinfralint.parsers.pyprompts.source import Source, fstring_parts
 
 
@@ -137,3 +141,46 @@ def test_file_without_any_prompt_word_is_not_parsed(monkeypatch):
     monkeypatch.setattr(python_prompts, "module", lambda f: calls.append(f.path))
     f = FileInput("util.py", "def add(a, b):\n    return a + b\n")
     assert not python_prompts.claims(f) and calls == []
+
+
+PROMPTS_MODULE = """\
+from datetime import date
+
+SYSTEM = "You are a careful research assistant. " "Cite sources."
+GREETING = f"Hello {user.name}"
+
+
+def lead_prompt(date_str, topic="AI"):
+    return f"Today is {date_str}. Research {topic}."
+
+
+class Prompts:
+    main = "Answer briefly."
+    unused = some_call()
+"""
+
+
+def test_module_definitions_are_plain_data_that_round_trip_through_json():
+    defs = definitions("prompts.py", ast.parse(PROMPTS_MODULE), Source(PROMPTS_MODULE))
+    by_name = {d.name: d for d in defs}
+    assert set(by_name) == {"SYSTEM", "GREETING", "lead_prompt", "Prompts.main"}
+    assert "".join(p.text for p in by_name["SYSTEM"].parts) == "You are a careful research assistant. Cite sources."
+    lead = by_name["lead_prompt"]
+    assert lead.kind == "function" and lead.params == ("date_str", "topic")
+    assert [(p.kind, p.text) for p in lead.parts if p.kind == "slot"] == [("slot", "date_str"), ("slot", "topic")]
+    assert by_name["Prompts.main"].parts[0].text == "Answer briefly."
+    for d in defs:
+        assert Definition.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_a_name_from_another_module_is_asked_of_the_external_lookup_and_keeps_its_file():
+    table = {d.name: d for d in definitions("prompts.py", ast.parse(PROMPTS_MODULE), Source(PROMPTS_MODULE))}
+    text = call("SYSTEM + ' ' + Prompts.main", prelude="from prompts import SYSTEM, Prompts\n")
+    [t] = Sites("app.py", ast.parse(text), Source(text), True, table.get).run()
+    system = [s for s in t.segments if s.role == "system"]
+    assert "".join(s.text for s in system) == "You are a careful research assistant. Cite sources. Answer briefly."
+    assert system[0].span.path == "prompts.py" and (system[0].span.line, system[0].span.column) == (3, 11)
+    assert system[-1].span.path == "prompts.py" and system[-1].span.line == 12
+    # without the table the same names are slots, as before
+    [t] = Sites("app.py", ast.parse(text), Source(text), True).run()
+    assert [s.text for s in t.segments if s.role == "system" and s.kind == "slot"] == ["SYSTEM", "Prompts.main"]

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from aiinfralint.model.prompt import CONSTANT, UNKNOWN
 from aiinfralint.parsers.prompt_slots import classify
+from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import Function, Scope, collect, defaults, function_scope
 from aiinfralint.parsers.pyprompts.source import Source, StringToken, fstring_parts
 
@@ -42,6 +43,7 @@ class Piece:
     volatility: str | None = None
     reason: str | None = None
     nondet: str | None = None
+    path: str | None = None  # set when the text was written in another file (an external definition)
 
 
 def args_of(call: ast.Call) -> list[tuple[str | None, ast.expr, bool]]:
@@ -78,8 +80,9 @@ def elements(node: ast.List | ast.Tuple | ast.Set) -> list[ast.expr]:
 class Evaluator:
     """Renders expressions of one module, resolving names through one lookup."""
 
-    def __init__(self, tree: ast.Module, source: Source) -> None:
+    def __init__(self, tree: ast.Module, source: Source, external: ExternalLookup | None = None) -> None:
         self.src = source
+        self.external = external
         self.module_scope = Scope()
         self.functions: dict[str, Function] = {}
         self.func_scopes: dict[int, Scope] = {}
@@ -178,7 +181,7 @@ class Evaluator:
         if isinstance(node, ast.Name):
             found = self.lookup(node.id, scope, node.lineno)
             if found is None:
-                return [self.slot(node, scope)]
+                return self._external(node, node.id) or [self.slot(node, scope)]
             entries, sc = found
             pieces: list[Piece] = []
             for _op, value in entries:
@@ -186,7 +189,19 @@ class Evaluator:
             return self.at(pieces, node)
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth)
+        if isinstance(node, ast.Attribute) and self.external is not None:
+            return self._external(node, self.src.code(node)) or [self.slot(node, scope)]
         return [self.slot(node, scope)]
+
+    def _external(self, node: ast.expr, name: str) -> list[Piece] | None:
+        """A name defined elsewhere (another module, a class), asked of the external lookup."""
+        if self.external is None:
+            return None
+        found = self.external(name)
+        if found is None:
+            return None
+        pieces = [Piece(p.kind, p.text, p.line, p.col, p.volatility, p.reason, p.nondet, p.path) for p in found.parts]
+        return self.at(pieces, node)
 
     def _literal(self, node: ast.Constant) -> list[Piece]:
         """A string literal: one piece per token of an implicit concatenation."""
@@ -297,7 +312,7 @@ class Evaluator:
             out: list[Piece] = []
             for i, el in enumerate(target.elts):
                 if i:
-                    out.append(Piece("text", sep[0].text, sep[0].line, sep[0].col))
+                    out.append(Piece("text", sep[0].text, sep[0].line, sep[0].col, path=sep[0].path))
                 out.extend(self.render(el, tscope, depth + 1))
             return out
         return [self.slot(node, scope)]
@@ -325,12 +340,12 @@ class Evaluator:
                     rendered = self.render(value, scope, depth + 1)
                     if len(rendered) == 1 and rendered[0].kind == "slot":
                         r = rendered[0]
-                        out.append(Piece("slot", r.text, line, col, r.volatility, r.reason, r.nondet))
+                        out.append(Piece("slot", r.text, line, col, r.volatility, r.reason, r.nondet, piece.path))
                     else:
                         out.extend(rendered)
                 else:
                     vol, why = classify(key or "value")
-                    out.append(Piece("slot", key or m.group(0), line, col, vol, why))
+                    out.append(Piece("slot", key or m.group(0), line, col, vol, why, path=piece.path))
                 pos = m.end()
             out.append(sub(piece, piece.text[pos:].replace("{{", "{").replace("}}", "}"), pos))
         return [p for p in out if p.kind == "slot" or p.text]
@@ -364,10 +379,10 @@ class Evaluator:
                     rendered = self.render(value, tscope, depth + 1)
                     for r in rendered:
                         if r.kind == "slot":
-                            r.line, r.col = line, col
+                            r.line, r.col, r.path = line, col, piece.path
                     out.extend(rendered)
                 else:
-                    out.append(Piece("slot", m.group(0), line, col, UNKNOWN, None))
+                    out.append(Piece("slot", m.group(0), line, col, UNKNOWN, None, path=piece.path))
                 pos = m.end()
             out.append(sub(piece, piece.text[pos:].replace("%%", "%"), pos))
         return [p for p in out if p.kind == "slot" or p.text]
@@ -480,7 +495,7 @@ class Evaluator:
 
 def sub(piece: Piece, text: str, offset: int) -> Piece:
     line, col = offset_pos(piece, offset)
-    return Piece("text", text, line, col)
+    return Piece("text", text, line, col, path=piece.path)
 
 
 @lru_cache(maxsize=8)
@@ -511,7 +526,7 @@ def template_slots(pieces: list[Piece]) -> list[Piece]:
             out.append(sub(p, p.text[pos : m.start()], pos))
             line, col = offset_pos(p, m.start())
             vol, why = classify(m.group(1) or "value")
-            out.append(Piece("slot", m.group(1) or m.group(0), line, col, vol, why))
+            out.append(Piece("slot", m.group(1) or m.group(0), line, col, vol, why, path=p.path))
             pos = m.end()
         out.append(sub(p, p.text[pos:].replace("{{", "{").replace("}}", "}"), pos))
     return [p for p in out if p.kind == "slot" or p.text]

@@ -22,6 +22,7 @@ from aiinfralint.parsers.pyprompts.evaluate import (
     template_slots,
     text_value,
 )
+from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import FUNCTION_TYPES, Function, Scope
 from aiinfralint.parsers.pyprompts.source import Source
 
@@ -140,11 +141,13 @@ def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[int, P
 class Sites:
     """Finds the prompt sites of one module and builds their templates."""
 
-    def __init__(self, path: str, tree: ast.Module, source: Source, llm_file: bool) -> None:
+    def __init__(
+        self, path: str, tree: ast.Module, source: Source, llm_file: bool, external: ExternalLookup | None = None
+    ) -> None:
         self.path = path
         self.tree = tree
         self.src = source
-        self.ev = Evaluator(tree, source)
+        self.ev = Evaluator(tree, source, external)
         self.llm_file = llm_file
         self.calls, self.lists, self.places = _walk(tree)
         self.consumed: set[int] = set()
@@ -385,7 +388,7 @@ class Sites:
                 text=p.text,
                 role=role,
                 message=msg,
-                span=Span(path=path, line=p.line, column=p.col),
+                span=Span(path=p.path or path, line=p.line, column=p.col),
                 volatility=p.volatility if p.kind == "slot" else None,
                 volatility_reason=p.reason,
                 nondeterministic=p.nondet,
