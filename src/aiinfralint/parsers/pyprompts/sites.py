@@ -153,6 +153,7 @@ class Sites:
         self.consumed: set[int] = set()
         self.templates: list[PromptTemplate] = []
         self.names_used: dict[str, int] = {}
+        self._models: dict[tuple[int, int], tuple[Scope, dict[str, tuple[int, int]]]] = {}  # per (holder, scope)
 
     def run(self) -> list[PromptTemplate]:
         for call in self.calls:
@@ -352,6 +353,12 @@ class Sites:
 
     def _model_literals(self, holder: ast.AST, scope: Scope) -> dict[str, tuple[int, int]]:
         """String literals passed as `model=` under `holder`, not inside other functions."""
+        key = (id(holder), id(scope))
+        if key not in self._models:  # the scope is kept with its entry, so its id is never reused
+            self._models[key] = (scope, self._find_model_literals(holder, scope))
+        return self._models[key][1]
+
+    def _find_model_literals(self, holder: ast.AST, scope: Scope) -> dict[str, tuple[int, int]]:
         found: dict[str, tuple[int, int]] = {}
         stack: list[ast.AST] = [holder]
         while stack:
