@@ -56,7 +56,7 @@ class NondeterministicPrefix(Rule):
     without `sort_keys=True`, iteration over a `set` or `frozenset` (`", ".join(set(...))`,
     a set comprehension, `for x in some_set`), and joins over `dict.keys()`, `.values()`
     or `.items()` that are not wrapped in `sorted(...)`. Prompts built in Python are read
-    with libcst; templates are not checked (Jinja's `tojson` sorts keys).
+    from the standard library's `ast`; templates are not checked (Jinja's `tojson` sorts keys).
 
     ## Why is this bad?
     String hashing is randomised per Python process (`PYTHONHASHSEED`), so a set of tool
@@ -86,7 +86,7 @@ class NondeterministicPrefix(Rule):
     slug: ClassVar[str] = "nondeterministic-prefix"
     severity: ClassVar[Severity] = Severity.WARNING
     targets = (PromptTemplate,)
-    inputs: ClassVar[str] = "Python prompt code (libcst)"
+    inputs: ClassVar[str] = "Python prompt code"
     summary: ClassVar[str] = "Unsorted JSON or set/dict iteration makes the prompt prefix differ between calls"
     examples = (
         Example("order_desk.py", _BAD, expect=("AIL105",), title="a tool catalogue from a set, dumped unsorted"),
