@@ -391,7 +391,7 @@ class CodeRetry(ModelObject):
     """A retry around hosted LLM calls written in Python (tenacity, backoff, a loop, LiteLLM `num_retries=`)."""
 
     function: str  # enclosing function ("call_llm"), or "<module>"
-    form: str  # "tenacity", "backoff", "loop", "litellm"
+    form: str  # "tenacity", "backoff", "loop", "litellm", "sdk" (an SDK client's max_retries=)
     retries_on: str  # what is retried: "openai.RateLimitError", "HTTP 429", "every exception"
     attempts: int | None = None  # calls in total, first one included; None: not readable
     wait_s: float | None = None  # total sleep before the last attempt; None: not readable

@@ -10,7 +10,13 @@ Forms read:
 * ``backoff.on_exception(backoff.expo | backoff.constant, RateLimitError, max_tries=, max_time=)``;
 * ``for``/``while`` loops whose ``try`` catches an SDK ``RateLimitError`` (or tests for 429) and sleeps;
 * LiteLLM ``completion(..., num_retries=n)`` and ``Router(..., num_retries=n)`` with their
-  ``retry_policy``.
+  ``retry_policy``;
+* the OpenAI and Anthropic SDKs' own retries: ``OpenAI(max_retries=n)`` (also ``AsyncOpenAI``,
+  ``AzureOpenAI``, ``Anthropic``, ``AsyncAnthropic``) and ``client.with_options(max_retries=n)``.
+  Only an explicit ``n`` above the SDK default of 2 is read: the default is not a choice the
+  project made. Waits follow the SDKs' ``_calculate_retry_timeout`` (``_constants.py`` of
+  openai-python and anthropic-sdk-python): 0.5 s doubling, capped at 8 s, minus up to 25 % jitter;
+  ``_should_retry`` retries every 429 unless the response carries ``x-should-retry: false``.
 
 A file whose client is pointed at another server (``base_url=``/``api_base=`` that is not the
 provider's API, or read from settings) is left alone: a self-hosted server has no quota.
@@ -32,7 +38,7 @@ from aiinfralint.parsers.pyfacts import Chain, Names, body_nodes, kwarg
 from aiinfralint.parsers.pysource import module
 from aiinfralint.parsers.registry import FileParser
 
-_GATE = re.compile(r"RateLimitError|ResourceExhausted|tenacity|backoff|\b429\b|num_retries")
+_GATE = re.compile(r"RateLimitError|ResourceExhausted|tenacity|backoff|\b429\b|num_retries|max_retries")
 # packages whose rate-limit exception is a hosted LLM API's 429
 _SDK_ROOTS = frozenset({"openai", "anthropic", "litellm", "groq", "mistralai", "cohere", "google", "voyageai"})
 _RATE_LIMIT_CLASSES = frozenset({"RateLimitError", "ResourceExhausted", "TooManyRequests"})
@@ -52,6 +58,20 @@ _RATE_WORDS = ("429", "rate limit", "rate_limit", "ratelimit", "too many request
 _LITELLM = frozenset({"litellm.completion", "litellm.acompletion", "litellm.Router", "litellm.router.Router"})
 _HOSTED_URL = re.compile(r"api\.openai\.com|api\.anthropic\.com|openai\.azure\.com|api\.groq\.com|api\.mistral\.ai")
 _FOREVER = 10**6  # tenacity's and backoff's default: no stop
+_SDK_CLIENTS = frozenset(
+    {
+        "openai.OpenAI",
+        "openai.AsyncOpenAI",
+        "openai.AzureOpenAI",
+        "openai.AsyncAzureOpenAI",
+        "anthropic.Anthropic",
+        "anthropic.AsyncAnthropic",
+    }
+)
+# openai-python / anthropic-sdk-python `_constants.py`
+SDK_DEFAULT_MAX_RETRIES = 2
+SDK_INITIAL_RETRY_DELAY = 0.5
+SDK_MAX_RETRY_DELAY = 8.0
 
 
 def _claims(f: FileInput) -> bool:
@@ -66,13 +86,18 @@ class _Reader:
         self.quota = pyfacts.mentions(ast.walk(tree), _QUOTA_WORDS)
         # a client pointed at another server (vLLM, Ollama, a proxy) has no provider quota to exhaust
         self.other_server = any(
-            isinstance(n, ast.keyword)
-            and n.arg in ("base_url", "api_base")
-            and not _HOSTED_URL.search(self.names.text(n.value) or "")
-            for n in ast.walk(tree)
+            isinstance(n, ast.keyword) and n.arg in ("base_url", "api_base") and not self._hosted(n.value, chain)
+            for n, chain in pyfacts.walk(tree)
         )
         self.found: list[CodeRetry] = []
         self.decorators: set[int] = set()
+
+    def _hosted(self, url: ast.expr, chain: Chain) -> bool:
+        """A literal provider URL, or `None` (a parameter defaulting to None: the SDK's own endpoint)."""
+        found = self.names.value(url, chain)
+        if isinstance(found, ast.Constant) and found.value is None:
+            return True
+        return _HOSTED_URL.search(self.names.text(url, chain) or "") is not None
 
     def span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
@@ -113,6 +138,10 @@ class _Reader:
             self._tenacity(call, call, pyfacts.function_label(chain), chain, None)
         elif name in _LITELLM:
             self._litellm(call, chain, name)
+        elif name in _SDK_CLIENTS or (
+            isinstance(call.func, ast.Attribute) and call.func.attr == "with_options" and self._imports_sdk()
+        ):
+            self._sdk(call, chain, name if name in _SDK_CLIENTS else "with_options")
 
     def _tenacity(self, call: ast.Call, at: ast.AST, label: str, chain: Chain, body: list[ast.stmt] | None) -> None:
         cond = self.names.resolve(kwarg(call, "retry"), chain)
@@ -334,6 +363,25 @@ class _Reader:
         what = f"RateLimitError (retry_policy RateLimitErrorRetries {rl})" if rl else "RateLimitError"
         retries = int(rl if rl else n)
         self._add(call, pyfacts.function_label(chain), "litellm", what, retries + 1, None, "LiteLLM backoff", models)
+
+    # --- the SDKs' own retries -----------------------------------------------------------
+
+    def _sdk(self, call: ast.Call, chain: Chain, name: str) -> None:
+        n = self.names.number(kwarg(call, "max_retries"), chain)
+        if n is None or n <= SDK_DEFAULT_MAX_RETRIES:
+            return  # the default, fewer retries, or a count set at run time
+        retries = int(n)
+        total = exponential_total(SDK_INITIAL_RETRY_DELAY, 2, 0, SDK_MAX_RETRY_DELAY, retries)
+        sdk = name.partition(".")[0] if name != "with_options" else "SDK"
+        how = (
+            f"{sdk} backoff from {SDK_INITIAL_RETRY_DELAY:g} s doubling, capped at {SDK_MAX_RETRY_DELAY:g} s; "
+            f"max_retries={retries} (default {SDK_DEFAULT_MAX_RETRIES})"
+        )
+        label = pyfacts.function_label(chain)
+        self._add(call, label, "sdk", f"every 429 ({pyfacts.dotted(call.func)} max_retries)", retries + 1, total, how)
+
+    def _imports_sdk(self) -> bool:
+        return any(v.partition(".")[0] in ("openai", "anthropic") for v in self.names.imports.values())
 
     # --- helpers --------------------------------------------------------------------------
 

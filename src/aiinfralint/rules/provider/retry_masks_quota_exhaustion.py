@@ -106,6 +106,23 @@ def backoff_ms(initial_s: float, max_s: float, multiplier: float, attempts: int)
     return total * 1000
 
 
+def _code_remedy(form: str) -> str:
+    if form == "litellm":
+        return (
+            "Pass `retry_policy=RetryPolicy(RateLimitErrorRetries=0, ...)` and configure `fallbacks`, so an "
+            "exhausted quota fails over instead of being retried."
+        )
+    if form == "sdk":
+        return (
+            "Keep the SDK's `max_retries` at its default (or 0) and retry in one place that reads the error code: "
+            "re-raise (or fall back) on `insufficient_quota` or a spend-limit code, retry only `rate_limit_exceeded`."
+        )
+    return (
+        "Read the error code before retrying: re-raise (or fall back to another provider) when it is "
+        "`insufficient_quota` or a spend-limit code, retry only `rate_limit_exceeded`, honour `retry-after`."
+    )
+
+
 class RetryMasksQuotaExhaustion(Rule):
     """Retry logic treats 429 quota exhaustion like a transient rate limit.
 
@@ -125,6 +142,18 @@ class RetryMasksQuotaExhaustion(Rule):
     `Router(num_retries=)` without `RetryPolicy(RateLimitErrorRetries=0)`. Attempts and waits
     are read from literals, defaults and module constants; a file that checks
     `insufficient_quota` (or mentions a quota or spend limit) anywhere is left alone.
+
+    The OpenAI and Anthropic SDKs retry on their own: `OpenAI(max_retries=n)` (also
+    `AsyncOpenAI`, `AzureOpenAI`, `Anthropic`, `AsyncAnthropic`) and
+    `client.with_options(max_retries=n)` are reported when `n` is above the SDK default of 2
+    (the default is not a choice the project made; 0 or 2 stays silent). Their `_should_retry`
+    retries every 429 unless the response carries `x-should-retry: false`, which neither
+    provider documents for an exhausted quota. The wait is the sum of the SDK's
+    capped waits, 0.5 s doubling up to 8 s (`INITIAL_RETRY_DELAY`, `MAX_RETRY_DELAY` in
+    `_constants.py` and `_calculate_retry_timeout` in `_base_client.py` of openai-python and
+    anthropic-sdk-python): 5 retries ≈ 15.5 s. The SDK's jitter shortens each wait by up to
+    25 %, and a `retry-after` header (honoured up to 60 s by Anthropic's SDK, 120 s by
+    OpenAI's) replaces it; spend-limit errors send none.
 
     ## Why is this bad?
     Providers return HTTP 429 both for "slow down" and for "you are out of budget until the
@@ -151,6 +180,8 @@ class RetryMasksQuotaExhaustion(Rule):
     - LiteLLM retry policies: https://docs.litellm.ai/docs/routing#advanced-custom-retries-cooldowns-based-on-error-type
     - OpenAI error codes (insufficient_quota): https://platform.openai.com/docs/guides/error-codes
     - Anthropic spend limits and 429 errors: https://docs.anthropic.com/en/api/errors
+    - OpenAI SDK retry constants: https://github.com/openai/openai-python/blob/main/src/openai/_constants.py
+    - Anthropic SDK retries: https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_base_client.py
     """
 
     code: ClassVar[str] = "AIL303"
@@ -159,7 +190,7 @@ class RetryMasksQuotaExhaustion(Rule):
     targets = (QuotaContract, LiteLLMConfig, CodeRetry)
     inputs: ClassVar[str] = (
         "QuotaContract retry policies; LiteLLM num_retries and retry_policy; retries written in Python "
-        "(tenacity, backoff, retry loops, LiteLLM num_retries=)"
+        "(tenacity, backoff, retry loops, LiteLLM num_retries=, OpenAI/Anthropic SDK max_retries=)"
     )
     summary: ClassVar[str] = "Retry logic treats 429 quota exhaustion like a transient rate limit"
     examples = (
@@ -275,13 +306,7 @@ class RetryMasksQuotaExhaustion(Rule):
             r,
             f"{r.display_name} retries {r.retries_on} {times}{wait} and never tells insufficient_quota or a spend "
             "limit apart, so an exhausted budget looks like a transient rate limit.",
-            remediation=(
-                "Read the error code before retrying: re-raise (or fall back to another provider) when it is "
-                "`insufficient_quota` or a spend-limit code, retry only `rate_limit_exceeded`, honour `retry-after`."
-                if r.form != "litellm"
-                else "Pass `retry_policy=RetryPolicy(RateLimitErrorRetries=0, ...)` and configure `fallbacks`, so an "
-                "exhausted quota fails over instead of being retried."
-            ),
+            remediation=_code_remedy(r.form),
             impact=Impact(
                 latency_ms=None if r.wait_s is None else r.wait_s * 1000,
                 assumptions=(

@@ -1,0 +1,97 @@
+"""More facts read from Python application code: SDK client retries, budgets, index templates."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from aiinfralint.config import Config
+from aiinfralint.model.provider import CodeRetry
+from aiinfralint.parsers.base import FileInput
+from aiinfralint.parsers.files import parse_text
+from aiinfralint.pipeline.engine import RunOptions, run
+
+
+def _objects(src: str, path: str = "app/llm.py") -> list[object]:
+    return parse_text(FileInput(path, textwrap.dedent(src))).objects
+
+
+def _retries(src: str) -> list[CodeRetry]:
+    return [o for o in _objects(src) if isinstance(o, CodeRetry)]
+
+
+def _codes(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    for name, src in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(src), encoding="utf-8")
+    result = run(RunOptions(paths=["."], config=Config(), cwd=tmp_path, use_cache=False, jobs=1))
+    return sorted((f.code, f.span.path, f.span.line, f.message) for f in result.findings)
+
+
+# --- SDK clients' max_retries ---------------------------------------------------------------
+
+SDK = """
+from openai import OpenAI, AsyncAzureOpenAI
+import anthropic
+
+client = OpenAI(max_retries=5)
+azure = AsyncAzureOpenAI(azure_endpoint="https://x.openai.azure.com", max_retries=10)
+claude = anthropic.Anthropic(max_retries=2)
+quiet = OpenAI(max_retries=0)
+
+def ask(prompt, retries=4):
+    return client.with_options(max_retries=retries).chat.completions.create(model="gpt-4o", messages=[])
+"""
+
+
+def test_sdk_max_retries_above_the_default_are_read_with_the_sdk_backoff() -> None:
+    got = sorted((r.span.line, r.form, r.attempts, r.wait_s) for r in _retries(SDK))
+    # 0.5 + 1 + 2 + 4 + 8 = 15.5; ten retries: 15.5 + 5 × 8 = 55.5; four: 7.5
+    assert got == [(5, "sdk", 6, 15.5), (6, "sdk", 11, 55.5), (11, "sdk", 5, 7.5)]
+
+
+def test_sdk_default_or_fewer_retries_are_silent() -> None:
+    src = """
+    from anthropic import Anthropic
+    from openai import OpenAI
+    a = Anthropic(max_retries=2)
+    b = OpenAI(max_retries=0)
+    c = OpenAI()
+    d = OpenAI(max_retries=settings.retries)
+    """
+    assert _retries(src) == []
+
+
+def test_with_options_needs_an_sdk_import() -> None:
+    assert _retries("import httpx\nx = thing.with_options(max_retries=9)\n") == []
+
+
+def test_sdk_retries_reported_with_the_wait(tmp_path: Path) -> None:
+    ((code, _, line, message),) = _codes(tmp_path, {"llm.py": "from openai import OpenAI\nc = OpenAI(max_retries=5)\n"})
+    assert (code, line) == ("AIL303", 2)
+    assert "up to 6 attempts" in message and "≈16 s" in message
+
+
+def test_sdk_retries_silent_in_a_quota_aware_file_or_against_another_server() -> None:
+    aware = """
+    from openai import OpenAI, RateLimitError
+    client = OpenAI(max_retries=5)
+    def ask():
+        try:
+            return client.chat.completions.create(model="gpt-4o", messages=[])
+        except RateLimitError as e:
+            if e.code == "insufficient_quota":
+                raise
+    """
+    local = 'from openai import OpenAI\nc = OpenAI(base_url="http://localhost:8000/v1", max_retries=5)\n'
+    assert [r.tells_quota_apart for r in _retries(aware)] == [True]
+    assert _retries(local) == []
+
+
+def test_base_url_parameter_defaulting_to_none_is_the_provider() -> None:
+    src = """
+    from openai import AsyncOpenAI
+    def make(base_url: str | None = None):
+        return AsyncOpenAI(base_url=base_url, max_retries=5)
+    """
+    assert [r.attempts for r in _retries(src)] == [6]
