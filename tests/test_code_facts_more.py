@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from aiinfralint.config import Config
-from aiinfralint.model.provider import CodeRetry
+from aiinfralint.model.provider import CodeBudget, CodeRetry
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text
 from aiinfralint.pipeline.engine import RunOptions, run
@@ -95,3 +95,86 @@ def test_base_url_parameter_defaulting_to_none_is_the_provider() -> None:
         return AsyncOpenAI(base_url=base_url, max_retries=5)
     """
     assert [r.attempts for r in _retries(src)] == [6]
+
+
+# --- LiteLLM budgets set from Python (AIL302) -----------------------------------------------
+
+
+def _budgets(src: str) -> list[CodeBudget]:
+    return [o for o in _objects(src) if isinstance(o, CodeBudget)]
+
+
+def test_budget_forms_are_read_with_amount_and_duration() -> None:
+    src = """
+    import litellm, requests
+    from litellm import BudgetManager
+    CAP = 25
+    litellm.max_budget = CAP
+    bm = BudgetManager(project_name="p")
+    bm.create_budget(total_budget=10, user="u", duration="monthly")
+    def keys(base):
+        requests.post(f"{base}/key/generate", json={"max_budget": 5.5, "budget_duration": "1d"})
+        requests.post(base + "/team/new", json={"max_budget": 100, "soft_budget": 80})
+    """
+    got = [(b.span.line, b.form, b.amount, b.duration, b.proxy_api) for b in _budgets(src)]
+    assert got == [
+        (5, "litellm.max_budget", 25.0, None, False),
+        (7, "BudgetManager", 10.0, "monthly", False),
+        (9, "proxy API /key/generate", 5.5, "1d", True),
+    ]
+
+
+def test_budgets_that_are_not_caps_are_not_read() -> None:
+    src = """
+    import litellm
+    from mylib import BudgetManager
+    litellm.max_budget = settings.max_budget
+    litellm.max_budget = 1e9
+    BudgetManager().create_budget(total_budget=10)
+    mock = {"info": {"max_budget": 500.0, "budget_duration": "30d"}}
+    """
+    assert _budgets(src) == []
+
+
+def test_spend_callback_that_alerts_marks_the_budget() -> None:
+    src = """
+    import litellm
+    def on_spend(kwargs, resp, start, end):
+        if kwargs["response_cost"] > 1:
+            notify_slack("spend")
+    litellm.success_callback = [on_spend]
+    litellm.max_budget = 50
+    """
+    assert [b.alerted for b in _budgets(src)] == [True]
+
+
+def test_budget_reported_unless_the_project_alerts(tmp_path: Path) -> None:
+    code = "import litellm\nlitellm.max_budget = 50\n"
+    (finding,) = _codes(tmp_path, {"app/llm.py": code})
+    assert finding[:3] == ("AIL302", "app/llm.py", 2) and "$50" in finding[3]
+    config = """
+    model_list:
+      - model_name: gpt-4o
+        litellm_params: {model: openai/gpt-4o-2024-08-06}
+    general_settings:
+      alerting: ["slack"]
+    """
+    assert _codes(tmp_path, {"litellm_config.yaml": config}) == []
+
+
+def test_proxy_api_budget_needs_the_proxy_config_in_view(tmp_path: Path) -> None:
+    code = """
+    import requests
+    def new_key(url):
+        return requests.post(url + "/key/generate", json={"max_budget": 10})
+    """
+    assert _codes(tmp_path, {"keys.py": code}) == []
+    config = """
+    model_list:
+      - model_name: gpt-4o
+        litellm_params: {model: openai/gpt-4o-2024-08-06}
+    general_settings:
+      master_key: os.environ/LITELLM_MASTER_KEY
+    """
+    got = _codes(tmp_path, {"litellm_config.yaml": config})
+    assert [(c, p, line) for c, p, line, _ in got] == [("AIL302", "keys.py", 4)]

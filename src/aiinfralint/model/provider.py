@@ -405,6 +405,23 @@ class CodeRetry(ModelObject):
         return f"{where} ({self.span.path}:{self.span.line})"
 
 
+class CodeBudget(ModelObject):
+    """A LiteLLM budget set from Python: `litellm.max_budget = X`, `BudgetManager.create_budget(...)`, or a key,
+    team, user or budget created through the proxy's admin API with `max_budget`."""
+
+    function: str  # enclosing function, or "<module>"
+    form: str  # "litellm.max_budget", "BudgetManager", "proxy API" (the path, e.g. "/key/generate")
+    amount: float  # USD
+    duration: str | None = None  # "30d", "monthly"; None: never resets
+    alerted: bool = False  # the file sets a soft budget, LiteLLM alerting or a spend callback that alerts
+    proxy_api: bool = False  # enforced by a LiteLLM proxy whose own config holds the alerting
+
+    @property
+    def display_name(self) -> str:
+        where = "module code" if self.function == "<module>" else f"`{self.function}()`"
+        return f"LiteLLM budget ({self.form}) in {where} ({self.span.path}:{self.span.line})"
+
+
 class CodeReranker(ModelObject):
     """A reranker called from Python (Cohere/Voyage rerank, a cross-encoder, a LangChain or LlamaIndex reranker).
 

@@ -90,6 +90,7 @@ FILE_PARSER_MODULES: tuple[tuple[str, frozenset[str]], ...] = (
     ("aiinfralint.parsers.python_retries", frozenset({".py"})),
     ("aiinfralint.parsers.python_rerankers", frozenset({".py"})),
     ("aiinfralint.parsers.python_vectors", frozenset({".py"})),
+    ("aiinfralint.parsers.python_budgets", frozenset({".py"})),
     ("aiinfralint.parsers.notebooks", frozenset({".ipynb"})),
 )
 

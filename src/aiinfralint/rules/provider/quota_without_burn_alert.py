@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from aiinfralint.model.finding import Finding, Impact, Severity
-from aiinfralint.model.provider import LiteLLMConfig, QuotaContract, duration_seconds, no_cap_reason
+from aiinfralint.model.provider import CodeBudget, LiteLLMConfig, QuotaContract, duration_seconds, no_cap_reason
 from aiinfralint.rules.base import Example, Rule, RuleContext, Unpriced
 
 # LiteLLM alert types that warn before a budget is spent
@@ -118,6 +118,21 @@ class QuotaWithoutBurnAlert(Rule):
     `general_settings.alerting` names no channel, or when `alert_types` leaves out
     `budget_alerts`.
 
+    LiteLLM budgets set from Python are judged the same way: `litellm.max_budget = X`,
+    `BudgetManager.create_budget(total_budget=X, duration=...)` (imported from litellm) and
+    keys, teams, users or budgets created through the proxy's admin API (`/key/generate`,
+    `/team/new`, ... with `max_budget` in the JSON body). The SDK itself has no alerting, so
+    the code-side equivalents of a budget alert make such a budget silent: a `soft_budget` in
+    the same request (the proxy alerts when it is crossed), LiteLLM `alerting`/`alert_types`
+    named in the file, a spend callback in the file that alerts (it reads `response_cost`,
+    `completion_cost` or spend and names an alert, Slack, PagerDuty, a webhook or a
+    notification), or, anywhere in the project, a LiteLLM config whose `general_settings.alerting`
+    names a channel with budget alerts, or a `QuotaContract` with an alert before its cap. A
+    budget created through the proxy's API is enforced, and alerted on, by a proxy whose config
+    holds the alerting: it is reported only when that config is in the project and does not
+    alert; with no LiteLLM config in view it is left alone. Amounts set at run time are not
+    read (they may be zero or unset).
+
     A budget of 1e9 or more, or infinite, is the "unlimited" idiom (LiteLLM's
     `max_budget: 1000000000.0`), not a cap: it is not reported, and a finding on another
     cap of the same file says which budget was read as unlimited.
@@ -150,8 +165,11 @@ class QuotaWithoutBurnAlert(Rule):
     code: ClassVar[str] = "AIL302"
     slug: ClassVar[str] = "quota-without-burn-alert"
     severity: ClassVar[Severity] = Severity.WARNING
-    targets = (QuotaContract, LiteLLMConfig)
-    inputs: ClassVar[str] = "QuotaContract budgets and alerts; LiteLLM max_budget, provider budgets and alerting"
+    targets = (QuotaContract, LiteLLMConfig, CodeBudget)
+    inputs: ClassVar[str] = (
+        "QuotaContract budgets and alerts; LiteLLM max_budget, provider budgets and alerting; LiteLLM budgets set "
+        "from Python (litellm.max_budget, BudgetManager, proxy key/team budgets)"
+    )
     summary: ClassVar[str] = "A budget or spend cap has no burn-rate alert or throttle"
     examples = (
         Example("quotas/anthropic.yaml", _BAD, expect=("AIL302",), title="monthly cap, nothing before it"),
@@ -171,6 +189,8 @@ class QuotaWithoutBurnAlert(Rule):
             yield from self._contract(obj)
         elif isinstance(obj, LiteLLMConfig):
             yield from self._litellm(obj)
+        elif isinstance(obj, CodeBudget):
+            yield from self._code(obj, ctx)
 
     def _contract(self, c: QuotaContract) -> Iterator[Finding]:
         spec = c.spec
@@ -241,3 +261,55 @@ class QuotaWithoutBurnAlert(Rule):
                 span=cfg.span_of(field),
                 key=what,
             )
+
+    def _code(self, b: CodeBudget, ctx: RuleContext) -> Iterator[Finding]:
+        if b.alerted:
+            return
+        configs = list(ctx.project.of_type(LiteLLMConfig))
+        if any(_litellm_alerts(c) for c in configs) or any(
+            _contract_alerts(c) for c in ctx.project.of_type(QuotaContract)
+        ):
+            return
+        if b.proxy_api and not configs:
+            return  # the proxy's config, and its alerting, is not in view
+        secs = duration_seconds(b.duration) if b.duration else None
+        days = (secs or _period_seconds(b.duration) or 30 * 86400) / 86400
+        assumptions = _burn_assumptions(b.amount, "usd", days)
+        if not b.duration:
+            assumptions.insert(0, "no duration: the budget never resets; read here as a 30-day cap")
+        yield self.finding(
+            b,
+            f"{b.display_name} caps spend at {_usd(b.amount)}"
+            + (f" per {b.duration}" if b.duration else "")
+            + " with no alert before the cap, so callers learn about it from rejected requests.",
+            remediation=(
+                "Warn before the cap: give the key or team a `soft_budget` (or run the LiteLLM proxy with "
+                '`general_settings.alerting: ["slack"]` and `budget_alerts`), or register a spend callback that '
+                "alerts when the burn rate would spend the budget before its reset."
+            ),
+            impact=Impact(assumptions=tuple(assumptions)),
+            key="budget",
+        )
+
+
+_PERIODS = {"daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400}
+
+
+def _usd(amount: float) -> str:
+    return f"${amount:,.0f}" if amount >= 10 else f"${amount:.3g}"
+
+
+def _period_seconds(duration: str | None) -> float | None:
+    return _PERIODS.get((duration or "").lower())
+
+
+def _litellm_alerts(cfg: LiteLLMConfig) -> bool:
+    channels = [a for a in cfg.alerting if a and not a.startswith("os.environ/")]
+    return bool(channels) and (cfg.alert_types is None or bool(LITELLM_BUDGET_ALERTS & set(cfg.alert_types)))
+
+
+def _contract_alerts(c: QuotaContract) -> bool:
+    return c.spec.throttle is not None or any(
+        a.channels and (a.type in ("burn-rate", "forecast") or (a.type == "budget-used" and a.threshold < 1))
+        for a in c.spec.alerts
+    )
