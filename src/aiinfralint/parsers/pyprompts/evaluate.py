@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,6 +87,8 @@ class Evaluator:
         self.module_scope = Scope()
         self.functions: dict[str, Function] = {}
         self.func_scopes: dict[int, Scope] = {}
+        # settles the pieces of a name whose value is fixed between calls (data flow, set by the caller)
+        self.settle: Callable[[str, list[tuple[str, ast.expr]], Scope, list[Piece]], list[Piece]] | None = None
         collect(tree.body, self.module_scope, self.functions)
 
     def scope_for(self, func: Function) -> Scope:
@@ -186,6 +189,8 @@ class Evaluator:
             pieces: list[Piece] = []
             for _op, value in entries:
                 pieces.extend(self.render(value, sc, depth + 1))
+            if self.settle is not None:
+                pieces = self.settle(node.id, entries, sc, pieces)
             return self.at(pieces, node)
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth)

@@ -22,9 +22,25 @@ from aiinfralint.parsers.pyprompts.evaluate import (
     template_slots,
     text_value,
 )
+from aiinfralint.parsers.pyprompts.frameworks import (
+    AGENT_CONSTRUCTORS,
+    FRAMEWORK_CALLS,
+    FRAMEWORK_PROMPT_KWARGS,
+    CacheMark,
+    Decorated,
+    as_dict,
+    cache_marks,
+    callee,
+    decorated_prompts,
+    grown_in,
+    grown_list,
+    loops_around,
+    returned,
+)
 from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import FUNCTION_TYPES, Function, Scope
 from aiinfralint.parsers.pyprompts.source import Source
+from aiinfralint.parsers.pyprompts.volatility import Flow, Site
 
 SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
 # callables that take a system prompt: SDK methods, agent and model constructors
@@ -56,6 +72,8 @@ _LC_ROLES = {
 }
 _TTL = re.compile(r"[\"']ttl[\"']\s*:\s*[\"'](\w+)[\"']")
 _SYSTEM_ROLES = ("system", "developer")
+# constructors whose first positional argument is the model (`Agent("openai:gpt-4o", ...)`)
+_MODEL_FIRST = frozenset({"Agent", "create_react_agent"})
 
 
 class Build:
@@ -65,6 +83,8 @@ class Build:
         self.segments_raw: list[tuple[str, int, Piece]] = []
         self.breakpoints: list[tuple[int, tuple[int, int], str | None]] = []
         self.msg = -1
+        self.agent_loop: str | None = None
+        self.name: str | None = None
 
     def roles(self) -> set[str]:
         return {r for r, _, _ in self.segments_raw}
@@ -84,6 +104,23 @@ class Build:
 
     def breakpoint(self, pos: tuple[int, int], ttl: str | None) -> None:
         self.breakpoints.append((len(self.segments_raw) - 1, pos, ttl))
+
+    def breakpoint_on(self, message: int, pos: tuple[int, int], ttl: str | None) -> None:
+        """A breakpoint at the end of message `message` (negative: from the end)."""
+        count = self.msg + 1
+        target = message if message >= 0 else count + message
+        last = [i for i, (_, m, _) in enumerate(self.segments_raw) if m == target]
+        if last:
+            self.breakpoints.append((last[-1], pos, ttl))
+
+
+@dataclass(frozen=True)
+class Extra:
+    """What a framework adds to a prompt site: decorated prompt functions, an agent loop, the list's name."""
+
+    agent: Decorated | None = None
+    loop: str | None = None
+    list_name: str | None = None
 
 
 # nodes that hold no call and no list: the walk does not look inside them
@@ -154,10 +191,18 @@ class Sites:
         self.templates: list[PromptTemplate] = []
         self.names_used: dict[str, int] = {}
         self._models: dict[tuple[int, int], tuple[Scope, dict[str, tuple[int, int]]]] = {}  # per (holder, scope)
+        self.flow = Flow(tree, self.ev.module_scope)
+        self.ev.settle = self.flow.apply
+        self.decorated = decorated_prompts(tree)
+        self._holders: dict[int, ast.AST] = {id(self.ev.module_scope): tree}  # scope id -> its function/module
+        self._marks: dict[int, dict[str, list[CacheMark]]] = {}
 
     def run(self) -> list[PromptTemplate]:
         for call in self.calls:
             self._call_site(call)
+        for agent in list(self.decorated.values()):  # prompt functions of an agent built elsewhere
+            func = agent.functions[0][0]
+            self._emit(func, None, None, self._scope_of(func), None, Extra(agent=agent))
         for call in self.calls:
             self._from_messages(call)
         for node in self.lists:
@@ -179,28 +224,94 @@ class Sites:
 
     def _scope_of(self, node: ast.AST) -> Scope:
         func = self.enclosing_function(node)
-        return self.ev.scope_for(func) if func is not None else self.ev.module_scope
+        if func is None:
+            return self.ev.module_scope
+        scope = self.ev.scope_for(func)
+        self._holders[id(scope)] = func
+        return scope
+
+    def _holder(self, node: ast.AST) -> ast.AST:
+        return self.enclosing_function(node) or self.tree
+
+    def marks(self, scope: Scope) -> dict[str, list[CacheMark]]:
+        """`cache_control` subscript assignments of the function (or module) a scope belongs to."""
+        holder = self._holders.get(id(scope))
+        if holder is None:
+            return {}
+        if id(holder) not in self._marks:
+            self._marks[id(holder)] = cache_marks(holder)
+        return self._marks[id(holder)]
 
     def _call_site(self, call: ast.Call) -> None:
+        fn = callee(call)
         system = keyword(call, *SYSTEM_KWARGS)
+        if system is None and fn in FRAMEWORK_PROMPT_KWARGS:
+            system = keyword(call, *FRAMEWORK_PROMPT_KWARGS[fn])
         messages = keyword(call, "messages")
-        if system is None and messages is None:
+        if messages is None and fn == "create" and self.src.code(call.func).endswith("responses.create"):
+            messages = keyword(call, "input")  # Responses API: `input=[...]` holds the messages
+        if system is None and messages is None and fn not in AGENT_CONSTRUCTORS:
             return
-        if system is not None:
-            fn = self.src.code(call.func).rsplit(".", 1)[-1]
+        agent = self._decorated_agent(call, fn)
+        if system is not None and fn not in FRAMEWORK_CALLS:
             if not self.llm_file or (fn not in LLM_CALLS and keyword(call, "model", "model_name") is None):
                 system = None  # `system=` of something that is not an LLM call
-                if messages is None:
-                    return
-        scope = self._scope_of(call)
-        msg_list: tuple[ast.List, Scope] | None = None
-        if messages is not None:
-            target, mscope = self.ev.resolve(messages, scope)
-            if isinstance(target, ast.List):
-                msg_list = (target, mscope)
-        if system is None and (msg_list is None or not self._has_system(*msg_list)):
+        if system is None and messages is None and agent is None:
             return
-        self._emit(call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope)
+        scope = self._scope_of(call)
+        msg_list = self._message_list(call, messages, scope) if messages is not None else None
+        if system is None and agent is None and (msg_list is None or not self._worth_reading(*msg_list)):
+            return
+        loop = self._calls_in_loop(call, scope, messages)
+        if fn in AGENT_CONSTRUCTORS and (system is not None or agent is not None):
+            kw = next((k.arg for k in call.keywords if k.value is system), None) if system is not None else None
+            loop = f"agent constructor `{fn}({kw}=...)`" if kw else f"agent constructor `{fn}(...)`"
+        try:
+            extra = Extra(agent, loop, messages.id if isinstance(messages, ast.Name) else None)
+            self._emit(
+                call, system, msg_list[0] if msg_list else None, msg_list[1] if msg_list else scope, scope, extra
+            )
+        finally:
+            self.flow.site = None
+
+    def _decorated_agent(self, call: ast.Call, fn: str) -> Decorated | None:
+        """The pydantic-ai prompt functions of the agent this constructor call builds (`agent = Agent(...)`)."""
+        if fn not in AGENT_CONSTRUCTORS or not self.decorated:
+            return None
+        place = self.places.get(id(call))
+        parent = place.parent if place is not None else None
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
+            target = parent.targets[0] if isinstance(parent, ast.Assign) else parent.target
+            if isinstance(target, ast.Name):
+                return self.decorated.pop(target.id, None)
+        return None
+
+    def _message_list(self, call: ast.Call, messages: ast.expr, scope: Scope) -> tuple[ast.List, Scope] | None:
+        """The list a call's messages are built in: a literal, or one grown by `.append`/`+=`."""
+        if isinstance(messages, ast.Name):
+            grown = grown_list(self._holder(call), messages.id, call.lineno)
+            if grown is not None:
+                self.consumed.update(grown[1])
+                return grown[0], scope
+        target, mscope = self.ev.resolve(messages, scope)
+        return (target, mscope) if isinstance(target, ast.List) else None
+
+    def _worth_reading(self, messages: ast.List, scope: Scope) -> bool:
+        """A message list with a system turn or a cache breakpoint (on any turn)."""
+        if self._has_system(messages, scope):
+            return True
+        return any("cache_control" in self.src.code(e) for e in messages.elts) or bool(self.marks(scope))
+
+    def _calls_in_loop(self, call: ast.Call, scope: Scope, messages: ast.expr | None) -> str | None:
+        """Point the data flow at the loop that sends this call; why it is an agent loop, if it is one."""
+        holder = self._holder(call)
+        loops = loops_around(holder, call)
+        if not loops:
+            return None
+        self.flow.site = Site(scope.assigns, loops[-1].lineno)
+        if isinstance(messages, ast.Name) and any(grown_in(loop, messages.id) for loop in loops):
+            return f"`{messages.id}` appended to in the loop that calls the model"
+        return None
 
     def _from_messages(self, call: ast.Call) -> None:
         func = call.func
@@ -215,6 +326,7 @@ class Sites:
 
     def _message_role(self, node: ast.expr, scope: Scope) -> str | None:
         node, scope = self.ev.resolve(node, scope)
+        node = as_dict(node) or node
         if isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values, strict=True):
                 if text_value(k) == "role":
@@ -235,17 +347,25 @@ class Sites:
         return None
 
     def _emit(
-        self, site: ast.expr, system: ast.expr | None, messages: ast.List | None, mscope: Scope, scope: Scope | None
+        self,
+        site: ast.AST,
+        system: ast.expr | None,
+        messages: ast.List | None,
+        mscope: Scope,
+        scope: Scope | None,
+        extra: Extra | None = None,
     ) -> None:
         b = Build()
         sscope = scope or mscope
         if system is not None:
-            target, tscope = self.ev.resolve(system, sscope)
-            if isinstance(target, ast.List):
-                self.consumed.add(id(target))
-                self._blocks(b, target, tscope, "system")
-            else:
-                b.message("system", self.ev.render(system, sscope))
+            self._system(b, system, sscope)
+        if extra is not None and extra.agent is not None:
+            for func, role in extra.agent.functions:
+                value = returned(func)
+                if value is not None:
+                    b.message(role, self.ev.render(value, self.ev.scope_for(func)))
+            b.name = extra.agent.agent
+            b.agent_loop = f"pydantic-ai agent `{extra.agent.agent}` with prompt functions"
         if messages is not None:
             self.consumed.add(id(messages))
             for el in messages.elts:
@@ -253,9 +373,35 @@ class Sites:
                     b.message("user", [self.ev.history(el)])
                     continue
                 self._message(b, el, mscope)
-        if not b.roles() & {"system", "developer"}:
+            if extra is not None and extra.list_name is not None:
+                for mark in self.marks(mscope).get(extra.list_name, []):
+                    if mark.index is not None:
+                        b.breakpoint_on(mark.index, self.src.pos(mark.key), self._ttl(mark.value))
+        if not (b.roles() & {"system", "developer"} or b.breakpoints):
             return
+        if extra is not None and extra.loop is not None:
+            b.agent_loop = extra.loop
         self._finish(site, b, sscope)
+
+    def _system(self, b: Build, system: ast.expr, scope: Scope) -> None:
+        """A system prompt argument: text, content blocks, a message object or a function returning text."""
+        target, tscope = self.ev.resolve(system, scope)
+        if isinstance(target, ast.List):
+            self.consumed.add(id(target))
+            self._blocks(b, target, tscope, "system")
+            return
+        func: Function | ast.Lambda | None = target if isinstance(target, ast.Lambda) else None
+        if isinstance(target, ast.Name) and target.id in self.ev.functions:
+            func = self.ev.functions[target.id]  # Agents SDK `instructions=fn`: the text `fn` returns
+        if func is not None:
+            value = returned(func)
+            fscope = self.ev.scope_for(func) if isinstance(func, FUNCTION_TYPES) else tscope
+            b.message("system", self.ev.render(value, fscope) if value is not None else [self.ev.history(system)])
+            return
+        if isinstance(target, ast.Call) and self._message_role(target, tscope) in _SYSTEM_ROLES:
+            self._message(b, target, tscope)  # `prompt=SystemMessage(...)`
+            return
+        b.message("system", self.ev.render(system, scope))
 
     def _dict_message(self, b: Build, role: str, target: ast.Dict, tscope: Scope) -> None:
         content: ast.expr | None = None
@@ -279,6 +425,7 @@ class Sites:
     def _message(self, b: Build, node: ast.expr, scope: Scope) -> None:
         role = self._message_role(node, scope) or "user"
         target, tscope = self.ev.resolve(node, scope)
+        target = as_dict(target) or target
         if isinstance(target, ast.Dict):
             self._dict_message(b, role, target, tscope)
             return
@@ -310,6 +457,7 @@ class Sites:
                 b.add(role, [self.ev.history(el)])
                 continue
             target, tscope = self.ev.resolve(el, scope)
+            target = as_dict(target) or target
             if not isinstance(target, ast.Dict):
                 b.add(role, self.ev.render(el, scope))
                 continue
@@ -322,23 +470,31 @@ class Sites:
                     cc = (k, v)
             if cc is not None:
                 b.breakpoint(self.src.pos(cc[0]), self._ttl(cc[1]))
+            elif isinstance(el, ast.Name):  # `block["cache_control"] = {...}` after the block is built
+                for mark in self.marks(scope).get(el.id, []):
+                    if mark.index is None:
+                        b.breakpoint(self.src.pos(mark.key), self._ttl(mark.value))
+                        break
 
     def _ttl(self, node: ast.expr) -> str | None:
         m = _TTL.search(self.src.code(node))
         return m.group(1) if m else None
 
-    def _model(self, site: ast.expr, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
+    def _model(self, site: ast.AST, scope: Scope) -> tuple[str | None, tuple[int, int] | None]:
         place = self.places.get(id(site))
         around = place.calls if place is not None else ()
         for cur in ((site,) if isinstance(site, ast.Call) else ()) + tuple(reversed(around)):
             if isinstance(cur, ast.Call):
                 value = keyword(cur, "model", "model_name")
-                if value is None and self.src.code(cur.func).endswith("GenerativeModel") and cur.args:
+                positional = callee(cur) in _MODEL_FIRST
+                if value is None and (positional or self.src.code(cur.func).endswith("GenerativeModel")) and cur.args:
                     first = cur.args[0]
                     value = None if isinstance(first, ast.Starred) else first
                 if value is not None:
                     target, _ = self.ev.resolve(value, scope)
                     model = text_value(target)
+                    if model is not None and positional:
+                        model = model.rsplit(":", 1)[-1]  # pydantic-ai / LangGraph `"openai:gpt-4o"`
                     return (model, self.src.pos(value)) if model is not None else (None, None)
         # the model is often set on a sibling call (`generate_content(model=...)`, `ChatOpenAI(model=...)`)
         func = self.enclosing_function(site)
@@ -375,7 +531,7 @@ class Sites:
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
         return found
 
-    def _finish(self, site: ast.expr, b: Build, scope: Scope) -> None:
+    def _finish(self, site: ast.AST, b: Build, scope: Scope) -> None:
         line, col = self.src.pos(site)
         model, mpos = self._model(site, scope)
         func = self.enclosing_function(site)
@@ -384,6 +540,8 @@ class Sites:
         parent = place.parent if place is not None else None
         if func is None and isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Name):
             base = parent.targets[0].id  # `prompt = ChatPromptTemplate.from_messages(...)`
+        if b.name is not None and func is None:
+            base = b.name  # the agent a pydantic-ai prompt function decorates
         n = self.names_used.get(base, 0) + 1
         self.names_used[base] = n
         suffix = "()" if func is not None else ""
@@ -419,5 +577,6 @@ class Sites:
                 provider="anthropic" if bps else None,
                 model_source="call-site `model=`" if model else None,
                 call=self.src.code(site.func) if isinstance(site, ast.Call) else None,
+                agent_loop=b.agent_loop,
             )
         )

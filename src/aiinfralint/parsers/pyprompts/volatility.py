@@ -1,0 +1,104 @@
+"""How often a value in a prompt changes, decided by where it is computed (data flow).
+
+Words (`parsers.prompt_slots.classify`) say what a value is; this says when it is computed:
+
+- a module-level assignment outside any loop runs once, at import: the value is the same for
+  every call of a process (`DOCUMENT = fetch(url)`, `TODAY = date.today()`). A clock time or a
+  random value taken at import differs between processes: that is said, not hidden;
+- a local assigned before the loop that sends the calls is fixed for that loop's session
+  (a document read once, then asked about turn after turn);
+- anything else keeps the class its words give (a parameter of the function that builds the
+  prompt is a per-call value).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+
+from aiinfralint.model.prompt import CONSTANT, REQUEST, TIME
+from aiinfralint.parsers.pyprompts.evaluate import Piece
+from aiinfralint.parsers.pyprompts.scope import Scope
+
+# a clock format without a time of day: the value changes once a day
+_TIME_OF_DAY = ("%H", "%I", "%M", "%S", "%X", "%T", "%c", "%f", "%s", "%p")
+
+
+def import_once(tree: ast.Module) -> set[int]:
+    """Ids of the values assigned at module level outside any loop (computed once, at import)."""
+    out: set[int] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            out.add(id(stmt.value))
+        elif isinstance(stmt, (ast.If, ast.With, ast.AsyncWith)):
+            stack.extend(stmt.body)
+            stack.extend(getattr(stmt, "orelse", []))
+        elif isinstance(stmt, ast.Try):
+            stack.extend(stmt.body + stmt.orelse + stmt.finalbody)
+            for handler in stmt.handlers:
+                stack.extend(handler.body)
+    return out
+
+
+@dataclass
+class Site:
+    """The loop that sends a prompt's calls: its function's locals and the loop's first line."""
+
+    assigns: object  # the `assigns` mapping of the function's scope (compared by identity)
+    loop_line: int
+
+
+class Flow:
+    """Decides, for a name being rendered into a prompt, whether its value is fixed between calls."""
+
+    def __init__(self, tree: ast.Module, module_scope: Scope) -> None:
+        self.once = import_once(tree)
+        self.module_scope = module_scope
+        self.site: Site | None = None
+
+    def fixed(self, name: str, entries: list[tuple[str, ast.expr]], scope: Scope) -> str | None:
+        """Why the value of `name` (made of `entries`, found in `scope`) is not a per-call value."""
+        if name in scope.bindings or not entries:
+            return None
+        if scope is self.module_scope:
+            if all(id(node) in self.once for _, node in entries):
+                return f"`{name}` is computed once, at import"
+            return None
+        site = self.site
+        if site is not None and scope.assigns is site.assigns:
+            if all(node.lineno < site.loop_line for _, node in entries):
+                return f"`{name}` is set once, before the loop that sends the calls"
+        return None
+
+    def apply(self, name: str, entries: list[tuple[str, ast.expr]], scope: Scope, pieces: list[Piece]) -> list[Piece]:
+        """The pieces of `name`, settled when its value is fixed between calls."""
+        why = self.fixed(name, entries, scope)
+        return settle(pieces, why) if why is not None else pieces
+
+
+def settle(pieces: list[Piece], why: str) -> list[Piece]:
+    """The slots of a value computed once: constant for the calls that share it.
+
+    A clock time or a random value computed once still differs between processes (each
+    process computes its own): such a slot is marked as differing between processes.
+    """
+    out: list[Piece] = []
+    for p in pieces:
+        if p.kind != "slot" or p.volatility == CONSTANT:
+            out.append(p)
+            continue
+        nondet = p.nondet
+        if p.volatility == REQUEST or (p.volatility == TIME and not _daily(p.text)):
+            nondet = nondet or f"a clock or random value computed once per process ({why.split(' is ')[0]})"
+        out.append(replace(p, volatility=CONSTANT, reason=why, nondet=nondet))
+    return out
+
+
+def _daily(code: str) -> bool:
+    """A date, not a time of day: `date.today()`, or `strftime` with no hour, minute or second."""
+    low = code.lower()
+    if "strftime" in low:
+        return not any(f in code for f in _TIME_OF_DAY)
+    return ("date.today" in low and "datetime.today" not in low) or low.endswith(".date()")
