@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiinfralint.config import Config
 from aiinfralint.model.provider import CodeBudget, CodeRetry
+from aiinfralint.model.retrieval import LifecyclePolicy, VectorStore
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.files import parse_text
 from aiinfralint.pipeline.engine import RunOptions, run
@@ -178,3 +179,62 @@ def test_proxy_api_budget_needs_the_proxy_config_in_view(tmp_path: Path) -> None
     """
     got = _codes(tmp_path, {"litellm_config.yaml": config})
     assert [(c, p, line) for c, p, line, _ in got] == [("AIL302", "keys.py", 4)]
+
+
+# --- Elasticsearch/OpenSearch templates and lifecycle policies from Python (AIL401) ---------
+
+ES = """
+from elasticsearch import Elasticsearch
+es = Elasticsearch("http://localhost:9200")
+es.ilm.put_lifecycle(name="emb-daily", policy={"phases": {"hot": {"actions": {"rollover": {"max_age": "1d"}}}}})
+es.indices.put_index_template(
+    name="emb",
+    index_patterns=["emb-*"],
+    template={
+        "settings": {"index.lifecycle.name": "emb-daily", "index.lifecycle.rollover_alias": "emb"},
+        "mappings": {"properties": {"v": {"type": "dense_vector", "dims": 8}}},
+    },
+)
+"""
+
+
+def test_es_template_and_policy_give_the_json_readers_facts() -> None:
+    objs = _objects(ES)
+    (policy,) = [o for o in objs if isinstance(o, LifecyclePolicy)]
+    (store,) = [o for o in objs if isinstance(o, VectorStore)]
+    assert (policy.name, policy.rollover_age, policy.span.line) == ("emb-daily", "1d", 4)
+    assert policy.rollover_span is not None and policy.rollover_span.line == 4
+    assert (store.vector_fields, store.index_patterns, store.lifecycle_policy, store.rollover_alias) == (
+        ("v",),
+        ("emb-*",),
+        "emb-daily",
+        "emb",
+    )
+    assert store.field_spans["lifecycle"].line == 9
+
+
+def test_es_template_from_python_is_reported_where_the_policy_is_named(tmp_path: Path) -> None:
+    got = _codes(tmp_path, {"setup_es.py": ES})
+    assert [(c, p, line) for c, p, line, _ in got] == [("AIL401", "setup_es.py", 9)]
+
+
+def test_template_without_vectors_or_policy_without_age_is_silent(tmp_path: Path) -> None:
+    logs = ES.replace('"dense_vector", "dims": 8', '"keyword"')
+    by_size = ES.replace('"max_age": "1d"', '"max_primary_shard_size": "50gb"')
+    assert not [o for o in _objects(logs) if isinstance(o, VectorStore)]
+    assert _codes(tmp_path, {"setup_es.py": by_size}) == []
+
+
+def test_opensearch_ism_policy_body_is_read() -> None:
+    src = """
+    BODY = {"policy": {"states": [{"name": "hot", "actions": [{"rollover": {"min_index_age": "7d"}}]}],
+                       "ism_template": [{"index_patterns": ["c-*"]}]}}
+    client.plugins.index_management.put_policy(policy="weekly", body=BODY)
+    """
+    (policy,) = [o for o in _objects(src) if isinstance(o, LifecyclePolicy)]
+    assert (policy.engine, policy.name, policy.rollover_age, policy.index_patterns) == (
+        "opensearch",
+        "weekly",
+        "7d",
+        ("c-*",),
+    )

@@ -13,7 +13,14 @@ Forms read:
   ``PARTITION BY RANGE`` on a timestamp: read by the pgvector SQL reader;
 * Elasticsearch/OpenSearch ``indices.create(index=f"docs-{day:%Y.%m.%d}", mappings=...)`` with a
   ``dense_vector``/``knn_vector`` field, and Milvus ``create_partition`` with a partition name
-  built from a date.
+  built from a date;
+* Elasticsearch/OpenSearch index templates and lifecycle policies created from Python:
+  ``indices.put_index_template(...)`` / ``indices.put_template(...)`` (keyword arguments or
+  ``body=``), ``ilm.put_lifecycle(name=..., policy=...)`` and opensearch-py
+  ``index_management.put_policy(policy=..., body=...)``. Their literal bodies are read by the same
+  functions as the JSON/YAML and Dev Tools console readers, so they give the same `VectorStore`
+  (vector fields, ``index.lifecycle.name``, rollover alias) and `LifecyclePolicy` (rollover
+  ``max_age`` / ``min_index_age``) facts, with spans in the Python file.
 """
 
 from __future__ import annotations
@@ -28,10 +35,14 @@ from aiinfralint.parsers.base import FileInput, ParseOutput
 from aiinfralint.parsers.pyfacts import Chain, Names, kwarg
 from aiinfralint.parsers.pysource import module
 from aiinfralint.parsers.registry import FileParser
+from aiinfralint.parsers.vector_search import _is_policy, policy_from, store_from
+from aiinfralint.yamlsafe import YList, YMap
 
 _GATE = re.compile(
     r"time_partition_interval|postgresql_partition_by|PARTITION BY|create_partition|dense_vector|knn_vector"
+    r"|put_lifecycle|put_policy"
 )
+_TEMPLATE_KEYS = ("index_patterns", "template", "settings", "mappings", "aliases", "composed_of", "order", "priority")
 _TIME_FILTERS = frozenset({"uuid_time_filter", "start_date", "end_date", "time_delta"})
 _TIME_COLUMN = re.compile(r"(DateTime|TIMESTAMP|Date|TIMESTAMPTZ)\b")
 _TIME_NAME = re.compile(r"(^|_)(at|date|day|time|ts|timestamp|created|ingested|month|week)($|_)", re.IGNORECASE)
@@ -86,6 +97,37 @@ class _Reader:
             self._milvus_partition(call, chain)
         elif last == "create" and ".indices" in f".{name}":
             self._dated_index(call, chain)
+        elif last in ("put_index_template", "put_template") and ".indices" in f".{name}":
+            self._template(call, chain)
+        elif (last == "put_lifecycle" and ".ilm" in f".{name}") or (
+            last == "put_policy" and "index_management" in name
+        ):
+            self._policy(call, chain)
+
+    def _body(self, call: ast.Call, chain: Chain, keys: tuple[str, ...]) -> YMap:
+        """`body=` as a positioned mapping, or the request's keyword arguments (client 8.x style)."""
+        body = _ymap_of(kwarg(call, "body"), self.names, chain)
+        if isinstance(body, YMap):
+            return body
+        doc = YMap(call.lineno, call.col_offset + 1)
+        for kw in call.keywords:
+            if kw.arg in keys:
+                doc[kw.arg] = _ymap_of(kw.value, self.names, chain)
+                doc.key_pos[kw.arg] = (kw.value.lineno, kw.value.col_offset + 1)
+        return doc
+
+    def _template(self, call: ast.Call, chain: Chain) -> None:
+        store = store_from(self._body(call, chain, _TEMPLATE_KEYS), self.f, span=self.span(call))
+        if store.vector_fields:
+            self.found.append(store)
+
+    def _policy(self, call: ast.Call, chain: Chain) -> None:
+        doc = self._body(call, chain, ("policy",))
+        policy = _is_policy(doc)
+        if policy is None:
+            return
+        name = self.names.text(kwarg(call, "name") or kwarg(call, "policy") or kwarg(call, "policy_id"), chain)
+        self.found.append(policy_from(doc, policy, self.f, name=name, span=self.span(call)))
 
     def _timescale(self, call: ast.Call, interval: ast.expr, chain: Chain) -> None:
         if self.time_filtered:
@@ -232,6 +274,29 @@ class _Reader:
                 partitioning=TimePartitioning(span=span, mechanism=mechanism, granularity=granularity, window=window),
             )
         )
+
+
+def _ymap_of(node: ast.AST | None, names: Names, chain: Chain, depth: int = 0) -> object:
+    """A literal dict/list as `YMap`/`YList` keeping each key's position in the Python file (names resolved)."""
+    value = names.value(node, chain) if isinstance(node, ast.Name) else node
+    if value is None or depth > 40:
+        return None
+    if isinstance(value, ast.Dict):
+        out = YMap(value.lineno, value.col_offset + 1)
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                out[k.value] = _ymap_of(v, names, chain, depth + 1)
+                out.key_pos[k.value] = (k.lineno, k.col_offset + 1)
+        return out
+    if isinstance(value, (ast.List, ast.Tuple)):
+        items = YList(value.lineno, value.col_offset + 1)
+        for e in value.elts:
+            items.append(_ymap_of(e, names, chain, depth + 1))
+            items.item_pos.append((e.lineno, e.col_offset + 1))
+        return items
+    if isinstance(value, ast.Constant) and isinstance(value.value, (str, int, float, bool)):
+        return value.value
+    return None
 
 
 def _source(node: ast.AST) -> str:

@@ -131,7 +131,11 @@ class DateShardedVectorIndex(Rule):
     `uuid_time_filter`), SQLAlchemy or Alembic tables with a pgvector `Vector` column and
     `postgresql_partition_by="RANGE (<timestamp>)"`, SQL strings in the code, Elasticsearch/
     OpenSearch `indices.create` with a date-built index name and a vector mapping, and Milvus
-    `create_partition` with a date-built partition name.
+    `create_partition` with a date-built partition name. Index templates and lifecycle policies
+    created from Python (`indices.put_index_template`/`put_template`, `ilm.put_lifecycle`,
+    opensearch-py `index_management.put_policy`) are read with the same functions as the JSON
+    and console readers, so a template with a vector mapping linked to an age rollover is
+    reported where the policy is named in the template.
 
     ## Why is this bad?
     Time-based rollover is the right shape for logs, not for semantic search. Each shard
