@@ -42,6 +42,23 @@ PROMPT_ROLE = "prompt"
 SegmentKind = Literal["text", "slot", "control", "tag"]
 
 
+class LinkRef(BaseModel):
+    """Text a Python prompt takes from elsewhere in the project, to be read by the link step.
+
+    `module` and `level` are the import as written (`open_deep_research.prompts`, 0;
+    `prompts`, 1 for `from .prompts import ...`) and `name` the symbol used from it
+    (`lead_researcher_prompt`, `Prompts.main`); `file` a prompt file read from disk, relative to
+    the module's folder (`system.md`).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    module: str = ""
+    level: int = 0
+    name: str = ""
+    file: str | None = None
+
+
 class Segment(BaseModel):
     """One piece of a prompt in render order.
 
@@ -66,6 +83,8 @@ class Segment(BaseModel):
     # a slot standing for text the reader could not read (a template imported from a module
     # that is not checked, a value from configuration): why; its length is unknown
     unresolved: str | None = None
+    # where the project-wide link step can find that text (set with `unresolved`)
+    link: LinkRef | None = None
 
     @property
     def dynamic(self) -> bool:

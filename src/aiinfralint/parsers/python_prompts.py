@@ -7,19 +7,23 @@ reading itself lives in `parsers.pyprompts` (see its modules for what is followe
 
 from __future__ import annotations
 
+import ast
 import re
 
+from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.sites import LLM_CALLS, SYSTEM_KWARGS, Sites
 from aiinfralint.parsers.pyprompts.source import Source
 from aiinfralint.parsers.pysource import module
 from aiinfralint.parsers.registry import FileParser
 
-__all__ = ["LLM_CALLS", "PARSER", "SYSTEM_KWARGS", "claims", "mentions_prompt_api", "parse"]
+__all__ = ["LLM_CALLS", "PARSER", "SYSTEM_KWARGS", "claims", "mentions_prompt_api", "parse", "read_templates"]
 
 _GATE = re.compile(
     r"\b(?:openai|anthropic|litellm|google\.genai|generativeai|langchain\w*|ChatPromptTemplate|SystemMessage"
-    r"|vertexai|mistralai)\b|\b(?:messages|system|instructions|system_instruction|system_prompt)\s*="
+    r"|vertexai|mistralai|pydantic_ai|llama_index|create_react_agent)\b"
+    r"|\b(?:messages|system|instructions|system_instruction|system_prompt)\s*="
 )
 # `system=` is read as a system prompt only in a file importing one of these clients (a narrower
 # set than `pysource.LLM_IMPORT`, which decides whether a syntax error is reported)
@@ -40,6 +44,9 @@ _GATE_WORDS = (
     "SystemMessage",
     "vertexai",
     "mistralai",
+    "pydantic_ai",
+    "llama_index",
+    "create_react_agent",
     "messages",
     "system",
     "instructions",
@@ -65,12 +72,19 @@ def parse(f: FileInput) -> ParseOutput:
             return ParseOutput(skipped="Python file that does not parse (and imports no LLM client)")
         return ParseOutput(problems=[problem], claimed=True)
     try:
-        templates = Sites(f.path, parsed.tree, Source(f.text), _CLIENT_IMPORT.search(f.text) is not None).run()
+        templates = read_templates(f.path, parsed.tree, f.text)
     except RecursionError:
         return ParseOutput(skipped="Python file nested too deeply to read")
     if not templates:
         return ParseOutput()
     return ParseOutput(objects=list(templates), claimed=True)
+
+
+def read_templates(
+    path: str, tree: ast.Module, text: str, external: ExternalLookup | None = None
+) -> list[PromptTemplate]:
+    """The prompt templates of one parsed module (`external`: names defined in other modules)."""
+    return Sites(path, tree, Source(text), _CLIENT_IMPORT.search(text) is not None, external).run()
 
 
 PARSER = FileParser(name="python-prompts", claims=claims, parse=parse)

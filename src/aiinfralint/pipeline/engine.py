@@ -12,12 +12,14 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from aiinfralint import fileio
 from aiinfralint.config import Config
 from aiinfralint.estimate.tables import TABLE_NAMES, load_table
 from aiinfralint.fixes.registry import has_fixer
 from aiinfralint.model.base import Span
 from aiinfralint.model.finding import DefaultUsed, Finding
 from aiinfralint.model.project import Project
+from aiinfralint.parsers.pyprompts.link import Loader, link, needs_link
 from aiinfralint.pipeline.discovery import Candidate, Discovery, discover, has_render_markers
 from aiinfralint.pipeline.parallel import parse_all, parse_given
 from aiinfralint.pipeline.read import FileResult
@@ -231,7 +233,11 @@ def run(options: RunOptions) -> RunResult:
         if fr.output.skipped and not fr.output.objects and not fr.output.problems:
             skipped.append((fr.path, fr.output.skipped))
 
-    project = Project([o for fr in results for o in fr.output.objects])
+    objects = [o for fr in results for o in fr.output.objects]
+    if options.stdin_text is None and needs_link(objects):
+        # Python prompts that take text from other modules: read it from the checked files
+        objects = link(objects, [fr.path for fr in results], _loader(options, results))
+    project = Project(objects)
     rules = selected_rules(config, options.select, options.ignore)
     raw = _parse_error_findings(results) if ParseError in rules else []
     ctx = RuleContext(project=project, config=config)
@@ -257,6 +263,30 @@ def run(options: RunOptions) -> RunResult:
     skipped.sort()
     used = ctx.estimator.defaults_used() if ctx.estimator_built else ()
     return RunResult(done.active, done.suppressed, skipped, results, project, rules, used, fix_digests=digests)
+
+
+def _loader(options: RunOptions, results: Sequence[FileResult]) -> Loader:
+    """Text of a file of the checked tree, by the path the run shows: already read, or read now.
+
+    Only inside the checked roots (a symlink resolving outside them is not followed), regular
+    files within the size limit of every input.
+    """
+    texts = {fr.path: fr.text for fr in results if fr.text is not None}
+    roots = [(options.cwd / p).resolve() for p in options.paths]
+
+    def load(display: str) -> str | None:
+        if display in texts:
+            return texts[display]
+        try:
+            target = (options.cwd / display).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not any(target == r or target.is_relative_to(r) for r in roots):
+            return None
+        data, _ = fileio.read_bytes(target)
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
+    return load
 
 
 def _keep_quoted_lines(results: Sequence[FileResult], findings: Sequence[Finding]) -> None:

@@ -13,13 +13,21 @@ import ast
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from aiinfralint.model.prompt import CONSTANT, UNKNOWN
+from aiinfralint.model.prompt import CONSTANT, UNKNOWN, LinkRef
 from aiinfralint.parsers.prompt_slots import classify
 from aiinfralint.parsers.pyprompts.ir import ExternalLookup
-from aiinfralint.parsers.pyprompts.scope import Function, Scope, collect, defaults, function_scope
+from aiinfralint.parsers.pyprompts.scope import (
+    Function,
+    Scope,
+    bound_import,
+    collect,
+    defaults,
+    function_scope,
+    imports,
+)
 from aiinfralint.parsers.pyprompts.source import Source, StringToken, fstring_parts
 
 FMT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][\w]*|\d*)(?:[.\[][^{}!:]*)?(?:![rsa])?(?::[^{}]*)?\}(?!\})")
@@ -45,6 +53,9 @@ class Piece:
     reason: str | None = None
     nondet: str | None = None
     path: str | None = None  # set when the text was written in another file (an external definition)
+    # a slot for text defined in another module or file: why it is not read here, and where it is
+    unresolved: str | None = None
+    link: LinkRef | None = None
 
 
 def args_of(call: ast.Call) -> list[tuple[str | None, ast.expr, bool]]:
@@ -90,6 +101,7 @@ class Evaluator:
         # settles the pieces of a name whose value is fixed between calls (data flow, set by the caller)
         self.settle: Callable[[str, list[tuple[str, ast.expr]], Scope, list[Piece]], list[Piece]] | None = None
         collect(tree.body, self.module_scope, self.functions)
+        self.imports = imports(tree)
 
     def scope_for(self, func: Function) -> Scope:
         key = id(func)
@@ -184,7 +196,7 @@ class Evaluator:
         if isinstance(node, ast.Name):
             found = self.lookup(node.id, scope, node.lineno)
             if found is None:
-                return self._external(node, node.id) or [self.slot(node, scope)]
+                return self._external(node, node.id) or self._imported(node, node.id, scope) or [self.slot(node, scope)]
             entries, sc = found
             pieces: list[Piece] = []
             for _op, value in entries:
@@ -194,8 +206,9 @@ class Evaluator:
             return self.at(pieces, node)
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth)
-        if isinstance(node, ast.Attribute) and self.external is not None:
-            return self._external(node, self.src.code(node)) or [self.slot(node, scope)]
+        if isinstance(node, ast.Attribute) and (self.external is not None or self.imports):
+            code = self.src.code(node)
+            return self._external(node, code) or self._imported(node, code, scope) or [self.slot(node, scope)]
         return [self.slot(node, scope)]
 
     def _external(self, node: ast.expr, name: str) -> list[Piece] | None:
@@ -207,6 +220,22 @@ class Evaluator:
             return None
         pieces = [Piece(p.kind, p.text, p.line, p.col, p.volatility, p.reason, p.nondet, p.path) for p in found.parts]
         return self.at(pieces, node)
+
+    def _imported(self, node: ast.expr, name: str, scope: Scope) -> list[Piece] | None:
+        """A name imported from another module: a slot the link step can fill from that module."""
+        if not isinstance(node, (ast.Name, ast.Attribute)) or not all(p.isidentifier() for p in name.split(".")):
+            return None
+        found = bound_import(self.imports, name)
+        if found is None:
+            return None
+        imp, rest = found
+        symbol = ".".join(p for p in (imp.name, rest) if p)
+        if not symbol:
+            return None
+        piece = self.slot(node, scope)
+        piece.unresolved = f"template `{symbol}` imported from `{imp.describe()}`"
+        piece.link = LinkRef(module=imp.module, level=imp.level, name=symbol)
+        return [piece]
 
     def _literal(self, node: ast.Constant) -> list[Piece]:
         """A string literal: one piece per token of an implicit concatenation."""
@@ -275,7 +304,7 @@ class Evaluator:
             vol, why = p.volatility, p.reason
             if vol == UNKNOWN:
                 vol, why = classify(name)
-            return [Piece("slot", name, line, col, vol, why, p.nondet)]
+            return [Piece("slot", name, line, col, vol, why, p.nondet, unresolved=p.unresolved, link=p.link)]
         return pieces
 
     def _render_call(self, node: ast.Call, scope: Scope, depth: int) -> list[Piece]:
@@ -287,7 +316,7 @@ class Evaluator:
                 tmpl = self.render(func.value, scope, depth + 1)
                 if tmpl and all(p.kind == "text" for p in tmpl):
                     return self._format(tmpl, node, scope, depth)
-                return [self.slot(node, scope)]
+                return [self._linked(self.slot(node, scope), tmpl)]
             if method == "join" and args:
                 return self._join(node, func.value, args[0][1], scope, depth)
             if method in _TEXT_METHODS and not args:
@@ -304,6 +333,13 @@ class Evaluator:
                 if inlined is not None:
                     return self.at(self.render(inlined[0], inlined[1], depth + 1), node)
         return [self.slot(node, scope)]
+
+    @staticmethod
+    def _linked(piece: Piece, template: list[Piece]) -> Piece:
+        """The slot of `template.format(...)` keeps why the template is unread, when it is imported."""
+        if len(template) == 1 and template[0].link is not None:
+            piece.unresolved, piece.link = template[0].unresolved, template[0].link
+        return piece
 
     def _join(self, node: ast.Call, sep_node: ast.expr, arg: ast.expr, scope: Scope, depth: int) -> list[Piece]:
         sep = self.render(sep_node, scope, depth + 1)
@@ -344,8 +380,7 @@ class Evaluator:
                 if value is not None:
                     rendered = self.render(value, scope, depth + 1)
                     if len(rendered) == 1 and rendered[0].kind == "slot":
-                        r = rendered[0]
-                        out.append(Piece("slot", r.text, line, col, r.volatility, r.reason, r.nondet, piece.path))
+                        out.append(replace(rendered[0], line=line, col=col, path=piece.path))
                     else:
                         out.extend(rendered)
                 else:

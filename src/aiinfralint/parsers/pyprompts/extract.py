@@ -12,14 +12,26 @@ import ast
 
 from aiinfralint.model.prompt import UNKNOWN
 from aiinfralint.parsers.pyprompts.evaluate import MAX_HELPER_STATEMENTS, Evaluator, Piece
-from aiinfralint.parsers.pyprompts.ir import ATTRIBUTE_KIND, CONSTANT_KIND, FUNCTION_KIND, Definition, Part
+from aiinfralint.parsers.pyprompts.ir import (
+    ATTRIBUTE_KIND,
+    CONSTANT_KIND,
+    FUNCTION_KIND,
+    Definition,
+    ExternalLookup,
+    Part,
+)
 from aiinfralint.parsers.pyprompts.scope import FUNCTION_TYPES, Scope, collect
 from aiinfralint.parsers.pyprompts.source import Source
 
 
-def definitions(path: str, tree: ast.Module, source: Source) -> tuple[Definition, ...]:
-    """The constants, string-returning functions and class attributes `tree` defines."""
-    ev = Evaluator(tree, source)
+def definitions(
+    path: str, tree: ast.Module, source: Source, external: ExternalLookup | None = None
+) -> tuple[Definition, ...]:
+    """The constants, string-returning functions and class attributes `tree` defines.
+
+    `external` resolves what the module itself imports (the link step follows imports a few hops).
+    """
+    ev = Evaluator(tree, source, external)
     out: list[Definition] = []
     for name, entries in ev.module_scope.assigns.items():
         line, _, value = entries[-1]

@@ -3,7 +3,10 @@
 A `Scope` maps a name to its assignments in source order: `(line, "=" | "+=", expression)`.
 The module scope holds module constants; a function's scope holds its locals and parameter
 names; `bindings` hold the arguments of a helper call being inlined. Top-level functions are
-kept by name so that a small helper returning a string can be followed.
+kept by name so that a small helper returning a string can be followed. `imports` lists the
+names a module binds by `import` / `from ... import` (at top level and in its if/try blocks):
+a name that is neither local nor a module constant but imported is text defined in another
+module, which the project-wide link step (`pyprompts.link`) can read.
 """
 
 from __future__ import annotations
@@ -64,6 +67,49 @@ def _assignment(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, scope: Scope) 
             scope.assigns.setdefault(stmt.target.id, []).append((stmt.lineno, "=", stmt.value))
     elif isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
         scope.assigns.setdefault(stmt.target.id, []).append((stmt.lineno, "+=", stmt.value))
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a module-level name is bound to by an import statement."""
+
+    module: str  # as written after `from` / `import` (`""` for `from . import x`)
+    level: int  # leading dots of a relative import
+    name: str | None = None  # `from module import name`; None for `import module [as alias]`
+
+    def describe(self) -> str:
+        return "." * self.level + self.module
+
+
+def imports(tree: ast.Module) -> dict[str, Imported]:
+    """Local name (`lead_prompt`, `P`, `pkg.prompts`) -> the import that binds it."""
+    out: dict[str, Imported] = {}
+    stack: list[list[ast.stmt]] = [list(tree.body)]
+    while stack:
+        for stmt in stack.pop():
+            if isinstance(stmt, ast.ImportFrom):
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        out[alias.asname or alias.name] = Imported(stmt.module or "", stmt.level, alias.name)
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    out[alias.asname or alias.name] = Imported(alias.name, 0)
+            elif isinstance(stmt, (ast.If, ast.Try)):
+                stack.append(stmt.body)
+                stack.append(stmt.orelse)
+                if isinstance(stmt, ast.Try):
+                    stack.extend(h.body for h in stmt.handlers)
+    return out
+
+
+def bound_import(table: dict[str, Imported], name: str) -> tuple[Imported, str] | None:
+    """The import binding the longest head of a dotted name, and the rest (`P.SYSTEM` -> (P, "SYSTEM"))."""
+    parts = name.split(".")
+    for n in range(len(parts), 0, -1):
+        found = table.get(".".join(parts[:n]))
+        if found is not None:
+            return found, ".".join(parts[n:])
+    return None
 
 
 def function_scope(func: Function) -> Scope:

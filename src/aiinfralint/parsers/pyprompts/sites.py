@@ -557,6 +557,8 @@ class Sites:
                 volatility=p.volatility if p.kind == "slot" else None,
                 volatility_reason=p.reason,
                 nondeterministic=p.nondet,
+                unresolved=p.unresolved,
+                link=p.link,
             )
             for role, msg, p in b.segments_raw
         ]

@@ -1,0 +1,163 @@
+"""Python prompts whose text is defined in another checked module (the link step)."""
+
+from __future__ import annotations
+
+from aiinfralint.model.prompt import PromptTemplate
+from aiinfralint.parsers.base import FileInput
+from aiinfralint.parsers.python_prompts import parse
+
+_PROMPT = (
+    '"""You are a research supervisor. Today is {date}.\n\n'
+    + "Follow these rules when you research a topic and answer with care and detail.\n" * 40
+    + '"""\n'
+)
+
+_SITE = """\
+from langchain_core.messages import HumanMessage, SystemMessage
+{imp}
+
+
+def supervise(brief):
+    system = {name}.format(date=get_today_str())
+    return model.invoke([SystemMessage(content=system), HumanMessage(content=brief)])
+"""
+
+
+def _site(imp: str, name: str = "lead_prompt") -> str:
+    return _SITE.format(imp=imp, name=name)
+
+
+def _codes(result, code: str = "AIL101") -> list:
+    return [f for f in result.findings if f.code == code]
+
+
+def _templates(result) -> list[PromptTemplate]:
+    return list(result.project.of_type(PromptTemplate))
+
+
+def test_per_file_read_marks_imported_template():
+    out = parse(FileInput("app/agent.py", _site("from app.prompts import lead_prompt")))
+    (t,) = out.objects
+    assert isinstance(t, PromptTemplate)
+    slot = t.segments[0]
+    assert slot.link is not None and slot.link.module == "app.prompts" and slot.link.name == "lead_prompt"
+    assert slot.unresolved == "template `lead_prompt` imported from `app.prompts`"
+
+
+def test_absolute_import_resolved_with_token_count(run_check):
+    result = run_check(
+        {
+            "src/app/prompts.py": f"lead_prompt = {_PROMPT}",
+            "src/app/agent.py": _site("from app.prompts import lead_prompt"),
+        }
+    )
+    (f,) = _codes(result)
+    assert "get_today_str()" in f.message and "token count unknown" not in f.message
+    assert f.span.path == "src/app/agent.py" and f.span.line == 7  # where the prompt is passed
+    (t,) = _templates(result)
+    assert all(s.span.path == "src/app/agent.py" for s in t.segments)
+    assert "Follow these rules" in t.static_text()
+
+
+def test_relative_import_and_package_init(run_check):
+    result = run_check(
+        {
+            "pkg/__init__.py": "",
+            "pkg/prompts/__init__.py": f"lead_prompt = {_PROMPT}",
+            "pkg/agents/__init__.py": "",
+            "pkg/agents/agent.py": _site("from ..prompts import lead_prompt"),
+        }
+    )
+    assert len(_codes(result)) == 1
+
+
+def test_module_alias_and_class_attribute(run_check):
+    result = run_check(
+        {
+            "app/prompts.py": f"class Prompts:\n    lead = {_PROMPT}",
+            "app/agent.py": _site("import app.prompts as P", "P.Prompts.lead"),
+        }
+    )
+    assert len(_codes(result)) == 1
+    result = run_check(
+        {
+            "app/prompts.py": f"class Prompts:\n    lead = {_PROMPT}",
+            "app/agent.py": _site("from app.prompts import Prompts", "Prompts.lead"),
+        }
+    )
+    assert len(_codes(result)) == 1
+
+
+def test_from_package_import_module(run_check):
+    result = run_check(
+        {
+            "app/__init__.py": "",
+            "app/prompts.py": f"lead_prompt = {_PROMPT}",
+            "app/agent.py": _site("from . import prompts", "prompts.lead_prompt"),
+        }
+    )
+    assert len(_codes(result)) == 1
+
+
+def test_reexport_followed_a_few_hops(run_check):
+    result = run_check(
+        {
+            "app/base.py": f"LEAD = {_PROMPT}",
+            "app/prompts.py": "from app.base import LEAD\nlead_prompt = LEAD\n",
+            "app/agent.py": _site("from app.prompts import lead_prompt"),
+        }
+    )
+    assert len(_codes(result)) == 1
+
+
+def test_depth_bound(run_check):
+    files = {f"app/m{i}.py": f"from app.m{i + 1} import X\nX = X\n" for i in range(8)}
+    files["app/m8.py"] = f"X = {_PROMPT}"
+    files["app/agent.py"] = _site("from app.m0 import X", "X")
+    (f,) = _codes(run_check(files))
+    assert "token count unknown" in f.message  # eight hops away: not followed
+
+
+def test_missing_module_token_count_unknown(run_check):
+    result = run_check({"app/agent.py": _site("from elsewhere.prompts import lead_prompt")})
+    (f,) = _codes(result)
+    assert "token count unknown" in f.message
+    assert "`elsewhere.prompts`, a module that is not among the checked files" in f.message
+    assert f.impact is not None and f.impact.unpriced
+
+
+def test_import_cycle_is_cut(run_check):
+    result = run_check(
+        {
+            "app/a.py": "from app.b import X\nY = X\n",
+            "app/b.py": "from app.a import Y\nX = Y\n",
+            "app/agent.py": _site("from app.a import Y", "Y"),
+        }
+    )
+    (f,) = _codes(result)
+    assert "token count unknown" in f.message
+
+
+def test_clean_date_in_user_turn_stays_silent(run_check):
+    site = """\
+from langchain_core.messages import HumanMessage, SystemMessage
+from app.prompts import lead_prompt, user_prompt
+
+
+def supervise(brief):
+    user = user_prompt.format(date=get_today_str(), brief=brief)
+    return model.invoke([SystemMessage(content=lead_prompt), HumanMessage(content=user)])
+"""
+    result = run_check(
+        {
+            "app/prompts.py": f"lead_prompt = {_PROMPT.replace('{date}', 'the current day')}"
+            'user_prompt = "Today is {date}. {brief}"\n',
+            "app/agent.py": site,
+        }
+    )
+    assert not [f for f in result.findings if f.code.startswith("AIL10")]
+
+
+def test_tree_without_links_is_unchanged(run_check):
+    result = run_check({"app/agent.py": _site("", "'''Be brief. Today is {date}.'''")})
+    assert all(s.link is None for t in _templates(result) for s in t.segments)
