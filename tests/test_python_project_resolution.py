@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.python_prompts import parse
@@ -161,3 +163,59 @@ def supervise(brief):
 def test_tree_without_links_is_unchanged(run_check):
     result = run_check({"app/agent.py": _site("", "'''Be brief. Today is {date}.'''")})
     assert all(s.link is None for t in _templates(result) for s in t.segments)
+
+
+_FILE_SITE = """\
+import os
+from pathlib import Path
+
+import anthropic
+
+HERE = Path(__file__).parent
+SYSTEM = {read}
+
+
+def answer(question):
+    return anthropic.Anthropic().messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=512,
+        system=SYSTEM.format(date=get_today_str()),
+        messages=[{{"role": "user", "content": question}}],
+    )
+"""
+
+
+@pytest.mark.parametrize(
+    ("read", "where"),
+    [
+        ('(HERE / "prompts" / "system.md").read_text()', "app/prompts/system.md"),
+        ('Path(__file__).with_name("system.txt").read_text(encoding="utf-8")', "app/system.txt"),
+        ('open(Path(__file__).parent.parent / "system.md").read()', "system.md"),
+        ('open(os.path.join(os.path.dirname(__file__), "policy.md")).read()', "app/policy.md"),
+        ('open("policy.md").read()', "app/policy.md"),
+    ],
+)
+def test_prompt_files_read_from_disk(run_check, read, where):
+    result = run_check({where: _PROMPT.strip('"\n'), "app/agent.py": _FILE_SITE.format(read=read)})
+    # (a Markdown file under `prompts/` is also a prompt of its own)
+    (f,) = [f for f in _codes(result) if f.span.path == "app/agent.py"]
+    assert "token count unknown" not in f.message
+    assert f.span.line == 14  # the `system=` value
+    (t,) = [t for t in _templates(result) if t.span.path == "app/agent.py"]
+    assert "Follow these rules" in t.static_text()
+
+
+def test_prompt_file_symlinked_outside_the_tree_is_not_read(run_check, tmp_path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "system.md"
+    outside.write_text(_PROMPT.strip('"\n'), encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "system.md").symlink_to(outside)
+    result = run_check({"app/agent.py": _FILE_SITE.format(read='(HERE / "system.md").read_text()')})
+    (f,) = _codes(result)
+    assert "token count unknown" in f.message and "prompt file `system.md`" in f.message
+
+
+def test_missing_prompt_file_is_said(run_check):
+    result = run_check({"app/agent.py": _FILE_SITE.format(read='(HERE / "system.md").read_text()')})
+    (f,) = _codes(result)
+    assert "prompt file `system.md` read from disk, not found in the checked tree" in f.message

@@ -27,6 +27,7 @@ from aiinfralint.parsers.pyprompts.scope import (
     defaults,
     function_scope,
     imports,
+    module_relative_path,
 )
 from aiinfralint.parsers.pyprompts.source import Source, StringToken, fstring_parts
 
@@ -40,6 +41,9 @@ _SET_ORDER = "iteration over a set (order changes between processes)"
 _CONSTANT_CALLS = frozenset({"json.dumps", "dumps", "str", "sorted", "len", "repr", "list", "tuple"})
 _DICT_VIEW = re.compile(r"\.(keys|values|items)\(\)")
 MAX_DEPTH = 8
+# what `external` is asked for the text of a file read from disk: this prefix and the path
+# relative to the module's folder
+FILE_LINK = "file:"
 MAX_HELPER_STATEMENTS = 40
 
 
@@ -312,6 +316,10 @@ class Evaluator:
         args = args_of(node)
         if isinstance(func, ast.Attribute):
             method = func.attr
+            if method in ("read_text", "read"):
+                read = self._file_read(node, func, scope)
+                if read is not None:
+                    return read
             if method == "format":
                 tmpl = self.render(func.value, scope, depth + 1)
                 if tmpl and all(p.kind == "text" for p in tmpl):
@@ -333,6 +341,25 @@ class Evaluator:
                 if inlined is not None:
                     return self.at(self.render(inlined[0], inlined[1], depth + 1), node)
         return [self.slot(node, scope)]
+
+    def _file_read(self, node: ast.Call, func: ast.Attribute, scope: Scope) -> list[Piece] | None:
+        """`(Path(__file__).parent / "system.md").read_text()`, `open("policy.md").read()`: a prompt file."""
+        target = func.value
+        if func.attr == "read":
+            opened, _ = self.resolve(target, scope)
+            if not (isinstance(opened, ast.Call) and self.src.code(opened.func) in ("open", "io.open") and opened.args):
+                return None
+            target = opened.args[0]
+        rel = module_relative_path(target, lambda n: self.resolve(n, scope)[0])
+        if rel is None:
+            return None
+        found = self._external(node, FILE_LINK + rel)
+        if found is not None:
+            return found
+        piece = self.slot(node, scope)
+        piece.unresolved = f"prompt file `{rel}` read from disk"
+        piece.link = LinkRef(file=rel)
+        return [piece]
 
     @staticmethod
     def _linked(piece: Piece, template: list[Piece]) -> Piece:

@@ -20,14 +20,16 @@ Files are read only through the `load` callback the pipeline gives (inside the c
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.prompt import LinkRef, PromptTemplate, Segment
 from aiinfralint.parsers.base import FileInput
+from aiinfralint.parsers.pyprompts.evaluate import FILE_LINK
 from aiinfralint.parsers.pyprompts.extract import definitions
-from aiinfralint.parsers.pyprompts.ir import FUNCTION_KIND, Definition, ExternalLookup
+from aiinfralint.parsers.pyprompts.ir import CONSTANT_KIND, FUNCTION_KIND, Definition, ExternalLookup, Part
 from aiinfralint.parsers.pyprompts.scope import Imported, bound_import, imports
 from aiinfralint.parsers.pyprompts.source import Source
 from aiinfralint.parsers.pysource import module
@@ -80,6 +82,7 @@ class _Linker:
             self.by_tail.setdefault(p.rsplit("/", 1)[-1], []).append(p)
         self.load = load
         self.modules: dict[str, _Module] = {}
+        self.texts: dict[str, Definition | None] = {}
         self.busy: set[str] = set()
 
     # --- modules --------------------------------------------------------------------------
@@ -133,6 +136,8 @@ class _Linker:
         """Names imported by `importer`, looked up in the modules they come from."""
 
         def find(name: str) -> Definition | None:
+            if name.startswith(FILE_LINK):
+                return self.prompt_file(importer, name[len(FILE_LINK) :])
             found = bound_import(table, name)
             if found is None or hops > MAX_HOPS:
                 return None
@@ -150,6 +155,17 @@ class _Linker:
             return None
 
         return find
+
+    def prompt_file(self, importer: str, rel: str) -> Definition | None:
+        """The text of a prompt file read by `importer` (a path relative to its folder)."""
+        path = file_path(importer, rel)
+        if path is None:
+            return None
+        if path not in self.texts:
+            text = self.load(path)
+            part = Part("text", text or "", path, 1, 1)
+            self.texts[path] = Definition(path, rel, CONSTANT_KIND, 1, (part,)) if text is not None else None
+        return self.texts[path]
 
     # --- templates ------------------------------------------------------------------------
 
@@ -174,6 +190,8 @@ class _Linker:
         spans: dict[str, Span] = {}
         for s in placeholders:
             assert s.link is not None
+            if s.link.file is not None:
+                spans.setdefault(file_path(path, s.link.file) or "", s.span)
             for mod in _modules(s.link):
                 target = self.path_of(path, mod, s.link.level)
                 if target is not None:
@@ -196,6 +214,10 @@ class _Linker:
     def _why(self, path: str, s: Segment) -> Segment:
         ref = s.link
         assert ref is not None
+        if ref.file is not None:
+            return s.model_copy(
+                update={"unresolved": f"prompt file `{ref.file}` read from disk, not found in the checked tree"}
+            )
         where = "." * ref.level + ref.module
         if not any(self.path_of(path, m, ref.level) for m in _modules(ref)):
             why = f"template `{ref.name}` imported from `{where}`, a module that is not among the checked files"
@@ -212,8 +234,17 @@ def _candidates(imp: Imported, rest: str) -> list[tuple[str, str]]:
     return [(imp.module, joined), (".".join(p for p in (imp.module, imp.name) if p), rest)]
 
 
+def file_path(importer: str, rel: str) -> str | None:
+    """The path, as the run shows paths, of a file named relative to the folder of `importer`."""
+    folder = posixpath.dirname(importer)
+    joined = posixpath.normpath(posixpath.join(folder, rel)) if folder else posixpath.normpath(rel)
+    return None if joined in (".", "") else joined
+
+
 def _modules(ref: LinkRef) -> list[str]:
     """The module names a link may point at (`from pkg import prompts`: `pkg`, or `pkg.prompts`)."""
+    if ref.file is not None:
+        return []
     head = ref.name.split(".", 1)[0]
     return [m for m, _ in _candidates(Imported(ref.module, ref.level, head), "")]
 

@@ -12,6 +12,7 @@ module, which the project-wide link step (`pyprompts.link`) can read.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -137,3 +138,85 @@ def defaults(func: Function) -> dict[str, ast.expr]:
         if kd is not None:
             out[p.arg] = kd
     return out
+
+
+# the module file itself, as the first part of a path built from `__file__`
+_SELF = "<__file__>"
+_PATH_CALLS = frozenset({"Path", "pathlib.Path", "PurePath", "os.path.abspath", "os.path.realpath", "str"})
+_SAME_PATH = frozenset({"resolve", "absolute", "expanduser"})
+
+
+def module_relative_path(node: ast.expr, resolve: Callable[[ast.expr], ast.expr], depth: int = 0) -> str | None:
+    """The path a file-reading expression names, relative to its module's folder, or None if not static.
+
+    Understood: `__file__`, `Path(...)`, `.parent`, `os.path.dirname`, `/`, `os.path.join`,
+    `.with_name(...)`, `.joinpath(...)` and string literals (`open("policy.md")` is read as relative
+    to the module). Names are followed with `resolve`. An absolute path is not the project's.
+    """
+    parts = _path_parts(node, resolve, depth)
+    if not parts or parts[-1] in (_SELF, "..") or _SELF in parts or parts[0].startswith("/"):
+        return None
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
+def _path_parts(node: ast.expr, resolve: Callable[[ast.expr], ast.expr], depth: int) -> list[str] | None:
+    if depth > 8:
+        return None
+    node = resolve(node)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.split("/") if node.value else []
+    if isinstance(node, ast.Name) and node.id == "__file__":
+        return [_SELF]
+    if isinstance(node, ast.Attribute) and node.attr == "parent":
+        inner = _path_parts(node.value, resolve, depth + 1)
+        return _parent(inner) if inner is not None else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _join([node.left, node.right], resolve, depth)
+    if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    fn = _dotted(node.func)
+    if fn in _PATH_CALLS and len(node.args) == 1:
+        return _path_parts(node.args[0], resolve, depth + 1)
+    if fn == "os.path.dirname" and len(node.args) == 1:
+        inner = _path_parts(node.args[0], resolve, depth + 1)
+        return _parent(inner) if inner is not None else None
+    if fn == "os.path.join" and node.args:
+        return _join(node.args, resolve, depth)
+    if isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in _SAME_PATH and not node.args:
+            return _path_parts(node.func.value, resolve, depth + 1)
+        if method == "joinpath" and node.args:
+            return _join([node.func.value, *node.args], resolve, depth)
+        if method == "with_name" and len(node.args) == 1:
+            base = _path_parts(node.func.value, resolve, depth + 1)
+            name = _path_parts(node.args[0], resolve, depth + 1)
+            return _parent(base) + name if base is not None and name is not None else None
+    return None
+
+
+def _dotted(node: ast.expr) -> str:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    names.append(node.id)
+    return ".".join(reversed(names))
+
+
+def _join(nodes: list[ast.expr], resolve: Callable[[ast.expr], ast.expr], depth: int) -> list[str] | None:
+    out: list[str] = []
+    for n in nodes:
+        part = _path_parts(n, resolve, depth + 1)
+        if part is None:
+            return None
+        out = part if part and part[0].startswith("/") else out + part
+    return out
+
+
+def _parent(parts: list[str]) -> list[str]:
+    if parts and parts[-1] not in ("..", ""):
+        return parts[:-1]
+    return [*parts, ".."]
