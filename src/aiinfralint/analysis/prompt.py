@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 from aiinfralint.estimate.estimator import CacheRule, fmt_num, fmt_usd
 from aiinfralint.estimate.names import provider_for_model
 from aiinfralint.model.finding import Impact, Unpriced
-from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, VOLATILITY_LABELS, PromptTemplate, Segment
+from aiinfralint.model.prompt import (
+    EXPERIMENT,
+    IDENTITY,
+    REQUEST,
+    TIME,
+    VOLATILITY_LABELS,
+    CacheBreakpoint,
+    PromptTemplate,
+    Segment,
+)
 from aiinfralint.tokens import TokenCount, count_tokens
 
 if TYPE_CHECKING:
@@ -260,8 +269,36 @@ def prompt_spend(t: PromptTemplate, config: Config, est: Estimator) -> tuple[Pro
             f"{bill.rule.min_tokens:,}: billed as uncached input"
         )
         cached = 0
-    imp = est.prefix_cost(bill.choice.model, cached, bill.prefix.tokens - cached, bill.calls)
+    written = _written(t, bill, stop if cached else 0)
+    uncached = bill.prefix.tokens - cached - sum(written.values())
+    imp = est.prefix_cost(bill.choice.model, cached, uncached, bill.calls, written=written)
     return bill, imp.model_copy(update={"assumptions": (*notes, *imp.assumptions), "tokens": bill.prefix.tokens})
+
+
+def misses_write(bill: PromptBill) -> bool:
+    """Whether a miss of this prompt's prefix writes the cache, billed as a write (explicit
+    breakpoints, or a provider that charges every write); the cache findings price it the same."""
+    if bill.no_cache is not None or bill.rule.priced is False:
+        return False
+    return bill.rule.caching == "explicit" or bill.rule.write_multiplier not in (None, 1)
+
+
+def _written(t: PromptTemplate, bill: PromptBill, first: int) -> dict[str, int]:
+    """The static tokens from segment `first` to the end of the prefix that every call writes to
+    the cache again, by TTL: each part takes the TTL of the first breakpoint at or after it
+    (5 minutes unless it says `1h`; 5 minutes without breakpoints)."""
+    if not misses_write(bill) or first >= bill.end:
+        return {}
+    at: dict[int, CacheBreakpoint | None] = {b.after + 1: b for b in t.breakpoints if first < b.after + 1 <= bill.end}
+    ends = sorted(at.items(), key=lambda e: e[0]) or [(bill.end, None)]
+    out: dict[str, int] = {}
+    start = count_tokens(t.static_text(0, first)).tokens
+    for end, b in ends:
+        upto = count_tokens(t.static_text(0, end)).tokens
+        ttl = "1h" if b is not None and b.ttl == "1h" else "5m"
+        out[ttl] = out.get(ttl, 0) + upto - start
+        start = upto
+    return out
 
 
 def _breaks_cache(seg: Segment) -> bool:

@@ -879,8 +879,13 @@ class Estimator:
         cache_write_tokens: float | Decimal = 0,
         output_tokens: float | Decimal = 0,
         cache_ttl: str = "5m",
+        cache_write_1h_tokens: float | Decimal = 0,
     ) -> CostLookup:
-        """The bill for the given token counts (uncached input, cache reads, cache writes, output)."""
+        """The bill for the given token counts (uncached input, cache reads, cache writes, output).
+
+        `cache_write_tokens` are written with `cache_ttl`; `cache_write_1h_tokens` with a 1-hour
+        lifetime (a prompt whose breakpoints carry both).
+        """
         t = self.table("models")
         prices = self.model_prices(model)
         if prices is None:
@@ -921,6 +926,12 @@ class Estimator:
             cache_write_tokens,
             write,
             f"cache write ({cache_ttl})",
+            (prices.input, "no write fee listed; billed as input"),
+        )
+        add(
+            cache_write_1h_tokens,
+            prices.cache_write_1h,
+            "cache write (1h)",
             (prices.input, "no write fee listed; billed as input"),
         )
         add(output_tokens, prices.output, "output")
@@ -1035,13 +1046,20 @@ class Estimator:
         uncached_tokens: int,
         calls_per_day: float,
         days: int = DAYS_PER_MONTH,
+        *,
+        written: Mapping[str, int] | None = None,
     ) -> Impact:
         """What a prompt's static prefix costs a month when every call sends it:
-        calls/day × days × (cached tokens × cached-input price + uncached tokens × input price).
+        calls/day × days × (cached tokens × cached-input price + uncached tokens × input price
+        + written tokens × cache-write price of their TTL).
 
-        Cache writes are not counted: with steady traffic a prefix is written once per TTL
-        window, which is negligible next to the reads.
+        `written` (TTL → tokens) are uncached tokens that every call writes to the cache again
+        (they sit before an explicit breakpoint, or the provider charges every write): a miss
+        is billed as a cache write there, as the cache findings price it. The writes of a warm
+        prefix are not counted: with steady traffic it is written once per TTL window, which is
+        negligible next to the reads.
         """
+        writes = {ttl: n for ttl, n in (written or {}).items() if n}
         calls = _dec(calls_per_day)
         month_calls = calls * days
         assumptions = [f"{fmt_num(calls)} calls/day × {days} days = {fmt_num(month_calls)} calls/month"]
@@ -1052,12 +1070,19 @@ class Estimator:
             )
         if uncached_tokens:
             assumptions.append(f"{fmt_num(uncached_tokens)} static tokens billed as uncached input on every call")
+        for ttl, n in sorted(writes.items()):
+            assumptions.append(
+                f"{fmt_num(n)} static tokens missed and written to the cache again on every call "
+                f"(before a cache breakpoint): billed as cache writes ({ttl})"
+            )
         cost = self.token_cost(
             model,
             cached_input_tokens=cached_tokens * month_calls,
             input_tokens=uncached_tokens * month_calls,
+            cache_write_tokens=writes.get("5m", 0) * month_calls,
+            cache_write_1h_tokens=writes.get("1h", 0) * month_calls,
         )
-        tokens = int(cached_tokens) + int(uncached_tokens)
+        tokens = int(cached_tokens) + int(uncached_tokens) + sum(writes.values())
         if cost.usd is None:
             return Impact(
                 tokens=tokens,
