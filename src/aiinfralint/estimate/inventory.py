@@ -29,7 +29,7 @@ from aiinfralint.analysis.prompt import prompt_spend
 from aiinfralint.analysis.schedule import job_zone, schedule_of
 from aiinfralint.analysis.workloads import hardware
 from aiinfralint.estimate import Estimator
-from aiinfralint.model.finding import Impact, Unpriced
+from aiinfralint.model.finding import DefaultUsed, Impact, Unpriced
 from aiinfralint.model.k8s import Autoscaler, Workload
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.model.provider import AIFeature
@@ -144,6 +144,8 @@ class CategoryTotals:
 class Inventory:
     items: tuple[Item, ...]
     assumptions: tuple[str, ...]
+    # the defaults the estimates relied on, each with the configuration key that changes it
+    defaults_used: tuple[DefaultUsed, ...] = ()
 
     def of(self, category: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.category == category)
@@ -548,4 +550,4 @@ def build(project: Project, config: Config, estimator: Estimator | None = None) 
         "stated line items and carbon annotations take precedence over estimates in the totals",
         "prompts and AI features can describe the same traffic: compare them before adding the two",
     )
-    return Inventory(tuple(items), assumptions)
+    return Inventory(tuple(items), assumptions, est.defaults_used())

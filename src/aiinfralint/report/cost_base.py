@@ -9,6 +9,7 @@ from aiinfralint.estimate.inventory import CATEGORIES, CATEGORY_LABELS, Category
 from aiinfralint.report.base import impact_dict
 
 if TYPE_CHECKING:
+    from aiinfralint.model.finding import DefaultUsed
     from aiinfralint.report.base import ReportOptions
 
 
@@ -80,6 +81,14 @@ def totals_dict(t: CategoryTotals) -> dict[str, Any]:
         "share_without_carbon": round(t.carbon_unpriced / t.items, 4) if t.items else 0.0,
         "unpriced_reasons": [{"reason": r, "items": n} for r, n in t.reasons],
     }
+
+
+def defaults_list(defaults: tuple[DefaultUsed, ...]) -> list[dict[str, str]]:
+    """The defaults the estimates relied on, once per key, for JSON (`defaults_used`)."""
+    seen: dict[str, DefaultUsed] = {}
+    for d in defaults:
+        seen.setdefault(d.key, d)
+    return [{"key": d.key, "value": d.value, "what": d.what} for d in seen.values()]
 
 
 def categories(inv: Inventory) -> list[tuple[str, str, tuple[Item, ...]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from aiinfralint.report.cost_base import categories, item_dict, totals_dict
+from aiinfralint.report.cost_base import categories, defaults_list, item_dict, totals_dict
 from aiinfralint.report.escape import json_text
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
             **{c: totals_dict(inv.totals(c)) for c, _, _ in categories(inv)},
         },
         "assumptions": list(inv.assumptions),
+        "defaults_used": defaults_list(inv.defaults_used),
         "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
     }
     return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiinfralint.report.cost_base import categories, money, qty, share
+from aiinfralint.report.cost_base import categories, defaults_list, money, qty, share
 from aiinfralint.report.escape import md_code, md_text
 
 if TYPE_CHECKING:
@@ -76,4 +76,10 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
     out += ["### Assumptions", ""]
     out += [f"- {_cell(a)}" for a in inv.assumptions]
     out.append("")
+    if inv.defaults_used:
+        out += ["### Defaults used", ""]
+        out += [
+            f"- {md_code(d['key'] + ' = ' + d['value'])}: {_cell(d['what'])}" for d in defaults_list(inv.defaults_used)
+        ]
+        out.append("")
     return "\n".join(out)

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from aiinfralint.report.ansi import Styler
 from aiinfralint.report.cost_base import categories, money, qty, share
 from aiinfralint.report.escape import printable
+from aiinfralint.report.text import defaults_lines
 
 if TYPE_CHECKING:
     from aiinfralint.estimate.inventory import Inventory, Item
@@ -48,6 +50,10 @@ def render(inv: Inventory, result: RunResult, options: ReportOptions) -> str:
         for a in inv.assumptions:
             con.print(f"  - {_esc(a)}")
         con.print("  - per-item assumptions and sources: aiinfralint cost --format json")
+        # the same block as `check`'s text report, styled and escaped by its renderer
+        defaults = defaults_lines(inv.defaults_used, Styler(options.color))
+        if defaults:
+            buf.write("\n" + "\n".join(defaults) + "\n")
     return buf.getvalue()
 
 
