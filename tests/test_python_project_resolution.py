@@ -219,3 +219,57 @@ def test_missing_prompt_file_is_said(run_check):
     result = run_check({"app/agent.py": _FILE_SITE.format(read='(HERE / "system.md").read_text()')})
     (f,) = _codes(result)
     assert "prompt file `system.md` read from disk, not found in the checked tree" in f.message
+
+
+_CLASS_SITE = """\
+import openai
+{imp}
+
+
+class Researcher:
+    def __init__(self, cfg):
+        self.prompts = PromptFamily(cfg)
+        self.role = "You are a careful researcher."
+        self.config = cfg
+
+    def system(self):
+        return self.prompts.main_system.format(date=get_today_str())
+
+    def run(self, question):
+        return openai.OpenAI().chat.completions.create(
+            model="gpt-4o",
+            messages=[
+                {{"role": "system", "content": {content}}},
+                {{"role": "user", "content": question}},
+            ],
+        )
+"""
+
+
+@pytest.mark.parametrize("content", ["self.prompts.main_system.format(date=get_today_str())", "self.system()"])
+def test_instance_attribute_of_imported_class(run_check, content):
+    result = run_check(
+        {
+            "app/prompts.py": f"class PromptFamily:\n    main_system = {_PROMPT}",
+            "app/researcher.py": _CLASS_SITE.format(imp="from app.prompts import PromptFamily", content=content),
+        }
+    )
+    (f,) = _codes(result)
+    assert "token count unknown" not in f.message and "get_today_str()" in f.message
+
+
+def test_instance_attribute_of_local_class_and_self_value(run_check):
+    local = f"\n\nclass PromptFamily:\n    main_system = {_PROMPT}"
+    content = "self.prompts.main_system.format(date=get_today_str())"
+    result = run_check({"app/researcher.py": _CLASS_SITE.format(imp=local, content=content)})
+    assert len(_codes(result)) == 1
+    result = run_check({"app/researcher.py": _CLASS_SITE.format(imp=local, content="self.role + str(time.time())")})
+    (t,) = _templates(result)
+    assert t.segments[0].kind == "text" and t.segments[0].text == "You are a careful researcher."
+
+
+def test_config_driven_template_stays_a_slot(run_check):
+    content = "self.config.system_template.format(date=get_today_str())"
+    result = run_check({"app/researcher.py": _CLASS_SITE.format(imp="", content=content)})
+    (t,) = _templates(result)
+    assert t.segments[0].kind == "slot"

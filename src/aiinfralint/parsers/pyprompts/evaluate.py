@@ -20,11 +20,15 @@ from aiinfralint.model.prompt import CONSTANT, UNKNOWN, LinkRef
 from aiinfralint.parsers.prompt_slots import classify
 from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import (
+    FUNCTION_TYPES,
+    ClassMembers,
     Function,
     Scope,
     bound_import,
+    class_members,
     collect,
     defaults,
+    dotted,
     function_scope,
     imports,
     module_relative_path,
@@ -104,13 +108,18 @@ class Evaluator:
         self.func_scopes: dict[int, Scope] = {}
         # settles the pieces of a name whose value is fixed between calls (data flow, set by the caller)
         self.settle: Callable[[str, list[tuple[str, ast.expr]], Scope, list[Piece]], list[Piece]] | None = None
+        self.settle_elsewhere: Callable[[str, list[Piece]], list[Piece]] | None = None
         collect(tree.body, self.module_scope, self.functions)
         self.imports = imports(tree)
+        self.classes = {c.name: c for c in tree.body if isinstance(c, ast.ClassDef)}
+        self.owners = {id(m): c.name for c in self.classes.values() for m in c.body if isinstance(m, FUNCTION_TYPES)}
+        self._members: dict[str, ClassMembers] = {}
 
     def scope_for(self, func: Function) -> Scope:
         key = id(func)
         if key not in self.func_scopes:
             self.func_scopes[key] = function_scope(func)
+            self.func_scopes[key].owner = self.owners.get(key)
         return self.func_scopes[key]
 
     # --- name resolution ---------------------------------------------------------------
@@ -152,9 +161,10 @@ class Evaluator:
             return node, scope
         return node, scope
 
-    def inline(self, call: ast.Call, scope: Scope) -> tuple[ast.expr, Scope] | None:
-        assert isinstance(call.func, ast.Name)
-        func = self.functions[call.func.id]
+    def inline(self, call: ast.Call, scope: Scope, func: Function | None = None) -> tuple[ast.expr, Scope] | None:
+        if func is None:
+            assert isinstance(call.func, ast.Name)
+            func = self.functions[call.func.id]
         if len(func.body) > MAX_HELPER_STATEMENTS:
             return None
         ret = None
@@ -164,8 +174,10 @@ class Evaluator:
         if ret is None:
             return None
         base = self.scope_for(func)
-        inner = Scope(assigns=base.assigns, params=set(base.params), name=base.name)
+        inner = Scope(assigns=base.assigns, params=set(base.params), name=base.name, owner=base.owner)
         params = [p.arg for p in (*func.args.posonlyargs, *func.args.args)]
+        if id(func) in self.owners and not any(dotted(d) == "staticmethod" for d in func.decorator_list):
+            params = params[1:]  # a method called on `self`: `self` is not among the arguments
         for i, (kw, value, star) in enumerate(args_of(call)):
             if star:
                 break
@@ -210,6 +222,8 @@ class Evaluator:
             return self.at(pieces, node)
         if isinstance(node, ast.Call):
             return self._render_call(node, scope, depth)
+        if isinstance(node, ast.Attribute) and (member := self._member(node, scope, depth)) is not None:
+            return member
         if isinstance(node, ast.Attribute) and (self.external is not None or self.imports):
             code = self.src.code(node)
             return self._external(node, code) or self._imported(node, code, scope) or [self.slot(node, scope)]
@@ -223,7 +237,54 @@ class Evaluator:
         if found is None:
             return None
         pieces = [Piece(p.kind, p.text, p.line, p.col, p.volatility, p.reason, p.nondet, p.path) for p in found.parts]
+        if self.settle_elsewhere is not None:
+            pieces = self.settle_elsewhere(name, pieces)
         return self.at(pieces, node)
+
+    def members(self, cls: str) -> ClassMembers:
+        if cls not in self._members:
+            self._members[cls] = class_members(self.classes[cls])
+        return self._members[cls]
+
+    def _member(self, node: ast.Attribute, scope: Scope, depth: int) -> list[Piece] | None:
+        """`self.x` (set in `__init__` or on the class), `self.x.attr` of an instance, `Class.attr`."""
+        names = dotted(node).split(".")
+        if len(names) < 2:
+            return None
+        if names[0] == "self" and scope.owner is not None:
+            init = self.members(scope.owner).init.get(names[1])
+            if init is None:
+                return self._class_attr(node, scope.owner, names[1:], scope, depth)
+            value, func = init
+            if len(names) == 2:
+                return self.at(self.render(value, self.scope_for(func), depth + 1), node)
+            if isinstance(value, ast.Call):
+                value = value.func  # an instance: its class attributes
+            cls = dotted(value)
+            return self._class_attr(node, cls, names[2:], scope, depth) if cls else None
+        if names[0] in self.classes and self.lookup(names[0], scope, node.lineno) is None:
+            return self._class_attr(node, names[0], names[1:], scope, depth)
+        return None
+
+    def _own_method(self, func: ast.Attribute, scope: Scope) -> Function | None:
+        """`self.method` of the class being read, when the method is defined in it."""
+        if not (isinstance(func.value, ast.Name) and func.value.id == "self") or scope.owner is None:
+            return None
+        for stmt in self.classes[scope.owner].body:
+            if isinstance(stmt, FUNCTION_TYPES) and stmt.name == func.attr:
+                return stmt
+        return None
+
+    def _class_attr(
+        self, node: ast.Attribute, cls: str, rest: list[str], scope: Scope, depth: int
+    ) -> list[Piece] | None:
+        if cls in self.classes:
+            entries = self.members(cls).scope.assigns.get(rest[0]) if len(rest) == 1 else None
+            if not entries:
+                return None
+            return self.at(self.render(entries[-1][2], self.members(cls).scope, depth + 1), node)
+        name = ".".join([cls, *rest])
+        return self._external(node, name) or self._imported(node, name, scope)
 
     def _imported(self, node: ast.expr, name: str, scope: Scope) -> list[Piece] | None:
         """A name imported from another module: a slot the link step can fill from that module."""
@@ -316,6 +377,9 @@ class Evaluator:
         args = args_of(node)
         if isinstance(func, ast.Attribute):
             method = func.attr
+            own = self._own_method(func, scope)
+            if own is not None and (inlined := self.inline(node, scope, own)) is not None:
+                return self.at(self.render(inlined[0], inlined[1], depth + 1), node)
             if method in ("read_text", "read"):
                 read = self._file_read(node, func, scope)
                 if read is not None:

@@ -27,6 +27,30 @@ class Scope:
     params: set[str] = field(default_factory=set)
     bindings: dict[str, tuple[ast.expr, Scope]] = field(default_factory=dict)
     name: str = "<module>"
+    # the class a method belongs to (`self.x` is looked up in it)
+    owner: str | None = None
+
+
+@dataclass
+class ClassMembers:
+    """What a class defines: its class-level assignments, and `self.x = value` in `__init__`."""
+
+    scope: Scope
+    init: dict[str, tuple[ast.expr, Function]] = field(default_factory=dict)
+
+
+def class_members(cls: ast.ClassDef) -> ClassMembers:
+    members = ClassMembers(Scope(name=cls.name))
+    collect(cls.body, members.scope)
+    for stmt in cls.body:
+        if isinstance(stmt, FUNCTION_TYPES) and stmt.name == "__init__":
+            for node in ast.walk(stmt):
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for t in targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                            members.init.setdefault(t.attr, (node.value, stmt))
+    return members
 
 
 def collect(body: list[ast.stmt], scope: Scope, functions: dict[str, Function] | None = None) -> None:
@@ -174,7 +198,7 @@ def _path_parts(node: ast.expr, resolve: Callable[[ast.expr], ast.expr], depth: 
         return _join([node.left, node.right], resolve, depth)
     if not isinstance(node, ast.Call) or any(isinstance(a, ast.Starred) for a in node.args):
         return None
-    fn = _dotted(node.func)
+    fn = dotted(node.func)
     if fn in _PATH_CALLS and len(node.args) == 1:
         return _path_parts(node.args[0], resolve, depth + 1)
     if fn == "os.path.dirname" and len(node.args) == 1:
@@ -195,7 +219,8 @@ def _path_parts(node: ast.expr, resolve: Callable[[ast.expr], ast.expr], depth: 
     return None
 
 
-def _dotted(node: ast.expr) -> str:
+def dotted(node: ast.expr) -> str:
+    """`a.b.c` for a chain of attributes on a name, "" for anything else."""
     names: list[str] = []
     while isinstance(node, ast.Attribute):
         names.append(node.attr)
