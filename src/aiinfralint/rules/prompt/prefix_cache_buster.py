@@ -67,6 +67,15 @@ class PrefixCacheBuster(Rule):
     (`datetime.now()`, `user.tier`, `request_id`, `variant`, `json.dumps(flags)`); values
     of unknown volatility (`{{ question }}`, `{context}`) and locale values are not reported.
 
+    Python prompt text is followed across the checked project: a template imported from
+    another module (`from .prompts import SYSTEM`, `import pkg.prompts as P`, a class
+    attribute such as `self.prompts.main` with `self.prompts = PromptFamily(cfg)`), and a
+    prompt file read relative to the module (`(Path(__file__).parent / "system.md").read_text()`),
+    with its `.format(date=...)` fields filled in, so the static text after the value is
+    counted from where it is written. When that text cannot be read (its module is not
+    among the checked files, or it comes from configuration) a volatile value in front of it
+    is still reported, with the token count unknown and the reason.
+
     Only the static text the value actually costs is counted: from the value up to the end
     of the system prompt (or the last breakpoint), or up to an earlier dynamic value that
     stays, since the cache would end there anyway. A prompt whose first dynamic value is
