@@ -26,6 +26,7 @@ from aiinfralint import __version__
 from aiinfralint.config import ConfigError
 from aiinfralint.fileio import read_bytes
 from aiinfralint.model.finding import Finding
+from aiinfralint.pipeline.engine import legacy_fingerprint
 from aiinfralint.pipeline.gate_types import identity, numbered
 
 BASELINE_VERSION = 1
@@ -192,10 +193,17 @@ def apply_baseline(
     by_identity, by_fingerprint = baseline.identities, baseline.fingerprints
 
     def known(f: Finding) -> bool:
-        return ident.get(id(f)) in by_identity or f.fingerprint in by_fingerprint
+        return ident.get(id(f)) in by_identity or bool(_fingerprints(f) & by_fingerprint)
 
     kept = [f for f in findings if not known(f)]
     dropped = [f for f in findings if known(f)]
     stale = len(by_identity - {ident.get(id(f)) for f in dropped})
-    stale += len(by_fingerprint - {f.fingerprint for f in dropped})
+    stale += len(by_fingerprint - {fp for f in dropped for fp in _fingerprints(f)})
     return kept, dropped, stale
+
+
+def _fingerprints(f: Finding) -> frozenset[str]:
+    """The fingerprints an older baseline may hold for `f`: its own, and AIL000's from before
+    it was fingerprinted by the kind of problem (by its message then)."""
+    legacy = legacy_fingerprint(f)
+    return frozenset((f.fingerprint, legacy) if legacy else (f.fingerprint,))

@@ -141,10 +141,33 @@ def _parse_error_findings(results: Sequence[FileResult]) -> list[Finding]:
     ]
 
 
-def _fingerprint(f: Finding) -> str:
-    basis = f.key or f.message
+def problem_kind(message: str) -> str:
+    """What kind of problem an AIL000 finding is, whatever the parser's wording or the line it names."""
+    if message.startswith(("cannot read", "cannot decode")):
+        return "unreadable"
+    if message.startswith("internal error in"):
+        return "internal error"
+    return "invalid"
+
+
+def _digest(f: Finding, basis: str) -> str:
     raw = f"{f.code}|{f.span.path}|{f.logical_location or ''}|{basis}"
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def _fingerprint(f: Finding) -> str:
+    """Rule, file, object and the key (the message without one); AIL000 by the kind of problem.
+
+    AIL001/AIL002 keys name the suppression's codes and comment, never its line.
+    """
+    if f.code == ParseError.code:
+        return _digest(f, problem_kind(f.message))
+    return _digest(f, f.key or f.message)
+
+
+def legacy_fingerprint(f: Finding) -> str | None:
+    """An AIL000 finding's fingerprint as baselines written before the kinds of problem hold it."""
+    return _digest(f, f.key or f.message) if f.code == ParseError.code else None
 
 
 class _Finaliser:
