@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from aiinfralint.model.base import Span
-from aiinfralint.model.prompt import CacheBreakpoint, PromptTemplate, Segment
+from aiinfralint.model.prompt import CONSTANT, CacheBreakpoint, PromptTemplate, Segment
 from aiinfralint.parsers.pyprompts.evaluate import (
     Evaluator,
     Piece,
@@ -40,7 +40,7 @@ from aiinfralint.parsers.pyprompts.frameworks import (
 from aiinfralint.parsers.pyprompts.ir import ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import FUNCTION_TYPES, Function, Scope
 from aiinfralint.parsers.pyprompts.source import Source
-from aiinfralint.parsers.pyprompts.volatility import Flow, Site
+from aiinfralint.parsers.pyprompts.volatility import Flow, Site, keyed_by_document
 
 SYSTEM_KWARGS = ("system", "instructions", "system_instruction", "system_prompt")
 # callables that take a system prompt: SDK methods, agent and model constructors
@@ -193,6 +193,7 @@ class Sites:
         self._models: dict[tuple[int, int], tuple[Scope, dict[str, tuple[int, int]]]] = {}  # per (holder, scope)
         self.flow = Flow(tree, self.ev.module_scope)
         self.ev.settle = self.flow.apply
+        self.ev.settle_elsewhere = self.flow.elsewhere
         self.decorated = decorated_prompts(tree)
         self._holders: dict[int, ast.AST] = {id(self.ev.module_scope): tree}  # scope id -> its function/module
         self._marks: dict[int, dict[str, list[CacheMark]]] = {}
@@ -462,13 +463,21 @@ class Sites:
                 b.add(role, self.ev.render(el, scope))
                 continue
             cc: tuple[ast.expr, ast.expr] | None = None
+            kind = "content"
             for k, v in zip(target.keys, target.values, strict=True):
                 key = text_value(k)
                 if key == "text":
                     b.add(role, self.ev.render(v, tscope))
+                    kind = "text"
+                elif key == "type":
+                    kind = text_value(v) or kind if kind != "text" else kind
                 elif key == "cache_control" and k is not None:
                     cc = (k, v)
             if cc is not None:
+                if kind != "text":  # a document, image or tool block under the breakpoint: its size is not read
+                    line, col = self.src.pos(target)
+                    why = f"a `{kind}` block, the same on every call as far as the code shows; its size is not read"
+                    b.add(role, [Piece("slot", f"{kind} block", line, col, CONSTANT, why)])
                 b.breakpoint(self.src.pos(cc[0]), self._ttl(cc[1]))
             elif isinstance(el, ast.Name):  # `block["cache_control"] = {...}` after the block is built
                 for mark in self.marks(scope).get(el.id, []):
@@ -493,7 +502,9 @@ class Sites:
                 if value is not None:
                     target, _ = self.ev.resolve(value, scope)
                     model = text_value(target)
-                    if model is not None and positional:
+                    if positional and cur.args and value is cur.args[0]:
+                        if model is None:
+                            continue  # a model object (`ChatAnthropic(...)`): its `model=` is found below
                         model = model.rsplit(":", 1)[-1]  # pydantic-ai / LangGraph `"openai:gpt-4o"`
                     return (model, self.src.pos(value)) if model is not None else (None, None)
         # the model is often set on a sibling call (`generate_content(model=...)`, `ChatOpenAI(model=...)`)
@@ -560,7 +571,7 @@ class Sites:
                 unresolved=p.unresolved,
                 link=p.link,
             )
-            for role, msg, p in b.segments_raw
+            for role, msg, p in ((r, m, keyed_by_document(q, scope.params)) for r, m, q in b.segments_raw)
         ]
         bps = [
             CacheBreakpoint(after=after, span=Span(path=path, line=pl, column=pc), ttl=ttl)

@@ -14,13 +14,19 @@ Words (`parsers.prompt_slots.classify`) say what a value is; this says when it i
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 
-from aiinfralint.model.prompt import CONSTANT, REQUEST, TIME
+from aiinfralint.model.prompt import CONSTANT, REQUEST, TIME, UNKNOWN
 from aiinfralint.parsers.pyprompts.evaluate import Piece
 from aiinfralint.parsers.pyprompts.scope import Scope
 
 # a clock format without a time of day: the value changes once a day
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_DOCUMENT_WORDS = frozenset(
+    {"doc", "docs", "document", "documents", "context", "article", "book", "corpus", "transcript", "manual",
+     "knowledge", "passage", "passages", "reference", "references", "paper"}
+)  # fmt: skip
 _TIME_OF_DAY = ("%H", "%I", "%M", "%S", "%X", "%T", "%c", "%f", "%s", "%p")
 
 
@@ -76,6 +82,33 @@ class Flow:
         """The pieces of `name`, settled when its value is fixed between calls."""
         why = self.fixed(name, entries, scope)
         return settle(pieces, why) if why is not None else pieces
+
+    def elsewhere(self, name: str, pieces: list[Piece]) -> list[Piece]:
+        """A module constant or class attribute of another module: computed once, when it is defined."""
+        return settle(pieces, f"`{name}` is computed once, where it is defined")
+
+
+def document_parameter(code: str, params: set[str]) -> str | None:
+    """Why a parameter named like a document is not a per-call value by itself, or None.
+
+    `doc`, `document`, `context`, `book`: the calls about the same document share its cache
+    entry (Anthropic's contextual-retrieval example caches the document and asks about one
+    chunk after another), so the value does not change between the calls that share it.
+    """
+    if code not in params:
+        return None
+    words = {w.lower() for w in _WORD.findall(code)}
+    if words & _DOCUMENT_WORDS:
+        return f"`{code}` is a document: the calls about the same document share its cache entry"
+    return None
+
+
+def keyed_by_document(piece: Piece, params: set[str]) -> Piece:
+    """A slot of unknown volatility holding a document parameter, settled (see `document_parameter`)."""
+    if piece.kind != "slot" or piece.volatility != UNKNOWN:
+        return piece
+    why = document_parameter(piece.text, params)
+    return replace(piece, volatility=CONSTANT, reason=why) if why is not None else piece
 
 
 def settle(pieces: list[Piece], why: str) -> list[Piece]:

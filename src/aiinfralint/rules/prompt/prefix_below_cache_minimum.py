@@ -111,6 +111,8 @@ class PrefixBelowCacheMinimum(Rule):
         for n, bp in enumerate(sorted(t.breakpoints, key=lambda b: b.after)):
             if t.first_dynamic(0, bp.after + 1) is not None:
                 continue  # AIL102
+            if any(s.kind == "slot" and s.volatility_reason for s in t.segments[: bp.after + 1]):
+                continue  # a value computed at run time, the same on every call: its length is unknown
             prefix = tokens(t.static_text(0, bp.after + 1))
             if prefix.tokens * (1 + margin) >= minimum.min_tokens:
                 continue
