@@ -83,9 +83,26 @@ def test_an_unused_suppression_is_fingerprinted_by_its_codes_and_comment(tmp_pat
 def test_a_baseline_holding_the_old_parse_error_fingerprint_still_matches(tmp_path: Path) -> None:
     [f] = _findings(tmp_path, {"app/bot.py": BROKEN_PY}, "AIL000")
     # before, AIL000 was fingerprinted by its message
-    raw = f"{f.code}|{f.span.path}|{f.logical_location or ''}|{f.key or f.message}"
+    raw = f"{f.code}|{f.span.path}|{f.logical_location or ''}|{f.message}"
     old = hashlib.sha256(raw.encode()).hexdigest()[:20]
     assert legacy_fingerprint(f) == old != f.fingerprint
     doc = {"version": 1, "findings": [{"fingerprint": old, "code": f.code, "path": f.span.path, "message": f.message}]}
     (tmp_path / "old.json").write_text(json.dumps(doc), encoding="utf-8")
     assert apply_baseline([f], load_baseline(str(tmp_path / "old.json")), tmp_path) == ([], [f], 0)
+
+
+def test_a_parse_error_keeps_its_gate_identity_when_reworded_and_old_baselines_match(tmp_path: Path) -> None:
+    from aiinfralint.pipeline.baseline import Baseline, BaselineEntry, identities
+    from aiinfralint.pipeline.gate_types import identity
+
+    [a] = _findings(tmp_path / "a", {"app/bot.py": BROKEN_PY}, "AIL000")
+    [b] = _findings(tmp_path / "b", {"app/bot.py": "# a comment\n\n" + BROKEN_PY.replace("(q\n", "(q))\n")}, "AIL000")
+    assert a.message != b.message and a.span.line != b.span.line
+    assert identity(a) == identity(b)
+    # a baseline written when the identity was keyed by the message still matches
+    root = tmp_path / "a"
+    old = identity(a.model_copy(update={"key": a.message}))
+    assert old not in identities([a], root, root)
+    baseline = Baseline(entries=[BaselineEntry(code="AIL000", path="app/bot.py", fingerprint="x", identity=old)])
+    kept, dropped, stale = apply_baseline([a], baseline, root)
+    assert (kept, dropped, stale) == ([], [a], 0)

@@ -193,13 +193,27 @@ def apply_baseline(
     by_identity, by_fingerprint = baseline.identities, baseline.fingerprints
 
     def known(f: Finding) -> bool:
-        return ident.get(id(f)) in by_identity or bool(_fingerprints(f) & by_fingerprint)
+        return (
+            ident.get(id(f)) in by_identity
+            or _legacy_identity(f, here, folder) in by_identity
+            or bool(_fingerprints(f) & by_fingerprint)
+        )
 
     kept = [f for f in findings if not known(f)]
     dropped = [f for f in findings if known(f)]
-    stale = len(by_identity - {ident.get(id(f)) for f in dropped})
+    stale = len(
+        by_identity - {ident.get(id(f)) for f in dropped} - {_legacy_identity(f, here, folder) for f in dropped}
+    )
     stale += len(by_fingerprint - {fp for f in dropped for fp in _fingerprints(f)})
     return kept, dropped, stale
+
+
+def _legacy_identity(f: Finding, cwd: Path, folder: Path) -> str | None:
+    """The identity a baseline written before AIL000 was keyed by the kind of problem holds for
+    `f` (its key was the parser's message then); None for every other rule."""
+    if f.code != "AIL000":
+        return None
+    return identity(f.model_copy(update={"key": f.message}), anchored_path(f.span.path, cwd, folder))
 
 
 def _fingerprints(f: Finding) -> frozenset[str]:

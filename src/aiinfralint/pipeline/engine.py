@@ -134,7 +134,8 @@ def _parse_error_findings(results: Sequence[FileResult]) -> list[Finding]:
             Span(path=fr.path, line=p.line, column=p.column),
             p.message,
             "Fix the file so it parses, or exclude it in configuration.",
-            key=p.message,
+            # the gate's identity: the kind of problem, not the parser's wording or line
+            key=problem_kind(p.message),
         )
         for fr in results
         for p in fr.output.problems
@@ -167,7 +168,7 @@ def _fingerprint(f: Finding) -> str:
 
 def legacy_fingerprint(f: Finding) -> str | None:
     """An AIL000 finding's fingerprint as baselines written before the kinds of problem hold it."""
-    return _digest(f, f.key or f.message) if f.code == ParseError.code else None
+    return _digest(f, f.message) if f.code == ParseError.code else None  # its key was its message then
 
 
 class _Finaliser:
