@@ -273,3 +273,23 @@ def test_config_driven_template_stays_a_slot(run_check):
     result = run_check({"app/researcher.py": _CLASS_SITE.format(imp="", content=content)})
     (t,) = _templates(result)
     assert t.segments[0].kind == "slot"
+
+
+def test_standard_library_names_are_not_project_text(run_check):
+    site = """\
+import sys
+from datetime import datetime
+
+import anthropic
+
+
+def answer(question):
+    return anthropic.Anthropic().messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=512,
+        system=f"The current date and time is {datetime.now()}. The user is running {sys.platform}.",
+        messages=[{"role": "user", "content": question}],
+    )
+"""
+    result = run_check({"app/agent.py": site})
+    assert not _codes(result)  # a short tail after the clock, and nothing unknown in it

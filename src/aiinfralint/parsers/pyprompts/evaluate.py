@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -294,6 +295,8 @@ class Evaluator:
         if found is None:
             return None
         imp, rest = found
+        if not imp.level and imp.module.split(".", 1)[0] in sys.stdlib_module_names:
+            return None  # `sys.platform`, `os.sep`: not prompt text of the project
         symbol = ".".join(p for p in (imp.name, rest) if p)
         if not symbol:
             return None

@@ -62,7 +62,10 @@ def link(objects: Sequence[ModelObject], py_files: Iterable[str], load: Loader) 
         if path not in relinked:
             relinked[path] = linker.relink(path) if path.endswith(".py") else {}
         new = relinked[path].get(o.name)
-        out.append(linker.finish(o, new) if new is not None else linker.explain(o))
+        if new is not None:
+            out.append(linker.finish(o, new))
+        else:  # a notebook's cells are not read again: its slots keep what the reader said
+            out.append(linker.explain(o) if path.endswith(".py") else o)
     return out
 
 
