@@ -58,3 +58,20 @@ def test_agent_loop_adds_the_history_that_misses_with_the_prompt():
     [small] = check(template(*parts, agent_loop="messages appended in a loop"), {"agent-history-tokens": 10})
     assert small.impact.usd_per_month < loop.impact.usd_per_month
     assert "10 tokens a step assumed" in small.message
+
+
+def test_a_clock_in_front_of_a_short_agent_prompt_is_reported_for_the_history_it_busts():
+    clock = seg("slot", "datetime.now()", volatility=TIME, volatility_reason="datetime.now")
+    parts = (seg("text", "Now: "), clock, seg("text", ". You are a helpful agent."))
+    assert check(template(*parts)) == []
+    [f] = check(template(*parts, agent_loop="messages appended in a loop"))
+    assert "agent loop" in f.message
+
+
+def test_a_date_does_not_bust_the_history_of_one_conversation():
+    date = seg("slot", "date.today()", volatility=TIME, volatility_reason="date.today")
+    parts = (seg("text", "Today: "), date, seg("text", ". You are a helpful agent."))
+    assert check(template(*parts, agent_loop="messages appended in a loop")) == []
+    [plain] = check(template(seg("text", "Today: "), date, seg("text", POLICY)))
+    [loop] = check(template(seg("text", "Today: "), date, seg("text", POLICY), agent_loop="agent constructor"))
+    assert loop.impact.usd_per_month == plain.impact.usd_per_month and "agent loop" not in loop.message

@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from aiinfralint.analysis.prompt import cache_loss, change_rate, slot_label, tokens
+from aiinfralint.analysis.prompt import PER_REQUEST, cache_loss, change_rate, slot_label, tokens
 from aiinfralint.model.finding import Finding, Impact, Severity
 from aiinfralint.model.prompt import EXPERIMENT, IDENTITY, REQUEST, TIME, PromptTemplate, Segment
 from aiinfralint.rules.base import Example, Rule, RuleContext, RuleOptions, Unpriced
@@ -111,9 +111,11 @@ class PrefixCacheBuster(Rule):
     that is not among the checked files, a template from configuration), the finding says so:
     "token count unknown", with no $ figure and the reason. When the prompt is the system
     prompt of an agent loop (an agent constructor, or a message list appended to in a loop),
-    each step re-sends the conversation so far after it, and a value that changes between
-    steps makes that history miss too: it is added to the lost tokens, sized by the rule
-    option `agent-history-tokens` (2,000 tokens a step assumed; no public figure exists).
+    each step re-sends the conversation so far after it, and a value that changes on every
+    call (a clock time, a request id) makes that history miss too: it is added to the lost
+    tokens (and counts toward `min-static-tokens-after`), sized by the rule option
+    `agent-history-tokens` (2,000 tokens a step assumed; no public figure exists). A value
+    fixed for the day or the session does not change within one conversation.
 
     ## How to fix
     Keep the system prompt byte-identical across calls: move the date, user attributes,
@@ -186,7 +188,8 @@ class PrefixCacheBuster(Rule):
         volatile = [i for i in range(first, stop) if t.segments[i].dynamic]
         lost = tokens(t.static_text(first + 1, stop))
         unresolved = next((t.segments[i] for i in range(first, end) if t.segments[i].unresolved), None)
-        if lost.tokens < minimum:
+        history = self._history(t, t.segments[first])
+        if lost.tokens + history < minimum:
             if unresolved is not None:
                 yield self._unknown(t, first, where, unresolved)
             return
@@ -196,7 +199,6 @@ class PrefixCacheBuster(Rule):
         more = len(volatile) - 1 - len(others)
         if more > 0:
             also += f" and {more} more"
-        history = self.options.agent_history_tokens if t.agent_loop else 0
         impact, lost_n = cache_loss(ctx, t, first, stop, "static tokens after the first volatile value", history)
         rate = change_rate(slot)
         when = f"each time it changes ({rate.case})" if rate else "whenever it changes"
@@ -222,6 +224,17 @@ class PrefixCacheBuster(Rule):
             span=slot.span,
             key=f"{t.name}:{slot.text}",
         )
+
+    def _history(self, t: PromptTemplate, slot: Segment) -> int:
+        """Tokens of an agent loop's conversation that miss with a value changing on every step.
+
+        A value fixed for the session or the day stays the same through one conversation, so
+        its history is still read from the cache: only per-request values count.
+        """
+        rate = change_rate(slot)
+        if not t.agent_loop or rate is None or rate.case != PER_REQUEST:
+            return 0
+        return self.options.agent_history_tokens
 
     def _unknown(self, t: PromptTemplate, first: int, where: str, unresolved: Segment) -> Finding:
         """A volatile value whose surrounding text could not be read: reported, with no count and no $."""
