@@ -293,3 +293,44 @@ def answer(question):
 """
     result = run_check({"app/agent.py": site})
     assert not _codes(result)  # a short tail after the clock, and nothing unknown in it
+
+
+_FUNCTION_SITE = """\
+import anthropic
+from app.prompts import build_system, today
+
+
+def answer(question):
+    return anthropic.Anthropic().messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=512,
+        system=build_system({arg}),
+        messages=[{{"role": "user", "content": question}}],
+    )
+"""
+_FUNCTION = f"""\
+import datetime
+
+
+def today():
+    return datetime.date.today().isoformat()
+
+
+def build_system(date):
+    return f"Today is {{date}}.\\n" + {_PROMPT}
+"""
+
+
+def test_imported_function_called_with_arguments(run_check):
+    result = run_check({"app/prompts.py": _FUNCTION, "app/agent.py": _FUNCTION_SITE.format(arg="date=today()")})
+    (f,) = _codes(result)
+    assert "`today()`" in f.message and "token count unknown" not in f.message
+    result = run_check({"app/prompts.py": _FUNCTION, "app/agent.py": _FUNCTION_SITE.format(arg='"2025-01-01"')})
+    assert not _codes(result)
+
+
+def test_imported_call_of_an_unchecked_module_stays_as_it_was(run_check):
+    site = _FUNCTION_SITE.format(arg="date=today()").replace("app.prompts", "vendor.prompts")
+    result = run_check({"app/agent.py": site})
+    (t,) = _templates(result)
+    assert t.segments[0].kind == "slot" and t.segments[0].unresolved is None and t.segments[0].link is None

@@ -48,7 +48,8 @@ class LinkRef(BaseModel):
     `module` and `level` are the import as written (`open_deep_research.prompts`, 0;
     `prompts`, 1 for `from .prompts import ...`) and `name` the symbol used from it
     (`lead_researcher_prompt`, `Prompts.main`); `file` a prompt file read from disk, relative to
-    the module's folder (`system.md`).
+    the module's folder (`system.md`); `call` marks a function called with arguments
+    (`build_prompt(date=...)`), read only if the function returns text.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -57,6 +58,7 @@ class LinkRef(BaseModel):
     level: int = 0
     name: str = ""
     file: str | None = None
+    call: bool = False
 
 
 class Segment(BaseModel):

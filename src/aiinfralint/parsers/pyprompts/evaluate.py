@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from aiinfralint.model.prompt import CONSTANT, UNKNOWN, LinkRef
 from aiinfralint.parsers.prompt_slots import classify
-from aiinfralint.parsers.pyprompts.ir import ExternalLookup
+from aiinfralint.parsers.pyprompts.ir import FUNCTION_KIND, Definition, ExternalLookup
 from aiinfralint.parsers.pyprompts.scope import (
     FUNCTION_TYPES,
     ClassMembers,
@@ -235,7 +235,7 @@ class Evaluator:
         if self.external is None:
             return None
         found = self.external(name)
-        if found is None:
+        if found is None or found.kind == FUNCTION_KIND:  # a function is text only when called
             return None
         pieces = [Piece(p.kind, p.text, p.line, p.col, p.volatility, p.reason, p.nondet, p.path) for p in found.parts]
         if self.settle_elsewhere is not None:
@@ -407,7 +407,52 @@ class Evaluator:
                 inlined = self.inline(node, scope)
                 if inlined is not None:
                     return self.at(self.render(inlined[0], inlined[1], depth + 1), node)
-        return [self.slot(node, scope)]
+        return self._imported_call(node, scope, depth) or [self.slot(node, scope)]
+
+    def _imported_call(self, node: ast.Call, scope: Scope, depth: int) -> list[Piece] | None:
+        """A call of a function another module defines: its returned text, when the link step has read it.
+
+        Until then the call stays the slot it always was, only marked for the link step (no
+        `unresolved`: most imported calls return values, not prompt text).
+        """
+        name = dotted(node.func)
+        if not name or (isinstance(node.func, ast.Name) and self.lookup(name, scope, node.lineno) is not None):
+            return None
+        if self.external is not None:
+            found = self.external(name)
+            if found is not None and found.kind == FUNCTION_KIND:
+                return self.at(_value_of(self._called(found, node, scope, depth)), node)
+        imported = bound_import(self.imports, name)
+        if imported is None or self.external is not None:
+            return None
+        imp, rest = imported
+        if not imp.level and imp.module.split(".", 1)[0] in sys.stdlib_module_names:
+            return None
+        piece = self.slot(node, scope)
+        symbol = ".".join(p for p in (imp.name, rest) if p)
+        piece.link = LinkRef(module=imp.module, level=imp.level, name=symbol, call=True)
+        return [piece]
+
+    def _called(self, d: Definition, call: ast.Call, scope: Scope, depth: int) -> list[Piece]:
+        """The parts a function of another module returns, its parameters bound to the call's arguments."""
+        bound: dict[str, ast.expr] = {}
+        for i, (kw, value, star) in enumerate(args_of(call)):
+            if star:
+                break
+            if kw is not None:
+                bound[kw] = value
+            elif i < len(d.params):
+                bound[d.params[i]] = value
+        out: list[Piece] = []
+        for p in d.parts:
+            if p.kind == "slot" and p.text in bound:
+                rendered = self.render(bound[p.text], scope, depth + 1)
+                if len(rendered) == 1 and rendered[0].kind == "slot":
+                    rendered = [replace(rendered[0], line=p.line, col=p.col, path=p.path)]
+                out.extend(rendered)
+            else:
+                out.append(Piece(p.kind, p.text, p.line, p.col, p.volatility, p.reason, p.nondet, p.path))
+        return out
 
     def _file_read(self, node: ast.Call, func: ast.Attribute, scope: Scope) -> list[Piece] | None:
         """`(Path(__file__).parent / "system.md").read_text()`, `open("policy.md").read()`: a prompt file."""
@@ -625,6 +670,15 @@ class Evaluator:
                 arg_code = self.src.code(args[0][1])
                 if _DICT_VIEW.search(arg_code) and "sorted(" not in arg_code:
                     found.append("a join over a dict view in insertion order")
+
+
+def _value_of(pieces: list[Piece]) -> list[Piece]:
+    """A value with no words of its own (`f"{now:%a} {now:%b} {now.day}"`) is one slot: the call that made it."""
+    slots = [p for p in pieces if p.kind == "slot"]
+    if not slots or any(p.kind == "text" and any(c.isalpha() for c in p.text) for p in pieces):
+        return pieces
+    known = [p for p in slots if p.volatility not in (None, UNKNOWN, CONSTANT)]
+    return [(known or slots)[0]]
 
 
 def sub(piece: Piece, text: str, offset: int) -> Piece:

@@ -29,7 +29,7 @@ from aiinfralint.model.prompt import LinkRef, PromptTemplate, Segment
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyprompts.evaluate import FILE_LINK
 from aiinfralint.parsers.pyprompts.extract import definitions
-from aiinfralint.parsers.pyprompts.ir import CONSTANT_KIND, FUNCTION_KIND, Definition, ExternalLookup, Part
+from aiinfralint.parsers.pyprompts.ir import CONSTANT_KIND, Definition, ExternalLookup, Part
 from aiinfralint.parsers.pyprompts.scope import Imported, bound_import, imports
 from aiinfralint.parsers.pyprompts.source import Source
 from aiinfralint.parsers.pysource import module
@@ -131,7 +131,7 @@ class _Linker:
             defs, table = (), {}
         finally:
             self.busy.discard(path)
-        found = _Module({d.name: d for d in defs if d.kind != FUNCTION_KIND}, table)
+        found = _Module({d.name: d for d in defs}, table)
         self.modules[path] = found
         return found
 
@@ -217,6 +217,8 @@ class _Linker:
     def _why(self, path: str, s: Segment) -> Segment:
         ref = s.link
         assert ref is not None
+        if ref.call:
+            return s.model_copy(update={"link": None})  # a call of something that is not a text function
         if ref.file is not None:
             return s.model_copy(
                 update={"unresolved": f"prompt file `{ref.file}` read from disk, not found in the checked tree"}
