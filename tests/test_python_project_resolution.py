@@ -268,11 +268,13 @@ def test_instance_attribute_of_local_class_and_self_value(run_check):
     assert t.segments[0].kind == "text" and t.segments[0].text == "You are a careful researcher."
 
 
-def test_config_driven_template_stays_a_slot(run_check):
+def test_config_driven_template_stays_a_slot_saying_why(run_check):
     content = "self.config.system_template.format(date=get_today_str())"
     result = run_check({"app/researcher.py": _CLASS_SITE.format(imp="", content=content)})
     (t,) = _templates(result)
     assert t.segments[0].kind == "slot"
+    (f,) = _codes(result)
+    assert "token count unknown" in f.message and "`self.config.system_template` set at run time" in f.message
 
 
 def test_standard_library_names_are_not_project_text(run_check):

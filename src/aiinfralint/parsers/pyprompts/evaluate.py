@@ -391,7 +391,7 @@ class Evaluator:
                 tmpl = self.render(func.value, scope, depth + 1)
                 if tmpl and all(p.kind == "text" for p in tmpl):
                     return self._format(tmpl, node, scope, depth)
-                return [self._linked(self.slot(node, scope), tmpl)]
+                return [self._linked(self.slot(node, scope), tmpl, func.value)]
             if method == "join" and args:
                 return self._join(node, func.value, args[0][1], scope, depth)
             if method in _TEXT_METHODS and not args:
@@ -421,7 +421,11 @@ class Evaluator:
         if self.external is not None:
             found = self.external(name)
             if found is not None and found.kind == FUNCTION_KIND:
-                return self.at(_value_of(self._called(found, node, scope, depth)), node)
+                pieces = _value_of(self._called(found, node, scope, depth))
+                vol, why = classify(self.src.code(node))
+                if len(pieces) == 1 and pieces[0].kind == "slot" and vol != UNKNOWN:
+                    pieces = [replace(pieces[0], volatility=vol, reason=why)]  # `get_today_str()`: a date
+                return self.at(pieces, node)
         imported = bound_import(self.imports, name)
         if imported is None or self.external is not None:
             return None
@@ -473,11 +477,12 @@ class Evaluator:
         piece.link = LinkRef(file=rel)
         return [piece]
 
-    @staticmethod
-    def _linked(piece: Piece, template: list[Piece]) -> Piece:
-        """The slot of `template.format(...)` keeps why the template is unread, when it is imported."""
+    def _linked(self, piece: Piece, template: list[Piece], holder: ast.expr) -> Piece:
+        """The slot of `template.format(...)` says why the template is unread (imported, or set at run time)."""
         if len(template) == 1 and template[0].link is not None:
             piece.unresolved, piece.link = template[0].unresolved, template[0].link
+        elif len(template) == 1 and isinstance(holder, ast.Attribute) and dotted(holder):
+            piece.unresolved = f"template `{dotted(holder)}` set at run time (configuration or an argument)"
         return piece
 
     def _join(self, node: ast.Call, sep_node: ast.expr, arg: ast.expr, scope: Scope, depth: int) -> list[Piece]:
