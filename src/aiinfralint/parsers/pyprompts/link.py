@@ -2,13 +2,16 @@
 
 Each file is read on its own (in a worker, cached by content). There a name that is neither
 local nor a module constant but imported (`from .prompts import lead_prompt`, `import
-pkg.prompts as P` then `P.SYSTEM`) becomes a slot marked `unresolved`, with a `LinkRef` saying
-where its text lives. After every file is parsed, `link` runs once in the main process: for
-each file holding such a slot it maps the imports to checked `.py` files (relative imports from
-the file's package; absolute ones by path suffix, `a/b.py` or `a/b/__init__.py`, so src-layouts
-work), reads those modules' definitions (`extract.definitions`: constants, class attributes)
-and reads the file again with an external lookup over them, so `.format(date=...)` on an
-imported template is substituted by the same code as on a local one.
+pkg.prompts as P` then `P.SYSTEM`, an imported class's attribute `self.prompts.main`), or a
+prompt file read from disk (`(Path(__file__).parent / "system.md").read_text()`), becomes a
+slot marked `unresolved`, with a `LinkRef` saying where its text lives; a call of an imported
+function (`build_prompt(date=...)`) is marked too, but stays the slot it was if it cannot be
+read. After every file is parsed, `link` runs once in the main process: for each file holding
+such a slot it maps the imports to checked `.py` files (relative imports from the file's
+package; absolute ones by path suffix, `a/b.py` or `a/b/__init__.py`, so src-layouts work),
+reads those modules' definitions (`extract.definitions`: constants, class attributes, small
+functions returning text) and reads the file again with an external lookup over them, so
+`.format(date=...)` on an imported template is substituted by the same code as on a local one.
 
 Text inserted from another module is reported where it is used: its segments take the span of
 the placeholder in the prompt's own file (suppressions and fingerprints stay in that file).
@@ -42,11 +45,7 @@ Loader = Callable[[str], str | None]
 
 def needs_link(objects: Iterable[ModelObject]) -> bool:
     """Whether some Python prompt takes text from another module (a run without one pays nothing more)."""
-    return any(
-        isinstance(o, PromptTemplate) and any(s.link is not None for s in o.segments)
-        for o in objects
-        if isinstance(o, PromptTemplate)
-    )
+    return any(isinstance(o, PromptTemplate) and any(s.link is not None for s in o.segments) for o in objects)
 
 
 def link(objects: Sequence[ModelObject], py_files: Iterable[str], load: Loader) -> list[ModelObject]:
