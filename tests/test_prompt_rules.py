@@ -96,3 +96,18 @@ def test_corpus_runs_quietly(tmp_path):
     # model chat templates are never prompts
     assert not [f for f in result.findings if "chat_templates" in f.span.path]
     json.dumps([f.message for f in result.findings])
+
+
+def test_unsorted_json_at_the_very_end_of_the_system_prompt_costs_nothing(run_check):
+    src = (
+        "import json\nfrom openai import OpenAI\nclient = OpenAI()\n"
+        f"POLICY = {POLICY!r}\n\n"
+        "def ask(q, schema):\n"
+        "    system = POLICY + 'Answer as JSON of this schema: ' + json.dumps(schema)\n"
+        "    return client.chat.completions.create(model='gpt-4o', messages=[{'role': 'system', 'content': system}, {'role': 'user', 'content': q}])\n"
+    )
+    assert codes(run_check({"ask.py": src}), "AIL105") == []
+    early = src.replace(
+        "POLICY + 'Answer as JSON of this schema: ' + json.dumps(schema)", "json.dumps(schema) + POLICY"
+    )
+    assert codes(run_check({"ask.py": early}), "AIL105") == [("AIL105", 7)]

@@ -108,6 +108,8 @@ class NondeterministicPrefix(Rule):
             impact, lost = cache_loss(
                 ctx, t, i, end if nxt is None else nxt, "static tokens after the order-dependent value"
             )
+            if lost == 0 and not any(t.segments[j].unresolved for j in range(i + 1, end)):
+                continue  # nothing cached follows it: its order costs nothing
             expr = " ".join(seg.text.split())
             if len(expr) > 70:
                 expr = expr[:67] + "..."
