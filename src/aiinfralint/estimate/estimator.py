@@ -914,26 +914,20 @@ class Estimator:
             total += n * price / MILLION
             parts.append(f"{fmt_num(n)} {label} tokens × {fmt_usd(price)}/1M")
 
-        add(input_tokens, prices.input, "input")
-        add(
-            cached_input_tokens,
-            prices.cached_input,
-            "cached input",
-            (prices.input, "no cached price listed; billed as input"),
-        )
+        as_input = (prices.input, "no write fee listed; billed as input")
         write = prices.cache_write_1h if cache_ttl == "1h" else prices.cache_write_5m
-        add(
-            cache_write_tokens,
-            write,
-            f"cache write ({cache_ttl})",
-            (prices.input, "no write fee listed; billed as input"),
-        )
-        add(
-            cache_write_1h_tokens,
-            prices.cache_write_1h,
-            "cache write (1h)",
-            (prices.input, "no write fee listed; billed as input"),
-        )
+        for tokens, price, label, fallback in (
+            (input_tokens, prices.input, "input", None),
+            (
+                cached_input_tokens,
+                prices.cached_input,
+                "cached input",
+                (prices.input, "no cached price listed; billed as input"),
+            ),
+            (cache_write_tokens, write, f"cache write ({cache_ttl})", as_input),
+            (cache_write_1h_tokens, prices.cache_write_1h, "cache write (1h)", as_input),
+        ):
+            add(tokens, price, label, fallback)
         add(output_tokens, prices.output, "output")
         if missing:
             reason = "; ".join(missing)
