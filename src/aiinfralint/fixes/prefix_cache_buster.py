@@ -20,6 +20,7 @@ import re
 
 from aiinfralint.fixes.base import FixContext
 from aiinfralint.model.finding import Finding, Fix, TextEdit
+from aiinfralint.parsers.pysource import parse_quietly
 
 ROLE_LINE = re.compile(
     r"^[ \t]*(?:#+[ \t]*)?(?P<role>system|user|assistant|developer|human|ai|model|tool)[ \t]*:[ \t]*$", re.I
@@ -92,8 +93,8 @@ def _python_move(text: str, lines: list[str], at: int) -> tuple[TextEdit, ...]:
 def _string_around(text: str, line: int) -> ast.Constant | ast.JoinedStr | None:
     """The one triple-quoted string literal that spans 1-based `line` strictly inside it."""
     try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+        tree = parse_quietly(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant | ast.JoinedStr) or node.end_lineno is None:

@@ -20,7 +20,6 @@ notebooks whose text mentions an LLM client or prompt API are loaded at all.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import json
 import re
@@ -32,6 +31,7 @@ from aiinfralint.model.base import Span
 from aiinfralint.model.prompt import PromptTemplate
 from aiinfralint.parsers import python_prompts
 from aiinfralint.parsers.base import FileInput, ParseOutput, ParseProblem
+from aiinfralint.parsers.pysource import parse_quietly
 from aiinfralint.parsers.registry import FileParser
 
 # cell magics whose body is Python
@@ -66,7 +66,7 @@ def _source_text(source: Any) -> str | None:
 
 def _parses(text: str) -> bool:
     try:
-        ast.parse(text)
+        parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

@@ -53,12 +53,18 @@ def module(f: FileInput) -> PythonModule:
     return parsed
 
 
+def parse_quietly(text: str) -> ast.Module:
+    """`ast.parse` without the Syntax/DeprecationWarnings (invalid escapes) the checked code would
+    print on our stderr; raises what `ast.parse` raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, type_comments=False)
+
+
 def _parse(text: str) -> PythonModule:
     llm = is_llm_file(text)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning on invalid escapes is not ours to print
-            tree = ast.parse(text, type_comments=False)
+        tree = parse_quietly(text)
     except SyntaxError as exc:
         what = exc.msg or "invalid syntax"
         problem = ParseProblem(f"Python syntax error ({what})", exc.lineno or 1, exc.offset or 1)

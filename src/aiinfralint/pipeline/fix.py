@@ -10,7 +10,6 @@ through a temporary file renamed over the original in the same directory, keepin
 
 from __future__ import annotations
 
-import ast
 import difflib
 import hashlib
 import os
@@ -26,6 +25,7 @@ from aiinfralint.fixes.base import FixContext
 from aiinfralint.fixes.registry import fixer_for
 from aiinfralint.model.finding import Finding, TextEdit
 from aiinfralint.parsers.files import parse_bytes
+from aiinfralint.parsers.pysource import parse_quietly
 from aiinfralint.pipeline.read import FileResult
 from aiinfralint.rules.registry import find_rule
 
@@ -146,7 +146,7 @@ def parses(path: str, text: str) -> bool:
     anything else (prompt templates) with the reader that checks it (no parse problem)."""
     if path.endswith(".py"):
         try:
-            ast.parse(text)
+            parse_quietly(text)
         except (SyntaxError, ValueError):
             return False
         return True
