@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 
 from aiinfralint.fixes.base import FixContext
 from aiinfralint.model.finding import Finding, Fix, TextEdit
-from aiinfralint.parsers.pysource import parse_quietly
 
 ROLE_LINE = re.compile(
     r"^[ \t]*(?:#+[ \t]*)?(?P<role>system|user|assistant|developer|human|ai|model|tool)[ \t]*:[ \t]*$", re.I
@@ -93,7 +93,9 @@ def _python_move(text: str, lines: list[str], at: int) -> tuple[TextEdit, ...]:
 def _string_around(text: str, line: int) -> ast.Constant | ast.JoinedStr | None:
     """The one triple-quoted string literal that spans 1-based `line` strictly inside it."""
     try:
-        tree = parse_quietly(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the file's invalid escapes are not ours to print
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     for node in ast.walk(tree):
