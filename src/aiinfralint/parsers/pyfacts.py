@@ -24,8 +24,29 @@ _OPS: dict[type[ast.operator], Callable[[float, float], float]] = {
 }
 
 
+# the last module walked: every reader of a file walks the same tree, so it is walked once
+_last: tuple[ast.Module, list[tuple[ast.AST, Chain]]] | None = None
+
+
 def walk(tree: ast.AST) -> Iterator[tuple[ast.AST, Chain]]:
-    """Every node with the functions that enclose it (outermost first), in source order."""
+    """Every node with the functions that enclose it (outermost first), in source order.
+
+    A whole module is walked once and remembered for the next reader of the same tree.
+    """
+    global _last
+    if not isinstance(tree, ast.Module):
+        return _walk(tree)
+    if _last is None or _last[0] is not tree:
+        _last = (tree, list(_walk(tree)))
+    return iter(_last[1])
+
+
+def nodes(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every node of a module (the remembered walk, without the enclosing functions)."""
+    return (node for node, _ in walk(tree))
+
+
+def _walk(tree: ast.AST) -> Iterator[tuple[ast.AST, Chain]]:
     stack: list[tuple[ast.AST, Chain]] = [(tree, ())]
     while stack:
         node, chain = stack.pop()
@@ -94,7 +115,7 @@ class Names:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
                 names.constants[node.target.id] = node.value
         # imports inside functions (a lazy `from openai import RateLimitError`) count too
-        for inner in ast.walk(tree):
+        for inner in nodes(tree):
             if isinstance(inner, ast.ImportFrom) and inner.module:
                 for a in inner.names:
                     names.imports.setdefault(a.asname or a.name, f"{inner.module}.{a.name}")

@@ -131,7 +131,7 @@ def _url_text(node: ast.expr, names: Names, chain: Chain) -> str:
 def _alerts(tree: ast.Module) -> bool:
     """The file warns before the cap: a soft budget or LiteLLM alerting, or a spend callback that alerts."""
     words: set[str] = set()
-    for node in ast.walk(tree):
+    for node in pyfacts.nodes(tree):
         if isinstance(node, ast.keyword) and node.arg:
             words.add(node.arg.lower())
         elif isinstance(node, ast.Attribute):

@@ -74,7 +74,7 @@ class _Reader:
     def _clients(self) -> dict[str, tuple[str, ast.Call]]:
         """`co = cohere.ClientV2(...)`, `self.vo = voyageai.Client(...)` -> {"co": ("cohere", call)}."""
         out: dict[str, tuple[str, ast.Call]] = {}
-        for node in ast.walk(self.tree):
+        for node in pyfacts.nodes(self.tree):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 root = (self.names.qualified(node.value.func) or "").split(".")[0]
                 if root in _CLIENT_ROOTS:
@@ -89,7 +89,7 @@ class _Reader:
         covered: set[int] = set()
         functions: set[str] = set()
         seconds: list[float] = []
-        for node in ast.walk(self.tree):
+        for node in pyfacts.nodes(self.tree):
             regions: list[ast.AST] = []
             limit: ast.AST | None = None
             if isinstance(node, ast.Call) and self.names.qualified(node.func) == "asyncio.wait_for" and node.args:
@@ -216,10 +216,10 @@ class _Reader:
 
     def _object_used_under_deadline(self, call: ast.Call) -> bool:
         """A reranker object built here and used (`x.rerank(...)`, `x.predict(...)`) under a deadline."""
-        for node in ast.walk(self.tree):
+        for node in pyfacts.nodes(self.tree):
             if isinstance(node, ast.Assign) and node.value is call:
                 names = {pyfacts.dotted(t) for t in node.targets}
-                for inner in ast.walk(self.tree):
+                for inner in pyfacts.nodes(self.tree):
                     if (
                         isinstance(inner, ast.Call)
                         and isinstance(inner.func, ast.Attribute)

@@ -83,7 +83,7 @@ class _Reader:
         self.f = f
         self.tree = tree
         self.names = Names.of(tree)
-        self.quota = pyfacts.mentions(ast.walk(tree), _QUOTA_WORDS)
+        self.quota = pyfacts.mentions(pyfacts.nodes(tree), _QUOTA_WORDS)
         # a client pointed at another server (vLLM, Ollama, a proxy) has no provider quota to exhaust
         self.other_server = any(
             isinstance(n, ast.keyword) and n.arg in ("base_url", "api_base") and not self._hosted(n.value, chain)

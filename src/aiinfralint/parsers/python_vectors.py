@@ -60,9 +60,9 @@ class _Reader:
         self.tree = tree
         self.names = Names.of(tree)
         self.found: list[ModelObject] = []
-        self.time_filtered = any(isinstance(n, ast.keyword) and n.arg in _TIME_FILTERS for n in ast.walk(tree))
+        self.time_filtered = any(isinstance(n, ast.keyword) and n.arg in _TIME_FILTERS for n in pyfacts.nodes(tree))
         self.docstrings = {
-            id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
+            id(n.value) for n in pyfacts.nodes(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
         }
         self.milvus = any(v.startswith("pymilvus") for v in self.names.imports.values())
 
