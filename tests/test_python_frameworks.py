@@ -327,3 +327,33 @@ def test_a_breakpoint_on_a_block_without_text_is_not_a_short_prefix(tmp_path: Pa
     assert [s.text for s in t.segments][:1] == ["document block"] and t.breakpoints[0].after == 0
     (tmp_path / "pdf.py").write_text(textwrap.dedent(code))
     assert not actual_findings(tmp_path)  # no AIL103: the document's size is not read
+
+
+def test_a_langgraph_prompt_that_is_a_function_or_runnable_is_not_a_system_text():
+    for prompt in (
+        "RunnableLambda(lambda state: [HumanMessage(content=state['messages'][-1].content)])",
+        "lambda state: [SystemMessage(content=f'Now {datetime.now()}')] + state['messages']",
+        "build",
+    ):
+        code = f"""
+            from datetime import datetime
+            from langchain_core.messages import HumanMessage, SystemMessage
+            from langchain_core.runnables import RunnableLambda
+            from langgraph.prebuilt import create_react_agent
+
+            def build(state):
+                return [SystemMessage(content="Be brief.")] + state["messages"]
+
+            def main(model):
+                prompt = {prompt}
+                return create_react_agent(model, [], prompt=prompt)
+        """
+        assert [t for t in _templates(code) if "create_react_agent" in (t.agent_loop or "")] == [], prompt
+    [t] = _templates("""
+        from datetime import datetime
+        from langgraph.prebuilt import create_react_agent
+
+        def main(model):
+            return create_react_agent(model, [], prompt=f"Now {datetime.now()}. Be brief.")
+    """)
+    assert t.agent_loop and any(s.volatility == TIME for s in t.segments)

@@ -248,6 +248,8 @@ class Sites:
         system = keyword(call, *SYSTEM_KWARGS)
         if system is None and fn in FRAMEWORK_PROMPT_KWARGS:
             system = keyword(call, *FRAMEWORK_PROMPT_KWARGS[fn])
+            if system is not None and self._builds_messages(system, call):
+                system = None
         messages = keyword(call, "messages")
         if messages is None and fn == "create" and self.src.code(call.func).endswith("responses.create"):
             messages = keyword(call, "input")  # Responses API: `input=[...]` holds the messages
@@ -274,6 +276,19 @@ class Sites:
             )
         finally:
             self.flow.site = None
+
+    def _builds_messages(self, prompt: ast.expr, call: ast.Call) -> bool:
+        """A LangGraph prompt that is a function, a lambda or a Runnable: it returns the messages of
+        each call (often the user's own turn), not a system text this reader can follow."""
+        value, _ = self.ev.resolve(prompt, self._scope_of(call))
+        if isinstance(value, ast.Lambda):
+            return True
+        if isinstance(value, ast.Name) and (value.id in self.ev.functions or self._defined_function(value.id)):
+            return True
+        return isinstance(value, ast.Call) and (callee(value) or "").startswith("Runnable")
+
+    def _defined_function(self, name: str) -> bool:
+        return any(isinstance(n, FUNCTION_TYPES) and n.name == name for n in ast.walk(self.tree))
 
     def _decorated_agent(self, call: ast.Call, fn: str) -> Decorated | None:
         """The pydantic-ai prompt functions of the agent this constructor call builds (`agent = Agent(...)`)."""
