@@ -94,6 +94,12 @@ def test_http_429_check_in_a_broad_handler() -> None:
     (r,) = _retries(src)  # the 429 branch `continue`s; everything else is re-raised
     assert (r.function, r.retries_on, r.attempts, r.span.line) == ("ask", "HTTP 429", 4, 10)
     assert r.wait_s == 1 + 2 + 4
+    # the same loop around a web-search API: its 429 is not an LLM quota
+    other = src.replace("import anthropic", "import requests").replace(
+        'client.messages.create(model="claude-sonnet-4-5", max_tokens=10, messages=[])',
+        'requests.get("https://api.exa.ai/search").json()',
+    )
+    assert _retries(other) == []
 
 
 def test_tenacity_rate_limit_condition_with_exponential_wait() -> None:

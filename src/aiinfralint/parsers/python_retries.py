@@ -256,6 +256,8 @@ class _Reader:
                 retries_on = self._handler_catches(handler, chain)
                 if retries_on is None or _gives_up(handler):
                     continue
+                if retries_on == "HTTP 429" and not self._calls_llm(node.body):
+                    continue  # a 429 of some other API (web search, arXiv): no LLM quota behind it
                 sleep = _sleep_in(handler.body, self.names) or _sleep_in(loop.body, self.names)
                 if sleep is None:
                     continue
