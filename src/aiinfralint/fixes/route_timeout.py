@@ -9,6 +9,12 @@
 - Envoy Gateway `BackendTrafficPolicy`: `spec.timeout.http.requestTimeout` raised.
 - OpenShift `Route`: the `haproxy.router.openshift.io/timeout` annotation set (absent, the router
   cuts a quiet response after 30 s), at most HAProxy's 2^31-1 ms.
+- Istio `VirtualService`: the `timeout` of the `spec.http[]` rule that holds the finding's line
+  (absent, Istio sets none, so only one that is set is raised), written in seconds (`"300s"`, the
+  protobuf duration form Istio reads).
+- GKE `BackendConfig`: `spec.timeoutSec` (whole seconds) raised. A finding on the Ingress itself
+  (its Service names no BackendConfig, or one without `timeoutSec`) is not fixed: the object to
+  change lives elsewhere.
 
 Durations are written the Gateway API way (`"300s"`; hours, minutes and seconds above 99999 s,
 the most one unit may hold). A timeout already long enough is never lowered.
@@ -51,6 +57,15 @@ def route_edits(src: yamledit.Source, doc: MappingNode, line: int, seconds: int)
     if kind == "Route" and group == "route.openshift.io":
         seconds = min(seconds, HAPROXY_MAX_SECONDS)
         return _openshift(src, doc, seconds), f"set the OpenShift router timeout to {seconds}s"
+    if kind == "VirtualService" and group == "networking.istio.io":
+        rule = _rule_at(yamledit.get(doc, "spec", "http"), line)
+        node = yamledit.get(rule, "timeout")
+        edit = _raise(src, node, seconds, "s", f"{seconds}s") if isinstance(node, ScalarNode) else None
+        return [edit] if edit else [], f"raise the VirtualService http route timeout to {seconds}s"
+    if kind == "BackendConfig" and group == "cloud.google.com":
+        node = yamledit.get(doc, "spec", "timeoutSec")
+        edit = _raise(src, node, seconds, "s", str(seconds)) if isinstance(node, ScalarNode) else None
+        return [edit] if edit else [], f"raise the BackendConfig's timeoutSec to {seconds}"
     return None
 
 
@@ -77,7 +92,7 @@ def duration(text: str | None, bare_unit: str = "s") -> float | None:
 
 
 def _rule_at(rules: Node | None, line: int) -> MappingNode | None:
-    """The block rule of `spec.rules` that holds 1-based `line` (the last one starting at or before it)."""
+    """The block rule of `spec.rules` (or Istio's `spec.http`) that holds 1-based `line` (the last one starting at or before it)."""
     if not isinstance(rules, SequenceNode) or rules.flow_style:
         return None
     found: MappingNode | None = None

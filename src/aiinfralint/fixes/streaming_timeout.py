@@ -10,10 +10,11 @@
 - NGINX Inc. controller (`nginx.org/`): `nginx.org/proxy-read-timeout` and
   `proxy-send-timeout` set to the timeout (`"300s"`), and `nginx.org/proxy-buffering: "False"`
   unless buffering is already off (it is on by default).
-- Gateway API, Envoy AI Gateway and OpenShift routes, and Envoy Gateway BackendTrafficPolicies:
-  see `route_timeout`.
+- Gateway API, Envoy AI Gateway, OpenShift and Istio routes, Envoy Gateway BackendTrafficPolicies
+  and GKE BackendConfigs: see `route_timeout`.
 
-A timeout already at least as long is left as it is. GKE BackendConfigs are not fixed.
+A timeout already at least as long is left as it is. A finding on a GKE Ingress is not fixed
+there: its timeout is the `timeoutSec` of a BackendConfig its Service names.
 """
 
 from __future__ import annotations
