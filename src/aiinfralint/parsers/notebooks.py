@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, C-accelerated; not in typeshed
 from typing import Any
@@ -233,11 +234,15 @@ class _Mapper:
 
 
 def _moved(t: PromptTemplate, mapper: _Mapper) -> PromptTemplate:
+    """`t` with the notebook's own spans moved to the raw file (text of another module keeps its spans)."""
+    own = t.span.path
     return t.model_copy(
         update={
             "span": mapper.span(t.span),
             "field_spans": {k: mapper.span(v) for k, v in t.field_spans.items()},
-            "segments": tuple(s.model_copy(update={"span": mapper.span(s.span)}) for s in t.segments),
+            "segments": tuple(
+                s.model_copy(update={"span": mapper.span(s.span)}) if s.span.path == own else s for s in t.segments
+            ),
             "breakpoints": tuple(b.model_copy(update={"span": mapper.span(b.span)}) for b in t.breakpoints),
             "location": mapper.where(t.span.line),
         }
@@ -256,7 +261,8 @@ def _load(f: FileInput) -> tuple[Any, ParseProblem | None]:
         return None, ParseProblem(f"notebook is not valid JSON ({exc})")
 
 
-def parse(f: FileInput) -> ParseOutput:
+def _python_module(f: FileInput) -> tuple[list[_Cell], str] | ParseOutput:
+    """The notebook's code cells and the one Python module they make, or why it is not read."""
     if not python_prompts.mentions_prompt_api(f.text):
         return ParseOutput(skipped="notebook that mentions no LLM client or prompt API")
     nb, problem = _load(f)
@@ -276,6 +282,14 @@ def parse(f: FileInput) -> ParseOutput:
     module = "".join(line + "\n" for c in cells for line in c.lines)
     if not python_prompts.mentions_prompt_api(module):
         return ParseOutput(skipped="notebook whose code mentions no LLM client or prompt API")
+    return cells, module
+
+
+def parse(f: FileInput) -> ParseOutput:
+    found = _python_module(f)
+    if isinstance(found, ParseOutput):
+        return found
+    cells, module = found
     result = python_prompts.parse(FileInput(f.path, module))
     if not result.objects and not result.problems:
         return result
@@ -289,6 +303,21 @@ def parse(f: FileInput) -> ParseOutput:
         where = mapper.where(p.line)
         out.problems.append(ParseProblem(f"{p.message} at {where}" if where else p.message, line, column))
     return out
+
+
+def read_again(f: FileInput, read: Callable[[FileInput], list[PromptTemplate]]) -> list[PromptTemplate]:
+    """The notebook's prompts as `read` finds them in its code cells (one module, as `parse` sees it),
+    with the notebook's own spans in the raw file. The project-wide link step reads notebooks with it."""
+    found = _python_module(f)
+    if isinstance(found, ParseOutput):
+        return []
+    cells, module = found
+    templates = read(FileInput(f.path, module))
+    if not templates:
+        return []
+    _locate(f.text, cells)
+    mapper = _Mapper(f.text, cells)
+    return [_moved(t, mapper) for t in templates]
 
 
 PARSER = FileParser(name="notebook", claims=claims, parse=parse)

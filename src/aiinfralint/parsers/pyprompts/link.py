@@ -12,6 +12,8 @@ package; absolute ones by path suffix, `a/b.py` or `a/b/__init__.py`, so src-lay
 reads those modules' definitions (`extract.definitions`: constants, class attributes, small
 functions returning text) and reads the file again with an external lookup over them, so
 `.format(date=...)` on an imported template is substituted by the same code as on a local one.
+A notebook is read again the same way (its code cells as one module, `notebooks.read_again`),
+so `from prompts import SYSTEM` in a cell takes the text of the project's `prompts.py`.
 
 Text inserted from another module is reported where it is used: its segments take the span of
 the placeholder in the prompt's own file (suppressions and fingerprints stay in that file).
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.prompt import LinkRef, PromptTemplate, Segment
+from aiinfralint.parsers import notebooks
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyprompts.evaluate import FILE_LINK
 from aiinfralint.parsers.pyprompts.extract import definitions
@@ -39,6 +42,8 @@ from aiinfralint.parsers.pysource import module
 from aiinfralint.parsers.python_prompts import read_templates
 
 MAX_HOPS = 4
+# the files whose prompts are read again: Python modules and notebooks (their code cells as one module)
+RELINKED = (".py", ".ipynb")
 # a checked file's path (as the run shows it) -> its text, or None (not readable, outside the roots)
 Loader = Callable[[str], str | None]
 
@@ -59,12 +64,12 @@ def link(objects: Sequence[ModelObject], py_files: Iterable[str], load: Loader) 
             continue
         path = o.span.path
         if path not in relinked:
-            relinked[path] = linker.relink(path) if path.endswith(".py") else {}
+            relinked[path] = linker.relink(path) if path.endswith(RELINKED) else {}
         new = relinked[path].get(o.name)
         if new is not None:
             out.append(linker.finish(o, new))
-        else:  # a notebook's cells are not read again: its slots keep what the reader said
-            out.append(linker.explain(o) if path.endswith(".py") else o)
+        else:
+            out.append(linker.explain(o) if path.endswith(RELINKED) else o)
     return out
 
 
@@ -172,18 +177,24 @@ class _Linker:
     # --- templates ------------------------------------------------------------------------
 
     def relink(self, path: str) -> dict[str, PromptTemplate]:
-        """The templates of `path`, read again with the names it imports resolved."""
+        """The templates of `path` (a module, or a notebook's code cells), read again with the names it
+        imports resolved."""
         text = self.load(path)
         if text is None:
             return {}
-        parsed = module(FileInput(path, text))
-        if parsed.tree is None:
-            return {}
-        try:
-            templates = read_templates(path, parsed.tree, text, self.lookup(path, imports(parsed.tree), 0))
-        except RecursionError:
-            return {}
+        f = FileInput(path, text)
+        templates = notebooks.read_again(f, self.templates) if path.endswith(".ipynb") else self.templates(f)
         return {t.name: t for t in templates}
+
+    def templates(self, f: FileInput) -> list[PromptTemplate]:
+        """The templates of one Python module with its imported names looked up."""
+        parsed = module(f)
+        if parsed.tree is None:
+            return []
+        try:
+            return read_templates(f.path, parsed.tree, f.text, self.lookup(f.path, imports(parsed.tree), 0))
+        except RecursionError:
+            return []
 
     def finish(self, old: PromptTemplate, new: PromptTemplate) -> PromptTemplate:
         """`new` with the text from other files placed where it is used in `old`'s file."""
