@@ -7,6 +7,8 @@ Words (`parsers.prompt_slots.classify`) say what a value is; this says when it i
   random value taken at import differs between processes: that is said, not hidden;
 - a local assigned before the loop that sends the calls is fixed for that loop's session
   (a document read once, then asked about turn after turn);
+- a value set only under a flag that turns prefix caching off (`if self.disable_prefix_caching:`)
+  busts the cache on purpose: the author chose to lose it, so it is not reported;
 - anything else keeps the class its words give (a parameter of the function that builds the
   prompt is a per-call value).
 """
@@ -28,6 +30,9 @@ _DOCUMENT_WORDS = frozenset(
      "knowledge", "passage", "passages", "reference", "references", "paper"}
 )  # fmt: skip
 _TIME_OF_DAY = ("%H", "%I", "%M", "%S", "%X", "%T", "%c", "%f", "%s", "%p")
+# a flag turning prefix caching off: `disable_prefix_caching`, `bust_cache`, `no_cache`, `cache_off`
+_CACHE_OFF_WORDS = frozenset({"disable", "disabled", "no", "bust", "buster", "bypass", "skip", "avoid", "off"})
+_CACHE_ON_WORDS = frozenset({"enable", "enabled", "use", "allow"})
 
 
 def import_once(tree: ast.Module) -> set[int]:
@@ -48,6 +53,37 @@ def import_once(tree: ast.Module) -> set[int]:
     return out
 
 
+def _flag_words(test: ast.expr) -> list[set[str]]:
+    """The words of each name or attribute in an `if` test (`self.disable_prefix_caching`)."""
+    names = [
+        n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))
+    ]
+    return [{w.lower() for w in _WORD.findall(n)} for n in names]
+
+
+def _turns_cache_off(test: ast.expr) -> bool:
+    """True for `if disable_prefix_caching:`, `if bust_cache:` or `if not use_cache:`."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    for words in _flag_words(test.operand if isinstance(test, ast.UnaryOp) else test):
+        if not any(w.startswith("cach") for w in words):
+            continue
+        if words & (_CACHE_ON_WORDS if negated else _CACHE_OFF_WORDS):
+            return True
+    return False
+
+
+def cache_off_values(tree: ast.Module) -> set[int]:
+    """Ids of the values assigned only under a flag that turns prefix caching off."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _turns_cache_off(node.test):
+            for stmt in node.body:
+                for inner in ast.walk(stmt):
+                    if isinstance(inner, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and inner.value is not None:
+                        out.add(id(inner.value))
+    return out
+
+
 @dataclass
 class Site:
     """The loop that sends a prompt's calls: its function's locals and the loop's first line."""
@@ -61,6 +97,7 @@ class Flow:
 
     def __init__(self, tree: ast.Module, module_scope: Scope) -> None:
         self.once = import_once(tree)
+        self.cache_off = cache_off_values(tree)
         self.module_scope = module_scope
         self.site: Site | None = None
 
@@ -80,6 +117,9 @@ class Flow:
 
     def apply(self, name: str, entries: list[tuple[str, ast.expr]], scope: Scope, pieces: list[Piece]) -> list[Piece]:
         """The pieces of `name`, settled when its value is fixed between calls."""
+        if entries and all(id(node) in self.cache_off for _, node in entries):
+            off = f"`{name}` is set only when prefix caching is turned off on purpose"
+            return [replace(p, volatility=CONSTANT, reason=off) if p.kind == "slot" else p for p in pieces]
         why = self.fixed(name, entries, scope)
         return settle(pieces, why) if why is not None else pieces
 
