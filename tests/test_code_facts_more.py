@@ -238,3 +238,71 @@ def test_opensearch_ism_policy_body_is_read() -> None:
         "7d",
         ("c-*",),
     )
+
+
+# --- a retry class written in the project -----------------------------------------------------
+
+RETRY_CLASS = """
+import random
+import time
+from openai import OpenAI
+
+class Retrying:
+    def __init__(self, max_attempts=1, wait_seconds=0.0, exponential_base=2.0, jitter=True, retry_predicate=None):
+        self.max_attempts = max_attempts
+        self.wait_seconds = wait_seconds
+        self.exponential_base = exponential_base
+        self.jitter = jitter
+        self.retry_predicate = retry_predicate
+
+    def __call__(self, fn, *args, **kwargs):
+        delay = self.wait_seconds
+        for attempt_number in range(1, self.max_attempts + 1):
+            try:
+                return fn(*args, **kwargs)
+            except BaseException as e:
+                should_retry = self.retry_predicate(e) if self.retry_predicate else False
+                if not should_retry or attempt_number >= self.max_attempts:
+                    raise
+                delay *= self.exponential_base * (1 + self.jitter * random.random())
+                time.sleep(delay)
+
+def is_rate_limit_error(exception):
+    text = str(exception).lower()
+    return "429" in text or "rate limit" in text
+
+class Model:
+    def __init__(self, retry=True):
+        self.client = OpenAI()
+        self.retryer = Retrying(max_attempts=3 if retry else 1, wait_seconds=60, retry_predicate=is_rate_limit_error)
+
+    def generate(self, messages):
+        return self.retryer(self.client.chat.completions.create, model="gpt-4o", messages=messages)
+"""
+
+
+def test_a_retry_class_wrapping_an_llm_call_is_read_from_its_constructor() -> None:
+    (r,) = _retries(RETRY_CLASS)
+    # attempts 3 (retry defaults to True), waits 60 × 2 = 120 s then 240 s before the last attempt
+    assert (r.span.line, r.form, r.attempts, r.wait_s) == (33, "loop", 3, 360.0)
+    assert r.retries_on == "HTTP 429 (is_rate_limit_error)" and not r.tells_quota_apart
+
+
+def test_a_retry_class_defaults_and_a_handler_that_tests_429_itself() -> None:
+    src = RETRY_CLASS.replace(
+        "should_retry = self.retry_predicate(e) if self.retry_predicate else False",
+        'should_retry = "429" in str(e)',
+    ).replace(
+        "Retrying(max_attempts=3 if retry else 1, wait_seconds=60, retry_predicate=is_rate_limit_error)",
+        "Retrying(5, 1)",
+    )
+    (r,) = _retries(src)
+    assert (r.attempts, r.wait_s, r.retries_on) == (5, 30.0, "HTTP 429 (Retrying)")  # 2 + 4 + 8 + 16
+
+
+def test_a_retry_class_is_silent_when_quota_is_told_apart_or_no_llm_call_is_wrapped(tmp_path: Path) -> None:
+    quota = RETRY_CLASS.replace('return "429" in text', 'return "insufficient_quota" not in text and "429" in text')
+    search = RETRY_CLASS.replace("self.client.chat.completions.create", "self.search")
+    no_predicate = RETRY_CLASS.replace(", retry_predicate=is_rate_limit_error", "")
+    assert _codes(tmp_path, {"quota.py": quota, "search.py": search, "plain.py": no_predicate}) == []
+    assert _codes(tmp_path, {"bad.py": RETRY_CLASS})[0][:3] == ("AIL303", "bad.py", 33)

@@ -171,6 +171,11 @@ class Names:
         return v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else None
 
 
+def param_default(fn: Function, name: str) -> ast.expr | None:
+    """The default value of parameter `name` of `fn`, if it has one."""
+    return _default(fn, name)
+
+
 def _default(fn: Function, name: str) -> ast.expr | None:
     args = fn.args
     positional = [*args.posonlyargs, *args.args]

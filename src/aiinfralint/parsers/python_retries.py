@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.provider import QUOTA_CODES, CodeRetry
@@ -105,7 +107,10 @@ class _Reader:
         return Span(path=self.f.path, line=line, column=max(column, 1), end_line=line)
 
     def read(self) -> list[CodeRetry]:
+        classes = _retry_classes(self.tree)
         for node, chain in pyfacts.walk(self.tree):
+            if classes and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes:
+                self._retry_class(classes[node.func.id], node, chain)
             if isinstance(node, pyfacts.FUNCS):
                 self._decorated(node, chain)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
@@ -303,8 +308,15 @@ class _Reader:
         return int(n) + 1 if isinstance(op, (ast.LtE, ast.Gt)) else int(n)
 
     def _loop_wait(
-        self, sleep: ast.Call, loop: ast.AST, handler: ast.ExceptHandler, attempts: int | None, chain: Chain
+        self,
+        sleep: ast.Call,
+        loop: ast.AST,
+        handler: ast.ExceptHandler,
+        attempts: int | None,
+        chain: Chain,
+        number: Callable[[ast.expr], float | None] | None = None,
     ) -> tuple[float | None, str]:
+        num = number or (lambda n: self.names.number(n, chain))
         if attempts is None or not sleep.args:
             return None, "wait not read"
         # a sleep that runs on every failure, the last one included, adds `attempts` waits
@@ -324,27 +336,107 @@ class _Reader:
                 and n.target.id == arg.id
                 and isinstance(n.op, ast.Mult)
             ]
-            start = self.names.number(arg, chain)
-            grow = self._factor(grows[0].value, chain) if grows else None
+            start = num(arg)
+            grow = _factor(grows[0].value, num) if grows else None
             if start is not None and grow is not None:
                 first = start * grow if grows[0].lineno < sleep.lineno else start  # grown before the first sleep
                 return exponential_total(first, grow, 0, float("inf"), count), f"exponential from {first:g} s"
-        fixed = self.names.number(arg, chain)
+        fixed = num(arg)
         if fixed is not None:
             return fixed * count, f"{fixed:g} s between attempts"
         pow_ = next((n for n in ast.walk(arg) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow)), None)
         if pow_ is not None:
-            base = self.names.number(pow_.left, chain)
+            base = num(pow_.left)
             if base is not None:
                 return exponential_total(1, base, 0, float("inf"), count), f"{base:g} ** attempt s"
         return None, "wait not read"
 
-    def _factor(self, node: ast.expr, chain: Chain) -> float | None:
-        """`delay *= base` or `delay *= base * (1 + jitter * random.random())`: the known factor."""
-        n = self.names.number(node, chain)
-        if n is None and isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-            n = self.names.number(node.left, chain)
-        return n
+    # --- a retry class written in the project ------------------------------------------------
+
+    def _retry_class(self, rc: _RetryClass, call: ast.Call, chain: Chain) -> None:
+        """`Retrying(max_attempts=3, ...)` of a class in this file whose method retries 429, wrapping an LLM call."""
+        if not self._wraps_llm(call):
+            return
+        bound = rc.bind(call)
+        retries_on = self._class_condition(rc, bound)
+        if retries_on is None:
+            return
+        method_chain: Chain = (rc.method,)
+
+        def number(node: ast.expr | None, depth: int = 0) -> float | None:
+            if node is None or depth > 8:
+                return None
+            if isinstance(node, ast.Attribute) and pyfacts.dotted(node.value) == "self":
+                return self._caller_number(bound.get(node.attr), chain)
+            if isinstance(node, ast.Name):
+                found = self.names.value(node, method_chain)
+                return number(found, depth + 1) if found is not None and found is not node else None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+                a, b = number(node.left, depth + 1), number(node.right, depth + 1)
+                if a is None or b is None:
+                    return None
+                return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(node.op, ast.Sub) else a * b
+            return self.names.number(node, method_chain)
+
+        attempts = _range_count(rc.loop, number)
+        total, how = self._loop_wait(rc.sleep, rc.loop, rc.handler, attempts, method_chain, number)
+        label = pyfacts.function_label(chain)
+        self._add(call, label, "loop", retries_on, attempts, total, f"{rc.node.name}: {how}")
+
+    def _caller_number(self, node: ast.expr | None, chain: Chain) -> float | None:
+        """A constructor argument; of `A if flag else B` the branch the flag's default picks (both unknown: the larger)."""
+        if isinstance(node, ast.IfExp):
+            test = self.names.value(node.test, chain)
+            if isinstance(test, ast.Constant):
+                return self._caller_number(node.body if test.value else node.orelse, chain)
+            a, b = self._caller_number(node.body, chain), self._caller_number(node.orelse, chain)
+            return None if a is None or b is None else max(a, b)
+        return self.names.number(node, chain)
+
+    def _class_condition(self, rc: _RetryClass, bound: dict[str, ast.expr]) -> str | None:
+        """The handler tests 429 / rate-limit words itself, or calls a predicate given to the constructor that does."""
+        handler_nodes = list(body_nodes(rc.handler.body))
+        if pyfacts.mentions(iter(handler_nodes), _RATE_WORDS) or any(
+            _is_429(n) for n in handler_nodes if isinstance(n, ast.expr)
+        ):
+            return f"HTTP 429 ({rc.node.name})"
+        for node in handler_nodes:
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if pyfacts.dotted(node.func.value) != "self" or node.func.attr not in bound:
+                continue
+            given = bound[node.func.attr]
+            target = self._local_function(given)
+            if target is not None and (pyfacts.mentions(ast.walk(target), _RATE_WORDS) or _is_429(target)):
+                return f"HTTP 429 ({pyfacts.dotted(given) or 'lambda'})"
+        return None
+
+    def _local_function(self, node: ast.expr) -> ast.AST | None:
+        if isinstance(node, ast.Lambda):
+            return node
+        name = pyfacts.dotted(node)
+        for stmt in self.tree.body:
+            if isinstance(stmt, pyfacts.FUNCS) and stmt.name == name:
+                return stmt
+        return None
+
+    def _wraps_llm(self, call: ast.Call) -> bool:
+        """The instance is called with an LLM API function first: `retryer(client.chat.completions.create, ...)`."""
+        held = {id(call)}
+        names = {
+            pyfacts.dotted(t)
+            for n in ast.walk(self.tree)
+            if isinstance(n, ast.Assign) and n.value is call
+            for t in n.targets
+        }
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            if id(node.func) in held or (pyfacts.dotted(node.func) or "") in names - {None}:
+                name = self.names.qualified(node.args[0]) or ""
+                if any(name.endswith(s) for s in _LLM_CALLS):
+                    return True
+        return False
 
     # --- LiteLLM --------------------------------------------------------------------------
 
@@ -432,6 +524,91 @@ class _Reader:
         )
 
 
+@dataclass(frozen=True)
+class _RetryClass:
+    """A class of this file whose method loops over a callable argument, catching broad errors and sleeping."""
+
+    node: ast.ClassDef
+    method: pyfacts.Function
+    loop: ast.For | ast.AsyncFor | ast.While
+    handler: ast.ExceptHandler
+    sleep: ast.Call
+
+    def bind(self, call: ast.Call) -> dict[str, ast.expr]:
+        """`self.attr` -> the constructor argument (or default) `__init__` stored in it."""
+        init = next((n for n in self.node.body if isinstance(n, pyfacts.FUNCS) and n.name == "__init__"), None)
+        if init is None:
+            return {}
+        params = [a.arg for a in (*init.args.posonlyargs, *init.args.args)][1:]
+        given: dict[str, ast.expr] = dict(zip(params, call.args, strict=False))
+        given.update({k.arg: k.value for k in call.keywords if k.arg})
+        out: dict[str, ast.expr] = {}
+        for node in body_nodes(init.body):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)):
+                continue
+            value = given.get(node.value.id) or pyfacts.param_default(init, node.value.id)
+            for t in node.targets:
+                if isinstance(t, ast.Attribute) and pyfacts.dotted(t.value) == "self" and value is not None:
+                    out[t.attr] = value
+        return out
+
+
+def _retry_classes(tree: ast.Module) -> dict[str, _RetryClass]:
+    out: dict[str, _RetryClass] = {}
+    for cls in tree.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for fn in cls.body:
+            found = _retry_method(cls, fn) if isinstance(fn, pyfacts.FUNCS) else None
+            if found is not None:
+                out[cls.name] = found
+                break
+    return out
+
+
+def _retry_method(cls: ast.ClassDef, fn: pyfacts.Function) -> _RetryClass | None:
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args)} - {"self"}
+    for loop in body_nodes(fn.body):
+        if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+            continue
+        for node in body_nodes(loop.body, stop=(ast.For, ast.AsyncFor, ast.While)):
+            if not isinstance(node, ast.Try) or not _calls_param(node.body, params):
+                continue
+            for handler in node.handlers:
+                broad = handler.type is None or any(
+                    n.rsplit(".", 1)[-1] in _BROAD for n in _exception_names(handler.type)
+                )
+                sleep = _sleep_in(handler.body, Names()) or _sleep_in(loop.body, Names())
+                if broad and sleep is not None and not _gives_up(handler):
+                    return _RetryClass(cls, fn, loop, handler, sleep)
+    return None
+
+
+def _calls_param(body: list[ast.stmt], params: set[str]) -> bool:
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in params for n in body_nodes(body)
+    )
+
+
+def _range_count(loop: ast.AST, number: Callable[[ast.expr], float | None]) -> int | None:
+    """`for i in range(n)` / `range(a, b)`: the number of passes."""
+    it = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else None
+    if not (isinstance(it, ast.Call) and pyfacts.dotted(it.func) == "range" and 1 <= len(it.args) <= 2):
+        return None
+    nums = [number(a) for a in it.args]
+    if any(n is None for n in nums):
+        return None
+    return int(nums[-1] - (nums[0] if len(nums) == 2 else 0))  # type: ignore[operator]
+
+
+def _factor(node: ast.expr, num: Callable[[ast.expr], float | None]) -> float | None:
+    """`delay *= base` or `delay *= base * (1 + jitter * random.random())`: the known factor."""
+    n = num(node)
+    if n is None and isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        n = num(node.left)
+    return n
+
+
 def exponential_total(first: float, base: float, low: float, high: float, retries: int) -> float:
     """Sum of `retries` waits `first × base^i`, each clamped to [low, high] (bounded loop)."""
     total = 0.0
@@ -462,7 +639,7 @@ def _gives_up(handler: ast.ExceptHandler) -> bool:
     return not any(isinstance(n, ast.Continue) for n in body_nodes(handler.body, stop=(ast.For, ast.While)))
 
 
-def _is_429(test: ast.expr) -> bool:
+def _is_429(test: ast.AST) -> bool:
     return any(isinstance(n, ast.Constant) and n.value == 429 for n in ast.walk(test))
 
 
