@@ -9,6 +9,12 @@ Forms read:
   ``wait_exponential_jitter``, ``wait_random`` and their sums;
 * ``backoff.on_exception(backoff.expo | backoff.constant, RateLimitError, max_tries=, max_time=)``;
 * ``for``/``while`` loops whose ``try`` catches an SDK ``RateLimitError`` (or tests for 429) and sleeps;
+* a retry class of the same module (smolagents' ``Retrying``): a method loops over a callable argument,
+  catches broad errors, sleeps and retries when the handler (or a predicate function of this module passed
+  to the constructor) tests 429 / rate-limit words; reported where it is constructed, when the instance is
+  called with an LLM API function first (``retryer(client.chat.completions.create, ...)``), with attempts
+  and waits read from the constructor arguments or ``__init__`` defaults. A class imported from another
+  module is not read: each file is parsed (and cached) on its own;
 * LiteLLM ``completion(..., num_retries=n)`` and ``Router(..., num_retries=n)`` with their
   ``retry_policy``;
 * the OpenAI and Anthropic SDKs' own retries: ``OpenAI(max_retries=n)`` (also ``AsyncOpenAI``,
