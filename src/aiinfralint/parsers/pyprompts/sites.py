@@ -136,7 +136,22 @@ class Place:
     calls: tuple[ast.Call, ...]  # enclosing calls within the function, outermost first
 
 
-def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[int, Place]]:
+# simple statements whose text holds no bracket hold no call and no list: not looked inside
+_SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return})
+
+
+def _bracketless(node: ast.AST, src: Source) -> bool:
+    """A simple statement whose source lines have no `(` and no `[` (so no call and no list)."""
+    starts = src.starts
+    first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 0
+    if first < 1 or last < first or last > len(starts):
+        return False
+    end = starts[last] if last < len(starts) else len(src.text)
+    text = src.text[starts[first - 1] : end]
+    return "(" not in text and "[" not in text
+
+
+def _walk(tree: ast.Module, src: Source) -> tuple[list[ast.Call], list[ast.List], dict[int, Place]]:
     """Calls and lists in source order, and where each sits (one iterative walk, no parent map)."""
     calls: list[ast.Call] = []
     lists: list[ast.List] = []
@@ -146,6 +161,8 @@ def _walk(tree: ast.Module) -> tuple[list[ast.Call], list[ast.List], dict[int, P
     while stack:
         node, func, parent, around = stack.pop()
         kind = type(node)
+        if kind in _SIMPLE and _bracketless(node, src):
+            continue
         if kind is ast.Call:
             assert isinstance(node, ast.Call)
             calls.append(node)
@@ -186,12 +203,12 @@ class Sites:
         self.src = source
         self.ev = Evaluator(tree, source, external)
         self.llm_file = llm_file
-        self.calls, self.lists, self.places = _walk(tree)
+        self.calls, self.lists, self.places = _walk(tree, source)
         self.consumed: set[int] = set()
         self.templates: list[PromptTemplate] = []
         self.names_used: dict[str, int] = {}
         self._models: dict[tuple[int, int], tuple[Scope, dict[str, tuple[int, int]]]] = {}  # per (holder, scope)
-        self.flow = Flow(tree, self.ev.module_scope)
+        self.flow = Flow(tree, self.ev.module_scope, source.text)
         self.ev.settle = self.flow.apply
         self.ev.settle_elsewhere = self.flow.elsewhere
         self.decorated = decorated_prompts(tree)

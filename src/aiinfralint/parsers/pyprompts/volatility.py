@@ -73,14 +73,35 @@ def _turns_cache_off(test: ast.expr) -> bool:
 
 
 def cache_off_values(tree: ast.Module) -> set[int]:
-    """Ids of the values assigned only under a flag that turns prefix caching off."""
+    """Ids of the values assigned only under a flag that turns prefix caching off.
+
+    Only statements are visited (an `if` and the assignments in its body are statements), never
+    the expressions inside them, so a file of huge expressions costs no more than its lines.
+    """
     out: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and _turns_cache_off(node.test):
-            for stmt in node.body:
-                for inner in ast.walk(stmt):
-                    if isinstance(inner, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and inner.value is not None:
-                        out.add(id(inner.value))
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, ast.If) and _turns_cache_off(stmt.test):
+            for inner in _statements(stmt.body):
+                if isinstance(inner, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and inner.value is not None:
+                    out.add(id(inner.value))
+    return out
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Every statement of `body` and of the blocks nested in it (functions and classes included)."""
+    out: list[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        out.append(stmt)
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list):
+                for child in reversed(block):
+                    if isinstance(child, ast.stmt):
+                        stack.append(child)
+                    elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                        stack.extend(reversed(child.body))
     return out
 
 
@@ -95,9 +116,10 @@ class Site:
 class Flow:
     """Decides, for a name being rendered into a prompt, whether its value is fixed between calls."""
 
-    def __init__(self, tree: ast.Module, module_scope: Scope) -> None:
+    def __init__(self, tree: ast.Module, module_scope: Scope, text: str = "") -> None:
         self.once = import_once(tree)
-        self.cache_off = cache_off_values(tree)
+        # only a file that says "cache" somewhere can turn caching off by a flag
+        self.cache_off = cache_off_values(tree) if "cach" in text.lower() else set()
         self.module_scope = module_scope
         self.site: Site | None = None
 
