@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+from aiinfralint.model.base import ModelObject
+from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.pysource import module
+from aiinfralint.parsers.registry import FileParser
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -93,6 +99,9 @@ def function_label(chain: Chain) -> str:
     return ".".join(f.name for f in chain) if chain else "<module>"
 
 
+_last_names: tuple[ast.Module, Names] | None = None
+
+
 @dataclass
 class Names:
     """Imports and literal constants of one module, for resolving names without running code."""
@@ -102,6 +111,14 @@ class Names:
 
     @classmethod
     def of(cls, tree: ast.Module) -> Names:
+        """The names of `tree`, read once for every reader of the same module."""
+        global _last_names
+        if _last_names is None or _last_names[0] is not tree:
+            _last_names = (tree, cls._read(tree))
+        return _last_names[1]
+
+    @classmethod
+    def _read(cls, tree: ast.Module) -> Names:
         names = cls()
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module:
@@ -218,3 +235,23 @@ def mentions(nodes: Iterator[ast.AST], words: tuple[str, ...]) -> bool:
             if any(w in low for w in words):
                 return True
     return False
+
+
+def fact_parser(
+    name: str, gate: re.Pattern[str], read: Callable[[FileInput, ast.Module], Sequence[ModelObject]]
+) -> FileParser:
+    """The `FileParser` of a reader of facts from Python code: it claims a `.py` file whose text
+    matches `gate`, reads the tree every Python reader shares, and leaves a syntax error to the
+    prompt reader (so it is reported once)."""
+
+    def claims(f: FileInput) -> bool:
+        return f.suffix == ".py" and gate.search(f.text) is not None
+
+    def parse(f: FileInput) -> ParseOutput:
+        tree = module(f).tree
+        if tree is None:
+            return ParseOutput()
+        found = list(read(f, tree))
+        return ParseOutput(objects=found, claimed=bool(found))
+
+    return FileParser(name=name, claims=claims, parse=parse)

@@ -26,10 +26,8 @@ import re
 from aiinfralint.model.base import Span
 from aiinfralint.model.provider import CodeBudget
 from aiinfralint.parsers import pyfacts
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyfacts import Chain, Names, kwarg
-from aiinfralint.parsers.pysource import module
-from aiinfralint.parsers.registry import FileParser
 
 _GATE = re.compile(r"max_budget|create_budget")
 _ADMIN_PATH = re.compile(
@@ -39,10 +37,6 @@ _UNLIMITED = 1e9
 _ALERT_SETTINGS = ("soft_budget", "budget_alerts", "alert_types", "alerting", "soft_budget_limit")
 _SPEND_WORDS = ("response_cost", "completion_cost", "_current_cost", "spend")
 _ALERT_WORDS = ("alert", "slack", "pagerduty", "webhook", "notify", "opsgenie")
-
-
-def _claims(f: FileInput) -> bool:
-    return f.suffix == ".py" and _GATE.search(f.text) is not None
 
 
 class _Reader:
@@ -146,12 +140,4 @@ def _alerts(tree: ast.Module) -> bool:
     return spend and any(a in w for w in words for a in _ALERT_WORDS)
 
 
-def _parse(f: FileInput) -> ParseOutput:
-    parsed = module(f)
-    if parsed.tree is None:
-        return ParseOutput()
-    found = _Reader(f, parsed.tree).read()
-    return ParseOutput(objects=list(found), claimed=bool(found))
-
-
-PARSER = FileParser(name="python-budgets", claims=_claims, parse=_parse)
+PARSER = pyfacts.fact_parser("python-budgets", _GATE, lambda f, tree: _Reader(f, tree).read())

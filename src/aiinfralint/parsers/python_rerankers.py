@@ -27,10 +27,8 @@ import re
 from aiinfralint.model.base import Span
 from aiinfralint.model.provider import CodeReranker, Reranker
 from aiinfralint.parsers import pyfacts
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyfacts import Chain, Names, body_nodes, kwarg
-from aiinfralint.parsers.pysource import module
-from aiinfralint.parsers.registry import FileParser
 
 _GATE = re.compile(r"[Rr]erank|CrossEncoder")
 _CLIENT_ROOTS = {"cohere": "cohere", "voyageai": "voyage"}
@@ -50,10 +48,6 @@ _LOCAL_CLASSES = frozenset(
 _PACKAGES = ("langchain", "llama_index", "sentence_transformers", "FlagEmbedding")
 _DEADLINES = frozenset({"asyncio.wait_for", "asyncio.timeout", "anyio.fail_after", "async_timeout.timeout"})
 _K_KWARGS = ("similarity_top_k", "k", "n_results")  # the retriever's k, not a reranker's top_n
-
-
-def _claims(f: FileInput) -> bool:
-    return f.suffix == ".py" and _GATE.search(f.text) is not None
 
 
 class _Reader:
@@ -255,12 +249,4 @@ def _k_of(call: ast.Call, names: Names, chain: Chain) -> int | None:
     return None
 
 
-def _parse(f: FileInput) -> ParseOutput:
-    parsed = module(f)
-    if parsed.tree is None:
-        return ParseOutput()  # the prompt reader reports an LLM file's syntax error once
-    found = _Reader(f, parsed.tree).read()
-    return ParseOutput(objects=list(found), claimed=bool(found))
-
-
-PARSER = FileParser(name="python-rerankers", claims=_claims, parse=_parse)
+PARSER = pyfacts.fact_parser("python-rerankers", _GATE, lambda f, tree: _Reader(f, tree).read())

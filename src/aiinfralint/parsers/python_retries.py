@@ -41,10 +41,8 @@ from dataclasses import dataclass
 from aiinfralint.model.base import Span
 from aiinfralint.model.provider import QUOTA_CODES, CodeRetry
 from aiinfralint.parsers import pyfacts
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyfacts import Chain, Names, body_nodes, kwarg
-from aiinfralint.parsers.pysource import module
-from aiinfralint.parsers.registry import FileParser
 
 _GATE = re.compile(r"RateLimitError|ResourceExhausted|tenacity|backoff|\b429\b|num_retries|max_retries")
 # packages whose rate-limit exception is a hosted LLM API's 429
@@ -80,10 +78,6 @@ _SDK_CLIENTS = frozenset(
 SDK_DEFAULT_MAX_RETRIES = 2
 SDK_INITIAL_RETRY_DELAY = 0.5
 SDK_MAX_RETRY_DELAY = 8.0
-
-
-def _claims(f: FileInput) -> bool:
-    return f.suffix == ".py" and _GATE.search(f.text) is not None
 
 
 class _Reader:
@@ -690,12 +684,4 @@ def _models(call: ast.Call, names: Names, chain: Chain) -> list[str]:
     return out
 
 
-def _parse(f: FileInput) -> ParseOutput:
-    parsed = module(f)
-    if parsed.tree is None:
-        return ParseOutput()  # the prompt reader reports an LLM file's syntax error once
-    found = _Reader(f, parsed.tree).read()
-    return ParseOutput(objects=list(found), claimed=bool(found))
-
-
-PARSER = FileParser(name="python-retries", claims=_claims, parse=_parse)
+PARSER = pyfacts.fact_parser("python-retries", _GATE, lambda f, tree: _Reader(f, tree).read())

@@ -31,10 +31,8 @@ import re
 from aiinfralint.model.base import ModelObject, Span
 from aiinfralint.model.retrieval import TimePartitioning, VectorStore
 from aiinfralint.parsers import pyfacts, vector_pgvector
-from aiinfralint.parsers.base import FileInput, ParseOutput
+from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.pyfacts import Chain, Names, kwarg
-from aiinfralint.parsers.pysource import module
-from aiinfralint.parsers.registry import FileParser
 from aiinfralint.parsers.vector_search import _is_policy, policy_from, store_from
 from aiinfralint.yamlsafe import YList, YMap
 
@@ -48,10 +46,6 @@ _TIME_COLUMN = re.compile(r"(DateTime|TIMESTAMP|Date|TIMESTAMPTZ)\b")
 _TIME_NAME = re.compile(r"(^|_)(at|date|day|time|ts|timestamp|created|ingested|month|week)($|_)", re.IGNORECASE)
 _DATE_WORDS = re.compile(r"date|day|today|now|month|week|strftime|isoformat|%Y|%m|%d", re.IGNORECASE)
 _TIMEDELTA_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
-
-
-def _claims(f: FileInput) -> bool:
-    return f.suffix == ".py" and _GATE.search(f.text) is not None
 
 
 class _Reader:
@@ -417,12 +411,4 @@ def _shifted(store: VectorStore, delta: int) -> VectorStore:
     )
 
 
-def _parse(f: FileInput) -> ParseOutput:
-    parsed = module(f)
-    if parsed.tree is None:
-        return ParseOutput()  # the prompt reader reports an LLM file's syntax error once
-    found = _Reader(f, parsed.tree).read()
-    return ParseOutput(objects=found, claimed=bool(found))
-
-
-PARSER = FileParser(name="python-vectors", claims=_claims, parse=_parse)
+PARSER = pyfacts.fact_parser("python-vectors", _GATE, lambda f, tree: _Reader(f, tree).read())
