@@ -27,12 +27,10 @@ def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
     imp = finding.impact
     if imp is None or imp.kgco2e_per_month is None:
         return None
-    src = yamledit.load(text)
-    if src is None:
+    found = yamledit.mapping_at(text, finding.span.line)
+    if found is None:
         return None
-    doc = yamledit.document_at(src, finding.span.line)
-    if not isinstance(doc, MappingNode):
-        return None
+    src, doc = found
     kg = figure(imp.kgco2e_per_month)
     kwh = figure(imp.kwh_per_month) if imp.kwh_per_month is not None else None
     if finding.key == "feature":

@@ -25,12 +25,10 @@ _SNAPSHOT = r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{3})$"
 
 
 def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
-    src = yamledit.load(text)
-    if src is None:
+    found = yamledit.mapping_at(text, finding.span.line)
+    if found is None:
         return None
-    doc = yamledit.document_at(src, finding.span.line)
-    if not isinstance(doc, MappingNode):
-        return None
+    src, doc = found
     if yamledit.scalar(yamledit.get(doc, "kind")) == "AIFeature":
         upgrade = (yamledit.scalar(yamledit.get(doc, "spec", "modelVersionUpgrade")) or "").lower()
         nodes = [] if upgrade == "oncenewdefaultversionavailable" else [yamledit.get(doc, "spec", "model")]

@@ -24,12 +24,10 @@ _WARM_COST = re.compile(r"^one warm replica \(.*?\) costs (.+): the saving")
 
 
 def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
-    src = yamledit.load(text)
-    if src is None:
+    found = yamledit.mapping_at(text, finding.span.line)
+    if found is None:
         return None
-    doc = yamledit.document_at(src, finding.span.line)
-    if not isinstance(doc, MappingNode):
-        return None
+    src, doc = found
     edits = _zero(src, doc, finding.span.line) or _missing(src, doc)
     if not edits:
         return None

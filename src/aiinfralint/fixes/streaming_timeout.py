@@ -37,12 +37,10 @@ _IDLE = re.compile(r"idle_timeout\.timeout_seconds\s*=\s*[^,]*")
 
 
 def fix(finding: Finding, text: str, ctx: FixContext) -> Fix | None:
-    src = yamledit.load(text)
-    if src is None:
+    found = yamledit.mapping_at(text, finding.span.line)
+    if found is None:
         return None
-    doc = yamledit.document_at(src, finding.span.line)
-    if not isinstance(doc, MappingNode):
-        return None
+    src, doc = found
     seconds = math.ceil(ctx.streaming_timeout)
     if yamledit.scalar(yamledit.get(doc, "kind")) != "Ingress":
         routed = route_timeout.route_edits(src, doc, finding.span.line, seconds)

@@ -41,8 +41,30 @@ class Source:
         return ""
 
 
+# the last text composed: a file with several fixable findings is composed once
+_last: tuple[str, Source | None] | None = None
+
+
 def load(text: str) -> Source | None:
-    """The composed documents of `text`, or None when it is not YAML that composes."""
+    """The composed documents of `text`, or None when it is not YAML that composes.
+
+    The fixers only read the nodes, so the last text's documents are shared by the next fixer
+    of the same file.
+    """
+    global _last
+    if _last is None or _last[0] is not text:
+        _last = (text, _compose(text))
+    return _last[1]
+
+
+def mapping_at(text: str, line: int) -> tuple[Source, MappingNode] | None:
+    """The composed file and the document holding 1-based `line`, when that document is a mapping."""
+    src = load(text)
+    doc = document_at(src, line) if src is not None else None
+    return (src, doc) if src is not None and isinstance(doc, MappingNode) else None
+
+
+def _compose(text: str) -> Source | None:
     try:
         docs = tuple(d for d in YAML(typ="rt").compose_all(text) if d is not None)
     except (YAMLError, ValueError, RecursionError):
