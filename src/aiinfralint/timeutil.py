@@ -1,10 +1,11 @@
-"""Clock windows with time zones ("08:00-20:00 Asia/Tokyo"), via the standard library."""
+"""Clock windows with time zones ("08:00-20:00 Asia/Tokyo") and Go-style durations ("1h30m"), via the standard library."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # possessive runs: `\s*(?:\s(zone))?\s*$` tried every split of a long blank run (quadratic)
@@ -76,3 +77,25 @@ def parse_window(text: str, default_tz: str | None = None) -> Window:
     if start == end and not (h1 == 0 and h2 == 24):
         raise ValueError(f"invalid window {text!r}: start and end are the same")
     return Window(start, end, zone(m.group("tz") or default_tz))
+
+
+_GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)", re.IGNORECASE)
+_GO_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def go_duration(value: Any, bare_unit: str = "s") -> float | None:
+    """Seconds in a Go/Gateway API/protobuf duration ("1h30m", "300s", "0.5s"); a bare number is
+    in `bare_unit`. None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) * _GO_UNIT[bare_unit]
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text) * _GO_UNIT[bare_unit]
+    parts = _GO_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * _GO_UNIT[u.lower()] for n, u in parts)

@@ -22,18 +22,15 @@ the most one unit may hold). A timeout already long enough is never lowered.
 
 from __future__ import annotations
 
-import re
-
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aiinfralint.fixes import yamledit
 from aiinfralint.model.finding import TextEdit
+from aiinfralint.timeutil import go_duration as duration
 
 OPENSHIFT_TIMEOUT = "haproxy.router.openshift.io/timeout"
 HAPROXY_MAX_SECONDS = (2**31 - 1) // 1000
 GATEWAY_UNIT_MAX = 99999  # Gateway API Duration: at most 5 digits per unit (GEP-2257)
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", re.IGNORECASE)
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 GATEWAY_KINDS = ("HTTPRoute", "GRPCRoute", "AIGatewayRoute")
 
 
@@ -76,19 +73,6 @@ def gateway_duration(seconds: int) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return "".join(f"{n}{u}" for n, u in ((h, "h"), (m, "m"), (s, "s")) if n)
-
-
-def duration(text: str | None, bare_unit: str = "s") -> float | None:
-    """Seconds in a duration ("1h30m", "300s", a bare number in `bare_unit`), None if unreadable."""
-    if text is None:
-        return None
-    value = text.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", value):
-        return float(value) * _UNIT[bare_unit]
-    parts = _PART.findall(value)
-    if not parts or "".join(n + u for n, u in parts) != value:
-        return None
-    return sum(float(n) * _UNIT[u.lower()] for n, u in parts)
 
 
 def _rule_at(rules: Node | None, line: int) -> MappingNode | None:

@@ -27,6 +27,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from aiinfralint.fixes import route_timeout, yamledit
 from aiinfralint.fixes.base import FixContext
 from aiinfralint.model.finding import Finding, Fix, TextEdit
+from aiinfralint.timeutil import go_duration
 
 NGINX = "nginx.ingress.kubernetes.io/"
 NGINX_INC = "nginx.org/"
@@ -83,7 +84,7 @@ def _timeouts(metadata: MappingNode, keys: tuple[str, ...], seconds: int, text: 
     out = []
     for key in keys:
         current = yamledit.scalar(yamledit.get(metadata, "annotations", key))
-        value = route_timeout.duration(current) if current is not None else None
+        value = go_duration(current) if current is not None else None
         if value is None or value < seconds:
             out.append((key, text))
     return out

@@ -9,37 +9,17 @@ that cannot be read is kept as "not set" rather than guessed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiinfralint.model.base import Span
 from aiinfralint.model.k8s import K8sObject, Route, RouteBackend, RouteRule, RoutingBackend, TimeoutPolicy
 from aiinfralint.parsers.base import FileInput
 from aiinfralint.parsers.values import node_span as _span
+from aiinfralint.timeutil import go_duration as duration
 from aiinfralint.yamlsafe import YList, YMap
 
 OPENSHIFT_TIMEOUT = "haproxy.router.openshift.io/timeout"
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)", re.IGNORECASE)
-_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _INFERENCE_GROUPS = ("inference.networking.k8s.io", "inference.networking.x-k8s.io")
-
-
-def duration(value: Any, bare_unit: str = "s") -> float | None:
-    """Seconds in a Go/Gateway API/protobuf duration ("1h30m", "300s", "0.5s"); a bare number is
-    in `bare_unit`. None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) * _UNIT[bare_unit]
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text) * _UNIT[bare_unit]
-    parts = _PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    return sum(float(n) * _UNIT[u.lower()] for n, u in parts)
 
 
 def _group(api: str) -> str:
